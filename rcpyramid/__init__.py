@@ -1,0 +1,46 @@
+"""rcpyramid: sign in with RingCentral (OAuth 2.0 authorization code flow) on Pyramid."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pyramid.config import Configurator
+from pyramid.router import Router
+
+from rcpyramid import config as settings_table
+from rcpyramid.clock import utcnow
+
+#: Where the templates are when nothing configures it: next to the package in a checkout.
+DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+JINJA2_FILTERS = """
+duration = rcpyramid.views.formatting:duration
+when = rcpyramid.views.formatting:when
+party = rcpyramid.views.formatting:party
+"""
+
+
+def main(global_config: dict[str, Any] | None, **settings: Any) -> Router:
+    """Build the WSGI app from the ini file's ``[app:main]`` settings."""
+    here = (global_config or {}).get("here") or settings.get("here") or os.getcwd()
+    app_settings = settings_table.load({"here": here, **settings})
+    if app_settings.insecure_transport:
+        # oauthlib refuses http unless this process-wide switch is on; the settings
+        # check already limited http to loopback hosts outside production.
+        os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+    settings.setdefault("jinja2.directories", str(DEFAULT_TEMPLATES))
+    settings.setdefault("jinja2.filters", JINJA2_FILTERS)
+    with Configurator(settings=settings) as config:
+        config.registry.app_settings = app_settings
+        config.registry.clock = settings.get("rcpyramid.clock") or utcnow
+        config.include("pyramid_jinja2")
+        config.include("pyramid_services")
+        config.include(".security")
+        config.include(".tokens")
+        config.include(".ringcentral")
+        config.include(".routes")
+        config.scan(".views")
+    return config.make_wsgi_app()

@@ -1,0 +1,19 @@
+"""RingCentral for the app: one pooled client per process, an API service per request."""
+
+from pyramid.config import Configurator
+from pyramid.request import Request
+
+from rcpyramid.ringcentral.api import RingCentralApi
+from rcpyramid.ringcentral.client import RingCentralClient
+from rcpyramid.tokens.interfaces import TokenRepository
+
+
+def includeme(config: Configurator) -> None:
+    registry = config.registry
+    client = RingCentralClient(registry.app_settings, registry.clock)
+    config.register_service(client, RingCentralClient)
+
+    def api_factory(context: object, request: Request) -> RingCentralApi:
+        return RingCentralApi(client, request.find_service(TokenRepository), registry.clock)
+
+    config.register_service_factory(api_factory, RingCentralApi)

@@ -1,0 +1,94 @@
+"""A signed-in person's RingCentral: API calls that refresh safely when they must.
+
+Every refresh goes through the token repository's protocol, so concurrent requests
+of one login (threads, or processes sharing a database) spend the refresh token once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from rcpyramid.clock import Clock
+from rcpyramid.ringcentral.client import ApiResponse, RingCentralClient
+from rcpyramid.ringcentral.errors import ApiUnauthorizedError, SignedOutError, TokenRequestError
+from rcpyramid.tokens.interfaces import Token, TokenRepository
+
+log = logging.getLogger(__name__)
+
+#: Refresh this long before the access token expires, as RingCentral's SDKs do.
+REFRESH_MARGIN = timedelta(seconds=60)
+
+
+class RingCentralApi:
+    """Calls RingCentral for one login id, keeping its stored tokens current."""
+
+    def __init__(self, client: RingCentralClient, repo: TokenRepository, clock: Clock) -> None:
+        self.client = client
+        self.repo = repo
+        self.clock = clock
+
+    def get(self, login_id: str, path: str, params: dict[str, Any] | None = None) -> ApiResponse:
+        """GET ``path``: refresh first when the token is about to expire, once more on a 401."""
+        token = self.repo.get(login_id)
+        if token is None:
+            raise SignedOutError("not signed in")
+        if not token.access_valid(self.clock(), REFRESH_MARGIN):
+            token = self.refresh(login_id, token)
+        try:
+            return self.client.get(path, token, params)
+        except ApiUnauthorizedError:
+            log.info("RingCentral refused an access token (401); refreshing once")
+        token = self.refresh(login_id, token)
+        try:
+            return self.client.get(path, token, params)
+        except ApiUnauthorizedError as error:
+            # A token RingCentral issued a moment ago and refuses now belongs to a session
+            # that was ended on RingCentral's side (revoked, password changed).
+            self.repo.delete(login_id)
+            raise SignedOutError("RingCentral refused the refreshed token") from error
+
+    def refresh(self, login_id: str, stale: Token) -> Token:
+        """Replace ``stale`` with a working token, spending the refresh token at most once.
+
+        Under the login's lock the tokens are read again: when someone else already
+        replaced ``stale`` with a valid token, that token is used and RingCentral is
+        not asked at all.
+        """
+        with self.repo.refreshing(login_id) as lease:
+            current = lease.token
+            now = self.clock()
+            if current is None:
+                raise SignedOutError("signed out while waiting for a refresh")
+            if current.access_token != stale.access_token and current.access_valid(
+                now, REFRESH_MARGIN
+            ):
+                return current
+            if not current.refresh_valid(now):
+                lease.delete()
+                raise SignedOutError("the refresh token expired")
+            try:
+                fresh = self.client.refresh(current)
+            except TokenRequestError as error:
+                if error.tokens_dead:
+                    lease.delete()
+                    raise SignedOutError(
+                        f"RingCentral refused the refresh ({error.message})"
+                    ) from error
+                raise
+            log.info("refreshed the tokens of a login")
+            return lease.save(fresh)
+
+    def sign_out(self, login_id: str) -> bool:
+        """Revoke at RingCentral, then forget locally whatever the revoke said. True if revoked."""
+        token = self.repo.get(login_id)
+        revoked = False
+        if token is not None:
+            try:
+                self.client.revoke(token)
+                revoked = True
+            except Exception as error:
+                log.warning("revoking at RingCentral failed: %s", type(error).__name__)
+        self.repo.delete(login_id)
+        return revoked

@@ -1,0 +1,327 @@
+"""RingCentral over HTTP: the authorize URL, the two grants, revoke and API GETs.
+
+Built on requests-oauthlib. Every call makes a fresh ``OAuth2Session`` (it keeps a
+token, a state and a verifier on itself, so sharing one between people would mix
+them up) mounted on one pooled HTTP adapter shared by the whole process. The client
+keeps no tokens and refreshes nothing on its own: callers refresh through the token
+repository's protocol (see :mod:`rcpyramid.ringcentral.api`).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import requests
+from oauthlib.oauth2 import OAuth2Error
+from requests.adapters import HTTPAdapter
+from requests.auth import HTTPBasicAuth
+from requests_oauthlib import OAuth2Session
+
+from rcpyramid.clock import Clock
+from rcpyramid.config import AppSettings
+from rcpyramid.ringcentral.errors import (
+    ApiError,
+    ApiUnauthorizedError,
+    PermissionDeniedError,
+    RateLimitedError,
+    RingCentralTimeoutError,
+    RingCentralUnavailableError,
+    TokenRequestError,
+)
+from rcpyramid.tokens.interfaces import Token
+
+log = logging.getLogger(__name__)
+
+AUTHORIZE_PATH = "/restapi/oauth/authorize"
+TOKEN_PATH = "/restapi/oauth/token"  # noqa: S105 - a path, not a password
+REVOKE_PATH = "/restapi/oauth/revoke"
+
+
+def code_challenge(verifier: str) -> str:
+    """PKCE S256: base64url(SHA-256(verifier)) without padding (RFC 7636 §4.2)."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    """A REST API answer as RingCentral sent it, and its parsed JSON."""
+
+    status: int
+    content_type: str
+    body: bytes = field(repr=False)
+    data: Any = field(repr=False)
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
+
+
+def _retry_after(response: requests.Response) -> int | None:
+    value = response.headers.get("Retry-After", "")
+    try:
+        return max(0, int(value))
+    except ValueError:
+        return None
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    if "json" not in response.headers.get("Content-Type", "").lower():
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _first_error(data: Any) -> tuple[str | None, str | None, dict[str, Any]]:
+    """RingCentral's ``errors[0]``: its code, message and the whole entry."""
+    if not isinstance(data, dict):
+        return None, None, {}
+    errors = data.get("errors")
+    first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
+    code = first.get("errorCode") or data.get("errorCode")
+    message = first.get("message") or data.get("message") or data.get("error_description")
+    return (
+        str(code) if code else None,
+        str(message)[:300] if message else None,
+        first,
+    )
+
+
+def _check_token_response(response: requests.Response) -> requests.Response:
+    """Turn a token endpoint failure into our errors before oauthlib reads the body."""
+    data = _json_or_none(response)
+    if response.status_code == 429:
+        raise RateLimitedError(
+            "RingCentral is limiting sign-in requests (429)",
+            status=429,
+            retry_after=_retry_after(response),
+        )
+    if response.status_code >= 500:
+        raise RingCentralUnavailableError(
+            f"RingCentral's token service failed (HTTP {response.status_code})",
+            status=response.status_code,
+        )
+    if not isinstance(data, dict):
+        raise RingCentralUnavailableError(
+            f"RingCentral's token service answered HTTP {response.status_code} "
+            "with something that is not JSON",
+            status=response.status_code,
+        )
+    if response.status_code >= 400 or "error" in data:
+        code, message, _ = _first_error(data)
+        oauth_error = str(data.get("error") or "") or None
+        raise TokenRequestError(
+            message or oauth_error or f"HTTP {response.status_code}",
+            status=response.status_code,
+            error_code=code,
+            oauth_error=oauth_error,
+        )
+    return response
+
+
+class RingCentralClient:
+    """One per process: configuration plus the shared connection pool."""
+
+    def __init__(self, settings: AppSettings, clock: Clock) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.server_url = settings.server_url.rstrip("/")
+        self.timeout = (settings.connect_timeout, settings.read_timeout)
+        self._adapter = HTTPAdapter(
+            pool_connections=4, pool_maxsize=settings.pool_size, max_retries=0
+        )
+
+    # -- sessions -----------------------------------------------------------------
+
+    def _session(self, **kwargs: Any) -> OAuth2Session:
+        session = OAuth2Session(self.settings.client_id, **kwargs)
+        session.mount("https://", self._adapter)
+        session.mount("http://", self._adapter)
+        session.headers["Accept"] = "application/json"
+        return session
+
+    @property
+    def _basic(self) -> HTTPBasicAuth:
+        return HTTPBasicAuth(self.settings.client_id, self.settings.client_secret)
+
+    def url(self, path: str) -> str:
+        return self.server_url + path
+
+    # -- OAuth --------------------------------------------------------------------
+
+    def authorize_url(self, state: str, verifier: str) -> str:
+        """Where the browser goes to sign in: no scope (RingCentral takes it from the app)."""
+        session = self._session(redirect_uri=self.settings.redirect_url, state=state)
+        url, _ = session.authorization_url(
+            self.url(AUTHORIZE_PATH),
+            code_challenge=code_challenge(verifier),
+            code_challenge_method="S256",
+        )
+        return url
+
+    def exchange_code(self, code: str, verifier: str) -> Token:
+        """The authorization_code grant, with the PKCE verifier and HTTP Basic client auth."""
+        session = self._session(redirect_uri=self.settings.redirect_url)
+        session.register_compliance_hook("access_token_response", _check_token_response)
+        now = self.clock()
+        data = self._token_call(
+            lambda: session.fetch_token(
+                self.url(TOKEN_PATH),
+                code=code,
+                code_verifier=verifier,
+                auth=self._basic,
+                timeout=self.timeout,
+            )
+        )
+        return self._token_from(data, now)
+
+    def refresh(self, token: Token) -> Token:
+        """Spend ``token``'s refresh token; the result keeps what RingCentral did not resend."""
+        if not token.refresh_token:
+            raise TokenRequestError("there is no refresh token", oauth_error="invalid_grant")
+        session = self._session()
+        session.register_compliance_hook("refresh_token_response", _check_token_response)
+        now = self.clock()
+        data = self._token_call(
+            lambda: session.refresh_token(
+                self.url(TOKEN_PATH),
+                refresh_token=token.refresh_token,
+                auth=self._basic,
+                timeout=self.timeout,
+            )
+        )
+        fresh = self._token_from(data, now)
+        return Token(
+            access_token=fresh.access_token,
+            access_expires_at=fresh.access_expires_at,
+            refresh_token=fresh.refresh_token or token.refresh_token,
+            refresh_expires_at=(
+                fresh.refresh_expires_at if fresh.refresh_token else token.refresh_expires_at
+            ),
+            token_type=fresh.token_type,
+            scope=fresh.scope or token.scope,
+            owner_id=fresh.owner_id or token.owner_id,
+            endpoint_id=fresh.endpoint_id or token.endpoint_id,
+            owner_name=token.owner_name,
+            created_at=token.created_at,
+        )
+
+    def revoke(self, token: Token) -> None:
+        """End the RingCentral session that ``token`` belongs to (all its tokens)."""
+        session = self._session()
+        try:
+            response = session.post(
+                self.url(REVOKE_PATH),
+                data={"token": token.access_token},
+                auth=self._basic,
+                timeout=self.timeout,
+            )
+        except requests.Timeout as error:
+            raise RingCentralTimeoutError("RingCentral did not answer the sign-out") from error
+        except requests.RequestException as error:
+            raise RingCentralUnavailableError("RingCentral could not be reached") from error
+        if response.status_code >= 400:
+            raise RingCentralUnavailableError(
+                f"RingCentral refused the sign-out (HTTP {response.status_code})",
+                status=response.status_code,
+            )
+
+    def _token_call(self, call: Any) -> dict[str, Any]:
+        try:
+            return dict(call())
+        except requests.Timeout as error:
+            raise RingCentralTimeoutError("RingCentral's token service did not answer") from error
+        except requests.RequestException as error:
+            raise RingCentralUnavailableError("RingCentral could not be reached") from error
+        except OAuth2Error as error:
+            raise TokenRequestError(
+                f"RingCentral's token answer was not usable ({error.error})",
+                oauth_error=error.error,
+            ) from error
+        except (ValueError, Warning) as error:
+            raise RingCentralUnavailableError(
+                "RingCentral's token answer could not be read"
+            ) from error
+
+    def _token_from(self, data: dict[str, Any], now: Any) -> Token:
+        try:
+            expires_in = int(data.get("expires_in") or 0)
+            refresh_in = data.get("refresh_token_expires_in")
+            refresh_token = data.get("refresh_token") or None
+            return Token(
+                access_token=str(data["access_token"]),
+                access_expires_at=now + timedelta(seconds=expires_in),
+                refresh_token=str(refresh_token) if refresh_token else None,
+                refresh_expires_at=(
+                    now + timedelta(seconds=int(refresh_in))
+                    if refresh_token and refresh_in not in (None, "")
+                    else None
+                ),
+                token_type=str(data.get("token_type") or "bearer"),
+                scope=str(data.get("scope") or ""),
+                owner_id=str(data.get("owner_id") or ""),
+                endpoint_id=str(data.get("endpoint_id") or ""),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise RingCentralUnavailableError(
+                "RingCentral's token answer lacked a usable access token or lifetime"
+            ) from error
+
+    # -- REST API -----------------------------------------------------------------
+
+    def get(self, path: str, token: Token, params: dict[str, Any] | None = None) -> ApiResponse:
+        """GET a REST API path with the access token; non-2xx answers raise."""
+        session = self._session(token={"access_token": token.access_token, "token_type": "Bearer"})
+        try:
+            response = session.get(self.url(path), params=params or {}, timeout=self.timeout)
+        except requests.Timeout as error:
+            raise RingCentralTimeoutError("RingCentral did not answer in time") from error
+        except requests.RequestException as error:
+            raise RingCentralUnavailableError("RingCentral could not be reached") from error
+        data = _json_or_none(response)
+        status = response.status_code
+        if status < 400 and data is None:
+            raise RingCentralUnavailableError(
+                f"RingCentral answered HTTP {status} with something that is not JSON", status=status
+            )
+        if status >= 400:
+            self._raise_for_api_status(response, data)
+        return ApiResponse(
+            status=status,
+            content_type=response.headers.get("Content-Type", "application/json"),
+            body=response.content,
+            data=data,
+            headers=dict(response.headers),
+        )
+
+    def _raise_for_api_status(self, response: requests.Response, data: Any) -> None:
+        status = response.status_code
+        code, message, first = _first_error(data)
+        text = message or f"HTTP {status}"
+        if status == 401:
+            raise ApiUnauthorizedError(text, status=status, error_code=code)
+        if status == 403:
+            permission = first.get("permissionName") or (
+                data.get("permissionName") if isinstance(data, dict) else None
+            )
+            raise PermissionDeniedError(
+                text, status=status, error_code=code, permission=permission or None
+            )
+        if status == 429:
+            raise RateLimitedError(
+                text, status=status, error_code=code, retry_after=_retry_after(response)
+            )
+        if status >= 500:
+            raise RingCentralUnavailableError(
+                f"RingCentral failed (HTTP {status})", status=status, error_code=code
+            )
+        raise ApiError(text, status=status, error_code=code)
+
+
+def dump_json(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=True)

@@ -1,0 +1,112 @@
+"""Sessions, CSRF and security headers.
+
+The session cookie is signed, not encrypted: the browser can read it, so it holds
+only opaque random ids (which browser this is, which login it has) and times. The
+tokens themselves stay in the token repository.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from pyramid.config import Configurator
+from pyramid.csrf import SessionCSRFStoragePolicy
+from pyramid.registry import Registry
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.session import SignedCookieSessionFactory
+
+from rcpyramid.config import AppSettings
+
+BROWSER_KEY = "browser"
+LOGIN_KEY = "login"
+SIGNED_IN_AT_KEY = "signed_in_at"
+
+
+def new_id() -> str:
+    """An opaque id with 256 random bits."""
+    return secrets.token_urlsafe(32)
+
+
+def browser_id(request: Request) -> str:
+    """This browser's id, made on first need; pending sign-ins are bound to it."""
+    value = request.session.get(BROWSER_KEY)
+    if not isinstance(value, str) or len(value) < 32:
+        value = new_id()
+        request.session[BROWSER_KEY] = value
+    return value
+
+
+def current_login_id(request: Request) -> str | None:
+    """The login id this browser holds, unless the session's absolute lifetime is over."""
+    session = request.session
+    login_id = session.get(LOGIN_KEY)
+    if not isinstance(login_id, str) or not login_id:
+        return None
+    signed_in_at = session.get(SIGNED_IN_AT_KEY)
+    now = request.registry.clock().timestamp()
+    limit = request.registry.app_settings.absolute_timeout
+    if not isinstance(signed_in_at, int | float) or now - signed_in_at > limit:
+        return None
+    return login_id
+
+
+def start_login_session(request: Request, login_id: str) -> None:
+    """Drop everything the pre-login session held and start a new one for ``login_id``."""
+    request.session.invalidate()
+    request.session[BROWSER_KEY] = new_id()
+    request.session[LOGIN_KEY] = login_id
+    request.session[SIGNED_IN_AT_KEY] = int(request.registry.clock().timestamp())
+    request.session.new_csrf_token()
+
+
+def end_session(request: Request) -> None:
+    request.session.invalidate()
+
+
+def _security_headers_tween(handler: Callable, registry: Registry) -> Callable:
+    settings: AppSettings = registry.app_settings
+    server = urlsplit(settings.server_url)
+    # Chrome applies form-action to the redirect that follows a form POST, and the
+    # sign-in form's redirect goes to RingCentral.
+    rc_origin = f"{server.scheme}://{server.netloc}"
+    policy = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"form-action 'self' {rc_origin}; frame-ancestors 'none'; base-uri 'none'; "
+        "object-src 'none'"
+    )
+
+    def tween(request: Request) -> Response:
+        response = handler(request)
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", policy)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        # no-referrer only where a page's URL holds secrets (the callback sets it itself);
+        # site-wide it makes browsers send "Origin: null", which fails the CSRF origin check.
+        headers.setdefault("Referrer-Policy", "same-origin")
+        if settings.production:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    return tween
+
+
+def includeme(config: Configurator) -> None:
+    settings: AppSettings = config.registry.app_settings
+    factory = SignedCookieSessionFactory(
+        settings.session_secret,
+        cookie_name=settings.cookie_name,
+        secure=settings.cookie_secure,
+        httponly=True,
+        samesite="Lax",
+        timeout=settings.idle_timeout,
+        reissue_time=max(1, settings.idle_timeout // 10),
+        set_on_exception=True,
+    )
+    config.set_session_factory(factory)
+    config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
+    config.set_default_csrf_options(require_csrf=True)
+    config.add_tween("rcpyramid.security._security_headers_tween")

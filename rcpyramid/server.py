@@ -1,0 +1,62 @@
+"""The server runner ``development.ini`` names: waitress, plus the built-in simulator when asked.
+
+``pserve development.ini`` calls :func:`run` with the app. When the app is configured
+for the built-in simulator (``ringcentral.server_url = simulator``), the simulator is
+started first on its own listener and thread pool, so the app reaches it over real
+HTTP and can never deadlock waiting for one of its own threads. When any other
+RingCentral server is configured, no simulator starts.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import waitress
+
+from rcpyramid.config import AppSettings
+
+log = logging.getLogger(__name__)
+
+
+def start_builtin_simulator(settings: AppSettings) -> Any:
+    """Start the built-in simulator in this process; return the running server."""
+    from rcpyramid.simulator import RegisteredClient, Simulator, SimulatorConfig, serve_in_thread
+
+    client = RegisteredClient(
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        redirect_uris=(settings.redirect_url,),
+    )
+    simulator = Simulator(
+        SimulatorConfig(
+            clients=(client,),
+            state_file=settings.simulator_state_file,
+            rate_limits=settings.simulator_rate_limits,
+        )
+    )
+    running = serve_in_thread(
+        simulator.wsgi_app(), host=settings.simulator_host, port=settings.simulator_port
+    )
+    log.info("built-in RingCentral simulator listening on %s", running.url)
+    return running
+
+
+def run(wsgi_app: Any, global_conf: dict[str, Any], **kw: Any) -> None:
+    """A ``paste.server_runner``: takes waitress's own settings from ``[server:main]``."""
+    settings: AppSettings | None = getattr(
+        getattr(wsgi_app, "registry", None), "app_settings", None
+    )
+    simulator = None
+    if settings is not None and settings.builtin_simulator:
+        simulator = start_builtin_simulator(settings)
+    else:
+        log.info(
+            "using RingCentral at %s; the built-in simulator is not started",
+            settings.server_url if settings else "(unknown)",
+        )
+    try:
+        waitress.serve(wsgi_app, **kw)
+    finally:
+        if simulator is not None:
+            simulator.stop()

@@ -1,0 +1,23 @@
+"""The token repository: resolve the backend the ini names, check it, register it."""
+
+from pyramid.config import Configurator
+
+from rcpyramid.config import SettingsError
+from rcpyramid.tokens.interfaces import TokenRepository, iter_subclass_problems
+
+
+def includeme(config: Configurator) -> None:
+    registry = config.registry
+    dotted = registry.app_settings.tokens_backend
+    try:
+        backend = config.maybe_dotted(dotted)
+    except ImportError as error:
+        raise SettingsError(
+            f"rcpyramid.tokens.backend: cannot import {dotted!r} ({error})"
+        ) from error
+    problems = list(iter_subclass_problems(backend))
+    if problems:
+        raise SettingsError(f"rcpyramid.tokens.backend: {problems[0]}")
+    repo = backend.from_settings(config.get_settings(), registry.clock)
+    config.register_service(repo, TokenRepository)
+    registry.token_repository = repo

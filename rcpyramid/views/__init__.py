@@ -1,0 +1,1 @@
+"""The app's pages; each module registers its views with ``config.scan``."""

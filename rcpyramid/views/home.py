@@ -1,0 +1,31 @@
+"""The home page: a sign-in button, or the signed-in person's menu."""
+
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPFound
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from rcpyramid.security import current_login_id
+from rcpyramid.tokens.interfaces import TokenRepository
+from rcpyramid.views.api import PAGES
+from rcpyramid.views.safety import no_store
+
+
+@view_config(route_name="home", request_method="GET", renderer="home.jinja2")
+def home(request: Request) -> dict:
+    login_id = current_login_id(request)
+    token = request.find_service(TokenRepository).get(login_id) if login_id else None
+    no_store(request.response)
+    return {
+        "signed_in": token is not None,
+        "name": (token.owner_name or f"extension {token.owner_id}") if token else "",
+        "pages": PAGES,
+        "messages": request.session.pop_flash(),
+    }
+
+
+@view_config(route_name="home.index")
+def index(request: Request) -> Response:
+    return HTTPFound(location=request.route_path("home"))

@@ -1,0 +1,143 @@
+"""Sign in (authorization code flow with state and PKCE), the callback, and sign out."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from dataclasses import replace
+from datetime import timedelta
+
+from pyramid.httpexceptions import HTTPFound, HTTPSeeOther
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from rcpyramid.ringcentral.api import RingCentralApi
+from rcpyramid.ringcentral.client import RingCentralClient
+from rcpyramid.ringcentral.errors import RingCentralError
+from rcpyramid.security import (
+    BROWSER_KEY,
+    browser_id,
+    current_login_id,
+    end_session,
+    new_id,
+    start_login_session,
+)
+from rcpyramid.tokens.interfaces import PendingSignIn, TokenRepository, state_digest
+from rcpyramid.views.errors import SignInError
+from rcpyramid.views.safety import no_store, safe_local_path
+
+log = logging.getLogger(__name__)
+
+EXTENSION_INFO = "/restapi/v1.0/account/~/extension/~"
+
+#: What RingCentral's ``error`` values mean to the person who comes back with them.
+CALLBACK_ERRORS = {
+    "access_denied": (403, "You declined to let this app use your RingCentral account."),
+    "login_required": (400, "RingCentral needs you to sign in again."),
+    "consent_required": (400, "RingCentral needs your consent before this app can sign you in."),
+    "server_error": (502, "RingCentral had a problem signing you in."),
+    "temporarily_unavailable": (503, "RingCentral's sign-in is unavailable right now."),
+}
+
+
+@view_config(route_name="oauth.login", request_method="POST")
+def sign_in(request: Request) -> Response:
+    """Start a sign-in: fresh state and PKCE verifier, kept server-side; then to RingCentral."""
+    settings = request.registry.app_settings
+    state = new_id()
+    verifier = secrets.token_urlsafe(32)  # 43 characters from 32 random bytes (RFC 7636 §4.1)
+    request.find_service(TokenRepository).add_pending(
+        PendingSignIn(
+            state_hash=state_digest(state),
+            code_verifier=verifier,
+            browser_id=browser_id(request),
+            expires_at=request.registry.clock() + timedelta(seconds=settings.sign_in_timeout),
+            return_to=safe_local_path(request.POST.get("return_to")),
+        )
+    )
+    url = request.find_service(RingCentralClient).authorize_url(state, verifier)
+    return no_store(HTTPSeeOther(location=url))
+
+
+@view_config(route_name="oauth.login", request_method="GET")
+def sign_in_get(request: Request) -> Response:
+    # Signing in changes state, so it needs the form's POST; a bookmarked /login goes home.
+    return HTTPFound(location=request.route_path("home"))
+
+
+@view_config(route_name="oauth.callback", request_method="GET")
+def callback(request: Request) -> Response:
+    """RingCentral sends the browser back here with ``code`` and ``state`` (or ``error``)."""
+    params = request.GET
+    state = params.get("state", "")
+    error = params.get("error", "")
+    repo = request.find_service(TokenRepository)
+    # The state is consumed before anything else, so a replayed callback fails right here,
+    # before any token request.
+    pending = repo.take_pending(state_digest(state), request.registry.clock()) if state else None
+    if error:
+        status, message = CALLBACK_ERRORS.get(error, (400, "RingCentral could not sign you in."))
+        raise SignInError(message, status=status, detail=params.get("error_description", ""))
+    if not state:
+        raise SignInError("The answer from RingCentral carried no sign-in state.")
+    if pending is None:
+        raise SignInError("This sign-in has expired or was already used.")
+    session_browser = request.session.get(BROWSER_KEY)
+    if not isinstance(session_browser, str) or not hmac.compare_digest(
+        pending.browser_id.encode(), session_browser.encode()
+    ):
+        raise SignInError("This sign-in was started in another browser (or its cookie was lost).")
+    code = params.get("code", "")
+    if not code:
+        raise SignInError("The answer from RingCentral carried no authorization code.")
+
+    client = request.find_service(RingCentralClient)
+    token = client.exchange_code(code, pending.code_verifier)
+    try:
+        profile = client.get(EXTENSION_INFO, token).data
+        name = str(profile.get("name") or "") if isinstance(profile, dict) else ""
+    except RingCentralError as problem:
+        log.warning("signed in, but reading the user's name failed: %s", type(problem).__name__)
+        name = ""
+    if name:
+        token = replace(token, owner_name=name)
+
+    previous = current_login_id(request)
+    if previous:
+        # RingCentral allows only a few sessions per user: end this browser's old one first.
+        request.find_service(RingCentralApi).sign_out(previous)
+    login_id = new_id()
+    repo.save(login_id, token)
+    start_login_session(request, login_id)
+    log.info("a person signed in (owner %s)", token.owner_id)
+    response = HTTPSeeOther(location=pending.return_to)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return no_store(response)
+
+
+@view_config(route_name="oauth.logout", request_method="GET", renderer="logout.jinja2")
+def sign_out_confirm(request: Request) -> dict | Response:
+    """A GET changes nothing: it asks for the POST that signs out."""
+    if current_login_id(request) is None:
+        return HTTPFound(location=request.route_path("home"))
+    return {}
+
+
+@view_config(route_name="oauth.logout", request_method="POST")
+def sign_out(request: Request) -> Response:
+    """Revoke at RingCentral, delete locally whatever happened there, end the session."""
+    login_id = current_login_id(request) or request.session.get("login")
+    revoked = True
+    if isinstance(login_id, str) and login_id:
+        revoked = request.find_service(RingCentralApi).sign_out(login_id)
+    end_session(request)
+    if revoked:
+        request.session.flash("You are signed out.")
+    else:
+        request.session.flash(
+            "You are signed out here. RingCentral could not be told, so your RingCentral "
+            "session ends when its tokens expire."
+        )
+    return no_store(HTTPSeeOther(location=request.route_path("home")))

@@ -1,0 +1,27 @@
+"""Small guards shared by the views."""
+
+from __future__ import annotations
+
+import re
+
+from pyramid.response import Response
+
+_LOCAL_PATH = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~/?=&%]*$")
+
+
+def safe_local_path(value: object, default: str = "/") -> str:
+    """``value`` when it is a plain path on this site, else ``default``.
+
+    Refuses ``//host``, ``/\\host``, schemes, control characters and anything not
+    starting with a single slash, so a redirect can never leave the site.
+    """
+    if isinstance(value, str) and len(value) <= 512 and _LOCAL_PATH.match(value):
+        return value
+    return default
+
+
+def no_store(response: Response) -> Response:
+    """Pages with account data, and redirects carrying sign-in material, are never cached."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
