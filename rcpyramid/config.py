@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pyramid.exceptions import ConfigurationError
 from pyramid.settings import asbool
@@ -63,6 +64,13 @@ def _port(value: str) -> int:
     if not 0 < number < 65536:
         raise ValueError("must be a TCP port (1-65535)")
     return number
+
+
+def _timezone(value: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(value.strip() or "UTC")
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"unknown time zone {value!r} (an IANA name: Europe/Paris)") from error
 
 
 def _environment(value: str) -> str:
@@ -181,6 +189,13 @@ TABLE: tuple[Setting, ...] = (
         help="where development keeps generated secrets and the simulator's state",
     ),
     Setting(
+        "rcpyramid.timezone",
+        "RCPYRAMID_TIMEZONE",
+        "UTC",
+        _timezone,
+        help="the IANA time zone call-log pages show times and take dates in",
+    ),
+    Setting(
         "rcpyramid.tokens.backend",
         None,
         "rcpyramid.tokens.memory.MemoryTokenRepository",
@@ -238,6 +253,7 @@ class AppSettings:
     absolute_timeout: int
     sign_in_timeout: int
     var_dir: Path
+    timezone: ZoneInfo
     tokens_backend: str
     simulator_host: str
     simulator_port: int
@@ -369,6 +385,7 @@ def load(ini: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Ap
         absolute_timeout=values["rcpyramid.session.absolute_timeout"],
         sign_in_timeout=values["rcpyramid.sign_in_timeout"],
         var_dir=var_dir,
+        timezone=values["rcpyramid.timezone"],
         tokens_backend=values["rcpyramid.tokens.backend"],
         simulator_host=values["rcpyramid.simulator.host"],
         simulator_port=values["rcpyramid.simulator.port"],

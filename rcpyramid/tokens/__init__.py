@@ -1,6 +1,7 @@
 """The token repository: resolve the backend the ini names, check it, register it."""
 
 from pyramid.config import Configurator
+from pyramid.request import Request
 
 from rcpyramid.config import SettingsError
 from rcpyramid.tokens.interfaces import TokenRepository, iter_subclass_problems
@@ -19,5 +20,10 @@ def includeme(config: Configurator) -> None:
     if problems:
         raise SettingsError(f"rcpyramid.tokens.backend: {problems[0]}")
     repo = backend.from_settings(config.get_settings(), registry.clock)
-    config.register_service(repo, TokenRepository)
+    # The process-wide repository, for scripts, pshell and health checks.
     registry.token_repository = repo
+
+    def per_request(context: object, request: Request) -> TokenRepository:
+        return repo.for_request(request)
+
+    config.register_service_factory(per_request, TokenRepository)

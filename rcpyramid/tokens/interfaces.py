@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from rcpyramid.clock import Clock
 
@@ -113,6 +114,17 @@ class TokenRepository(abc.ABC):
     @abc.abstractmethod
     def from_settings(cls, settings: dict, clock: Clock) -> TokenRepository:
         """Build the repository from the app's settings (the ini file and environment)."""
+
+    def for_request(self, request: Any) -> TokenRepository:
+        """The repository one request uses: ``self`` unless the backend joins the request.
+
+        A SQL backend returns a view bound to the request's transaction here; the
+        object ``from_settings`` built is then the process-wide part (engine, keys).
+        """
+        return self
+
+    def close(self) -> None:  # noqa: B027 - nothing to release for stores that hold nothing
+        """Release what the backend holds (connection pools); called when the app stops."""
 
     @abc.abstractmethod
     def get(self, login_id: str) -> Token | None:

@@ -1,8 +1,15 @@
-"""The seed's three API pages: a readable table, or RingCentral's JSON as received."""
+"""The seed's three API pages: a readable table, or RingCentral's JSON as received.
+
+The app's own links carry only validated ``page``, ``perPage``, ``from`` and ``to``
+values, never an address from RingCentral's ``navigation``: the app must never fetch
+a URL a browser supplied, or it would send the person's bearer token there.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 from pyramid.httpexceptions import HTTPFound
 from pyramid.renderers import render
@@ -23,6 +30,7 @@ class ApiPage:
     link: str
     path: str
     template: str
+    dated: bool
 
 
 PAGES: dict[str, ApiPage] = {
@@ -34,6 +42,7 @@ PAGES: dict[str, ApiPage] = {
             "Read Extension Info",
             "/restapi/v1.0/account/~/extension",
             "api_extensions.jinja2",
+            dated=False,
         ),
         ApiPage(
             "extension-call-log",
@@ -41,6 +50,7 @@ PAGES: dict[str, ApiPage] = {
             "Read Extension Call Log",
             "/restapi/v1.0/account/~/extension/~/call-log",
             "api_calls.jinja2",
+            dated=True,
         ),
         ApiPage(
             "account-call-log",
@@ -48,6 +58,7 @@ PAGES: dict[str, ApiPage] = {
             "Read Account Call Log",
             "/restapi/v1.0/account/~/call-log",
             "api_calls.jinja2",
+            dated=True,
         ),
     )
 }
@@ -55,15 +66,73 @@ PAGES: dict[str, ApiPage] = {
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 1000
 MAX_PAGE = 100_000
+#: RingCentral's own default window for call logs.
+DEFAULT_RANGE = timedelta(hours=24)
+#: RingCentral keeps call logs for a limited time; a wider range is a typo, not a query.
+MAX_RANGE = timedelta(days=366)
 
 
 def _bounded_int(request: Request, name: str, default: int, largest: int) -> int:
     raw = request.GET.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= largest:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 7 or not 1 <= int(raw) <= largest:
         raise BadInputError(f"{name} must be a whole number from 1 to {largest}.")
     return int(raw)
+
+
+def _parse_moment(raw: str, zone: tzinfo, *, end_of_day: bool) -> datetime:
+    """``YYYY-MM-DD`` (the whole day) or ``YYYY-MM-DDTHH:MM`` in ``zone``."""
+    if not raw.isascii() or len(raw) > 19:
+        raise ValueError(raw)
+    if "T" in raw:
+        moment = datetime.fromisoformat(raw)
+        if moment.tzinfo is not None:
+            raise ValueError(raw)
+        return moment.replace(tzinfo=zone)
+    day = date.fromisoformat(raw)
+    if end_of_day:
+        return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+@dataclass(frozen=True)
+class DateRange:
+    start: datetime
+    end: datetime
+    chosen: bool
+    zone: tzinfo
+    raw_from: str
+    raw_to: str
+
+    def query(self) -> dict[str, str]:
+        return {"from": self.raw_from, "to": self.raw_to} if self.chosen else {}
+
+    def ringcentral_params(self) -> dict[str, str]:
+        def iso(moment: datetime) -> str:
+            return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+        return {"dateFrom": iso(self.start), "dateTo": iso(self.end)}
+
+
+def date_range(request: Request, zone: tzinfo, now: datetime) -> DateRange:
+    raw_from = request.GET.get("from", "").strip()
+    raw_to = request.GET.get("to", "").strip()
+    try:
+        end = _parse_moment(raw_to, zone, end_of_day=True) if raw_to else now
+    except ValueError as error:
+        raise BadInputError("to must be a date (YYYY-MM-DD) or a date and time.") from error
+    try:
+        start = (
+            _parse_moment(raw_from, zone, end_of_day=False) if raw_from else end - DEFAULT_RANGE
+        )
+    except ValueError as error:
+        raise BadInputError("from must be a date (YYYY-MM-DD) or a date and time.") from error
+    if start >= end:
+        raise BadInputError("from must be earlier than to.")
+    if end - start > MAX_RANGE:
+        raise BadInputError("Choose a range of at most 366 days.")
+    return DateRange(start, end, bool(raw_from or raw_to), zone, raw_from, raw_to)
 
 
 def wants_json(request: Request) -> bool:
@@ -85,49 +154,56 @@ def api_page(request: Request) -> Response:
         raise BadInputError("There is no such API page. Choose one of: " + ", ".join(PAGES) + ".")
     page_number = _bounded_int(request, "page", 1, MAX_PAGE)
     per_page = _bounded_int(request, "perPage", DEFAULT_PER_PAGE, MAX_PER_PAGE)
-    params = {"page": page_number, "perPage": per_page}
+    settings = request.registry.app_settings
+    dates = date_range(request, settings.timezone, request.registry.clock()) if page.dated else None
+    params: dict[str, Any] = {"page": page_number, "perPage": per_page}
+    if dates is not None:
+        params.update(dates.ringcentral_params())
     answer = request.find_service(RingCentralApi).get(login_id, page.path, params)
 
     if wants_json(request):
         response = Response(body=answer.body, content_type="application/json", charset="utf-8")
     else:
-        data = answer.data if isinstance(answer.data, dict) else {}
-        navigation = data.get("navigation") if isinstance(data.get("navigation"), dict) else {}
-        paging = data.get("paging") if isinstance(data.get("paging"), dict) else {}
-        records = data.get("records") if isinstance(data.get("records"), list) else []
-
-        def link(number: int) -> str:
-            return request.route_path(
-                "api.page", _query={"api": page.key, "page": number, "perPage": per_page}
-            )
-
         response = request.response
         response.text = render(
             page.template,
-            {
-                "page": page,
-                "pages": PAGES,
-                "records": [r for r in records if isinstance(r, dict)],
-                "page_number": page_number,
-                "per_page": per_page,
-                "total_pages": paging.get("totalPages"),
-                "next_url": link(page_number + 1) if "nextPage" in navigation else None,
-                "previous_url": (
-                    link(page_number - 1)
-                    if "previousPage" in navigation and page_number > 1
-                    else None
-                ),
-                "json_url": request.route_path(
-                    "api.page",
-                    _query={
-                        "api": page.key,
-                        "page": page_number,
-                        "perPage": per_page,
-                        "format": "json",
-                    },
-                ),
-            },
+            _table_values(request, page, answer.data, page_number, per_page, dates),
             request=request,
         )
     response.headers["Vary"] = "Accept"
     return no_store(response)
+
+
+def _table_values(
+    request: Request,
+    page: ApiPage,
+    data: Any,
+    page_number: int,
+    per_page: int,
+    dates: DateRange | None,
+) -> dict[str, Any]:
+    data = data if isinstance(data, dict) else {}
+    navigation = data.get("navigation") if isinstance(data.get("navigation"), dict) else {}
+    paging = data.get("paging") if isinstance(data.get("paging"), dict) else {}
+    records = data.get("records") if isinstance(data.get("records"), list) else []
+    kept = dates.query() if dates else {}
+
+    def link(number: int, **extra: str) -> str:
+        query = {"api": page.key, "page": number, "perPage": per_page, **kept, **extra}
+        return request.route_path("api.page", _query=query)
+
+    return {
+        "page": page,
+        "pages": PAGES,
+        "records": [record for record in records if isinstance(record, dict)],
+        "page_number": page_number,
+        "per_page": per_page,
+        "total_pages": paging.get("totalPages"),
+        "next_url": link(page_number + 1) if "nextPage" in navigation else None,
+        "previous_url": (
+            link(page_number - 1) if "previousPage" in navigation and page_number > 1 else None
+        ),
+        "json_url": link(page_number, format="json"),
+        "dates": dates,
+        "zone": request.registry.app_settings.timezone,
+    }

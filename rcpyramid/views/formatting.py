@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 
@@ -27,12 +27,12 @@ def parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def when(value: Any) -> str:
-    """An ISO time from RingCentral as ``2026-11-27 14:03:09 UTC``."""
-    parsed = parse_time(value)
+def when(value: Any, zone: tzinfo = UTC) -> str:
+    """An ISO time from RingCentral in ``zone``, as ``2026-11-27 14:03:09``."""
+    parsed = parse_time(value) if not isinstance(value, datetime) else value
     if parsed is None:
         return str(value or "")
-    return parsed.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return parsed.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def party(value: Any) -> str:
