@@ -23,9 +23,21 @@ party = rcpyramid.views.formatting:party
 """
 
 
+#: Variables `pserve development.ini NAME=VALUE` may set, and the settings they fill.
+CONFIG_VARIABLES = {
+    "http_port": "rcpyramid.http_port",
+    "simulator_port": "rcpyramid.simulator.port",
+}
+
+
 def main(global_config: dict[str, Any] | None, **settings: Any) -> Router:
     """Build the WSGI app from the ini file's ``[app:main]`` settings."""
-    here = (global_config or {}).get("here") or settings.get("here") or os.getcwd()
+    global_config = global_config or {}
+    here = global_config.get("here") or settings.get("here") or os.getcwd()
+    # `pserve development.ini http_port=8080` hands its variables over in global_config.
+    for variable, key in CONFIG_VARIABLES.items():
+        if global_config.get(variable):
+            settings[key] = global_config[variable]
     app_settings = settings_table.load({"here": here, **settings})
     if app_settings.insecure_transport:
         # oauthlib refuses http unless this process-wide switch is on; the settings

@@ -54,9 +54,15 @@ def current_login_id(request: Request) -> str | None:
 
 
 def start_login_session(request: Request, login_id: str) -> None:
-    """Drop everything the pre-login session held and start a new one for ``login_id``."""
+    """Drop everything the pre-login session held and start a new one for ``login_id``.
+
+    The login id and the CSRF token are new. The browser id is kept: it is not a
+    credential (it only binds pending sign-ins to this browser), and keeping it lets
+    sign-ins started in several tabs at once all complete. Logout replaces it too.
+    """
+    browser = browser_id(request)
     request.session.invalidate()
-    request.session[BROWSER_KEY] = new_id()
+    request.session[BROWSER_KEY] = browser
     request.session[LOGIN_KEY] = login_id
     request.session[SIGNED_IN_AT_KEY] = int(request.registry.clock().timestamp())
     request.session.new_csrf_token()

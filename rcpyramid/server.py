@@ -43,10 +43,16 @@ def start_builtin_simulator(settings: AppSettings) -> Any:
 
 
 def run(wsgi_app: Any, global_conf: dict[str, Any], **kw: Any) -> None:
-    """A ``paste.server_runner``: takes waitress's own settings from ``[server:main]``."""
+    """A ``paste.server_runner``: takes waitress's own settings from ``[server:main]``.
+
+    Without ``listen`` or ``port`` there, the app's ``rcpyramid.http_port`` decides the
+    port, so that one setting moves the port and the default redirect URI together.
+    """
     settings: AppSettings | None = getattr(
         getattr(wsgi_app, "registry", None), "app_settings", None
     )
+    if settings is not None and "listen" not in kw and "port" not in kw:
+        kw["listen"] = f"{kw.pop('host', 'localhost')}:{settings.http_port}"
     simulator = None
     if settings is not None and settings.builtin_simulator:
         simulator = start_builtin_simulator(settings)

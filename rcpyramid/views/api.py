@@ -123,9 +123,7 @@ def date_range(request: Request, zone: tzinfo, now: datetime) -> DateRange:
     except ValueError as error:
         raise BadInputError("to must be a date (YYYY-MM-DD) or a date and time.") from error
     try:
-        start = (
-            _parse_moment(raw_from, zone, end_of_day=False) if raw_from else end - DEFAULT_RANGE
-        )
+        start = _parse_moment(raw_from, zone, end_of_day=False) if raw_from else end - DEFAULT_RANGE
     except ValueError as error:
         raise BadInputError("from must be a date (YYYY-MM-DD) or a date and time.") from error
     if start >= end:

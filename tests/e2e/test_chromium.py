@@ -1,0 +1,98 @@
+"""The journey in a real browser: headless Chromium, the app and the simulator on loopback.
+
+A real browser enforces what WebTest cannot: the Content-Security-Policy (form-action
+must allow the redirect to RingCentral), SameSite cookies on the way back from the
+simulator, and the CSRF token in the forms.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+HOW = "install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"
+
+if not (CHROMIUM and CHROMEDRIVER) and not os.environ.get("CI"):
+    pytest.skip(f"no Chromium here: {HOW} to run the browser tests", allow_module_level=True)
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
+
+from tests.conftest import SimulatorHandle  # noqa: E402
+
+
+@pytest.fixture
+def browser() -> Iterator[WebDriver]:
+    assert CHROMIUM and CHROMEDRIVER, f"CI must have Chromium: {HOW}"
+    profile = tempfile.mkdtemp(prefix="rcpyramid-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def click(driver: WebDriver, text: str) -> None:
+    driver.find_element(
+        By.XPATH, f"//button[normalize-space()='{text}'] | //a[normalize-space()='{text}']"
+    ).click()
+
+
+def test_whole_journey_in_chromium(
+    browser: WebDriver, served_app: str, simulator: SimulatorHandle
+) -> None:
+    browser.get(served_app + "/")
+    click(browser, "Sign in with RingCentral")
+    assert browser.current_url.startswith(simulator.url + "/restapi/oauth/authorize")
+    assert "SIMULATED" in browser.page_source.upper()
+    browser.find_element(By.NAME, "username").send_keys("alice")
+    browser.find_element(By.NAME, "password").send_keys("alice-demo")
+    click(browser, "Authorize")
+    assert browser.current_url == served_app + "/"
+    assert "Signed in as Alice Smith" in browser.find_element(By.TAG_NAME, "h1").text
+
+    for link, column in (
+        ("Read Extension Info", "Email"),
+        ("Read Extension Call Log", "Duration"),
+        ("Read Account Call Log", "Result"),
+    ):
+        browser.get(served_app + "/")
+        click(browser, link)
+        headers = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "thead th")]
+        assert column in headers
+        assert len(browser.find_elements(By.CSS_SELECTOR, "tbody tr")) == 25
+
+    browser.find_element(By.CSS_SELECTOR, "a[rel=next]").click()
+    assert "page=2" in browser.current_url
+
+    browser.get(served_app + "/logout")
+    click(browser, "Log out")
+    assert "You are signed out." in browser.page_source
+    assert simulator.counters()["revokes"] == 1
+    # The session cookie never carries a token.
+    for cookie in browser.get_cookies():
+        assert cookie["httpOnly"]
+        assert cookie.get("sameSite") == "Lax"

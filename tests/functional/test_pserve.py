@@ -1,0 +1,118 @@
+"""``pserve development.ini`` as a newcomer runs it, and against another RingCentral server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.browser import authorize_at_simulator, parse_form
+from tests.processes import BIN, Process, free_port, is_listening, wait_until_answering
+
+CLEAN_ENV = {
+    "RINGCENTRAL_SERVER_URL": "",
+    "RINGCENTRAL_CLIENT_ID": "",
+    "RINGCENTRAL_CLIENT_SECRET": "",
+    "RINGCENTRAL_REDIRECT_URL": "",
+    "RCPYRAMID_SESSION_SECRET": "",
+}
+
+
+@pytest.fixture
+def processes() -> Iterator[list[Process]]:
+    started: list[Process] = []
+    yield started
+    for process in started:
+        process.stop()
+
+
+def browse_journey(app_url: str, username: str = "alice") -> requests.Session:
+    """Sign in with a real HTTP client holding cookies, as a browser does; check the pages."""
+    browser = requests.Session()
+    home = browser.get(app_url + "/", timeout=10)
+    form = parse_form(home.text)
+    started = browser.post(
+        app_url + form.action, data=form.fields, allow_redirects=False, timeout=10
+    )
+    assert started.status_code == 303, started.text
+    callback = authorize_at_simulator(started.headers["Location"], username=username)
+    landed = browser.get(callback, timeout=20)
+    assert landed.status_code == 200, landed.text
+    assert "Signed in as Alice Smith" in landed.text
+    for api in ("extension", "extension-call-log", "account-call-log"):
+        page = browser.get(f"{app_url}/test?api={api}", timeout=20)
+        assert page.status_code == 200, page.text
+        assert "<table>" in page.text
+    return browser
+
+
+def test_pserve_development_ini_runs_the_whole_journey_on_the_builtin_simulator(
+    processes: list[Process], tmp_path: Path
+) -> None:
+    http_port, simulator_port = free_port(), free_port()
+    app = Process(
+        [
+            str(BIN / "pserve"),
+            "development.ini",
+            f"http_port={http_port}",
+            f"simulator_port={simulator_port}",
+        ],
+        env={**CLEAN_ENV, "RCPYRAMID_VAR_DIR": str(tmp_path / "var")},
+    )
+    processes.append(app)
+    app_url = f"http://localhost:{http_port}"
+    wait_until_answering(app_url + "/", app)
+    app.wait_for_line("built-in RingCentral simulator listening")
+    browser = browse_journey(app_url)
+    logout = parse_form(browser.get(app_url + "/logout", timeout=10).text)
+    out = browser.post(app_url + logout.action, data=logout.fields, timeout=10)
+    assert "You are signed out." in out.text
+    secret = tmp_path / "var" / "session_secret"
+    assert secret.stat().st_mode & 0o777 == 0o600
+
+
+def test_environment_points_pserve_at_another_server_and_the_builtin_one_stays_off(
+    processes: list[Process], tmp_path: Path
+) -> None:
+    http_port, other_port, builtin_port = free_port(), free_port(), free_port()
+    redirect = f"http://localhost:{http_port}/oauth2callback"
+    other = Process(
+        [
+            str(BIN / "rcpyramid-simulator"),
+            "--port",
+            str(other_port),
+            "--rate-limits",
+            "off",
+            "--client",
+            f"another-client:another-secret-0123456789:{redirect}",
+        ]
+    )
+    processes.append(other)
+    other.wait_for_line("listening on")
+    app = Process(
+        [
+            str(BIN / "pserve"),
+            "development.ini",
+            f"http_port={http_port}",
+            f"simulator_port={builtin_port}",
+        ],
+        env={
+            **CLEAN_ENV,
+            "RINGCENTRAL_SERVER_URL": f"http://127.0.0.1:{other_port}",
+            "RINGCENTRAL_CLIENT_ID": "another-client",
+            "RINGCENTRAL_CLIENT_SECRET": "another-secret-0123456789",
+            "RINGCENTRAL_REDIRECT_URL": redirect,
+            "RCPYRAMID_VAR_DIR": str(tmp_path / "var"),
+        },
+    )
+    processes.append(app)
+    app_url = f"http://localhost:{http_port}"
+    wait_until_answering(app_url + "/", app)
+    browse_journey(app_url)
+    assert not is_listening(builtin_port)
+    assert "built-in RingCentral simulator listening" not in app.output
+    assert "the built-in simulator is not started" in app.output
+    counters = requests.get(f"http://127.0.0.1:{other_port}/simulator/counters", timeout=5).json()
+    assert counters["grants"]["authorization_code"] == 1
