@@ -113,9 +113,25 @@ TABLE: tuple[Setting, ...] = (
     Setting(
         "ringcentral.redirect_url",
         "RINGCENTRAL_REDIRECT_URL",
-        "http://localhost:5000/oauth2callback",
+        "",
         _text,
-        help="the redirect URI registered with RingCentral, exactly",
+        help="the redirect URI registered with RingCentral, exactly "
+        "(default: http://localhost:<http_port>/oauth2callback)",
+    ),
+    Setting(
+        "rcpyramid.canonical_host",
+        "RCPYRAMID_CANONICAL_HOST",
+        "",
+        _text,
+        help="host[:port] people must use; others are redirected there "
+        "(default: the redirect URI's; 'off' disables)",
+    ),
+    Setting(
+        "rcpyramid.http_port",
+        "RCPYRAMID_HTTP_PORT",
+        5000,
+        _port,
+        help="the app's port under pserve; the default redirect URI follows it",
     ),
     Setting(
         "ringcentral.connect_timeout",
@@ -209,7 +225,13 @@ TABLE: tuple[Setting, ...] = (
         _text,
         help="where pserve starts the built-in simulator (only with server_url = simulator)",
     ),
-    Setting("rcpyramid.simulator.port", None, 5001, _port, help="the built-in simulator's port"),
+    Setting(
+        "rcpyramid.simulator.port",
+        "RCPYRAMID_SIMULATOR_PORT",
+        5001,
+        _port,
+        help="the built-in simulator's port",
+    ),
     Setting(
         "rcpyramid.simulator.rate_limits",
         None,
@@ -223,6 +245,53 @@ TABLE: tuple[Setting, ...] = (
         "",
         _text,
         help="the built-in simulator's codes and tokens (default: var_dir/simulator.json)",
+    ),
+    # The SQL token repository (rcpyramid.tokens.sqla); the memory backend ignores these.
+    Setting(
+        "sqlalchemy.url",
+        "RCPYRAMID_DATABASE_URL",
+        "",
+        _text,
+        secret=True,
+        help="the database of the SQL token backend (development default: "
+        "sqlite under var_dir; production: postgresql://...)",
+    ),
+    Setting(
+        "rcpyramid.database.pool_size",
+        None,
+        20,
+        _positive_int,
+        help="database connections per process: at least twice the waitress threads",
+    ),
+    Setting(
+        "rcpyramid.database.lock_timeout",
+        None,
+        30.0,
+        _positive_float,
+        help="seconds to wait for a login's refresh lock (and SQLite's busy timeout)",
+    ),
+    Setting(
+        "rcpyramid.database.auto_upgrade",
+        None,
+        False,
+        asbool,
+        help="run the Alembic migrations at start (development only)",
+    ),
+    Setting(
+        "rcpyramid.database.migrations",
+        None,
+        "",
+        _text,
+        help="the Alembic scripts auto_upgrade runs (default: migrations/ of the checkout)",
+    ),
+    Setting(
+        "rcpyramid.tokens.keys",
+        "RCPYRAMID_TOKEN_KEYS",
+        "",
+        _text,
+        secret=True,
+        help="token encryption keys 'kid:base64url-32-bytes,...', the first encrypts; "
+        "development generates one under var/",
     ),
 )
 
@@ -243,6 +312,8 @@ class AppSettings:
     client_id: str
     client_secret: str
     redirect_url: str
+    canonical_host: str | None
+    http_port: int
     connect_timeout: float
     read_timeout: float
     pool_size: int
@@ -306,6 +377,22 @@ def parse_rate_limits(value: str) -> dict[str, int] | None:
     return limits
 
 
+def value_of(key: str, ini: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Any:
+    """One setting, read and parsed as :func:`load` does (for parts that need only a few)."""
+    environ = os.environ if environ is None else environ
+    setting = next(s for s in TABLE if s.key == key)
+    raw = raw_value(setting, ini, environ)
+    try:
+        return setting.parse(raw) if isinstance(raw, str) else raw
+    except ValueError as error:
+        raise SettingsError(f"{_where(setting)}: {error}") from error
+
+
+def where(key: str) -> str:
+    """How an error message names a setting: its ini key and its environment variable."""
+    return _where(next(s for s in TABLE if s.key == key))
+
+
 def _where(setting: Setting) -> str:
     if setting.env:
         return f"{setting.key} (or the environment variable {setting.env})"
@@ -343,7 +430,10 @@ def load(ini: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Ap
             f"http://{values['rcpyramid.simulator.host']}:{values['rcpyramid.simulator.port']}"
         )
     _check_url("ringcentral.server_url", server_url, production, fail)
-    redirect_url = values["ringcentral.redirect_url"]
+    redirect_url = (
+        values["ringcentral.redirect_url"]
+        or f"http://localhost:{values['rcpyramid.http_port']}/oauth2callback"
+    )
     _check_url("ringcentral.redirect_url", redirect_url, production, fail)
 
     for key in ("ringcentral.client_id", "ringcentral.client_secret"):
@@ -375,6 +465,8 @@ def load(ini: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Ap
         client_id=values["ringcentral.client_id"],
         client_secret=values["ringcentral.client_secret"],
         redirect_url=redirect_url,
+        canonical_host=_canonical_host(values["rcpyramid.canonical_host"], redirect_url),
+        http_port=values["rcpyramid.http_port"],
         connect_timeout=values["ringcentral.connect_timeout"],
         read_timeout=values["ringcentral.read_timeout"],
         pool_size=values["ringcentral.pool_size"],
@@ -392,6 +484,13 @@ def load(ini: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Ap
         simulator_rate_limits=rate_limits,
         simulator_state_file=Path(state_file) if state_file else var_dir / "simulator.json",
     )
+
+
+def _canonical_host(value: str, redirect_url: str) -> str | None:
+    """Where people must reach the app: the sign-in cookie must come back on that host."""
+    if value.lower() == "off":
+        return None
+    return (value or urlsplit(redirect_url).netloc).lower()
 
 
 def _check_url(

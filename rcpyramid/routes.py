@@ -11,3 +11,4 @@ def includeme(config: Configurator) -> None:
     config.add_route("oauth.callback", "/oauth2callback")
     config.add_route("oauth.logout", "/logout")
     config.add_route("api.page", "/test")
+    config.add_route("health", "/healthz")

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from pyramid.config import Configurator
 from pyramid.csrf import SessionCSRFStoragePolicy
+from pyramid.httpexceptions import HTTPPermanentRedirect
 from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.response import Response
@@ -100,6 +101,32 @@ def _security_headers_tween(handler: Callable, registry: Registry) -> Callable:
     return tween
 
 
+def _canonical_host_tween(handler: Callable, registry: Registry) -> Callable:
+    """Send people who opened another host name (127.0.0.1 for localhost) to the canonical one.
+
+    The pending sign-in is bound to a cookie on the host the person started from; if
+    RingCentral then sends them back to the redirect URI's host, that cookie is not
+    there and the sign-in fails. Redirecting first avoids that. Only GET and HEAD are
+    redirected; load balancers' health checks are left alone.
+    """
+    canonical = registry.app_settings.canonical_host
+    if not canonical:
+        return handler
+    redirect_scheme = urlsplit(registry.app_settings.redirect_url).scheme
+
+    def tween(request: Request) -> Response:
+        if (
+            request.host.lower() != canonical
+            and request.method in {"GET", "HEAD"}
+            and request.path != "/healthz"
+        ):
+            location = f"{redirect_scheme}://{canonical}{request.path_qs}"
+            return HTTPPermanentRedirect(location=location)
+        return handler(request)
+
+    return tween
+
+
 def includeme(config: Configurator) -> None:
     settings: AppSettings = config.registry.app_settings
     factory = SignedCookieSessionFactory(
@@ -116,3 +143,4 @@ def includeme(config: Configurator) -> None:
     config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
     config.set_default_csrf_options(require_csrf=True)
     config.add_tween("rcpyramid.security._security_headers_tween")
+    config.add_tween("rcpyramid.security._canonical_host_tween")

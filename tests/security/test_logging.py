@@ -1,0 +1,110 @@
+"""S14: no token, code, state, verifier, secret or Authorization value in any log line."""
+
+from __future__ import annotations
+
+import base64
+import configparser
+import io
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import webtest
+
+from rcpyramid.logredact import RedactingFormatter, redact
+from rcpyramid.simulator import DEMO_CLIENT
+from tests.browser import authorize_at_simulator, local_path, query_of
+from tests.conftest import SimulatorHandle, start_sign_in
+
+ROOT = Path(__file__).resolve().parents[2]
+LOGGERS = ("", "rcpyramid", "oauthlib", "requests_oauthlib", "urllib3", "waitress", "webtest")
+
+
+@pytest.fixture
+def debug_log() -> Iterator[io.StringIO]:
+    """Everything every logger says at DEBUG, through the formatter the ini files name."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(RedactingFormatter("%(levelname)s [%(name)s] %(message)s"))
+    root = logging.getLogger()
+    levels = {name: logging.getLogger(name).level for name in LOGGERS}
+    root.addHandler(handler)
+    for name in LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    yield stream
+    root.removeHandler(handler)
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
+def test_s14_ini_files_name_the_redacting_formatter() -> None:
+    for name in ("development.ini", "production.ini"):
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read(ROOT / name)
+        for section in parser.sections():
+            if section.startswith("formatter_"):
+                assert parser[section]["class"] == "rcpyramid.logredact.RedactingFormatter", name
+
+
+def test_s14_whole_journey_at_debug_logs_no_secret(
+    testapp: webtest.TestApp, simulator: SimulatorHandle, debug_log: io.StringIO
+) -> None:
+    repo = testapp.app.registry.token_repository
+    authorize_url = start_sign_in(testapp)
+    state = query_of(authorize_url)["state"]
+    verifiers = [pending.code_verifier for pending in repo._pending.values()]
+    callback = authorize_at_simulator(authorize_url)
+    code = query_of(callback)["code"]
+    testapp.get(local_path(callback)).follow()
+    first = next(iter(repo._tokens.values()))
+    testapp.get("/test?api=extension")
+    simulator.control("expire-access-tokens")
+    testapp.get("/test?api=extension-call-log")  # a 401, a refresh, a retry
+    second = next(iter(repo._tokens.values()))
+    testapp.get("/logout").forms[0].submit()
+
+    logged = debug_log.getvalue()
+    assert "refresh" in logged.lower()  # the journey was logged, at DEBUG, by several loggers
+    assert "[requests_oauthlib" in logged and "[urllib3" in logged
+    basic = base64.b64encode(
+        f"{DEMO_CLIENT.client_id}:{DEMO_CLIENT.client_secret}".encode()
+    ).decode()
+    secrets = {
+        "state": state,
+        "code": code,
+        "verifier": verifiers[0],
+        "client secret": DEMO_CLIENT.client_secret,
+        "basic credentials": basic,
+        "first access token": first.access_token,
+        "first refresh token": first.refresh_token,
+        "second access token": second.access_token,
+        "second refresh token": second.refresh_token,
+    }
+    for what, value in secrets.items():
+        assert value not in logged, f"the {what} was logged"
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ("GET /oauth2callback?code=abc123&state=xyz789 HTTP/1.1", "abc123"),
+        ("GET /oauth2callback?code=abc123&state=xyz789 HTTP/1.1", "xyz789"),
+        ('{"access_token":"tok-1","token_type":"bearer"}', "tok-1"),
+        ("{'refresh_token': 'tok-2', 'expires_in': 3600}", "tok-2"),
+        ("{'Authorization': 'Bearer tok-3'}", "tok-3"),
+        ("Authorization: Basic aWQ6c2VjcmV0", "aWQ6c2VjcmV0"),
+        ("grant_type=authorization_code&code=c0de&code_verifier=v3r1f13r", "v3r1f13r"),
+        ("client_secret=s3cr3t&client_id=id", "s3cr3t"),
+        ("token=tok-4", "tok-4"),
+        ("Using supplied state Uxy2ZKbTO3OKxCQG-uzz00ZGf9U24N.", "Uxy2ZKbTO3OKxCQG-uzz00ZGf9U24N"),
+    ],
+)
+def test_s14_redaction_patterns(line: str, secret: str) -> None:
+    assert secret not in redact(line)
+    assert "[redacted]" in redact(line)
+
+
+def test_s14_redaction_keeps_what_helps_debugging() -> None:
+    line = 'POST /restapi/oauth/token 400 {"errorCode":"OAU-210","error":"invalid_grant"}'
+    assert redact(line) == line
