@@ -148,6 +148,13 @@ TABLE: tuple[Setting, ...] = (
         help="seconds to wait for RingCentral to answer",
     ),
     Setting(
+        "ringcentral.max_response_bytes",
+        None,
+        16 * 1024 * 1024,
+        _positive_int,
+        help="the largest API answer the app reads from RingCentral",
+    ),
+    Setting(
         "ringcentral.pool_size",
         None,
         20,
@@ -317,6 +324,7 @@ class AppSettings:
     connect_timeout: float
     read_timeout: float
     pool_size: int
+    max_response_bytes: int
     session_secret: str
     cookie_name: str
     cookie_secure: bool
@@ -470,6 +478,7 @@ def load(ini: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Ap
         connect_timeout=values["ringcentral.connect_timeout"],
         read_timeout=values["ringcentral.read_timeout"],
         pool_size=values["ringcentral.pool_size"],
+        max_response_bytes=values["ringcentral.max_response_bytes"],
         session_secret=session_secret,
         cookie_name=values["rcpyramid.session.cookie_name"],
         cookie_secure=values["rcpyramid.session.cookie_secure"],

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,6 +21,7 @@ from oauthlib.oauth2 import OAuth2Error
 from requests.adapters import HTTPAdapter
 from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
+from urllib3.exceptions import ReadTimeoutError
 
 from rcpyramid.clock import Clock
 from rcpyramid.config import AppSettings
@@ -278,10 +278,15 @@ class RingCentralClient:
         """GET a REST API path with the access token; non-2xx answers raise."""
         session = self._session(token={"access_token": token.access_token, "token_type": "Bearer"})
         try:
-            response = session.get(self.url(path), params=params or {}, timeout=self.timeout)
+            response = session.get(
+                self.url(path), params=params or {}, timeout=self.timeout, stream=True
+            )
+            self._read_capped(response)
         except requests.Timeout as error:
             raise RingCentralTimeoutError("RingCentral did not answer in time") from error
         except requests.RequestException as error:
+            if isinstance(error.args[0] if error.args else None, ReadTimeoutError):
+                raise RingCentralTimeoutError("RingCentral did not answer in time") from error
             raise RingCentralUnavailableError("RingCentral could not be reached") from error
         data = _json_or_none(response)
         status = response.status_code
@@ -298,6 +303,25 @@ class RingCentralClient:
             data=data,
             headers=dict(response.headers),
         )
+
+    def _read_capped(self, response: requests.Response) -> None:
+        """Read the body, refusing more than ``ringcentral.max_response_bytes``."""
+        limit = self.settings.max_response_bytes
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            response.close()
+            raise RingCentralUnavailableError("RingCentral's answer was too large")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(chunk_size=65536):
+            size += len(chunk)
+            if size > limit:
+                response.close()
+                raise RingCentralUnavailableError("RingCentral's answer was too large")
+            chunks.append(chunk)
+        # requests' own attributes: .json() and .content then read what we kept.
+        response._content = b"".join(chunks)
+        response._content_consumed = True
 
     def _raise_for_api_status(self, response: requests.Response, data: Any) -> None:
         status = response.status_code
@@ -321,7 +345,3 @@ class RingCentralClient:
                 f"RingCentral failed (HTTP {status})", status=status, error_code=code
             )
         raise ApiError(text, status=status, error_code=code)
-
-
-def dump_json(data: Any) -> str:
-    return json.dumps(data, indent=2, sort_keys=True)

@@ -21,7 +21,7 @@ from rcpyramid.ringcentral.errors import (
     SignedOutError,
     TokenRequestError,
 )
-from rcpyramid.security import end_session
+from rcpyramid.security import current_login_id, end_session
 from rcpyramid.tokens.interfaces import TokenStoreError
 
 log = logging.getLogger(__name__)
@@ -115,6 +115,8 @@ def ringcentral_failed(exc: RingCentralError, request: Request) -> Response:
     log.warning(
         "RingCentral error %s (status %s, code %s)", type(exc).__name__, exc.status, exc.error_code
     )
+    # On the way back from RingCentral (not signed in yet), every page offers a new sign-in.
+    signing_in = current_login_id(request) is None
     if isinstance(exc, RateLimitedError):
         wait = exc.retry_after if exc.retry_after is not None else 60
         return error_page(
@@ -123,6 +125,7 @@ def ringcentral_failed(exc: RingCentralError, request: Request) -> Response:
             "RingCentral asks us to slow down",
             f"Too many requests were made for your account. Try again in {wait} seconds.",
             retry_after=wait,
+            sign_in=signing_in,
         )
     if isinstance(exc, PermissionDeniedError):
         missing = f" the [{exc.permission}] permission" if exc.permission else " a permission"
@@ -143,25 +146,17 @@ def ringcentral_failed(exc: RingCentralError, request: Request) -> Response:
             sign_in=True,
         )
     if isinstance(exc, RingCentralTimeoutError):
-        return error_page(
-            request,
-            504,
-            "RingCentral did not answer",
-            "RingCentral took too long to answer. Please try again in a moment.",
-        )
-    if isinstance(exc, RingCentralUnavailableError):
-        return error_page(
-            request,
-            502,
-            "RingCentral is having trouble",
-            f"{exc.message}. Please try again in a moment.",
-        )
+        title, message = "RingCentral did not answer", "RingCentral took too long to answer."
+    elif isinstance(exc, RingCentralUnavailableError):
+        title, message = "RingCentral is having trouble", f"{exc.message}."
+    else:
+        title, message = "RingCentral refused the request", "RingCentral could not answer this."
     return error_page(
         request,
-        502,
-        "RingCentral refused the request",
-        "RingCentral could not answer this page.",
-        detail=exc.message,
+        exc.page_status,
+        title,
+        f"{message} Please try again in a moment.",
+        sign_in=signing_in,
     )
 
 
