@@ -24,6 +24,12 @@ from rcpyramid.config import AppSettings
 BROWSER_KEY = "browser"
 LOGIN_KEY = "login"
 SIGNED_IN_AT_KEY = "signed_in_at"
+SEEN_AT_KEY = "seen_at"
+#: The page whose address carries ``code`` and ``state``: it must never leak in a Referer.
+CALLBACK_PATH = "/oauth2callback"
+#: The idle clock is moved at most this often (seconds), so the cookie is not rewritten
+#: on every request.
+SEEN_AT_RESOLUTION = 60
 
 
 def new_id() -> str:
@@ -41,17 +47,42 @@ def browser_id(request: Request) -> str:
 
 
 def current_login_id(request: Request) -> str | None:
-    """The login id this browser holds, unless the session's absolute lifetime is over."""
+    """The login id this browser holds, or None when it has none or its session timed out.
+
+    A session that was idle longer than ``rcpyramid.session.idle_timeout``, or began
+    longer ago than ``rcpyramid.session.absolute_timeout``, ends here: its tokens are
+    revoked and deleted, and the browser gets a fresh session. The times live in the
+    signed cookie and are checked against the server's clock; the login record's own
+    ``created_at`` bounds the absolute lifetime on the server too (see RingCentralApi).
+    """
     session = request.session
     login_id = session.get(LOGIN_KEY)
     if not isinstance(login_id, str) or not login_id:
         return None
-    signed_in_at = session.get(SIGNED_IN_AT_KEY)
+    settings = request.registry.app_settings
     now = request.registry.clock().timestamp()
-    limit = request.registry.app_settings.absolute_timeout
-    if not isinstance(signed_in_at, int | float) or now - signed_in_at > limit:
+    signed_in_at = session.get(SIGNED_IN_AT_KEY)
+    seen_at = session.get(SEEN_AT_KEY, signed_in_at)
+    if (
+        not isinstance(signed_in_at, int | float)
+        or not isinstance(seen_at, int | float)
+        or now - signed_in_at > settings.absolute_timeout
+        or now - seen_at > settings.idle_timeout
+    ):
+        _expire(request, login_id)
         return None
+    if now - seen_at > SEEN_AT_RESOLUTION:
+        session[SEEN_AT_KEY] = int(now)
     return login_id
+
+
+def _expire(request: Request, login_id: str) -> None:
+    # Imported here: the RingCentral service depends on this module's settings, not vice versa.
+    from rcpyramid.ringcentral.api import RingCentralApi
+
+    request.find_service(RingCentralApi).sign_out(login_id)
+    end_session(request)
+    request.session.flash("Your session timed out. Please sign in again.")
 
 
 def start_login_session(request: Request, login_id: str) -> None:
@@ -66,6 +97,7 @@ def start_login_session(request: Request, login_id: str) -> None:
     request.session[BROWSER_KEY] = browser
     request.session[LOGIN_KEY] = login_id
     request.session[SIGNED_IN_AT_KEY] = int(request.registry.clock().timestamp())
+    request.session[SEEN_AT_KEY] = request.session[SIGNED_IN_AT_KEY]
     request.session.new_csrf_token()
 
 
@@ -91,9 +123,12 @@ def _security_headers_tween(handler: Callable, registry: Registry) -> Callable:
         headers.setdefault("Content-Security-Policy", policy)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
-        # no-referrer only where a page's URL holds secrets (the callback sets it itself);
+        # no-referrer only where the address holds secrets (the callback, its error pages);
         # site-wide it makes browsers send "Origin: null", which fails the CSRF origin check.
-        headers.setdefault("Referrer-Policy", "same-origin")
+        if request.path == CALLBACK_PATH:
+            headers["Referrer-Policy"] = "no-referrer"
+        else:
+            headers.setdefault("Referrer-Policy", "same-origin")
         if settings.production:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

@@ -1,5 +1,7 @@
 """RingCentral for the app: one pooled client per process, an API service per request."""
 
+from datetime import timedelta
+
 from pyramid.config import Configurator
 from pyramid.request import Request
 
@@ -14,6 +16,11 @@ def includeme(config: Configurator) -> None:
     config.register_service(client, RingCentralClient)
 
     def api_factory(context: object, request: Request) -> RingCentralApi:
-        return RingCentralApi(client, request.find_service(TokenRepository), registry.clock)
+        return RingCentralApi(
+            client,
+            request.find_service(TokenRepository),
+            registry.clock,
+            max_age=timedelta(seconds=registry.app_settings.absolute_timeout),
+        )
 
     config.register_service_factory(api_factory, RingCentralApi)

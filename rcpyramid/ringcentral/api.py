@@ -24,16 +24,35 @@ REFRESH_MARGIN = timedelta(seconds=60)
 class RingCentralApi:
     """Calls RingCentral for one login id, keeping its stored tokens current."""
 
-    def __init__(self, client: RingCentralClient, repo: TokenRepository, clock: Clock) -> None:
+    def __init__(
+        self,
+        client: RingCentralClient,
+        repo: TokenRepository,
+        clock: Clock,
+        max_age: timedelta | None = None,
+    ) -> None:
         self.client = client
         self.repo = repo
         self.clock = clock
+        self.max_age = max_age
 
-    def get(self, login_id: str, path: str, params: dict[str, Any] | None = None) -> ApiResponse:
-        """GET ``path``: refresh first when the token is about to expire, once more on a 401."""
+    def load(self, login_id: str) -> Token:
+        """The login's tokens; a login older than ``max_age`` is signed out on the server."""
         token = self.repo.get(login_id)
         if token is None:
             raise SignedOutError("not signed in")
+        if (
+            self.max_age is not None
+            and token.created_at is not None
+            and self.clock() - token.created_at > self.max_age
+        ):
+            self.sign_out(login_id)
+            raise SignedOutError("the sign-in reached its maximum age")
+        return token
+
+    def get(self, login_id: str, path: str, params: dict[str, Any] | None = None) -> ApiResponse:
+        """GET ``path``: refresh first when the token is about to expire, once more on a 401."""
+        token = self.load(login_id)
         if not token.access_valid(self.clock(), REFRESH_MARGIN):
             token = self.refresh(login_id, token)
         try:

@@ -20,7 +20,7 @@ from pyramid.view import view_config
 from rcpyramid.ringcentral.api import RingCentralApi
 from rcpyramid.security import current_login_id
 from rcpyramid.views.errors import BadInputError
-from rcpyramid.views.safety import no_store
+from rcpyramid.views.safety import no_store, wants_json
 
 
 @dataclass(frozen=True)
@@ -131,13 +131,6 @@ def date_range(request: Request, zone: tzinfo, now: datetime) -> DateRange:
     if end - start > MAX_RANGE:
         raise BadInputError("Choose a range of at most 366 days.")
     return DateRange(start, end, bool(raw_from or raw_to), zone, raw_from, raw_to)
-
-
-def wants_json(request: Request) -> bool:
-    if request.GET.get("format") == "json":
-        return True
-    offers = request.accept.acceptable_offers(["text/html", "application/json"])
-    return bool(offers) and offers[0][0] == "application/json"
 
 
 @view_config(route_name="api.page", request_method="GET")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from pyramid.csrf import get_csrf_token
 from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
 from pyramid.httpexceptions import HTTPClientError, HTTPNotFound
 from pyramid.renderers import render_to_response
@@ -23,6 +22,7 @@ from rcpyramid.ringcentral.errors import (
 )
 from rcpyramid.security import current_login_id, end_session
 from rcpyramid.tokens.interfaces import TokenStoreError
+from rcpyramid.views.safety import safe_local_path, wants_json
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +57,15 @@ def error_page(
     retry_after: int | None = None,
 ) -> Response:
     """Render ``error.jinja2`` (or JSON for API clients) with ``status``."""
-    if (
-        request.accept.acceptable_offers(["text/html", "application/json"])[:1]
-        == [("application/json", 1.0)]
-        or request.GET.get("format") == "json"
-    ):
+    if wants_json(request):
         response = Response(json_body={"error": title, "message": message}, status=status)
     else:
-        if sign_in:
-            get_csrf_token(request)
+        # Signing in again from an API page comes back to it (a validated local path).
+        return_to = (
+            safe_local_path(request.path_qs, default="")
+            if sign_in and request.method == "GET" and request.path == "/test"
+            else ""
+        )
         response = render_to_response(
             "error.jinja2",
             {
@@ -75,6 +75,7 @@ def error_page(
                 "detail": detail,
                 "sign_in": sign_in,
                 "retry_after": retry_after,
+                "return_to": return_to,
             },
             request=request,
         )

@@ -7,8 +7,9 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from rcpyramid.ringcentral.api import RingCentralApi
+from rcpyramid.ringcentral.errors import SignedOutError
 from rcpyramid.security import current_login_id
-from rcpyramid.tokens.interfaces import TokenRepository
 from rcpyramid.views.api import PAGES
 from rcpyramid.views.safety import no_store
 
@@ -16,7 +17,12 @@ from rcpyramid.views.safety import no_store
 @view_config(route_name="home", request_method="GET", renderer="home.jinja2")
 def home(request: Request) -> dict:
     login_id = current_login_id(request)
-    token = request.find_service(TokenRepository).get(login_id) if login_id else None
+    token = None
+    if login_id:
+        try:
+            token = request.find_service(RingCentralApi).load(login_id)
+        except SignedOutError:
+            token = None
     no_store(request.response)
     return {
         "signed_in": token is not None,

@@ -112,9 +112,7 @@ def callback(request: Request) -> Response:
     repo.save(login_id, token)
     start_login_session(request, login_id)
     log.info("a person signed in (owner %s)", token.owner_id)
-    response = HTTPSeeOther(location=pending.return_to)
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return no_store(response)
+    return no_store(HTTPSeeOther(location=pending.return_to))
 
 
 @view_config(route_name="oauth.logout", request_method="GET", renderer="logout.jinja2")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from pyramid.request import Request
 from pyramid.response import Response
 
 _LOCAL_PATH = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~/?=&%]*$")
@@ -18,6 +19,14 @@ def safe_local_path(value: object, default: str = "/") -> str:
     if isinstance(value, str) and len(value) <= 512 and _LOCAL_PATH.match(value):
         return value
     return default
+
+
+def wants_json(request: Request) -> bool:
+    """``?format=json``, or an Accept header that prefers JSON to HTML."""
+    if request.GET.get("format") == "json":
+        return True
+    offers = request.accept.acceptable_offers(["text/html", "application/json"])
+    return bool(offers) and offers[0][0] == "application/json"
 
 
 def no_store(response: Response) -> Response:

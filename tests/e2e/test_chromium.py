@@ -25,6 +25,8 @@ from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
+from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
+from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
 from tests.conftest import SimulatorHandle  # noqa: E402
 
@@ -56,9 +58,11 @@ def browser() -> Iterator[WebDriver]:
 
 
 def click(driver: WebDriver, text: str) -> None:
-    driver.find_element(
-        By.XPATH, f"//button[normalize-space()='{text}'] | //a[normalize-space()='{text}']"
-    ).click()
+    """Click a button or link by its text and wait for the next page to load."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    xpath = f"//button[normalize-space()='{text}'] | //a[normalize-space()='{text}']"
+    driver.find_element(By.XPATH, xpath).click()
+    WebDriverWait(driver, 20).until(staleness_of(old))
 
 
 def test_whole_journey_in_chromium(
@@ -85,7 +89,9 @@ def test_whole_journey_in_chromium(
         assert column in headers
         assert len(browser.find_elements(By.CSS_SELECTOR, "tbody tr")) == 25
 
+    old = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.CSS_SELECTOR, "a[rel=next]").click()
+    WebDriverWait(browser, 20).until(staleness_of(old))
     assert "page=2" in browser.current_url
 
     browser.get(served_app + "/logout")
