@@ -7,6 +7,7 @@ from pyramid.request import Request
 
 from rcpyramid.ringcentral.api import RingCentralApi
 from rcpyramid.ringcentral.client import RingCentralClient
+from rcpyramid.ringcentral.ratelimit import RateLimitGate
 from rcpyramid.tokens.interfaces import TokenRepository
 
 
@@ -14,6 +15,7 @@ def includeme(config: Configurator) -> None:
     registry = config.registry
     client = RingCentralClient(registry.app_settings, registry.clock)
     config.register_service(client, RingCentralClient)
+    gate = RateLimitGate()
 
     def api_factory(context: object, request: Request) -> RingCentralApi:
         return RingCentralApi(
@@ -21,6 +23,7 @@ def includeme(config: Configurator) -> None:
             request.find_service(TokenRepository),
             registry.clock,
             max_age=timedelta(seconds=registry.app_settings.absolute_timeout),
+            gate=gate,
         )
 
     config.register_service_factory(api_factory, RingCentralApi)

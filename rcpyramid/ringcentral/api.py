@@ -12,7 +12,13 @@ from typing import Any
 
 from rcpyramid.clock import Clock
 from rcpyramid.ringcentral.client import ApiResponse, RingCentralClient
-from rcpyramid.ringcentral.errors import ApiUnauthorizedError, SignedOutError, TokenRequestError
+from rcpyramid.ringcentral.errors import (
+    ApiUnauthorizedError,
+    RateLimitedError,
+    SignedOutError,
+    TokenRequestError,
+)
+from rcpyramid.ringcentral.ratelimit import AUTH, RateLimitGate, group_of
 from rcpyramid.tokens.interfaces import Token, TokenRepository
 
 log = logging.getLogger(__name__)
@@ -30,11 +36,13 @@ class RingCentralApi:
         repo: TokenRepository,
         clock: Clock,
         max_age: timedelta | None = None,
+        gate: RateLimitGate | None = None,
     ) -> None:
         self.client = client
         self.repo = repo
         self.clock = clock
         self.max_age = max_age
+        self.gate = gate or RateLimitGate()
 
     def load(self, login_id: str) -> Token:
         """The login's tokens; a login older than ``max_age`` is signed out on the server."""
@@ -51,24 +59,48 @@ class RingCentralApi:
         return token
 
     def get(self, login_id: str, path: str, params: dict[str, Any] | None = None) -> ApiResponse:
-        """GET ``path``: refresh first when the token is about to expire, once more on a 401."""
+        """GET ``path``: refresh first when the token is about to expire, once more on a 401.
+
+        While RingCentral's rate limit for this person and the path's group lasts, the
+        call is not made at all: :class:`RateLimitedError` says how long to wait.
+        """
+        group = group_of(path)
+        self.gate.check(login_id, group, self.clock())
         token = self.load(login_id)
         if not token.access_valid(self.clock(), REFRESH_MARGIN):
             token = self.refresh(login_id, token)
         try:
-            return self.client.get(path, token, params)
+            return self._call(login_id, group, path, token, params)
         except ApiUnauthorizedError:
             log.info("RingCentral refused an access token (401); refreshing once")
         token = self.refresh(login_id, token)
         try:
-            return self.client.get(path, token, params)
+            return self._call(login_id, group, path, token, params)
         except ApiUnauthorizedError as error:
             # A token RingCentral issued a moment ago and refuses now belongs to a session
             # that was ended on RingCentral's side (revoked, password changed).
             self.repo.delete(login_id)
             raise SignedOutError("RingCentral refused the refreshed token") from error
 
+    def _call(
+        self, login_id: str, group: str, path: str, token: Token, params: dict[str, Any] | None
+    ) -> ApiResponse:
+        try:
+            return self.client.get(path, token, params)
+        except RateLimitedError as error:
+            self.gate.block(login_id, group, error, self.clock())
+            raise
+
     def refresh(self, login_id: str, stale: Token) -> Token:
+        """:meth:`_refresh`, unless RingCentral's Auth-group rate limit says to wait."""
+        self.gate.check(login_id, AUTH, self.clock())
+        try:
+            return self._refresh(login_id, stale)
+        except RateLimitedError as error:
+            self.gate.block(login_id, AUTH, error, self.clock())
+            raise
+
+    def _refresh(self, login_id: str, stale: Token) -> Token:
         """Replace ``stale`` with a working token, spending the refresh token at most once.
 
         Under the login's lock the tokens are read again: when someone else already

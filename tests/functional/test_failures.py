@@ -116,6 +116,24 @@ def test_api_429_says_when_to_retry(signed_in: webtest.TestApp, simulator: Simul
     assert page.headers["Retry-After"] == "42"
 
 
+def test_after_a_429_the_app_waits_before_calling_again(
+    signed_in: webtest.TestApp, simulator: SimulatorHandle, clock: MovableClock
+) -> None:
+    simulator.control(
+        "fail-next", status=429, count=1, path="/restapi/v1.0/account/~/extension", retry_after=30
+    )
+    signed_in.get("/test?api=extension", status=429)
+    calls = simulator.counters()["api_calls"]
+    clock.advance(10)
+    page = signed_in.get("/test?api=extension", status=429)
+    assert "Try again in 20 seconds" in page.text
+    # Another group (the call log is Heavy, the list Medium) is not held back.
+    assert signed_in.get("/test?api=extension-call-log").status_int == 200
+    assert simulator.counters()["api_calls"] == calls + 1
+    clock.advance(21)
+    assert signed_in.get("/test?api=extension").status_int == 200
+
+
 def test_api_5xx_is_502(signed_in: webtest.TestApp, simulator: SimulatorHandle) -> None:
     simulator.control("fail-next", status=503, count=1, path="/restapi/v1.0")
     assert_clear_page(signed_in.get("/test?api=extension", status=502))
