@@ -1,0 +1,124 @@
+"""The Simulator: data, state and its own small Pyramid application."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from html import escape
+
+from pyramid.config import Configurator
+from pyramid.registry import Registry
+from pyramid.request import Request
+from pyramid.response import Response
+
+from . import errors
+from .calllog import CallLog
+from .config import RegisteredClient, SimulatorConfig
+from .directory import Directory
+from .state import FailureRule, RateStatus, SimulatorState
+from .views.controls import CONTROL_PATHS
+from .wire import json_response
+
+_FAILURE_TEXT = {
+    429: ("rate_limited", "Request rate exceeded"),
+    500: ("server_error", "Internal server error"),
+    502: ("bad_gateway", "Bad gateway"),
+    503: ("service_unavailable", "Service temporarily unavailable"),
+}
+
+
+def group_for_path(path: str) -> str:
+    """The rate-limit group an injected 429 reports for a path."""
+    if path.startswith("/restapi/oauth/"):
+        return "Auth"
+    if path.endswith("/call-log"):
+        return "Heavy"
+    if path.endswith("/extension"):
+        return "Medium"
+    return "Light"
+
+
+class Simulator:
+    """A simulated RingCentral: one account, demo users, OAuth and four REST endpoints."""
+
+    def __init__(self, config: SimulatorConfig) -> None:
+        config.validate()
+        self.config = config
+        self.clients: dict[str, RegisteredClient] = {c.client_id: c for c in config.clients}
+        self.state = SimulatorState(config, config.clock)
+        self.directory = Directory(config.seed)
+        # Anchored on the clock's current UTC day so the default 24-hour window has data.
+        self.call_log = CallLog(config.seed, self.directory, self.state.now().date())
+        self._app: Callable | None = None
+        self._app_lock = threading.Lock()
+
+    def wsgi_app(self) -> Callable:
+        """The simulator's WSGI application (built once, then cached)."""
+        with self._app_lock:
+            if self._app is None:
+                self._app = self._make_app()
+            return self._app
+
+    def _make_app(self) -> Callable:
+        # Its own Configurator: no session factory, no CSRF, no app settings.
+        config = Configurator(settings={})
+        config.registry.simulator = self
+        config.add_tween("rcpyramid.simulator.app.fault_tween_factory")
+        config.include("rcpyramid.simulator.views.errors")
+        config.include("rcpyramid.simulator.views.pages")
+        config.include("rcpyramid.simulator.views.oauth")
+        config.include("rcpyramid.simulator.views.api")
+        if self.config.test_controls:
+            config.include("rcpyramid.simulator.views.controls")
+        return config.make_wsgi_app()
+
+    def failure_response(self, rule: FailureRule, path: str) -> Response:
+        """The answer for an injected failure (no work is done)."""
+        error, text = _FAILURE_TEXT[rule.status]
+        headers = {}
+        if rule.retry_after is not None:
+            headers["Retry-After"] = str(rule.retry_after)
+        if rule.content == "html":
+            title = f"{rule.status} {escape(text)}"
+            page = (
+                f"<!DOCTYPE html><html><head><title>{title}</title></head><body>"
+                f"<h1>{title}</h1><p>Injected by the rcpyramid RingCentral simulator.</p>"
+                f"<p>Path: {escape(path)}</p></body></html>"
+            )
+            response = Response(body=page.encode(), status=rule.status, headers=headers)
+            response.headers["Content-Type"] = "text/html; charset=utf-8"
+            return response
+        if rule.status == 429:
+            group = group_for_path(path)
+            limit, _ = self.config.limit_for(group)
+            headers.update(RateStatus(group, limit, 0).headers())
+            return json_response(errors.rate_exceeded(rule.retry_after or 60).body(), 429, headers)
+        code = f"SIM-{rule.status}"
+        body = {
+            "error": error,
+            "error_description": text,
+            "errorCode": code,
+            "message": text,
+            "errors": [{"errorCode": code, "message": text}],
+        }
+        return json_response(body, rule.status, headers)
+
+
+def fault_tween_factory(handler: Callable, registry: Registry) -> Callable:
+    """Injected latency and failures, applied before any view runs."""
+    sim: Simulator = registry.simulator
+
+    def fault_tween(request: Request) -> Response:
+        path = request.path_info
+        if path in CONTROL_PATHS:
+            return handler(request)
+        delay = sim.state.take_latency(path)
+        if delay > 0:
+            time.sleep(delay)  # never under the state lock
+        rule = sim.state.take_failure(path)
+        if rule is not None:
+            return sim.failure_response(rule, path)
+        return handler(request)
+
+    return fault_tween

@@ -1,0 +1,381 @@
+"""Deterministic call-log records, shared by the user logs and the account log."""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import functools
+import random
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from .directory import Directory, Extension
+
+DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
+# Days kept before the anchor day; the anchor day and the next one are generated too so
+# any 24-hour window ending "now" is full.
+HISTORY_DAYS = 30
+
+_CALLER_NAMES = (
+    "John Smith",
+    "Wireless Caller",
+    "O'Brien & <Sons>",
+    '<script>alert("x")</script>',
+    "Acme Corp",
+    "Dr. Zoë Ångström",
+    "Pizza Place",
+    "Unknown",
+)
+_LOCATIONS = ("San Mateo, CA", "Belmont, CA", "New York, NY", "Denver, CO", "Austin, TX")
+_AREA_CODES = ("650", "415", "212", "303", "512", "206", "617")
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """One side of a call."""
+
+    phone_number: str | None = None
+    name: str | None = None
+    extension_number: str | None = None
+    extension_id: int | None = None
+    location: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The wire form: only the fields that are set."""
+        out: dict[str, Any] = {}
+        if self.phone_number is not None:
+            out["phoneNumber"] = self.phone_number
+        if self.extension_number is not None:
+            out["extensionNumber"] = self.extension_number
+        if self.extension_id is not None:
+            out["extensionId"] = str(self.extension_id)
+        if self.name is not None:
+            out["name"] = self.name
+        if self.location is not None:
+            out["location"] = self.location
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """One call-log record, rendered per request."""
+
+    id: str
+    session_id: str
+    telephony_session_id: str
+    start_ms: int
+    duration_ms: int
+    type: str  # Voice | Fax
+    direction: str  # Inbound | Outbound
+    action: str
+    result: str
+    transport: str
+    owner_id: int
+    from_party: Party
+    to_party: Party
+    leg_type: str
+    extra_leg_type: str | None = None
+    recording: tuple[str, str] | None = None  # (id, Automatic | OnDemand)
+    message_id: str | None = None
+
+    @property
+    def start(self) -> datetime:
+        """Start time as an aware UTC datetime."""
+        return datetime.fromtimestamp(self.start_ms / 1000, UTC)
+
+    def to_json(self, *, host_url: str, account_id: int, base_uri: str, view: str) -> dict:
+        """The wire form for the Simple or Detailed view."""
+        account_uri = f"{host_url}/restapi/v1.0/account/{account_id}"
+        out: dict[str, Any] = {
+            "uri": f"{base_uri}/call-log/{self.id}?view={view}",
+            "id": self.id,
+            "sessionId": self.session_id,
+            "telephonySessionId": self.telephony_session_id,
+            "startTime": iso_ms(self.start_ms),
+            "duration": self.duration_ms // 1000,
+            "durationMs": self.duration_ms,
+            "type": self.type,
+            "direction": self.direction,
+            "action": self.action,
+            "result": self.result,
+            "to": self.to_party.to_json(),
+            "from": self.from_party.to_json(),
+            "extension": {
+                "uri": f"{account_uri}/extension/{self.owner_id}",
+                "id": self.owner_id,
+            },
+            "transport": self.transport,
+        }
+        if self.recording is not None:
+            rec_id, rec_type = self.recording
+            rec_uri = f"{account_uri}/recording/{rec_id}"
+            out["recording"] = {
+                "uri": rec_uri,
+                "id": rec_id,
+                "type": rec_type,
+                "contentUri": f"{rec_uri}/content",
+            }
+        if self.message_id is not None:
+            out["message"] = {
+                "uri": f"{account_uri}/extension/{self.owner_id}/message-store/{self.message_id}",
+                "id": self.message_id,
+                "type": "Fax",
+            }
+        if view == "Detailed":
+            end_ms = self.start_ms + self.duration_ms
+            out["lastModifiedTime"] = iso_ms(end_ms + 2_000 + (self.start_ms % 5_000))
+            out["billing"] = {"costIncluded": 0.0, "costPurchased": 0.0}
+            legs = [self._leg(self.leg_type, master=True, account_uri=account_uri)]
+            if self.extra_leg_type is not None:
+                legs.append(self._leg(self.extra_leg_type, master=False, account_uri=account_uri))
+            out["legs"] = legs
+        return out
+
+    def _leg(self, leg_type: str, *, master: bool, account_uri: str) -> dict[str, Any]:
+        return {
+            "startTime": iso_ms(self.start_ms),
+            "duration": self.duration_ms // 1000,
+            "durationMs": self.duration_ms,
+            "type": self.type,
+            "direction": self.direction,
+            "action": self.action,
+            "result": self.result,
+            "to": self.to_party.to_json(),
+            "from": self.from_party.to_json(),
+            "transport": self.transport,
+            "legType": leg_type,
+            "master": master,
+            "extension": {
+                "uri": f"{account_uri}/extension/{self.owner_id}",
+                "id": self.owner_id,
+            },
+        }
+
+
+def iso_ms(epoch_ms: int) -> str:
+    """ISO 8601 with milliseconds and Z, as RingCentral writes times."""
+    dt = datetime.fromtimestamp(epoch_ms // 1000, UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{epoch_ms % 1000:03d}Z"
+
+
+def to_ms(dt: datetime) -> int:
+    """Epoch milliseconds of an aware datetime."""
+    return int(dt.timestamp() * 1000)
+
+
+def _rid(rng: random.Random, nbytes: int = 12) -> str:
+    return base64.urlsafe_b64encode(rng.getrandbits(nbytes * 8).to_bytes(nbytes, "big")).decode()
+
+
+class _DayGenerator:
+    """Builds the records of one UTC day; the same (seed, day) always gives the same list."""
+
+    def __init__(self, seed: int, directory: Directory) -> None:
+        self.seed = seed
+        self.directory = directory
+        self.alice = directory.extension_for("alice")
+        self.bob = directory.extension_for("bob")
+        self.carol = directory.extension_for("carol")
+        self.others = [
+            e
+            for e in directory.extensions
+            if e.type == "User" and e.status == "Enabled" and e.username is None
+        ]
+        self.internal = [e for e in directory.extensions if e.type in ("User", "Department")]
+
+    def day(self, day: date) -> list[CallRecord]:
+        rng = random.Random(f"{self.seed}:calllog:{day.isoformat()}")
+        day_ms = to_ms(datetime.combine(day, time(0), UTC))
+        out = []
+        for hour in range(24):
+            hour_ms = day_ms + hour * HOUR_MS
+            # Four per quarter-hour slot keeps any 24-hour window above 90 records for alice.
+            for quarter in range(4):
+                start = hour_ms + quarter * 900_000 + rng.randrange(0, 870_000)
+                out.append(self._record(rng, self.alice, start))
+            out.append(self._record(rng, self.bob, hour_ms + rng.randrange(0, 3_540_000)))
+            if hour % 2 == 0:
+                out.append(self._record(rng, self.carol, hour_ms + rng.randrange(0, 7_140_000)))
+        for _ in range(rng.randint(50, 70)):
+            owner = rng.choice(self.others)
+            out.append(self._record(rng, owner, day_ms + rng.randrange(0, DAY_MS)))
+        return out
+
+    def _external(self, rng: random.Random) -> Party:
+        roll = rng.random()
+        if roll < 0.05:
+            return Party(name="Anonymous")
+        number = f"+1{rng.choice(_AREA_CODES)}555{rng.randrange(0, 10_000):04d}"
+        name = rng.choice(_CALLER_NAMES) if roll < 0.6 else None
+        location = rng.choice(_LOCATIONS) if roll > 0.3 else None
+        return Party(phone_number=number, name=name, location=location)
+
+    def _record(self, rng: random.Random, owner: Extension, start_ms: int) -> CallRecord:
+        inbound = rng.random() < 0.55
+        direction = "Inbound" if inbound else "Outbound"
+        me = Party(
+            phone_number=owner.business_phone,
+            name=owner.name,
+            extension_number=owner.extension_number,
+            extension_id=owner.id,
+        )
+        is_fax = rng.random() < 0.08
+        internal = not is_fax and rng.random() < 0.15
+        if internal:
+            peer_ext = rng.choice(self.internal)
+            other = Party(
+                name=peer_ext.name,
+                extension_number=peer_ext.extension_number,
+                extension_id=peer_ext.id,
+            )
+        else:
+            other = self._external(rng)
+        recording = None
+        message_id = None
+        extra_leg = None
+        if is_fax:
+            kind = "Fax"
+            action = "Incoming Fax" if inbound else "Outgoing Fax"
+            result = "Received" if inbound else "Sent"
+            duration_ms = rng.randrange(20_000, 180_000)
+            message_id = str(rng.randrange(10**10, 10**11))
+            if not inbound and other.location is None:
+                other = Party(
+                    phone_number=other.phone_number or "+16505550100",
+                    name=other.name,
+                    location=rng.choice(_LOCATIONS),
+                )
+            leg_type = "FaxReceived" if inbound else "FaxSent"
+        else:
+            kind = "Voice"
+            if inbound:
+                action = "Phone Call"
+                result = rng.choices(
+                    ("Accepted", "Missed", "Voicemail", "Rejected", "Blocked"),
+                    (55, 20, 12, 8, 5),
+                )[0]
+                leg_type = "SipToSip" if internal else "PstnToSip"
+            else:
+                action = rng.choice(("VoIP Call", "RingOut Web", "Phone Call", "RingOut PC"))
+                result = rng.choices(
+                    ("Call connected", "No Answer", "Busy", "Hang Up"), (70, 14, 9, 7)
+                )[0]
+                leg_type = "SipToSip" if internal else "SipToPstnMetered"
+            if result in ("Accepted", "Call connected"):
+                duration_ms = rng.randrange(5_000, 1_800_000)
+                if rng.random() < 0.15:
+                    recording = (
+                        str(rng.randrange(10**10, 10**11)),
+                        rng.choice(("Automatic", "OnDemand")),
+                    )
+                if inbound and rng.random() < 0.2:
+                    extra_leg = "Accept"
+            elif result == "Voicemail":
+                duration_ms = rng.randrange(5_000, 90_000)
+            else:
+                duration_ms = rng.randrange(0, 30_000)
+        return CallRecord(
+            id=_rid(rng),
+            session_id=str(rng.randrange(10**11, 10**12)),
+            telephony_session_id=f"s-{rng.getrandbits(128):032x}",
+            start_ms=start_ms,
+            duration_ms=duration_ms,
+            type=kind,
+            direction=direction,
+            action=action,
+            result=result,
+            transport="VoIP" if internal else "PSTN",
+            owner_id=owner.id,
+            from_party=other if inbound else me,
+            to_party=me if inbound else other,
+            leg_type=leg_type,
+            extra_leg_type=extra_leg,
+            recording=recording,
+            message_id=message_id,
+        )
+
+
+@dataclass(frozen=True)
+class _Index:
+    records: tuple[CallRecord, ...]  # newest first
+    neg_start: tuple[int, ...]  # -start_ms, ascending, for bisect
+
+    @classmethod
+    def of(cls, records: Iterable[CallRecord]) -> _Index:
+        recs = tuple(records)
+        return cls(recs, tuple(-r.start_ms for r in recs))
+
+    def between(self, start_ms: int, end_ms: int) -> tuple[CallRecord, ...]:
+        """Records with start_ms in [start_ms, end_ms), newest first."""
+        lo = bisect.bisect_right(self.neg_start, -end_ms)
+        hi = bisect.bisect_right(self.neg_start, -start_ms)
+        return self.records[lo:hi]
+
+
+@functools.lru_cache(maxsize=8)
+def _generator(seed: int) -> _DayGenerator:
+    return _DayGenerator(seed, Directory(seed))
+
+
+@functools.lru_cache(maxsize=512)
+def day_records(seed: int, day: date) -> tuple[CallRecord, ...]:
+    """The records of one UTC day: a pure function of (seed, day), so shared and cached."""
+    return tuple(_generator(seed).day(day))
+
+
+class CallLog:
+    """All call-log records of the account over a rolling window of days."""
+
+    def __init__(self, seed: int, directory: Directory, today: date) -> None:
+        # The directory is deterministic from the seed too; the records use the same ids.
+        if _generator(seed).alice.id != directory.extension_for("alice").id:
+            raise ValueError("the directory was not built from this seed")
+        self._seed = seed
+        self._lock = threading.Lock()
+        self.anchor_day = today
+        self._build(today)
+
+    def _build(self, anchor: date) -> None:
+        wanted = [anchor + timedelta(days=n) for n in range(-HISTORY_DAYS, 2)]
+        records = [r for d in wanted for r in day_records(self._seed, d)]
+        records.sort(key=lambda r: (-r.start_ms, r.id))
+        per_owner: dict[int, list[CallRecord]] = defaultdict(list)
+        for r in records:
+            per_owner[r.owner_id].append(r)
+        self.anchor_day = anchor
+        self._all = _Index.of(records)
+        self._by_owner = {owner: _Index.of(recs) for owner, recs in per_owner.items()}
+
+    def __len__(self) -> int:
+        return len(self._all.records)
+
+    def query(
+        self,
+        *,
+        owner_id: int | None,
+        date_from: datetime,
+        date_to: datetime,
+        now: datetime,
+        types: frozenset[str] = frozenset(),
+        directions: frozenset[str] = frozenset(),
+    ) -> list[CallRecord]:
+        """Matching records, newest first; nothing after `now` is visible."""
+        with self._lock:
+            # A long-running simulator moves its window along so "now" always has data.
+            if now.date() > self.anchor_day:
+                self._build(now.date())
+            index = self._all if owner_id is None else self._by_owner.get(owner_id)
+        if index is None:
+            return []
+        end_ms = min(to_ms(date_to), to_ms(now) + 1)
+        found = index.between(to_ms(date_from), end_ms)
+        if types:
+            found = tuple(r for r in found if r.type in types)
+        if directions:
+            found = tuple(r for r in found if r.direction in directions)
+        return list(found)

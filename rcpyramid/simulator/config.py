@@ -1,0 +1,79 @@
+"""Configuration of the RingCentral simulator: registered clients and switches."""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+RATE_LIMIT_GROUPS = ("Light", "Medium", "Heavy", "Auth")
+
+
+@dataclass(frozen=True)
+class RegisteredClient:
+    """An app registered with the simulated RingCentral account."""
+
+    client_id: str
+    client_secret: str  # "" = public client: sends client_id in the body, no Basic
+    redirect_uris: tuple[str, ...]
+    permissions: tuple[str, ...] = ("ReadAccounts", "ReadCallLog")
+
+    @property
+    def is_public(self) -> bool:
+        """True when the client has no secret (PKCE-only, client_id in the body)."""
+        return self.client_secret == ""
+
+
+# The simulator's demo client. This is the ONLY credential committed to the project:
+# it is public, works nowhere but against this simulator, and is shown on its home page.
+DEMO_CLIENT = RegisteredClient(
+    "rcpyramid-demo-client",
+    "simulator-demo-secret-not-a-real-credential",  # the simulator's demo client
+    ("http://localhost:5000/oauth2callback",),
+)
+
+
+@dataclass
+class SimulatorConfig:
+    """How one simulator instance behaves."""
+
+    clients: tuple[RegisteredClient, ...] = (DEMO_CLIENT,)
+    state_file: pathlib.Path | None = None  # None = memory only
+    seed: int = 20260101
+    # None = counted and reported in headers but never enforced.
+    rate_limits: dict[str, int] | None = None
+    test_controls: bool = True
+    clock: Callable[[], datetime] | None = None  # aware UTC; default datetime.now(UTC)
+    max_sessions_per_user: int = 5
+    DEFAULT_RATE_LIMITS: ClassVar[dict[str, int]] = {
+        "Light": 50,
+        "Medium": 40,
+        "Heavy": 10,
+        "Auth": 5,
+    }
+
+    def validate(self) -> None:
+        """Raise ValueError for a configuration the simulator cannot honour."""
+        ids = [c.client_id for c in self.clients]
+        if not ids:
+            raise ValueError("at least one client must be registered")
+        if len(set(ids)) != len(ids):
+            raise ValueError("client ids must be unique")
+        if any(not c.client_id or ":" in c.client_id for c in self.clients):
+            raise ValueError("client ids must be non-empty and contain no ':'")
+        if self.rate_limits is not None:
+            unknown = set(self.rate_limits) - set(RATE_LIMIT_GROUPS)
+            if unknown:
+                raise ValueError(f"unknown rate limit groups: {sorted(unknown)}")
+            if any(int(v) < 1 for v in self.rate_limits.values()):
+                raise ValueError("rate limits must be positive")
+        if self.max_sessions_per_user < 1:
+            raise ValueError("max_sessions_per_user must be at least 1")
+
+    def limit_for(self, group: str) -> tuple[int, bool]:
+        """Return (limit, enforced) for a rate-limit group."""
+        if self.rate_limits is not None and group in self.rate_limits:
+            return int(self.rate_limits[group]), True
+        return self.DEFAULT_RATE_LIMITS[group], False

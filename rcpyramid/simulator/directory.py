@@ -1,0 +1,266 @@
+"""The simulated account: demo users and a deterministic set of extensions."""
+
+from __future__ import annotations
+
+import hmac
+import random
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+EXTENSION_TYPES = (
+    "User",
+    "Department",
+    "Announcement",
+    "Voicemail",
+    "IvrMenu",
+    "ParkLocation",
+    "Limited",
+)
+EXTENSION_STATUSES = ("Enabled", "Disabled", "Frozen", "NotActivated", "Unassigned")
+COMPANY = "Example, Inc."
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    """A user who can sign in on the simulator's page."""
+
+    username: str
+    password: str
+    name: str
+    extension_number: str
+    admin: bool
+    first_name: str
+    last_name: str
+    email: str
+
+    @property
+    def role(self) -> str:
+        """Human label for the user's role."""
+        return "Account administrator" if self.admin else "Standard user"
+
+
+# Demo passwords, public by design: they only open the simulator's own sign-in page.
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser(
+        "alice",
+        "alice-demo",
+        "Alice Smith",
+        "101",
+        True,
+        "Alice",
+        "Smith",
+        "alice.smith@example.com",
+    ),
+    DemoUser(
+        "bob",
+        "bob-demo",
+        "Bob Johnson",
+        "102",
+        False,
+        "Bob",
+        "Johnson",
+        "bob.johnson@example.com",
+    ),
+    DemoUser(
+        "carol",
+        "carol-demo",
+        'Carol "<b>O\'Hara</b>" & Sons',
+        "103",
+        False,
+        "Carol",
+        '"<b>O\'Hara</b>" & Sons',
+        "carol.ohara@example.com",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Extension:
+    """One extension of the account."""
+
+    id: int
+    extension_number: str
+    name: str
+    type: str
+    status: str | None  # some Announcement records carry no status
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    business_phone: str | None = None
+    admin: bool = False
+    has_contact: bool = True
+    username: str | None = None  # set for the demo users
+
+
+# Word lists kept compact on purpose.
+_FIRST = (  # noqa: SIM905
+    "James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara "
+    "Richard Susan Joseph Jessica Thomas Sarah Charles Karen Daniel Lisa Matthew Nancy "
+    "Anthony Betty Mark Sandra Donald Ashley Zoë José Søren Aoife Łukasz"
+).split()
+_LAST = (  # noqa: SIM905
+    "Garcia Miller Davis Rodriguez Martinez Hernandez Lopez Gonzalez Wilson Anderson Thomas "
+    "Taylor Moore Jackson Martin Lee Perez Thompson White Harris Sanchez Clark Ramirez Lewis "
+    "Robinson Walker Young Allen King Wright Nguyen Müller O'Neil"
+).split()
+# Names a renderer must escape: exact strings the app's tests may look for.
+_HOSTILE_USER_NAMES = (
+    ('<script>alert("x")</script>', ""),
+    ("O'Brien", "& <Sons>"),
+    ("Tom", '"Quote" <img src=x onerror=alert(1)>'),
+)
+_DEPARTMENT_NAMES = (
+    "Sales",
+    "Support",
+    "Billing",
+    "O'Brien & <Sons>",
+    "Front Desk",
+    "Engineering",
+    "Reception",
+    "Customer Care <Tier 2>",
+    "Returns & Exchanges",
+    "Night Shift",
+    "Partners",
+    "Escalations",
+)
+
+_TYPE_PLAN = (
+    # type, count, first extension number
+    ("User", 62, 104),
+    ("Limited", 8, 180),
+    ("Department", 12, 200),
+    ("Announcement", 10, 300),
+    ("Voicemail", 10, 400),
+    ("IvrMenu", 10, 500),
+    ("ParkLocation", 10, 800),
+)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", text.lower()) or "user"
+
+
+class Directory:
+    """The account and its extensions, deterministic from a seed."""
+
+    def __init__(self, seed: int) -> None:
+        rng = random.Random(f"{seed}:directory")
+        self.account_id: int = rng.randrange(400_000_000, 499_999_999) * 1000 + 8
+        self.main_number: str = f"+1650555{rng.randrange(1000, 9999)}"
+        total = len(DEMO_USERS) + sum(count for _, count, _ in _TYPE_PLAN)
+        ids = rng.sample(range(1, 99_000_000), total)
+        id_iter = (self.account_id + 1000 * i for i in ids)
+
+        extensions: list[Extension] = []
+        for user in DEMO_USERS:
+            extensions.append(
+                Extension(
+                    id=next(id_iter),
+                    extension_number=user.extension_number,
+                    name=user.name,
+                    type="User",
+                    status="Enabled",
+                    first_name=user.first_name,
+                    last_name=user.last_name,
+                    email=user.email,
+                    business_phone=f"+1650555{rng.randrange(1000, 9999)}",
+                    admin=user.admin,
+                    username=user.username,
+                )
+            )
+        for ext_type, count, first_number in _TYPE_PLAN:
+            extensions.extend(self._generate(rng, id_iter, ext_type, count, first_number))
+        extensions.sort(key=lambda e: int(e.extension_number))
+        self.extensions: tuple[Extension, ...] = tuple(extensions)
+        self.by_id: dict[int, Extension] = {e.id: e for e in extensions}
+        self.by_username: dict[str, Extension] = {
+            e.username: e for e in extensions if e.username is not None
+        }
+        self.users: dict[str, DemoUser] = {u.username: u for u in DEMO_USERS}
+
+    @staticmethod
+    def _statuses(rng: random.Random, ext_type: str, count: int) -> list[str | None]:
+        if ext_type == "User":
+            # Several of every status, placed at seeded positions.
+            forced = [s for s in EXTENSION_STATUSES[1:] for _ in range(4)]
+            statuses: list[str | None] = ["Enabled"] * (count - len(forced)) + list(forced)
+            rng.shuffle(statuses)
+            return statuses
+        if ext_type == "Announcement":
+            return [None if i % 2 else rng.choice(("Enabled", "Disabled")) for i in range(count)]
+        weighted = ("Enabled",) * 6 + ("Disabled", "NotActivated")
+        return [rng.choice(weighted) for _ in range(count)]
+
+    def _generate(
+        self,
+        rng: random.Random,
+        id_iter: Iterator[int],
+        ext_type: str,
+        count: int,
+        first_number: int,
+    ) -> list[Extension]:
+        result = []
+        statuses = self._statuses(rng, ext_type, count)
+        hostile = list(_HOSTILE_USER_NAMES)
+        for i in range(count):
+            number = str(first_number + i)
+            status = statuses[i]
+            first: str | None
+            last: str | None
+            if ext_type in ("User", "Limited"):
+                if ext_type == "User" and hostile and i % 17 == 5:
+                    first, last = hostile.pop(0)
+                else:
+                    first, last = rng.choice(_FIRST), rng.choice(_LAST)
+                name = f"{first} {last}".strip()
+                email = f"{_slug(first)}.{_slug(last or 'x')}.{number}@example.com"
+                result.append(
+                    Extension(
+                        id=next(id_iter),
+                        extension_number=number,
+                        name=name,
+                        type=ext_type,
+                        status=status,
+                        first_name=first,
+                        last_name=last,
+                        email=email,
+                        business_phone=f"+1650555{rng.randrange(1000, 9999)}",
+                    )
+                )
+                continue
+            if ext_type == "Department":
+                name = _DEPARTMENT_NAMES[i % len(_DEPARTMENT_NAMES)]
+            elif ext_type == "Announcement":
+                name = f"Announcement {i + 1}"
+            elif ext_type == "Voicemail":
+                name = f"Shared voicemail {i + 1}"
+            elif ext_type == "IvrMenu":
+                name = f"Main menu {i + 1}" if i else "Main menu"
+            else:
+                name = f"Park location {i + 1}"
+            has_contact = ext_type != "Announcement"
+            result.append(
+                Extension(
+                    id=next(id_iter),
+                    extension_number=number,
+                    name=name,
+                    type=ext_type,
+                    status=status,
+                    first_name=name if has_contact else None,
+                    email=f"{_slug(name)}.{number}@example.com" if has_contact else None,
+                    has_contact=has_contact,
+                )
+            )
+        return result
+
+    def extension_for(self, username: str) -> Extension:
+        """The extension a demo user signs in as."""
+        return self.by_username[username]
+
+    def check_password(self, username: str, password: str) -> DemoUser | None:
+        """Return the demo user when the credentials match."""
+        user = self.users.get(username)
+        candidate = user.password if user else "x" * len(password)
+        ok = hmac.compare_digest(candidate.encode(), password.encode())
+        return user if user and ok else None

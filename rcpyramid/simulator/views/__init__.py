@@ -1,0 +1,1 @@
+"""Views of the simulator: one module per family, each wired by its `includeme`."""

@@ -1,0 +1,182 @@
+"""Test controls: a JSON API under /simulator/ that lets tests bend time and inject faults.
+
+The contract (all 404 when `test_controls` is off; bodies are JSON objects, optional where
+noted; a form-encoded or text/plain body is refused with 415 so a cross-site HTML form
+cannot drive the controls; bad values answer 400 {"error": "..."}):
+
+- GET  counters -> {"grants": {"authorization_code", "refresh_token"}, "refreshes", "revokes",
+  "rate_limited", "api_calls", "token_errors"}.
+- POST expire-access-tokens [{"username"}] -> {"expired": n}: current access tokens (of that
+  user) now answer 401 OAU-128; refresh tokens are untouched.
+- POST fail-next {"status": 429|500|502|503, "count": 1, "path": "/restapi", "retry_after",
+  "content": "json"|"html"} -> {"queued": {...}}: the next `count` requests whose path starts
+  with `path` answer `status` without doing any work. Rules queue up; the first matching
+  rule is used. 429 carries Retry-After (default 60) and rate headers; 5xx carry Retry-After
+  only when `retry_after` is given.
+- POST latency {"seconds", "path": "/restapi", "count"} -> {"latency": {...}|null}: matching
+  requests sleep first (outside any lock); a new call replaces the rule; 0 seconds clears.
+- POST advance-clock {"seconds": N >= 0} -> {"now": iso}: moves the simulator's clock.
+- POST reset -> {"reset": true}: forgets codes, sessions, counters, faults, latency, clock
+  offset and rate windows (the data stays).
+
+Faults and latency never apply to these control paths.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from pyramid.config import Configurator
+from pyramid.request import Request
+from pyramid.response import Response
+
+from ..wire import json_response
+from .guards import simulator
+
+CONTROL_PATHS = frozenset(
+    {
+        "/simulator/counters",
+        "/simulator/expire-access-tokens",
+        "/simulator/fail-next",
+        "/simulator/latency",
+        "/simulator/advance-clock",
+        "/simulator/reset",
+    }
+)
+# The content types a cross-site HTML form can send without a CORS preflight.
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
+
+
+class ControlError(Exception):
+    """A bad control request: answered 4xx with {"error": message}."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def control_error_view(exc: ControlError, request: Request) -> Response:
+    return json_response({"error": str(exc)}, status=exc.status)
+
+
+def _body(request: Request) -> dict[str, Any]:
+    if not request.body.strip():
+        return {}
+    if request.content_type in _FORM_TYPES:
+        raise ControlError("send a JSON body with Content-Type: application/json", 415)
+    try:
+        data = json.loads(request.body)
+    except ValueError:
+        raise ControlError("the body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ControlError("the body must be a JSON object")
+    return data
+
+
+def _int(data: dict[str, Any], name: str, default: int | None, low: int) -> int | None:
+    value = data.get(name, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ControlError(f"{name} must be an integer >= {low}")
+    return value
+
+
+def _seconds(data: dict[str, Any], name: str) -> float:
+    value = data.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ControlError(f"{name} must be a number")
+    if value < 0:
+        raise ControlError(f"{name} must not be negative")
+    return float(value)
+
+
+def _path(data: dict[str, Any]) -> str:
+    value = data.get("path", "/restapi")
+    if not isinstance(value, str) or not value.startswith("/"):
+        raise ControlError("path must be a string starting with '/'")
+    return value
+
+
+def counters(request: Request) -> Response:
+    """GET /simulator/counters."""
+    return json_response(simulator(request).state.counters())
+
+
+def expire_access_tokens(request: Request) -> Response:
+    """POST /simulator/expire-access-tokens [{"username": ...}]."""
+    sim = simulator(request)
+    username = _body(request).get("username")
+    if username is not None and username not in sim.directory.users:
+        raise ControlError("unknown username")
+    return json_response({"expired": sim.state.expire_access_tokens(username)})
+
+
+def fail_next(request: Request) -> Response:
+    """POST /simulator/fail-next {"status", "count", "path", "retry_after", "content"}."""
+    data = _body(request)
+    status = data.get("status")
+    if status not in (429, 500, 502, 503) or isinstance(status, bool):
+        raise ControlError("status must be one of 429, 500, 502, 503")
+    content = data.get("content", "json")
+    if content not in ("json", "html"):
+        raise ControlError('content must be "json" or "html"')
+    count = _int(data, "count", 1, 1)
+    retry_after = _int(data, "retry_after", None, 0)
+    path = _path(data)
+    assert count is not None
+    simulator(request).state.fail_next(status, count, path, retry_after, content)
+    return json_response(
+        {
+            "queued": {
+                "status": status,
+                "count": count,
+                "path": path,
+                "retry_after": 60 if status == 429 and retry_after is None else retry_after,
+                "content": content,
+            }
+        }
+    )
+
+
+def latency(request: Request) -> Response:
+    """POST /simulator/latency {"seconds", "path", "count"}; zero seconds clears."""
+    data = _body(request)
+    seconds = _seconds(data, "seconds")
+    path = _path(data)
+    count = _int(data, "count", None, 1)
+    simulator(request).state.set_latency(seconds, path, count)
+    rule = None if seconds == 0 else {"seconds": seconds, "path": path, "count": count}
+    return json_response({"latency": rule})
+
+
+def advance_clock(request: Request) -> Response:
+    """POST /simulator/advance-clock {"seconds": N}."""
+    seconds = _seconds(_body(request), "seconds")
+    now = simulator(request).state.advance_clock(seconds)
+    return json_response({"now": now.isoformat()})
+
+
+def reset(request: Request) -> Response:
+    """POST /simulator/reset: back to a freshly started simulator (same data)."""
+    simulator(request).state.reset()
+    return json_response({"reset": True})
+
+
+def includeme(config: Configurator) -> None:
+    """Routes and views of the test controls (only included when enabled)."""
+    views = {
+        "counters": (counters, "GET"),
+        "expire-access-tokens": (expire_access_tokens, "POST"),
+        "fail-next": (fail_next, "POST"),
+        "latency": (latency, "POST"),
+        "advance-clock": (advance_clock, "POST"),
+        "reset": (reset, "POST"),
+    }
+    for name, (view, method) in views.items():
+        route = f"sim.control.{name}"
+        config.add_route(route, f"/simulator/{name}")
+        config.add_view(view, route_name=route, request_method=method)
+    config.add_exception_view(control_error_view, context=ControlError)

@@ -1,0 +1,42 @@
+"""The simulator's home page."""
+
+from __future__ import annotations
+
+from pyramid.config import Configurator
+from pyramid.request import Request
+from pyramid.response import Response
+
+from ..config import DEMO_CLIENT
+from ..directory import DEMO_USERS
+from ..rendering import render
+from ..wire import html_response
+from .guards import simulator
+
+
+def home(request: Request) -> Response:
+    """GET /: what this is, who can sign in, which clients exist, live counters."""
+    sim = simulator(request)
+    html = render(
+        "home.jinja2",
+        users=DEMO_USERS,
+        clients=sim.config.clients,
+        demo_client=DEMO_CLIENT,
+        counters=sim.state.counters(),
+        active_sessions=sim.state.active_sessions(),
+        account_id=sim.directory.account_id,
+        extension_count=len(sim.directory.extensions),
+        call_log_count=len(sim.call_log),
+        rate_limits=sim.config.rate_limits,
+        default_rate_limits=sim.config.DEFAULT_RATE_LIMITS,
+        test_controls=sim.config.test_controls,
+        persistent=sim.config.state_file is not None,
+        now=sim.state.now(),
+        host_url=request.host_url,
+    )
+    return html_response(html)
+
+
+def includeme(config: Configurator) -> None:
+    """Route and view of the home page."""
+    config.add_route("sim.home", "/")
+    config.add_view(home, route_name="sim.home", request_method="GET")
