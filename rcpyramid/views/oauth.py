@@ -18,6 +18,7 @@ from rcpyramid.ringcentral.client import RingCentralClient
 from rcpyramid.ringcentral.errors import RingCentralError
 from rcpyramid.security import (
     BROWSER_KEY,
+    LOGIN_KEY,
     browser_id,
     current_login_id,
     end_session,
@@ -93,6 +94,13 @@ def callback(request: Request) -> Response:
     if not code:
         raise SignInError("The answer from RingCentral carried no authorization code.")
 
+    previous = current_login_id(request)
+    if previous:
+        # RingCentral allows only a few sessions per user and ends the oldest when one
+        # more starts: end this browser's own old session first, not another device's.
+        request.find_service(RingCentralApi).sign_out(previous)
+        request.session.pop(LOGIN_KEY, None)
+
     client = request.find_service(RingCentralClient)
     token = client.exchange_code(code, pending.code_verifier)
     try:
@@ -104,10 +112,6 @@ def callback(request: Request) -> Response:
     if name:
         token = replace(token, owner_name=name)
 
-    previous = current_login_id(request)
-    if previous:
-        # RingCentral allows only a few sessions per user: end this browser's old one first.
-        request.find_service(RingCentralApi).sign_out(previous)
     login_id = new_id()
     repo.save(login_id, token)
     start_login_session(request, login_id)
@@ -126,7 +130,7 @@ def sign_out_confirm(request: Request) -> dict | Response:
 @view_config(route_name="oauth.logout", request_method="POST")
 def sign_out(request: Request) -> Response:
     """Revoke at RingCentral, delete locally whatever happened there, end the session."""
-    login_id = current_login_id(request) or request.session.get("login")
+    login_id = current_login_id(request) or request.session.get(LOGIN_KEY)
     revoked = True
     if isinstance(login_id, str) and login_id:
         revoked = request.find_service(RingCentralApi).sign_out(login_id)
