@@ -33,11 +33,18 @@ class RunningServer:
             return
         self._stopped = True
         triggers = [d for d in list(self._map.values()) if isinstance(d, trigger)]
+        pulled = False
         if triggers and self._thread is not None and self._thread.is_alive():
             # Closing asyncore channels from another thread races the loop; run it there.
-            triggers[0].pull_trigger(lambda: wasyncore.close_all(self._map))
-            self._thread.join(timeout=5)
-        else:
+            try:
+                triggers[0].pull_trigger(lambda: wasyncore.close_all(self._map))
+                pulled = True
+            except OSError:
+                # The loop already closed its trigger on its way out: nothing left to race.
+                pulled = False
+            if pulled:
+                self._thread.join(timeout=5)
+        if not pulled:
             wasyncore.close_all(self._map)
         self._server.task_dispatcher.shutdown(timeout=5)
 

@@ -7,6 +7,7 @@ a URL a browser supplied, or it would send the person's bearer token there.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -70,6 +71,8 @@ MAX_PAGE = 100_000
 DEFAULT_RANGE = timedelta(hours=24)
 #: RingCentral keeps call logs for a limited time; a wider range is a typo, not a query.
 MAX_RANGE = timedelta(days=366)
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2999
+_MOMENT = re.compile(r"(?P<year>\d{4})-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?)?", re.ASCII)
 
 
 def _bounded_int(request: Request, name: str, default: int, largest: int) -> int:
@@ -82,8 +85,9 @@ def _bounded_int(request: Request, name: str, default: int, largest: int) -> int
 
 
 def _parse_moment(raw: str, zone: tzinfo, *, end_of_day: bool) -> datetime:
-    """``YYYY-MM-DD`` (the whole day) or ``YYYY-MM-DDTHH:MM`` in ``zone``."""
-    if not raw.isascii() or len(raw) > 19:
+    """``YYYY-MM-DD`` (the whole day) or ``YYYY-MM-DDTHH:MM[:SS]`` in ``zone``."""
+    match = _MOMENT.fullmatch(raw)
+    if match is None or not EARLIEST_YEAR <= int(match["year"]) <= LATEST_YEAR:
         raise ValueError(raw)
     if "T" in raw:
         moment = datetime.fromisoformat(raw)

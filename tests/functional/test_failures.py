@@ -186,5 +186,8 @@ def test_bad_dates_are_400(signed_in: webtest.TestApp) -> None:
         "to=2026-13-01",
         "from=2020-01-01&to=2026-01-01",
         "from=2026-11-20T10:00%2B05:00",
+        "to=0001100100",
+        "to=0001-01-01",
+        "from=20261120",
     ):
         signed_in.get(f"/test?api=extension-call-log&{query}", status=400)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import string
 from urllib.parse import urlencode
 
@@ -13,7 +14,8 @@ from hypothesis import strategies as st
 from tests.conftest import sign_in
 
 FUZZ = settings(
-    max_examples=150,
+    # RCPYRAMID_FUZZ_EXAMPLES=5000 pytest tests/security/test_fuzz.py for a longer hunt.
+    max_examples=int(os.environ.get("RCPYRAMID_FUZZ_EXAMPLES", "150")),
     deadline=None,  # two cores, a real HTTP simulator: timing is not what is tested
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
