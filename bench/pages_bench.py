@@ -1,8 +1,8 @@
 """How fast the app serves its pages: requests per second, p50 and p99 latency.
 
-The app (waitress, 8 threads) and the simulator (waitress, 8 threads, rate limits off)
-run in this process on loopback; N client threads sign in once and then fetch a page
-repeatedly. Run it from the checkout:
+The simulator runs as its own process (``rcpyramid-simulator``, rate limits off); the
+app (waitress, 8 threads) and N client threads run in this process, on loopback. Each
+client signs in once, then fetches a page repeatedly. Run it from the checkout:
 
     python bench/pages_bench.py [--seconds 10] [--clients 8]
 
@@ -17,7 +17,6 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import requests
@@ -26,9 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rcpyramid import main  # noqa: E402
-from rcpyramid.simulator import DEMO_CLIENT, Simulator, SimulatorConfig, serve_in_thread  # noqa: E402
+from rcpyramid.simulator import DEMO_CLIENT, serve_in_thread  # noqa: E402
 from tests.browser import authorize_at_simulator, parse_form  # noqa: E402
-from tests.processes import free_port  # noqa: E402
+from tests.processes import BIN, Process, free_port  # noqa: E402
 
 PAGES = {
     "home": "/",
@@ -81,13 +80,23 @@ def main_() -> None:
 
     port = free_port()
     redirect = f"http://localhost:{port}/oauth2callback"
-    client = replace(DEMO_CLIENT, redirect_uris=(redirect,))
-    simulator = Simulator(SimulatorConfig(clients=(client,), rate_limits=None))
-    upstream = serve_in_thread(simulator.wsgi_app(), host="127.0.0.1", port=0, threads=8)
+    sim_port = free_port()
+    upstream = Process(
+        [
+            str(BIN / "rcpyramid-simulator"),
+            "--port",
+            str(sim_port),
+            "--rate-limits",
+            "off",
+            "--client",
+            f"{DEMO_CLIENT.client_id}:{DEMO_CLIENT.client_secret}:{redirect}",
+        ]
+    )
+    upstream.wait_for_line("listening on")
     app = main(
         {"here": str(ROOT)},
         **{
-            "ringcentral.server_url": upstream.url,
+            "ringcentral.server_url": f"http://127.0.0.1:{sim_port}",
             "ringcentral.client_id": DEMO_CLIENT.client_id,
             "ringcentral.client_secret": DEMO_CLIENT.client_secret,
             "ringcentral.redirect_url": redirect,
@@ -96,7 +105,7 @@ def main_() -> None:
     )
     served = serve_in_thread(app, host="localhost", port=port, threads=8)
     app_url = f"http://localhost:{port}"
-    print(f"{args.clients} clients, {args.seconds:.0f} s per page, app and simulator in-process")
+    print(f"{args.clients} clients, {args.seconds:.0f} s per page")
     print(f"{'page':28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
     for name, path in PAGES.items():
         rate, p50, p99 = measure(app_url, path, args.clients, args.seconds)
