@@ -53,6 +53,14 @@ def run(wsgi_app: Any, global_conf: dict[str, Any], **kw: Any) -> None:
     )
     if settings is not None and "listen" not in kw and "port" not in kw:
         kw["listen"] = f"{kw.pop('host', 'localhost')}:{settings.http_port}"
+    # The SQL token backend refuses a connection pool smaller than twice the threads.
+    check_threads = getattr(
+        getattr(getattr(wsgi_app, "registry", None), "token_repository", None),
+        "check_threads",
+        None,
+    )
+    if check_threads is not None:
+        check_threads(int(kw.get("threads", 4)))
     simulator = None
     if settings is not None and settings.builtin_simulator:
         simulator = start_builtin_simulator(settings)

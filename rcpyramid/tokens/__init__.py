@@ -20,6 +20,8 @@ def includeme(config: Configurator) -> None:
     if problems:
         raise SettingsError(f"rcpyramid.tokens.backend: {problems[0]}")
     repo = backend.from_settings(config.get_settings(), registry.clock)
+    # The backend's own wiring: the SQL one brings pyramid_tm, pyramid_retry, request.dbsession.
+    repo.configure(config)
     # The process-wide repository, for scripts, pshell and health checks.
     registry.token_repository = repo
 

@@ -106,7 +106,9 @@ class TokenRepository(abc.ABC):
       with ``created_at`` kept from the first save and ``updated_at`` set to the
       time of the latest save.
     * Backends that take part in a request transaction (SQL) never commit on their
-      own, except inside :meth:`refreshing`, whose save must outlive the request.
+      own, except inside :meth:`refreshing`, whose save must outlive the request, and
+      in :meth:`take_pending` and :meth:`delete`, whose effect must hold even when
+      the request fails afterwards (a spent state, forgotten tokens).
     * A failure of the store itself raises :class:`TokenStoreError`.
     """
 
@@ -122,6 +124,9 @@ class TokenRepository(abc.ABC):
         object ``from_settings`` built is then the process-wide part (engine, keys).
         """
         return self
+
+    def configure(self, config: Any) -> None:  # noqa: B027 - most backends need nothing
+        """Wire what the backend needs into the app's Configurator (SQL: pyramid_tm, retry)."""
 
     def close(self) -> None:  # noqa: B027 - nothing to release for stores that hold nothing
         """Release what the backend holds (connection pools); called when the app stops."""

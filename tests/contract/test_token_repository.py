@@ -1,26 +1,64 @@
-"""One behavioural suite for every TokenRepository backend (the contract in interfaces.py)."""
+"""One behavioural suite for every TokenRepository backend (the contract in interfaces.py).
+
+``BACKENDS`` maps a name to a factory ``(clock, scratch_dir)`` that yields a fresh,
+empty repository and cleans up after it. PostgreSQL runs when
+``RCPYRAMID_TEST_POSTGRES_URL`` is set (see tests/databases.py); encryption and the
+other SQL-only behaviours are in tests/sql/.
+"""
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from rcpyramid.tokens.interfaces import PendingSignIn, Token, TokenRepository, state_digest
-from rcpyramid.tokens.memory import MemoryTokenRepository
+from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
 from tests.clocks import MovableClock
+from tests.databases import memory_backend, postgres_backend, refresh_in_child, sqlite_backend
 
-BACKENDS: dict[str, Callable[[MovableClock], TokenRepository]] = {
-    "memory": lambda clock: MemoryTokenRepository(clock=clock),
+Factory = Callable[[MovableClock, Path], AbstractContextManager[TokenRepository]]
+
+BACKENDS: dict[str, Factory] = {
+    "memory": memory_backend,
+    "sqlite": sqlite_backend,
+    "postgresql": postgres_backend,
 }
+#: Backends whose refresh lock is per login (SQLite has one write lock for the file).
+ROW_LOCKING = ("memory", "postgresql")
+SQL_BACKENDS = ("sqlite", "postgresql")
 
 
 @pytest.fixture(params=sorted(BACKENDS))
-def repo(request: pytest.FixtureRequest, clock: MovableClock) -> TokenRepository:
-    return BACKENDS[request.param](clock)
+def repo(
+    request: pytest.FixtureRequest, clock: MovableClock, tmp_path: Path
+) -> Iterator[TokenRepository]:
+    with BACKENDS[request.param](clock, tmp_path) as repository:
+        yield repository
+
+
+@pytest.fixture(params=ROW_LOCKING)
+def row_locking_repo(
+    request: pytest.FixtureRequest, clock: MovableClock, tmp_path: Path
+) -> Iterator[TokenRepository]:
+    with BACKENDS[request.param](clock, tmp_path) as repository:
+        yield repository
+
+
+@pytest.fixture(params=SQL_BACKENDS)
+def sql_repo(
+    request: pytest.FixtureRequest, clock: MovableClock, tmp_path: Path
+) -> Iterator[SQLAlchemyTokenRepository]:
+    with BACKENDS[request.param](clock, tmp_path) as repository:
+        assert isinstance(repository, SQLAlchemyTokenRepository)
+        yield repository
 
 
 def make_token(now: datetime, suffix: str = "1") -> Token:
@@ -141,8 +179,9 @@ def test_refreshing_serialises_concurrent_callers(
 
 
 def test_refreshing_of_different_logins_does_not_wait(
-    repo: TokenRepository, clock: MovableClock
+    row_locking_repo: TokenRepository, clock: MovableClock
 ) -> None:
+    repo = row_locking_repo
     repo.save("login-a", make_token(clock(), "a"))
     repo.save("login-b", make_token(clock(), "b"))
     with repo.refreshing("login-a"):
@@ -155,6 +194,63 @@ def test_refreshing_of_different_logins_does_not_wait(
 
         threading.Thread(target=other).start()
         assert done.wait(5)
+
+
+def test_sqlite_refreshing_of_different_logins_takes_turns(
+    clock: MovableClock, tmp_path: Path
+) -> None:
+    # SQLite has one write lock per file (BEGIN IMMEDIATE): another login's refresh
+    # waits for this one to end, then goes ahead. That is what the README promises.
+    with BACKENDS["sqlite"](clock, tmp_path) as repo:
+        repo.save("login-a", make_token(clock(), "a"))
+        repo.save("login-b", make_token(clock(), "b"))
+        done = threading.Event()
+
+        def other() -> None:
+            with repo.refreshing("login-b") as lease:
+                lease.save(make_token(clock(), "b2"))
+            done.set()
+
+        with repo.refreshing("login-a") as lease:
+            thread = threading.Thread(target=other)
+            thread.start()
+            assert not done.wait(0.3)
+            lease.save(make_token(clock(), "a2"))
+        assert done.wait(10)
+        thread.join(10)
+        assert repo.get("login-a").access_token == "access-a2"
+        assert repo.get("login-b").access_token == "access-b2"
+
+
+def test_sql_refreshing_serialises_processes(
+    sql_repo: SQLAlchemyTokenRepository, clock: MovableClock
+) -> None:
+    sql_repo.save("login-a", make_token(clock(), "0"))
+    # Each process builds its own engine, as separate app processes do.
+    # forkserver: children start clean (no threads or connections of this process),
+    # forked from a server that imported the repository once.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["tests.databases"])
+    workers = 5
+    barrier = context.Barrier(workers)
+    results = context.Queue()
+    url = sql_repo.engine.url.render_as_string(hide_password=False)
+    processes = [
+        context.Process(target=refresh_in_child, args=(url, "login-a", barrier, results))
+        for _ in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    outcomes = [results.get(timeout=60) for _ in range(workers)]
+    for process in processes:
+        process.join(30)
+        assert process.exitcode == 0
+    assert sum(spent for spent, _, _ in outcomes) == 1
+    # Nobody was inside while another was: each entered after the one before it left.
+    ordered = sorted(outcomes, key=lambda outcome: outcome[1])
+    for before, after in itertools.pairwise(ordered):
+        assert after[1] >= before[2]
+    assert sql_repo.get("login-a").access_token == "access-1"
 
 
 def test_refreshing_lease_delete_forgets_the_login(
@@ -195,6 +291,66 @@ def test_purge_removes_logins_whose_refresh_token_expired(
     assert repo.purge(clock()) == 1
     assert repo.get("dead") is None
     assert repo.get("fresh") is not None
+
+
+def test_purge_removes_logins_without_refresh_token_once_access_expired(
+    repo: TokenRepository, clock: MovableClock
+) -> None:
+    now = clock()
+    repo.save("access-only", Token(access_token="a", access_expires_at=now + timedelta(hours=1)))
+    assert repo.purge(now) == 0
+    clock.advance(3601)
+    assert repo.purge(clock()) == 1
+    assert repo.get("access-only") is None
+
+
+def test_purge_removes_expired_pending_sign_ins_and_keeps_live_ones(
+    repo: TokenRepository, clock: MovableClock
+) -> None:
+    start = clock()
+    repo.add_pending(
+        PendingSignIn(state_digest("old"), "v" * 43, "b", expires_at=start + timedelta(minutes=1))
+    )
+    repo.add_pending(
+        PendingSignIn(state_digest("new"), "w" * 43, "c", expires_at=start + timedelta(minutes=20))
+    )
+    clock.advance(120)
+    repo.purge(clock())
+    # Taken "as of" the start, the old one would still be valid: only a purge removes it.
+    assert repo.take_pending(state_digest("old"), start) is None
+    assert repo.take_pending(state_digest("new"), start).code_verifier == "w" * 43
+
+
+def test_pending_sign_ins_keep_every_field(repo: TokenRepository, clock: MovableClock) -> None:
+    pending = PendingSignIn(
+        state_hash=state_digest("state-x"),
+        code_verifier="verifier-" + "x" * 40,
+        browser_id="browser-xyz",
+        expires_at=clock() + timedelta(minutes=10),
+        return_to="/test?api=extension",
+    )
+    repo.add_pending(pending)
+    taken = repo.take_pending(pending.state_hash, clock())
+    assert taken == pending
+    assert taken.expires_at.utcoffset() == timedelta(0)
+
+
+def test_refreshing_keeps_what_the_lease_saved_when_the_block_then_fails(
+    repo: TokenRepository, clock: MovableClock
+) -> None:
+    # RingCentral rotated the pair once the lease saved it: an error after that must
+    # not lose the new pair (the old refresh token is spent).
+    repo.save("login-a", make_token(clock(), "0"))
+    with pytest.raises(RuntimeError), repo.refreshing("login-a") as lease:
+        lease.save(make_token(clock(), "1"))
+        raise RuntimeError("the API call after the refresh failed")
+    assert repo.get("login-a").refresh_token == "refresh-1"
+
+
+def test_refreshing_a_missing_login_finds_none(repo: TokenRepository) -> None:
+    with repo.refreshing("nobody") as lease:
+        assert lease.token is None
+    assert repo.get("nobody") is None
 
 
 def test_token_repr_hides_the_tokens(clock: MovableClock) -> None:

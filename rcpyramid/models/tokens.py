@@ -1,0 +1,59 @@
+"""The rows the SQL token repository keeps: one per login, one per pending sign-in.
+
+Token values, the PKCE verifier and the browser id are stored encrypted (AES-GCM,
+see :mod:`rcpyramid.tokens.crypto`); ``key_id`` names the key that sealed the row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from rcpyramid.models.meta import Base, UTCDateTime
+
+
+class Login(Base):
+    """One signed-in person's RingCentral tokens, under an opaque login id."""
+
+    __tablename__ = "logins"
+
+    login_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(32))
+    access_token: Mapped[bytes] = mapped_column(LargeBinary)
+    access_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    refresh_token: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # Indexed for rcpyramid-purge, which deletes the logins whose refresh token expired.
+    refresh_expires_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, nullable=True, index=True
+    )
+    token_type: Mapped[str] = mapped_column(String(32))
+    scope: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[str] = mapped_column(String(64))
+    owner_name: Mapped[str] = mapped_column(Text)
+    endpoint_id: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        # The login id is what a session cookie points at: as good as a credential.
+        return f"Login(key_id={self.key_id!r}, owner_id={self.owner_id!r})"
+
+
+class PendingSignIn(Base):
+    """A sign-in that left for RingCentral, under the SHA-256 of its ``state``."""
+
+    __tablename__ = "pending_sign_ins"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(32))
+    code_verifier: Mapped[bytes] = mapped_column(LargeBinary)
+    browser_id: Mapped[bytes] = mapped_column(LargeBinary)
+    return_to: Mapped[str] = mapped_column(Text)
+    # Indexed for rcpyramid-purge.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"PendingSignIn(expires_at={self.expires_at!r})"

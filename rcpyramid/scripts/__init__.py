@@ -1,0 +1,34 @@
+"""Console scripts that work on the token store named by an ini file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyramid.paster import get_appsettings
+from pyramid.path import DottedNameResolver
+
+from rcpyramid.clock import utcnow
+from rcpyramid.config import SettingsError, value_of
+from rcpyramid.tokens.interfaces import TokenRepository, iter_subclass_problems
+
+
+def ini_settings(config_uri: str) -> dict[str, Any]:
+    """``[app:main]`` of ``config_uri``, with ``here`` as the app itself sees it."""
+    settings = get_appsettings(config_uri, name="main")
+    return {"here": settings.global_conf.get("here", ""), **settings}
+
+
+def repository_from_ini(config_uri: str) -> TokenRepository:
+    """The process-wide token repository the ini file configures (no app, no RingCentral)."""
+    settings = ini_settings(config_uri)
+    dotted = value_of("rcpyramid.tokens.backend", settings)
+    try:
+        backend = DottedNameResolver().maybe_resolve(dotted)
+    except ImportError as error:
+        raise SettingsError(
+            f"rcpyramid.tokens.backend: cannot import {dotted!r} ({error})"
+        ) from error
+    problems = list(iter_subclass_problems(backend))
+    if problems:
+        raise SettingsError(f"rcpyramid.tokens.backend: {problems[0]}")
+    return backend.from_settings(settings, utcnow)

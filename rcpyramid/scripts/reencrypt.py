@@ -1,0 +1,65 @@
+"""``rcpyramid-reencrypt <ini>``: seal every stored token under the newest key.
+
+Key rotation: put the new key first in RCPYRAMID_TOKEN_KEYS (keep the old one after
+it), restart the app, run this, and remove the old key once it reports nothing left.
+Each row is re-encrypted under its row lock, the lock a refresh takes, so a refresh
+running meanwhile cannot have its new pair overwritten with the spent one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pyramid.paster import setup_logging
+
+from rcpyramid.config import SettingsError
+from rcpyramid.scripts import repository_from_ini
+from rcpyramid.tokens.interfaces import TokenStoreError
+from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="rcpyramid-reencrypt",
+        description="Re-encrypt every stored token under the first key of RCPYRAMID_TOKEN_KEYS.",
+    )
+    parser.add_argument("config_uri", help="the app's ini file, e.g. production.ini")
+    args = parser.parse_args(argv)
+    setup_logging(args.config_uri)
+    try:
+        repo = repository_from_ini(args.config_uri)
+    except SettingsError as error:
+        print(f"rcpyramid-reencrypt: {error}", file=sys.stderr)
+        return 2
+    try:
+        if not isinstance(repo, SQLAlchemyTokenRepository):
+            print(
+                f"rcpyramid-reencrypt: {type(repo).__name__} keeps nothing at rest; "
+                "only the SQL backend stores encrypted tokens",
+                file=sys.stderr,
+            )
+            return 2
+        report = repo.reencrypt()
+    except TokenStoreError as error:
+        print(f"rcpyramid-reencrypt: {error}", file=sys.stderr)
+        return 1
+    finally:
+        repo.close()
+    print(
+        f"re-encrypted {report.logins} logins and {report.pending} pending sign-ins "
+        f"under key {report.key_id!r}"
+    )
+    if not report.complete:
+        print(
+            f"{report.undecryptable} rows failed to decrypt (tampered or copied) and "
+            f"{report.unknown_key} name a key that is not configured; they still use an "
+            "older key: do not remove it yet",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,181 @@
+"""Token repositories on real databases for the tests: SQLite in tmp_path, PostgreSQL schemas.
+
+PostgreSQL comes from ``RCPYRAMID_TEST_POSTGRES_URL``. Unset, PostgreSQL tests skip
+and say how to run them; set and unreachable, they fail. Each test gets a schema of
+its own (dropped afterwards), so runs never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from rcpyramid.models import make_engine, metadata
+from rcpyramid.tokens.crypto import Keyring
+from rcpyramid.tokens.memory import MemoryTokenRepository
+from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
+from tests.clocks import MovableClock
+
+POSTGRES_ENV = "RCPYRAMID_TEST_POSTGRES_URL"
+HOW_TO_RUN_POSTGRES = (
+    f"PostgreSQL tests need {POSTGRES_ENV}, e.g. "
+    f"{POSTGRES_ENV}=postgresql://postgres@127.0.0.1:5432/test pytest (.ci/run sets it)"
+)
+
+
+def fixed_key(kid: str) -> str:
+    """A fixed ``kid:base64url`` key, the same in every process of a test run."""
+    raw = hashlib.sha256(f"rcpyramid test key {kid}".encode()).digest()
+    return f"{kid}:{base64.urlsafe_b64encode(raw).decode().rstrip('=')}"
+
+
+TEST_KEYS = fixed_key("test1")
+
+
+def postgres_url() -> str:
+    """The PostgreSQL server of the tests; skips (saying how to enable) only when unset."""
+    url = os.environ.get(POSTGRES_ENV, "").strip()
+    if not url:
+        pytest.skip(HOW_TO_RUN_POSTGRES)
+    return url
+
+
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A fresh schema; yields a URL whose connections use it; dropped afterwards."""
+    base = postgres_url()
+    name = f"t_{secrets.token_hex(6)}"
+    admin = make_engine(base, pool_size=1)
+    try:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{name}"')
+    except OperationalError as error:
+        admin.dispose()
+        pytest.fail(f"{POSTGRES_ENV} is set but PostgreSQL does not answer: {error}")
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={name}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{name}" CASCADE')
+        admin.dispose()
+
+
+def sql_repository(
+    url: str, clock: MovableClock, keys: str = TEST_KEYS, **engine_options: object
+) -> SQLAlchemyTokenRepository:
+    """A repository on ``url``, its tables made from the models (migrations have own tests)."""
+    options = {"pool_size": 24, "lock_timeout": 10.0, **engine_options}
+    engine = make_engine(url, **options)  # type: ignore[arg-type]
+    metadata.create_all(engine)
+    return SQLAlchemyTokenRepository(
+        engine,
+        Keyring.parse(keys),
+        clock,
+        lock_timeout=float(options["lock_timeout"]),  # type: ignore[arg-type]
+        pool_size=int(options["pool_size"]),  # type: ignore[call-overload]
+    )
+
+
+def sql_app_settings(tmp_path: Path, url: str, **overrides: object) -> dict[str, object]:
+    """The app's settings on the SQL backend, with the simulator's demo client."""
+    root = Path(__file__).resolve().parent.parent
+    return {
+        "rcpyramid.environment": "development",
+        "ringcentral.client_id": "rcpyramid-demo-client",
+        "ringcentral.client_secret": "simulator-demo-secret-not-a-real-credential",
+        "rcpyramid.session.secret": "s" * 48,
+        "rcpyramid.var_dir": str(tmp_path / "var"),
+        "rcpyramid.tokens.backend": "rcpyramid.tokens.sqla.SQLAlchemyTokenRepository",
+        "sqlalchemy.url": url,
+        "rcpyramid.tokens.keys": TEST_KEYS,
+        "jinja2.directories": str(root / "templates"),
+        **overrides,
+    }
+
+
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'tokens.sqlite'}"
+
+
+@contextmanager
+def memory_backend(clock: MovableClock, tmp_path: Path) -> Iterator[MemoryTokenRepository]:
+    yield MemoryTokenRepository(clock=clock)
+
+
+@contextmanager
+def sqlite_backend(clock: MovableClock, tmp_path: Path) -> Iterator[SQLAlchemyTokenRepository]:
+    repo = sql_repository(sqlite_url(tmp_path), clock)
+    try:
+        yield repo
+    finally:
+        repo.close()
+
+
+@contextmanager
+def postgres_backend(clock: MovableClock, tmp_path: Path) -> Iterator[SQLAlchemyTokenRepository]:
+    with postgres_schema() as url:
+        repo = sql_repository(url, clock)
+        try:
+            yield repo
+        finally:
+            repo.close()
+
+
+def refresh_in_child(url: str, login_id: str, barrier: object, results: object) -> None:
+    """One process's refresh: its own engine, the refresh protocol, what it saw (for a queue)."""
+    import time
+    from datetime import timedelta
+
+    from rcpyramid.clock import utcnow
+    from rcpyramid.tokens.interfaces import Token
+
+    repo = SQLAlchemyTokenRepository(
+        make_engine(url, pool_size=2, lock_timeout=30.0), Keyring.parse(TEST_KEYS)
+    )
+    try:
+        barrier.wait()  # type: ignore[attr-defined]
+        with repo.refreshing(login_id) as lease:
+            entered = time.monotonic()
+            assert lease.token is not None
+            spent = lease.token.access_token == "access-0"
+            if spent:
+                # Hold the lock a moment, as a call to RingCentral would, so others queue up.
+                time.sleep(0.2)
+                now = utcnow()
+                lease.save(
+                    Token(
+                        access_token="access-1",
+                        access_expires_at=now + timedelta(hours=1),
+                        refresh_token="refresh-1",
+                        refresh_expires_at=now + timedelta(days=7),
+                    )
+                )
+            left = time.monotonic()
+        results.put((spent, entered, left))  # type: ignore[attr-defined]
+    finally:
+        repo.close()
+
+
+def upgrade_in_child(url: str, barrier: object, results: object) -> None:
+    """Run the migrations, as a development process does at start; report any error."""
+    from rcpyramid.models.schema import DEFAULT_MIGRATIONS, upgrade
+
+    engine = make_engine(url, pool_size=1)
+    try:
+        barrier.wait()  # type: ignore[attr-defined]
+        upgrade(engine, DEFAULT_MIGRATIONS)
+        results.put("ok")  # type: ignore[attr-defined]
+    except Exception as error:
+        results.put(f"{type(error).__name__}: {error}")  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()

@@ -1,0 +1,146 @@
+"""Alembic: up, down and up again on SQLite and PostgreSQL; the models match the migrations."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from rcpyramid import main
+from rcpyramid.models import make_engine, metadata
+from rcpyramid.models.schema import DEFAULT_MIGRATIONS, downgrade, missing_tables, upgrade
+from rcpyramid.tokens.sqla import SchemaError
+from tests.databases import sql_app_settings, upgrade_in_child
+from tests.processes import BIN, ROOT
+
+TABLES = ["logins", "pending_sign_ins"]
+
+
+def head_revision(url: str) -> str | None:
+    engine = make_engine(url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def test_sql_migrations_upgrade_downgrade_and_upgrade_again(sql_url: str) -> None:
+    engine = make_engine(sql_url, pool_size=2)
+    try:
+        upgrade(engine, DEFAULT_MIGRATIONS)
+        assert missing_tables(engine) == []
+        assert head_revision(sql_url) == "0001"
+        downgrade(engine, DEFAULT_MIGRATIONS, "base")
+        assert set(inspect(engine).get_table_names()) & set(TABLES) == set()
+        assert head_revision(sql_url) is None
+        upgrade(engine, DEFAULT_MIGRATIONS)
+        assert missing_tables(engine) == []
+        assert {index["name"] for index in inspect(engine).get_indexes("logins")} == {
+            "ix_logins_refresh_expires_at"
+        }
+    finally:
+        engine.dispose()
+
+
+def test_sql_models_match_the_migrations(sql_url: str) -> None:
+    engine = make_engine(sql_url, pool_size=2)
+    try:
+        upgrade(engine, DEFAULT_MIGRATIONS)
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_sql_concurrent_upgrades_from_several_processes_take_turns(sql_url: str) -> None:
+    # Several development processes may start at once; each runs the upgrade.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["tests.databases"])
+    workers = 3
+    barrier = context.Barrier(workers)
+    results = context.Queue()
+    processes = [
+        context.Process(target=upgrade_in_child, args=(sql_url, barrier, results))
+        for _ in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    outcomes = [results.get(timeout=60) for _ in range(workers)]
+    for process in processes:
+        process.join(30)
+    assert outcomes == ["ok"] * workers
+    assert head_revision(sql_url) == "0001"
+
+
+def alembic(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "alembic"), *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_sql_alembic_command_line_reads_the_production_ini_and_the_database_url(
+    sql_url: str,
+) -> None:
+    done = alembic(
+        "-c", "production.ini", "upgrade", "head", env={"RCPYRAMID_DATABASE_URL": sql_url}
+    )
+    assert done.returncode == 0, done.stderr
+    assert head_revision(sql_url) == "0001"
+    back = alembic(
+        "-c", "production.ini", "downgrade", "base", env={"RCPYRAMID_DATABASE_URL": sql_url}
+    )
+    assert back.returncode == 0, back.stderr
+    assert head_revision(sql_url) is None
+
+
+def test_sqlite_alembic_with_development_ini_makes_the_database_under_var(tmp_path: Path) -> None:
+    done = alembic(
+        "-c",
+        "development.ini",
+        "upgrade",
+        "head",
+        env={"RCPYRAMID_VAR_DIR": str(tmp_path / "var"), "RCPYRAMID_DATABASE_URL": ""},
+    )
+    assert done.returncode == 0, done.stderr
+    database = tmp_path / "var" / "rcpyramid.sqlite"
+    assert head_revision(f"sqlite:///{database}") == "0001"
+
+
+@pytest.fixture
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("RCPYRAMID_DATABASE_URL", "RCPYRAMID_TOKEN_KEYS", "RCPYRAMID_ENVIRONMENT"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_sql_app_refuses_to_start_on_a_database_without_tables(
+    sql_url: str, tmp_path: Path, clean_environment: None
+) -> None:
+    with pytest.raises(SchemaError, match="alembic -c"):
+        main({"here": str(ROOT)}, **sql_app_settings(tmp_path, sql_url))
+
+
+def test_sql_app_with_auto_upgrade_makes_its_schema_at_start(
+    sql_url: str, tmp_path: Path, clean_environment: None
+) -> None:
+    app = main(
+        {"here": str(ROOT)},
+        **sql_app_settings(tmp_path, sql_url, **{"rcpyramid.database.auto_upgrade": "true"}),
+    )
+    try:
+        assert head_revision(sql_url) == "0001"
+    finally:
+        app.registry.token_repository.close()

@@ -1,0 +1,139 @@
+"""The console scripts and pshell, run as people run them, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from rcpyramid.models import make_engine
+from rcpyramid.models.schema import DEFAULT_MIGRATIONS, upgrade
+from rcpyramid.tokens.interfaces import PendingSignIn, Token, state_digest
+from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
+from tests.clocks import MovableClock
+from tests.databases import fixed_key, sql_repository
+from tests.processes import BIN, ROOT
+
+K1, K2 = fixed_key("k1"), fixed_key("k2")
+
+
+def write_ini(tmp_path: Path, url: str, backend: str = "sqla.SQLAlchemyTokenRepository") -> Path:
+    ini = tmp_path / "app.ini"
+    ini.write_text(
+        "[app:main]\n"
+        "use = egg:rcpyramid\n"
+        "rcpyramid.environment = development\n"
+        "rcpyramid.var_dir = %(here)s/var\n"
+        f"rcpyramid.tokens.backend = rcpyramid.tokens.{backend}\n"
+        f"sqlalchemy.url = {url.replace('%', '%%')}\n"
+    )
+    return ini
+
+
+def run(script: str, ini: Path, keys: str = K1, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / script), str(ini)],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "RCPYRAMID_TOKEN_KEYS": keys,
+            "RCPYRAMID_DATABASE_URL": "",
+            "RCPYRAMID_ENVIRONMENT": "",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture
+def migrated_url(sql_url: str) -> str:
+    engine = make_engine(sql_url, pool_size=1)
+    upgrade(engine, DEFAULT_MIGRATIONS)
+    engine.dispose()
+    return sql_url
+
+
+def seeded(url: str, clock: MovableClock, keys: str = K1) -> SQLAlchemyTokenRepository:
+    repo = sql_repository(url, clock, keys)
+    now = clock()
+    live = Token("a", now + timedelta(hours=1), "r", now + timedelta(days=7))
+    repo.save("live", live)
+    repo.save("dead", Token("a", now - timedelta(days=8), "r", now - timedelta(days=1)))
+    repo.add_pending(PendingSignIn(state_digest("old"), "v" * 43, "b", now - timedelta(hours=1)))
+    return repo
+
+
+def test_sql_purge_command_deletes_logins_whose_refresh_token_expired(
+    migrated_url: str, tmp_path: Path, clock: MovableClock
+) -> None:
+    repo = seeded(migrated_url, clock)
+    try:
+        done = run("rcpyramid-purge", write_ini(tmp_path, migrated_url))
+        assert done.returncode == 0, done.stderr
+        assert "deleted 1 logins" in done.stdout
+        assert repo.get("dead") is None and repo.get("live") is not None
+        with repo.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM pending_sign_ins").scalar() == 0
+    finally:
+        repo.close()
+
+
+def test_sql_reencrypt_command_moves_every_row_to_the_first_key(
+    migrated_url: str, tmp_path: Path, clock: MovableClock
+) -> None:
+    seeded(migrated_url, clock).close()
+    done = run("rcpyramid-reencrypt", write_ini(tmp_path, migrated_url), keys=f"{K2},{K1}")
+    assert done.returncode == 0, done.stderr
+    assert "re-encrypted 2 logins and 1 pending sign-ins under key 'k2'" in done.stdout
+    after = sql_repository(migrated_url, clock, K2)
+    try:
+        assert after.get("live").refresh_token == "r"
+    finally:
+        after.close()
+
+
+def test_sql_reencrypt_command_fails_while_rows_remain_under_a_missing_key(
+    migrated_url: str, tmp_path: Path, clock: MovableClock
+) -> None:
+    seeded(migrated_url, clock, keys=K1).close()
+    done = run("rcpyramid-reencrypt", write_ini(tmp_path, migrated_url), keys=K2)
+    assert done.returncode == 1
+    assert "do not remove it yet" in done.stderr
+
+
+def test_reencrypt_command_refuses_the_memory_backend(tmp_path: Path) -> None:
+    ini = write_ini(tmp_path, "", backend="memory.MemoryTokenRepository")
+    done = run("rcpyramid-reencrypt", ini)
+    assert done.returncode == 2
+    assert "keeps nothing at rest" in done.stderr
+
+
+def test_purge_command_in_production_names_the_missing_database_url(tmp_path: Path) -> None:
+    done = run("rcpyramid-purge", write_ini(tmp_path, ""), RCPYRAMID_ENVIRONMENT="production")
+    assert done.returncode == 2
+    assert "RCPYRAMID_DATABASE_URL" in done.stderr
+
+
+def test_sqlite_pshell_offers_the_token_repository(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [str(BIN / "pshell"), "development.ini", "-p", "python"],
+        cwd=ROOT,
+        input='print("found", type(repo).__name__, repo.get("nobody"))\n',
+        env={
+            **os.environ,
+            "RCPYRAMID_VAR_DIR": str(tmp_path / "var"),
+            "RCPYRAMID_DATABASE_URL": "",
+            "RCPYRAMID_TOKEN_KEYS": "",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "found SQLAlchemyTokenRepository None" in done.stdout, done.stderr
