@@ -49,7 +49,7 @@ def as_bytes(value: object) -> bytes:
     return str(value).encode()
 
 
-def test_sql_database_dump_holds_neither_token_nor_the_verifier(
+def test_s10_sql_database_dump_holds_neither_token_nor_the_verifier(
     sql_repo: SQLAlchemyTokenRepository, clock: MovableClock
 ) -> None:
     sql_repo.save("login-a", token(clock))
@@ -80,7 +80,7 @@ def test_sql_every_save_uses_a_fresh_nonce(
     assert first != second
 
 
-def test_sql_row_copied_onto_another_login_fails_to_decrypt_and_reads_as_signed_out(
+def test_s10_sql_row_copied_onto_another_login_fails_to_decrypt_and_reads_as_signed_out(
     sql_repo: SQLAlchemyTokenRepository, clock: MovableClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     sql_repo.save("victim-login", token(clock))
@@ -136,7 +136,7 @@ def test_sql_pending_sign_in_copied_onto_another_state_is_refused(
     assert sql_repo.take_pending(state_digest("real"), clock()).code_verifier == VERIFIER
 
 
-def test_sql_key_rotation_new_key_first_then_reencrypt_then_old_key_removed(
+def test_s10_sql_key_rotation_new_key_first_then_reencrypt_then_old_key_removed(
     make_repo: MakeRepo, clock: MovableClock
 ) -> None:
     before = make_repo(keys=K1)

@@ -1,0 +1,121 @@
+"""The database going away: a 503 page that says so, recovery on its own, no token lost.
+
+PostgreSQL is reached through a small TCP relay on loopback that the test cuts and
+restores, as a network partition or a database restart would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+import webtest
+from sqlalchemy.engine import make_url
+
+from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
+from tests.conftest import sign_in
+from tests.databases import TEST_KEYS, postgres_schema
+
+
+class Relay:
+    """Forwards TCP connections to a target; ``cut()`` drops them all and refuses new ones."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.open = True
+        self.sockets: list[socket.socket] = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if not self.open:
+                client.close()
+                continue
+            upstream = socket.create_connection(self.target)
+            with self.lock:
+                self.sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        self.open = False
+        with self.lock:
+            for sock in self.sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            self.sockets.clear()
+
+    def restore(self) -> None:
+        self.open = True
+
+    def close(self) -> None:
+        self.cut()
+        self.listener.close()
+
+
+@pytest.fixture
+def relayed_postgres() -> Iterator[tuple[str, Relay]]:
+    with postgres_schema() as url:
+        parsed = make_url(url)
+        relay = Relay((parsed.host or "127.0.0.1", parsed.port or 5432))
+        yield parsed.set(host="127.0.0.1", port=relay.port).render_as_string(False), relay
+        relay.close()
+
+
+@pytest.fixture
+def outage_app(
+    relayed_postgres: tuple[str, Relay], make_testapp: Callable[..., webtest.TestApp]
+) -> Iterator[tuple[webtest.TestApp, Relay]]:
+    url, relay = relayed_postgres
+    backend = SQLAlchemyTokenRepository
+    app = make_testapp(
+        **{
+            "rcpyramid.tokens.backend": f"{backend.__module__}.{backend.__qualname__}",
+            "sqlalchemy.url": url,
+            "rcpyramid.tokens.keys": TEST_KEYS,
+            "rcpyramid.database.auto_upgrade": "true",
+        }
+    )
+    yield app, relay
+    app.app.registry.token_repository.close()
+
+
+def test_postgresql_outage_is_a_503_page_and_the_app_recovers_without_losing_tokens(
+    outage_app: tuple[webtest.TestApp, Relay],
+) -> None:
+    testapp, relay = outage_app
+    sign_in(testapp)
+    assert testapp.get("/test?api=extension").status_int == 200
+    relay.cut()
+    page = testapp.get("/test?api=extension", status=503)
+    assert "cannot reach its database" in page.text
+    assert "Traceback" not in page.text
+    assert testapp.get("/healthz", status=503).json["token_store"] == "down"
+    relay.restore()
+    assert testapp.get("/healthz").json["status"] == "ok"
+    # Still signed in: the tokens were kept through the outage.
+    assert testapp.get("/test?api=extension").status_int == 200
+    assert "Signed in as Alice Smith" in testapp.get("/").text
