@@ -9,7 +9,7 @@ import webtest
 
 from rcpyramid.simulator import DEMO_CLIENT
 from rcpyramid.tokens.interfaces import TokenRepository
-from tests.browser import authorize_at_simulator, parse_form
+from tests.browser import authorize_at_simulator, local_path, parse_form
 from tests.clocks import MovableClock
 from tests.conftest import SimulatorHandle, sign_in
 
@@ -108,3 +108,16 @@ def test_signing_in_again_revokes_the_previous_login(
     second = only_token(testapp)
     assert second.access_token != first.access_token
     assert "Signed in as Bob Johnson" in testapp.get("/").text
+
+
+def test_hammering_sign_in_makes_one_token_request_per_completed_sign_in(
+    testapp: webtest.TestApp, simulator: SimulatorHandle
+) -> None:
+    token = testapp.get("/").forms[0]["csrf_token"].value
+    urls = [testapp.post("/login", {"csrf_token": token}).headers["Location"] for _ in range(20)]
+    assert simulator.counters()["grants"] == {"authorization_code": 0, "refresh_token": 0}
+    landed = testapp.get(local_path(authorize_at_simulator(urls[-1])))
+    assert landed.status_int == 303
+    for _ in range(5):
+        testapp.get("/test?api=extension")
+    assert simulator.counters()["grants"] == {"authorization_code": 1, "refresh_token": 0}
