@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from pyramid.paster import get_appsettings
-from pyramid.path import DottedNameResolver
 
 from rcpyramid.clock import utcnow
-from rcpyramid.config import SettingsError, value_of
-from rcpyramid.tokens.interfaces import TokenRepository, iter_subclass_problems
+from rcpyramid.config import value_of
+from rcpyramid.tokens import resolve_backend
+from rcpyramid.tokens.interfaces import TokenRepository
 
 
 def ini_settings(config_uri: str) -> dict[str, Any]:
@@ -21,14 +21,5 @@ def ini_settings(config_uri: str) -> dict[str, Any]:
 def repository_from_ini(config_uri: str) -> TokenRepository:
     """The process-wide token repository the ini file configures (no app, no RingCentral)."""
     settings = ini_settings(config_uri)
-    dotted = value_of("rcpyramid.tokens.backend", settings)
-    try:
-        backend = DottedNameResolver().maybe_resolve(dotted)
-    except ImportError as error:
-        raise SettingsError(
-            f"rcpyramid.tokens.backend: cannot import {dotted!r} ({error})"
-        ) from error
-    problems = list(iter_subclass_problems(backend))
-    if problems:
-        raise SettingsError(f"rcpyramid.tokens.backend: {problems[0]}")
+    backend = resolve_backend(value_of("rcpyramid.tokens.backend", settings))
     return backend.from_settings(settings, utcnow)

@@ -1,17 +1,17 @@
 """The token repository: resolve the backend the ini names, check it, register it."""
 
 from pyramid.config import Configurator
+from pyramid.path import DottedNameResolver
 from pyramid.request import Request
 
 from rcpyramid.config import SettingsError
 from rcpyramid.tokens.interfaces import TokenRepository, iter_subclass_problems
 
 
-def includeme(config: Configurator) -> None:
-    registry = config.registry
-    dotted = registry.app_settings.tokens_backend
+def resolve_backend(dotted: str) -> type[TokenRepository]:
+    """The class ``rcpyramid.tokens.backend`` names; refuse one that is not a repository."""
     try:
-        backend = config.maybe_dotted(dotted)
+        backend = DottedNameResolver().maybe_resolve(dotted)
     except ImportError as error:
         raise SettingsError(
             f"rcpyramid.tokens.backend: cannot import {dotted!r} ({error})"
@@ -19,6 +19,12 @@ def includeme(config: Configurator) -> None:
     problems = list(iter_subclass_problems(backend))
     if problems:
         raise SettingsError(f"rcpyramid.tokens.backend: {problems[0]}")
+    return backend
+
+
+def includeme(config: Configurator) -> None:
+    registry = config.registry
+    backend = resolve_backend(registry.app_settings.tokens_backend)
     repo = backend.from_settings(config.get_settings(), registry.clock)
     # The backend's own wiring: the SQL one brings pyramid_tm, pyramid_retry, request.dbsession.
     repo.configure(config)
