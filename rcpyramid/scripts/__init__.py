@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
+import sys
 from typing import Any
 
-from pyramid.paster import get_appsettings
+from pyramid.paster import get_appsettings, setup_logging
 
 from rcpyramid.clock import utcnow
-from rcpyramid.config import value_of
+from rcpyramid.config import SettingsError, value_of
 from rcpyramid.tokens import resolve_backend
 from rcpyramid.tokens.interfaces import TokenRepository
 
@@ -23,3 +25,19 @@ def repository_from_ini(config_uri: str) -> TokenRepository:
     settings = ini_settings(config_uri)
     backend = resolve_backend(value_of("rcpyramid.tokens.backend", settings))
     return backend.from_settings(settings, utcnow)
+
+
+def open_repository(prog: str, description: str, argv: list[str] | None) -> TokenRepository:
+    """Parse ``<ini>`` from ``argv``, set up its logging, and open its token repository.
+
+    A configuration problem is printed with the program's name and exits with status 2.
+    """
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("config_uri", help="the app's ini file, e.g. production.ini")
+    args = parser.parse_args(argv)
+    setup_logging(args.config_uri)
+    try:
+        return repository_from_ini(args.config_uri)
+    except SettingsError as error:
+        print(f"{prog}: {error}", file=sys.stderr)
+        raise SystemExit(2) from error

@@ -8,30 +8,19 @@ running meanwhile cannot have its new pair overwritten with the spent one.
 
 from __future__ import annotations
 
-import argparse
 import sys
 
-from pyramid.paster import setup_logging
-
-from rcpyramid.config import SettingsError
-from rcpyramid.scripts import repository_from_ini
+from rcpyramid.scripts import open_repository
 from rcpyramid.tokens.interfaces import TokenStoreError
 from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="rcpyramid-reencrypt",
-        description="Re-encrypt every stored token under the first key of RCPYRAMID_TOKEN_KEYS.",
+    repo = open_repository(
+        "rcpyramid-reencrypt",
+        "Re-encrypt every stored token under the first key of RCPYRAMID_TOKEN_KEYS.",
+        argv,
     )
-    parser.add_argument("config_uri", help="the app's ini file, e.g. production.ini")
-    args = parser.parse_args(argv)
-    setup_logging(args.config_uri)
-    try:
-        repo = repository_from_ini(args.config_uri)
-    except SettingsError as error:
-        print(f"rcpyramid-reencrypt: {error}", file=sys.stderr)
-        return 2
     try:
         if not isinstance(repo, SQLAlchemyTokenRepository):
             print(
