@@ -29,6 +29,7 @@ from rcpyramid.tokens.interfaces import PendingSignIn, Token, TokenStoreError, s
 from rcpyramid.tokens.sqla import LockOrderError, SQLAlchemyTokenRepository
 from tests.clocks import MovableClock
 from tests.databases import TEST_KEYS, sql_app_settings
+from tests.processes import free_port
 from tests.sql.conftest import MakeRepo
 
 
@@ -267,7 +268,12 @@ def test_sqlite_server_refuses_to_start_with_a_pool_smaller_than_twice_its_threa
     settings = sql_app_settings(
         tmp_path,
         f"sqlite:///{tmp_path / 'db.sqlite'}",
-        **{"rcpyramid.database.auto_upgrade": "true", "rcpyramid.database.pool_size": "20"},
+        **{
+            "rcpyramid.database.auto_upgrade": "true",
+            "rcpyramid.database.pool_size": "20",
+            # Not 5001: a developer's own `pserve development.ini` may be running.
+            "rcpyramid.simulator.port": str(free_port()),
+        },
     )
     app = main({"here": str(tmp_path)}, **settings)
     served = []
