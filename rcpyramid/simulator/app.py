@@ -14,9 +14,13 @@ from pyramid.response import Response
 
 from . import errors
 from .calllog import CallLog
+from .clock import Clock
 from .config import RegisteredClient, SimulatorConfig
+from .counters import Counters
 from .directory import Directory
-from .state import FailureRule, RateStatus, SimulatorState
+from .faults import FailureRule, Faults
+from .ratelimits import RateLimiter, RateStatus
+from .sessions import SessionStore
 from .views.controls import CONTROL_PATHS
 from .wire import json_response
 
@@ -46,12 +50,24 @@ class Simulator:
         config.validate()
         self.config = config
         self.clients: dict[str, RegisteredClient] = {c.client_id: c for c in config.clients}
-        self.state = SimulatorState(config, config.clock)
+        self.clock = Clock(config.clock)
+        self.counters = Counters()
+        self.sessions = SessionStore(config, self.clock, self.counters)
+        self.faults = Faults(self.counters)
+        self.rate_limits = RateLimiter(config, self.clock, self.counters)
         self.directory = Directory(config.seed)
         # Anchored on the clock's current UTC day so the default 24-hour window has data.
-        self.call_log = CallLog(config.seed, self.directory, self.state.now().date())
+        self.call_log = CallLog(config.seed, self.directory, self.clock.now().date())
         self._app: Callable | None = None
         self._app_lock = threading.Lock()
+
+    def reset(self) -> None:
+        """Forget codes, sessions, counters, faults, latency, clock offset, rate windows."""
+        self.sessions.reset()
+        self.counters.reset()
+        self.faults.reset()
+        self.rate_limits.reset()
+        self.clock.reset()
 
     def wsgi_app(self) -> Callable:
         """The simulator's WSGI application (built once, then cached)."""
@@ -113,10 +129,10 @@ def fault_tween_factory(handler: Callable, registry: Registry) -> Callable:
         path = request.path_info
         if path in CONTROL_PATHS:
             return handler(request)
-        delay = sim.state.take_latency(path)
+        delay = sim.faults.take_latency(path)
         if delay > 0:
             time.sleep(delay)  # never under the state lock
-        rule = sim.state.take_failure(path)
+        rule = sim.faults.take_failure(path)
         if rule is not None:
             return sim.failure_response(rule, path)
         return handler(request)

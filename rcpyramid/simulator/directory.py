@@ -147,7 +147,7 @@ class Directory:
     def __init__(self, seed: int) -> None:
         rng = random.Random(f"{seed}:directory")
         self.account_id: int = rng.randrange(400_000_000, 499_999_999) * 1000 + 8
-        self.main_number: str = f"+1650555{rng.randrange(1000, 9999)}"
+        rng.randrange(1000, 9999)  # was the main number: kept so the seeded data stays put
         total = len(DEMO_USERS) + sum(count for _, count, _ in _TYPE_PLAN)
         ids = rng.sample(range(1, 99_000_000), total)
         id_iter = (self.account_id + 1000 * i for i in ids)

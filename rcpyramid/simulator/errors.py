@@ -216,6 +216,3 @@ def rate_exceeded(retry_after: int) -> ApiError:
     return ApiError(
         429, "CMN-301", "Request rate exceeded", headers={"Retry-After": str(retry_after)}
     )
-
-
-RATE_EXCEEDED_BODY = rate_exceeded(60).body()

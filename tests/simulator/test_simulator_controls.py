@@ -140,10 +140,10 @@ def test_expire_access_tokens_for_one_user_or_all(rc):
 def test_advance_clock_moves_time_for_every_rule(rc):
     tokens = rc.login()
     code = rc.code()
-    before = rc.simulator.state.now()
+    before = rc.simulator.clock.now()
     response = rc.control("advance-clock", {"seconds": 120})
     assert response.status_code == 200
-    assert rc.simulator.state.now() - before == timedelta(seconds=120)
+    assert rc.simulator.clock.now() - before == timedelta(seconds=120)
     assert rc.exchange(code).json()["errors"][0]["errorCode"] == "OAU-108"
     rc.advance(3600)
     assert rc.get(ME, tokens["access_token"]).json()["errors"][0]["errorCode"] == "OAU-128"
@@ -157,7 +157,7 @@ def test_reset_forgets_everything(rc):
     rc.control("latency", {"seconds": 5, "path": "/restapi/v1.0/account"})
     rc.advance(120)
     assert rc.control("reset").json() == {"reset": True}
-    assert rc.simulator.state.now() == rc.simulator.config.clock()
+    assert rc.simulator.clock.now() == rc.simulator.config.clock()
     response = rc.get(ME, tokens["access_token"])
     assert response.status_code == 401  # no 500, no delay: sessions are gone
     assert rc.counters()["grants"]["authorization_code"] == 0

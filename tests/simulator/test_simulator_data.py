@@ -110,7 +110,7 @@ def test_the_window_moves_with_the_clock(sim_clock):
     sim = Simulator(SimulatorConfig(clock=sim_clock))
     anchor = sim.call_log.anchor_day
     sim_clock.advance(3 * 86400)
-    now = sim.state.now()
+    now = sim.clock.now()
     found = sim.call_log.query(
         owner_id=sim.directory.extension_for("alice").id,
         date_from=now - timedelta(hours=24),

@@ -256,7 +256,7 @@ def list_extensions(request: Request) -> Response:
 def _call_log(request: Request, caller: ApiCaller, owner: Extension | None, base: str) -> Response:
     sim = simulator(request)
     params = request.GET
-    now = sim.state.now()
+    now = sim.clock.now()
     raw_to = first(params, "dateTo")
     date_to = parse_date(raw_to, "dateTo") if raw_to is not None else now
     raw_from = first(params, "dateFrom")

@@ -102,7 +102,7 @@ def _path(data: dict[str, Any]) -> str:
 
 def counters(request: Request) -> Response:
     """GET /simulator/counters."""
-    return json_response(simulator(request).state.counters())
+    return json_response(simulator(request).counters.snapshot())
 
 
 def expire_access_tokens(request: Request) -> Response:
@@ -111,7 +111,7 @@ def expire_access_tokens(request: Request) -> Response:
     username = _body(request).get("username")
     if username is not None and username not in sim.directory.users:
         raise ControlError("unknown username")
-    return json_response({"expired": sim.state.expire_access_tokens(username)})
+    return json_response({"expired": sim.sessions.expire_access_tokens(username)})
 
 
 def fail_next(request: Request) -> Response:
@@ -127,7 +127,7 @@ def fail_next(request: Request) -> Response:
     retry_after = _int(data, "retry_after", None, 0)
     path = _path(data)
     assert count is not None
-    simulator(request).state.fail_next(status, count, path, retry_after, content)
+    simulator(request).faults.fail_next(status, count, path, retry_after, content)
     return json_response(
         {
             "queued": {
@@ -147,7 +147,7 @@ def latency(request: Request) -> Response:
     seconds = _seconds(data, "seconds")
     path = _path(data)
     count = _int(data, "count", None, 1)
-    simulator(request).state.set_latency(seconds, path, count)
+    simulator(request).faults.set_latency(seconds, path, count)
     rule = None if seconds == 0 else {"seconds": seconds, "path": path, "count": count}
     return json_response({"latency": rule})
 
@@ -155,13 +155,13 @@ def latency(request: Request) -> Response:
 def advance_clock(request: Request) -> Response:
     """POST /simulator/advance-clock {"seconds": N}."""
     seconds = _seconds(_body(request), "seconds")
-    now = simulator(request).state.advance_clock(seconds)
+    now = simulator(request).clock.advance(seconds)
     return json_response({"now": now.isoformat()})
 
 
 def reset(request: Request) -> Response:
     """POST /simulator/reset: back to a freshly started simulator (same data)."""
-    simulator(request).state.reset()
+    simulator(request).reset()
     return json_response({"reset": True})
 
 

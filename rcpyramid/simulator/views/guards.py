@@ -15,7 +15,8 @@ from pyramid.response import Response
 from .. import errors
 from ..config import RegisteredClient
 from ..directory import Extension
-from ..state import AccessGrant, RateKey, RateStatus
+from ..ratelimits import RateKey, RateStatus
+from ..sessions import AccessGrant
 
 if TYPE_CHECKING:
     from ..app import Simulator
@@ -30,7 +31,7 @@ def simulator(request: Request) -> Simulator:
 
 def throttle(request: Request, group: str, key: RateKey, *, count: bool = True) -> RateStatus:
     """Count the request in its rate-limit group; headers go on whatever answer follows."""
-    status = simulator(request).state.rate_hit(key, group, count=count)
+    status = simulator(request).rate_limits.hit(key, group, count=count)
 
     def add_headers(_request: Request, response: Response) -> None:
         for name, value in status.headers().items():
@@ -112,7 +113,7 @@ def bearer_token(request: Request) -> tuple[str | None, errors.ApiError | None]:
 def bearer_owner(request: Request) -> RateKey:
     """(username, client_id) behind the request's bearer token, (None, None) if unknown."""
     token, _ = bearer_token(request)
-    owner = simulator(request).state.access_owner(token) if token else None
+    owner = simulator(request).sessions.access_owner(token) if token else None
     return owner or (None, None)
 
 
@@ -138,13 +139,13 @@ def api_caller(
     """Rate-limit, authenticate and authorize one REST API call."""
     sim = simulator(request)
     token, problem = bearer_token(request)
-    owner = sim.state.access_owner(token) if token else None
+    owner = sim.sessions.access_owner(token) if token else None
     throttle(request, group, owner or (None, None))
-    sim.state.count("api_calls")
+    sim.counters.count("api_calls")
     if problem is not None:
         raise problem
     assert token is not None
-    grant = sim.state.authenticate_access(token)
+    grant = sim.sessions.authenticate_access(token)
     if app_permission not in grant.scope:
         raise errors.app_permission_missing(app_permission)
     extension = sim.directory.extension_for(grant.username)

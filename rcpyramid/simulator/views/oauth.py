@@ -15,7 +15,7 @@ from .. import errors
 from ..config import RegisteredClient
 from ..directory import DEMO_USERS
 from ..rendering import render
-from ..state import CODE_TTL, clamp_access_ttl, clamp_refresh_ttl
+from ..sessions import CODE_TTL, clamp_access_ttl, clamp_refresh_ttl
 from ..wire import add_query, first, html_response, json_response
 from .guards import authenticate_client, claimed_client_id, simulator, throttle
 
@@ -145,7 +145,7 @@ def sign_in(request: Request) -> Response:
             username=username,
             status=401,
         )
-    code = sim.state.issue_code(
+    code = sim.sessions.issue_code(
         client_id=auth.client.client_id,
         redirect_uri=auth.redirect_uri,
         redirect_uri_given=auth.redirect_uri_given,
@@ -174,16 +174,16 @@ def token(request: Request) -> Response:
     grant_type = form.get("grant_type", "")
     username = None
     if grant_type == "authorization_code":
-        username = sim.state.code_owner(form.get("code", ""))
+        username = sim.sessions.code_owner(form.get("code", ""))
     elif grant_type == "refresh_token":
-        username = sim.state.refresh_owner(form.get("refresh_token", ""))
+        username = sim.sessions.refresh_owner(form.get("refresh_token", ""))
     throttle(request, "Auth", (username, claimed_client_id(request)))
     try:
         client = authenticate_client(request)
         access_ttl = clamp_access_ttl(form.get("access_token_ttl"))
         refresh_ttl = clamp_refresh_ttl(form.get("refresh_token_ttl"))
         if grant_type == "authorization_code":
-            issued = sim.state.exchange_code(
+            issued = sim.sessions.exchange_code(
                 client=client,
                 code=form.get("code", ""),
                 redirect_uri=form.get("redirect_uri", ""),
@@ -193,7 +193,7 @@ def token(request: Request) -> Response:
                 endpoint_id=form.get("endpoint_id", ""),
             )
         elif grant_type == "refresh_token":
-            issued = sim.state.refresh(
+            issued = sim.sessions.refresh(
                 client=client,
                 refresh_token=form.get("refresh_token", ""),
                 access_ttl=access_ttl,
@@ -202,7 +202,7 @@ def token(request: Request) -> Response:
         else:
             raise errors.unsupported_grant_type()
     except errors.OAuthError as exc:
-        sim.state.count("token_errors")
+        sim.counters.count("token_errors")
         log.info("token request refused: %s", exc.code)
         raise
     extension = sim.directory.extension_for(issued.username)
@@ -225,17 +225,17 @@ def revoke(request: Request) -> Response:
     sim = simulator(request)
     request.add_response_callback(_no_store)
     raw = request.POST.get("token") or request.GET.get("token") or ""
-    owner = sim.state.access_owner(raw)
-    username = owner[0] if owner else sim.state.refresh_owner(raw)
+    owner = sim.sessions.access_owner(raw)
+    username = owner[0] if owner else sim.sessions.refresh_owner(raw)
     throttle(request, "Auth", (username, claimed_client_id(request)))
     try:
         client = authenticate_client(request)
     except errors.OAuthError as exc:
-        sim.state.count("token_errors")
+        sim.counters.count("token_errors")
         log.info("revoke refused: %s", exc.code)
         raise
-    sim.state.revoke(client.client_id, raw)
-    sim.state.count("revokes")
+    sim.sessions.revoke(client.client_id, raw)
+    sim.counters.count("revokes")
     return json_response(None)
 
 

@@ -21,8 +21,8 @@ def home(request: Request) -> Response:
         users=DEMO_USERS,
         clients=sim.config.clients,
         demo_client=DEMO_CLIENT,
-        counters=sim.state.counters(),
-        active_sessions=sim.state.active_sessions(),
+        counters=sim.counters.snapshot(),
+        active_sessions=sim.sessions.active_sessions(),
         account_id=sim.directory.account_id,
         extension_count=len(sim.directory.extensions),
         call_log_count=len(sim.call_log),
@@ -30,7 +30,7 @@ def home(request: Request) -> Response:
         default_rate_limits=sim.config.DEFAULT_RATE_LIMITS,
         test_controls=sim.config.test_controls,
         persistent=sim.config.state_file is not None,
-        now=sim.state.now(),
+        now=sim.clock.now(),
         host_url=request.host_url,
     )
     return html_response(html)

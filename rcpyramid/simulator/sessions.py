@@ -1,4 +1,4 @@
-"""Thread-safe simulator state: codes, sessions, counters, faults, clock and rate windows.
+"""Authorization codes, sessions and their tokens.
 
 Tokens and codes are kept only as SHA-256 hashes. A rotated session keeps, during its
 grace window, the hash of the previous refresh token and a random nonce; the current pair
@@ -9,26 +9,21 @@ refresh token re-derives the *same* pair without any raw token being stored.
 from __future__ import annotations
 
 import base64
-import copy
 import hashlib
 import hmac
-import json
 import logging
 import math
-import os
-import pathlib
 import re
 import secrets
-import tempfile
 import threading
-from collections import deque
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from . import errors
+from . import errors, statefile
+from .clock import Clock
 from .config import RegisteredClient, SimulatorConfig
+from .counters import Counters
+from .ratelimits import RateKey
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +34,10 @@ ACCESS_TTL_MAX = 3600
 REFRESH_TTL_MAX = 604800
 GRACE_AFTER_FIRST_USE = timedelta(seconds=10)
 GRACE_IF_UNUSED = timedelta(minutes=60)
-RATE_WINDOW_SECONDS = 60
-RATE_PENALTY_SECONDS = 60
 # Expired codes and dead sessions linger so they answer "expired"/"revoked" rather
 # than "not found" for a while.
 KEEP_EXPIRED_CODES = timedelta(minutes=10)
 KEEP_DEAD_SESSIONS = timedelta(days=1)
-STATE_FILE_VERSION = 1
 _VERIFIER_RE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
 
 
@@ -97,21 +89,6 @@ def _derive_pair(previous_refresh: str, nonce: bytes) -> tuple[str, str]:
     return b64url(access), b64url(refresh)
 
 
-def _dt(value: str | None) -> datetime | None:
-    return None if value is None else _req_dt(value)
-
-
-def _req_dt(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise ValueError("naive datetime in the state file")
-    return parsed
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
 @dataclass
 class AuthCode:
     client_id: str
@@ -121,17 +98,6 @@ class AuthCode:
     challenge: str | None
     challenge_method: str | None
     expires_at: datetime
-
-    def to_json(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["expires_at"] = _iso(self.expires_at)
-        return out
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> AuthCode:
-        data = dict(data)
-        data["expires_at"] = _req_dt(data["expires_at"])
-        return cls(**data)
 
 
 @dataclass
@@ -175,62 +141,6 @@ class Session:
     def live(self, now: datetime) -> bool:
         return self.revoked_at is None and now < self.current.refresh_expires_at
 
-    def to_json(self) -> dict[str, Any]:
-        pair = self.current
-        return {
-            "id": self.id,
-            "username": self.username,
-            "client_id": self.client_id,
-            "scope": self.scope,
-            "endpoint_id": self.endpoint_id,
-            "created_at": _iso(self.created_at),
-            "revoked_at": _iso(self.revoked_at),
-            "current": {
-                "access_hash": pair.access_hash,
-                "access_expires_at": _iso(pair.access_expires_at),
-                "refresh_hash": pair.refresh_hash,
-                "refresh_expires_at": _iso(pair.refresh_expires_at),
-                "issued_at": _iso(pair.issued_at),
-                "first_used_at": _iso(pair.first_used_at),
-            },
-            "rotation": None
-            if self.rotation is None
-            else {
-                "previous_refresh_hash": self.rotation.previous_refresh_hash,
-                "rotated_at": _iso(self.rotation.rotated_at),
-                "nonce": self.rotation.nonce,
-            },
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Session:
-        cur = data["current"]
-        rot = data.get("rotation")
-        return cls(
-            id=data["id"],
-            username=data["username"],
-            client_id=data["client_id"],
-            scope=data["scope"],
-            endpoint_id=data["endpoint_id"],
-            created_at=_req_dt(data["created_at"]),
-            revoked_at=_dt(data.get("revoked_at")),
-            current=TokenPair(
-                access_hash=cur["access_hash"],
-                access_expires_at=_req_dt(cur["access_expires_at"]),
-                refresh_hash=cur["refresh_hash"],
-                refresh_expires_at=_req_dt(cur["refresh_expires_at"]),
-                issued_at=_req_dt(cur["issued_at"]),
-                first_used_at=_dt(cur.get("first_used_at")),
-            ),
-            rotation=None
-            if rot is None
-            else Rotation(
-                previous_refresh_hash=rot["previous_refresh_hash"],
-                rotated_at=_req_dt(rot["rotated_at"]),
-                nonce=rot["nonce"],
-            ),
-        )
-
 
 @dataclass(frozen=True)
 class IssuedTokens:
@@ -243,7 +153,6 @@ class IssuedTokens:
     scope: str
     username: str
     endpoint_id: str
-    replayed: bool = False
 
 
 @dataclass(frozen=True)
@@ -256,100 +165,22 @@ class AccessGrant:
     scope: tuple[str, ...]
 
 
-@dataclass
-class FailureRule:
-    status: int
-    remaining: int
-    path: str
-    retry_after: int | None
-    content: str  # json | html
+class SessionStore:
+    """Codes, sessions and the indexes from token hashes to sessions, behind one lock."""
 
-
-@dataclass
-class LatencyRule:
-    seconds: float
-    path: str
-    remaining: int | None  # None = until cleared
-
-
-@dataclass(frozen=True)
-class RateStatus:
-    group: str
-    limit: int
-    remaining: int
-    limited: bool = False
-    retry_after: int = 0
-
-    def headers(self) -> dict[str, str]:
-        return {
-            "X-Rate-Limit-Group": self.group,
-            "X-Rate-Limit-Limit": str(self.limit),
-            "X-Rate-Limit-Remaining": str(self.remaining),
-            "X-Rate-Limit-Window": str(RATE_WINDOW_SECONDS),
-        }
-
-
-def _fresh_counters() -> dict[str, Any]:
-    return {
-        "grants": {"authorization_code": 0, "refresh_token": 0},
-        "refreshes": 0,
-        "revokes": 0,
-        "rate_limited": 0,
-        "api_calls": 0,
-        "token_errors": 0,
-    }
-
-
-RateKey = tuple[str | None, str | None]  # (username, client_id); None when not known
-
-
-@dataclass
-class _RateBucket:
-    hits: deque[datetime] = field(default_factory=deque)
-    penalty_until: datetime | None = None
-
-
-class SimulatorState:
-    """Everything that changes while the simulator runs, behind one lock."""
-
-    def __init__(
-        self,
-        config: SimulatorConfig,
-        clock: Callable[[], datetime] | None = None,
-    ) -> None:
+    def __init__(self, config: SimulatorConfig, clock: Clock, counters: Counters) -> None:
         self._config = config
-        self._base_clock = clock or (lambda: datetime.now(UTC))
+        self._clock = clock
+        self._counters = counters
         self._lock = threading.RLock()
-        self._offset = timedelta(0)
         self._codes: dict[str, AuthCode] = {}
         self._sessions: dict[str, Session] = {}
         self._access_index: dict[str, str] = {}
         self._refresh_index: dict[str, str] = {}
         self._previous_index: dict[str, str] = {}
-        self._counters = _fresh_counters()
-        self._failures: list[FailureRule] = []
-        self._latency: LatencyRule | None = None
-        self._buckets: dict[tuple[str | None, str | None, str], _RateBucket] = {}
         self._state_file = config.state_file
         if self._state_file is not None:
             self._load()
-
-    # --- clock ----------------------------------------------------------------------
-
-    def now(self) -> datetime:
-        """The simulator's current time: the configured clock plus any advance."""
-        with self._lock:
-            offset = self._offset
-        base = self._base_clock()
-        if base.tzinfo is None:
-            raise ValueError("the simulator clock must return aware datetimes")
-        return base.astimezone(UTC) + offset
-
-    def advance_clock(self, seconds: float) -> datetime:
-        """Move the simulator's clock forward."""
-        with self._lock:
-            self._offset += timedelta(seconds=seconds)
-        return self.now()
 
     # --- authorization codes --------------------------------------------------------
 
@@ -366,7 +197,7 @@ class SimulatorState:
         """Create a single-use, 60-second code and return it (only its hash is kept)."""
         code = secrets.token_urlsafe(32)
         with self._lock:
-            now = self.now()
+            now = self._clock.now()
             self._purge(now)
             self._codes[token_hash(code)] = AuthCode(
                 client_id=client_id,
@@ -399,7 +230,7 @@ class SimulatorState:
     ) -> IssuedTokens:
         """Trade a code for a new session; every attempt consumes the code."""
         with self._lock:
-            now = self.now()
+            now = self._clock.now()
             self._purge(now)
             entry = self._codes.pop(token_hash(code), None) if code else None
             if entry is None:
@@ -418,7 +249,7 @@ class SimulatorState:
             issued = self._new_session(
                 now, entry.username, client, access_ttl, refresh_ttl, endpoint_id
             )
-            self._counters["grants"]["authorization_code"] += 1
+            self._counters.grant("authorization_code")
             self._save()
             return issued
 
@@ -435,7 +266,7 @@ class SimulatorState:
         if not hmac.compare_digest(expected.encode(), entry.challenge.encode()):
             raise errors.invalid_code_verifier()
 
-    # --- sessions and tokens --------------------------------------------------------
+    # --- sessions and tokens ----------------------------------------------------------
 
     def _new_session(
         self,
@@ -509,7 +340,7 @@ class SimulatorState:
         """Rotate a session's pair, or replay the current pair during the grace window."""
         h = token_hash(refresh_token) if refresh_token else ""
         with self._lock:
-            now = self.now()
+            now = self._clock.now()
             self._purge(now)
             sid = self._refresh_index.get(h)
             if sid is not None:
@@ -554,8 +385,8 @@ class SimulatorState:
         self._access_index[session.current.access_hash] = session.id
         self._refresh_index[session.current.refresh_hash] = session.id
         self._previous_index[old.refresh_hash] = session.id
-        self._counters["grants"]["refresh_token"] += 1
-        self._counters["refreshes"] += 1
+        self._counters.grant("refresh_token")
+        self._counters.count("refreshes")
         self._save()
         log.info("session %s refreshed", session.id)
         return IssuedTokens(
@@ -583,7 +414,7 @@ class SimulatorState:
         if token_hash(access) != pair.access_hash or token_hash(refresh) != pair.refresh_hash:
             # Only possible if the state file was edited by hand.
             raise errors.token_not_found()
-        self._counters["grants"]["refresh_token"] += 1
+        self._counters.grant("refresh_token")
         log.info("session %s: previous refresh token replayed within grace", session.id)
         return IssuedTokens(
             access_token=access,
@@ -593,7 +424,6 @@ class SimulatorState:
             scope=session.scope,
             username=session.username,
             endpoint_id=session.endpoint_id,
-            replayed=True,
         )
 
     def access_owner(self, access_token: str) -> RateKey | None:
@@ -608,7 +438,7 @@ class SimulatorState:
     def authenticate_access(self, access_token: str) -> AccessGrant:
         """Accept a bearer token or raise the 401 RingCentral would answer."""
         with self._lock:
-            now = self.now()
+            now = self._clock.now()
             sid = self._access_index.get(token_hash(access_token))
             session = self._sessions.get(sid) if sid else None
             if session is None or session.revoked_at is not None:
@@ -629,7 +459,7 @@ class SimulatorState:
             return False
         h = token_hash(token)
         with self._lock:
-            now = self.now()
+            now = self._clock.now()
             self._purge(now)
             sid = self._access_index.get(h) or self._refresh_index.get(h)
             if sid is None and h in self._previous_index:
@@ -653,7 +483,7 @@ class SimulatorState:
     def expire_access_tokens(self, username: str | None = None) -> int:
         """Make every current access token (of one user) expire now."""
         with self._lock:
-            now = self.now()
+            now = self._clock.now()
             n = 0
             for session in self._sessions.values():
                 if session.revoked_at is not None:
@@ -669,7 +499,7 @@ class SimulatorState:
     def active_sessions(self) -> int:
         """How many sessions can still be refreshed."""
         with self._lock:
-            now = self.now()
+            now = self._clock.now()
             return sum(1 for s in self._sessions.values() if s.live(now))
 
     def _purge(self, now: datetime) -> None:
@@ -691,168 +521,38 @@ class SimulatorState:
         if changed:
             self._save()
 
-    # --- counters -------------------------------------------------------------------
-
-    def count(self, name: str) -> None:
-        """Add one to a top-level counter."""
-        with self._lock:
-            self._counters[name] += 1
-
-    def counters(self) -> dict[str, Any]:
-        """A snapshot of the counters, in the shape of GET /simulator/counters."""
-        with self._lock:
-            return copy.deepcopy(self._counters)
-
-    # --- injected faults ------------------------------------------------------------
-
-    def fail_next(
-        self,
-        status: int,
-        count: int = 1,
-        path: str = "/restapi",
-        retry_after: int | None = None,
-        content: str = "json",
-    ) -> None:
-        """Make the next `count` requests under `path` answer `status` without work."""
-        if status not in (429, 500, 502, 503):
-            raise ValueError("status must be 429, 500, 502 or 503")
-        if count < 1:
-            raise ValueError("count must be at least 1")
-        if content not in ("json", "html"):
-            raise ValueError("content must be json or html")
-        if status == 429 and retry_after is None:
-            retry_after = 60
-        with self._lock:
-            self._failures.append(FailureRule(status, count, path, retry_after, content))
-
-    def take_failure(self, path: str) -> FailureRule | None:
-        """Consume one injected failure matching this request path, if any."""
-        with self._lock:
-            for rule in self._failures:
-                if path.startswith(rule.path):
-                    rule.remaining -= 1
-                    if rule.remaining <= 0:
-                        self._failures.remove(rule)
-                    if rule.status == 429:
-                        self._counters["rate_limited"] += 1
-                    return copy.copy(rule)
-            return None
-
-    def set_latency(self, seconds: float, path: str = "/restapi", count: int | None = None) -> None:
-        """Delay matching requests; zero seconds clears the delay."""
-        if not math.isfinite(seconds) or seconds < 0:
-            raise ValueError("seconds must be a finite number >= 0")
-        if count is not None and count < 1:
-            raise ValueError("count must be at least 1")
-        with self._lock:
-            self._latency = LatencyRule(seconds, path, count) if seconds > 0 else None
-
-    def take_latency(self, path: str) -> float:
-        """Seconds this request should sleep (the caller sleeps, outside the lock)."""
-        with self._lock:
-            rule = self._latency
-            if rule is None or not path.startswith(rule.path):
-                return 0.0
-            if rule.remaining is not None:
-                rule.remaining -= 1
-                if rule.remaining <= 0:
-                    self._latency = None
-            return rule.seconds
-
-    # --- rate limits ----------------------------------------------------------------
-
-    def rate_hit(self, key: RateKey, group: str, *, count: bool = True) -> RateStatus:
-        """Count one request of `group` for `key` in the sliding window; enforce if set.
-
-        With count=False the request is neither counted nor refused: it only reports the
-        window as it stands.
-        """
-        limit, enforced = self._config.limit_for(group)
-        with self._lock:
-            now = self.now()
-            bucket = self._buckets.setdefault((key[0], key[1], group), _RateBucket())
-            cutoff = now - timedelta(seconds=RATE_WINDOW_SECONDS)
-            while bucket.hits and bucket.hits[0] <= cutoff:
-                bucket.hits.popleft()
-            if not count:
-                return RateStatus(group, limit, max(0, limit - len(bucket.hits)))
-            if enforced:
-                in_penalty = bucket.penalty_until is not None and now < bucket.penalty_until
-                if in_penalty or len(bucket.hits) >= limit:
-                    # Any request during the penalty restarts it (reference §7).
-                    bucket.penalty_until = now + timedelta(seconds=RATE_PENALTY_SECONDS)
-                    self._counters["rate_limited"] += 1
-                    return RateStatus(group, limit, 0, True, RATE_PENALTY_SECONDS)
-            bucket.hits.append(now)
-            return RateStatus(group, limit, max(0, limit - len(bucket.hits)))
-
-    # --- reset and persistence ------------------------------------------------------
+    # --- reset and persistence --------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget codes, sessions, counters, faults, latency, clock offset, rate windows."""
+        """Forget every code and session."""
         with self._lock:
-            self._offset = timedelta(0)
             self._codes.clear()
             self._sessions.clear()
             self._access_index.clear()
             self._refresh_index.clear()
             self._previous_index.clear()
-            self._counters = _fresh_counters()
-            self._failures.clear()
-            self._latency = None
-            self._buckets.clear()
             self._save()
 
     def _save(self) -> None:
-        """Write codes and sessions atomically (temp file + os.replace, mode 0600)."""
-        path = self._state_file
-        if path is None:
-            return
-        data = {
-            "version": STATE_FILE_VERSION,
-            "codes": {h: c.to_json() for h, c in self._codes.items()},
-            "sessions": {sid: s.to_json() for sid, s in self._sessions.items()},
-        }
-        tmp: str | None = None
-        try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, separators=(",", ":"))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, path)
-            tmp = None
-        except OSError:
-            # The simulator keeps serving from memory; the next change retries the write.
-            log.exception("could not write the state file %s", path)
-        finally:
-            if tmp is not None:
-                pathlib.Path(tmp).unlink(missing_ok=True)
+        if self._state_file is not None:
+            statefile.write(self._state_file, {"codes": self._codes, "sessions": self._sessions})
 
     def _load(self) -> None:
-        path = self._state_file
-        assert path is not None
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-            if raw.get("version") != STATE_FILE_VERSION:
-                raise ValueError(f"unsupported state file version {raw.get('version')!r}")
-            codes = {h: AuthCode.from_json(c) for h, c in raw["codes"].items()}
-            sessions = {sid: Session.from_json(s) for sid, s in raw["sessions"].items()}
-        except FileNotFoundError:
+        assert self._state_file is not None
+        loaded = statefile.read(self._state_file, {"codes": AuthCode, "sessions": Session})
+        if loaded is None:
             return
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            log.warning(
-                "ignoring unreadable state file %s (%s); starting empty", path, type(exc).__name__
-            )
-            return
-        self._codes = codes
-        self._sessions = sessions
-        for session in sessions.values():
+        self._codes = loaded["codes"]
+        self._sessions = loaded["sessions"]
+        for session in self._sessions.values():
             if session.revoked_at is None:
                 self._access_index[session.current.access_hash] = session.id
             self._refresh_index[session.current.refresh_hash] = session.id
             if session.rotation is not None:
                 self._previous_index[session.rotation.previous_refresh_hash] = session.id
-        log.info("restored %d codes and %d sessions from %s", len(codes), len(sessions), path)
+        log.info(
+            "restored %d codes and %d sessions from %s",
+            len(self._codes),
+            len(self._sessions),
+            self._state_file,
+        )

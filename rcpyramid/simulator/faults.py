@@ -1,0 +1,98 @@
+"""Injected failures and latency: what POST /simulator/fail-next and /latency queue up."""
+
+from __future__ import annotations
+
+import copy
+import math
+import threading
+from dataclasses import dataclass
+
+from .counters import Counters
+
+FAILURE_STATUSES = (429, 500, 502, 503)
+
+
+@dataclass
+class FailureRule:
+    status: int
+    remaining: int
+    path: str
+    retry_after: int | None
+    content: str  # json | html
+
+
+@dataclass
+class LatencyRule:
+    seconds: float
+    path: str
+    remaining: int | None  # None = until cleared
+
+
+class Faults:
+    """Queued failures (first match wins) and one latency rule, matched by path prefix."""
+
+    def __init__(self, counters: Counters) -> None:
+        self._counters = counters
+        self._lock = threading.Lock()
+        self._failures: list[FailureRule] = []
+        self._latency: LatencyRule | None = None
+
+    def fail_next(
+        self,
+        status: int,
+        count: int = 1,
+        path: str = "/restapi",
+        retry_after: int | None = None,
+        content: str = "json",
+    ) -> None:
+        """Make the next `count` requests under `path` answer `status` without work."""
+        if status not in FAILURE_STATUSES:
+            raise ValueError("status must be 429, 500, 502 or 503")
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        if content not in ("json", "html"):
+            raise ValueError("content must be json or html")
+        if status == 429 and retry_after is None:
+            retry_after = 60
+        with self._lock:
+            self._failures.append(FailureRule(status, count, path, retry_after, content))
+
+    def take_failure(self, path: str) -> FailureRule | None:
+        """Consume one injected failure matching this request path, if any."""
+        with self._lock:
+            for rule in self._failures:
+                if path.startswith(rule.path):
+                    rule.remaining -= 1
+                    if rule.remaining <= 0:
+                        self._failures.remove(rule)
+                    if rule.status == 429:
+                        self._counters.count("rate_limited")
+                    return copy.copy(rule)
+            return None
+
+    def set_latency(self, seconds: float, path: str = "/restapi", count: int | None = None) -> None:
+        """Delay matching requests; zero seconds clears the delay."""
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError("seconds must be a finite number >= 0")
+        if count is not None and count < 1:
+            raise ValueError("count must be at least 1")
+        with self._lock:
+            self._latency = LatencyRule(seconds, path, count) if seconds > 0 else None
+
+    def take_latency(self, path: str) -> float:
+        """Seconds this request should sleep (the caller sleeps, outside the lock)."""
+        with self._lock:
+            rule = self._latency
+            if rule is None or not path.startswith(rule.path):
+                return 0.0
+            if rule.remaining is not None:
+                rule.remaining -= 1
+                if rule.remaining <= 0:
+                    self._latency = None
+            return rule.seconds
+
+    def reset(self) -> None:
+        """Drop every queued failure and the latency rule."""
+        with self._lock:
+            self._failures.clear()
+            self._latency = None
