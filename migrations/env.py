@@ -10,19 +10,21 @@ from __future__ import annotations
 from alembic import context
 from pyramid.paster import get_appsettings, setup_logging
 
+from rcpyramid.config import DatabaseSettings, load_section
 from rcpyramid.models import database_url, make_engine, metadata
 from rcpyramid.models.schema import lock_for_migrations
 
 config = context.config
 
 
-def app_settings() -> dict:
+def database() -> DatabaseSettings:
     settings = get_appsettings(config.config_file_name, name="main")
-    return {"here": settings.global_conf.get("here", ""), **settings}
+    here = settings.global_conf.get("here", "")
+    return load_section(DatabaseSettings, {"here": here, **settings})
 
 
 def run_offline() -> None:
-    url = database_url(app_settings())
+    url = database_url(database())
     context.configure(
         url=url,
         target_metadata=metadata,
@@ -38,7 +40,7 @@ def run_online() -> None:
     owned = engine is None
     if owned:
         setup_logging(config.config_file_name)
-        engine = make_engine(database_url(app_settings()), pool_size=1)
+        engine = make_engine(database_url(database()), pool_size=1)
     try:
         with engine.connect() as connection:
             # The whole upgrade is one transaction, begun here; alembic joins it.

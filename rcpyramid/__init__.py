@@ -39,7 +39,7 @@ def main(global_config: dict[str, Any] | None, **settings: Any) -> Router:
         if global_config.get(variable):
             settings[key] = global_config[variable]
     app_settings = settings_table.load({"here": here, **settings})
-    if app_settings.insecure_transport:
+    if app_settings.ringcentral.insecure_transport:
         # oauthlib refuses http unless this process-wide switch is on; the settings
         # check already limited http to loopback hosts outside production.
         os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"

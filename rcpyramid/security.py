@@ -19,7 +19,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.session import SignedCookieSessionFactory
 
-from rcpyramid.config import AppSettings
+from rcpyramid.config import Settings
 
 BROWSER_KEY = "browser"
 LOGIN_KEY = "login"
@@ -59,7 +59,7 @@ def current_login_id(request: Request) -> str | None:
     login_id = session.get(LOGIN_KEY)
     if not isinstance(login_id, str) or not login_id:
         return None
-    settings = request.registry.app_settings
+    settings = request.registry.app_settings.session
     now = request.registry.clock().timestamp()
     signed_in_at = session.get(SIGNED_IN_AT_KEY)
     seen_at = session.get(SEEN_AT_KEY, signed_in_at)
@@ -106,8 +106,8 @@ def end_session(request: Request) -> None:
 
 
 def _security_headers_tween(handler: Callable, registry: Registry) -> Callable:
-    settings: AppSettings = registry.app_settings
-    server = urlsplit(settings.server_url)
+    settings: Settings = registry.app_settings
+    server = urlsplit(settings.ringcentral.server_url)
     # Chrome applies form-action to the redirect that follows a form POST, and the
     # sign-in form's redirect goes to RingCentral.
     rc_origin = f"{server.scheme}://{server.netloc}"
@@ -129,7 +129,7 @@ def _security_headers_tween(handler: Callable, registry: Registry) -> Callable:
             headers["Referrer-Policy"] = "no-referrer"
         else:
             headers.setdefault("Referrer-Policy", "same-origin")
-        if settings.production:
+        if settings.app.production:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
@@ -144,10 +144,10 @@ def _canonical_host_tween(handler: Callable, registry: Registry) -> Callable:
     there and the sign-in fails. Redirecting first avoids that. Only GET and HEAD are
     redirected; load balancers' health checks are left alone.
     """
-    canonical = registry.app_settings.canonical_host
+    canonical = registry.app_settings.app.canonical_host
     if not canonical:
         return handler
-    redirect_scheme = urlsplit(registry.app_settings.redirect_url).scheme
+    redirect_scheme = urlsplit(registry.app_settings.ringcentral.redirect_url).scheme
 
     def tween(request: Request) -> Response:
         if (
@@ -163,9 +163,9 @@ def _canonical_host_tween(handler: Callable, registry: Registry) -> Callable:
 
 
 def includeme(config: Configurator) -> None:
-    settings: AppSettings = config.registry.app_settings
+    settings = config.registry.app_settings.session
     factory = SignedCookieSessionFactory(
-        settings.session_secret,
+        settings.secret,
         cookie_name=settings.cookie_name,
         secure=settings.cookie_secure,
         httponly=True,

@@ -14,30 +14,30 @@ from typing import Any
 
 import waitress
 
-from rcpyramid.config import AppSettings
+from rcpyramid.config import Settings, SettingsError, where
 
 log = logging.getLogger(__name__)
 
 
-def start_builtin_simulator(settings: AppSettings) -> Any:
+def start_builtin_simulator(settings: Settings) -> Any:
     """Start the built-in simulator in this process; return the running server."""
     from rcpyramid.simulator import RegisteredClient, Simulator, SimulatorConfig, serve_in_thread
+    from rcpyramid.simulator.config import parse_rate_limits
 
+    ringcentral, sim = settings.ringcentral, settings.simulator
+    try:
+        rate_limits = parse_rate_limits(sim.rate_limits)
+    except ValueError as error:
+        raise SettingsError(f"{where('rcpyramid.simulator.rate_limits')}: {error}") from error
     client = RegisteredClient(
-        client_id=settings.client_id,
-        client_secret=settings.client_secret,
-        redirect_uris=(settings.redirect_url,),
+        client_id=ringcentral.client_id,
+        client_secret=ringcentral.client_secret,
+        redirect_uris=(ringcentral.redirect_url,),
     )
     simulator = Simulator(
-        SimulatorConfig(
-            clients=(client,),
-            state_file=settings.simulator_state_file,
-            rate_limits=settings.simulator_rate_limits,
-        )
+        SimulatorConfig(clients=(client,), state_file=sim.state_file, rate_limits=rate_limits)
     )
-    running = serve_in_thread(
-        simulator.wsgi_app(), host=settings.simulator_host, port=settings.simulator_port
-    )
+    running = serve_in_thread(simulator.wsgi_app(), host=sim.host, port=sim.port)
     log.info("built-in RingCentral simulator listening on %s", running.url)
     return running
 
@@ -48,26 +48,19 @@ def run(wsgi_app: Any, global_conf: dict[str, Any], **kw: Any) -> None:
     Without ``listen`` or ``port`` there, the app's ``rcpyramid.http_port`` decides the
     port, so that one setting moves the port and the default redirect URI together.
     """
-    settings: AppSettings | None = getattr(
-        getattr(wsgi_app, "registry", None), "app_settings", None
-    )
-    if settings is not None and "listen" not in kw and "port" not in kw:
-        kw["listen"] = f"{kw.pop('host', 'localhost')}:{settings.http_port}"
-    # The SQL token backend refuses a connection pool smaller than twice the threads.
-    check_threads = getattr(
-        getattr(getattr(wsgi_app, "registry", None), "token_repository", None),
-        "check_threads",
-        None,
-    )
-    if check_threads is not None:
-        check_threads(int(kw.get("threads", 4)))
+    registry = wsgi_app.registry
+    settings: Settings = registry.app_settings
+    if "listen" not in kw and "port" not in kw:
+        kw["listen"] = f"{kw.pop('host', 'localhost')}:{settings.app.http_port}"
+    # The token backend's own check (the SQL one refuses a pool smaller than twice the threads).
+    registry.check_server_threads(int(kw.get("threads", 4)))
     simulator = None
-    if settings is not None and settings.builtin_simulator:
+    if settings.ringcentral.builtin_simulator:
         simulator = start_builtin_simulator(settings)
     else:
         log.info(
             "using RingCentral at %s; the built-in simulator is not started",
-            settings.server_url if settings else "(unknown)",
+            settings.ringcentral.server_url,
         )
     try:
         waitress.serve(wsgi_app, **kw)

@@ -12,6 +12,7 @@ import requests
 import webtest
 
 from rcpyramid import main
+from rcpyramid.config import environment_variables
 from rcpyramid.simulator import DEMO_CLIENT, Simulator, SimulatorConfig, serve_in_thread
 from tests.browser import authorize_at_simulator, local_path
 from tests.clocks import MovableClock
@@ -36,6 +37,13 @@ class SimulatorHandle:
         answer = requests.get(f"{self.url}/simulator/counters", timeout=10)
         answer.raise_for_status()
         return answer.json()
+
+
+@pytest.fixture(autouse=True)
+def clean_settings_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The settings table reads the environment first; a developer's shell must not leak in."""
+    for name in environment_variables():
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="session")
@@ -87,19 +95,7 @@ def app_settings(simulator: SimulatorHandle, clock: MovableClock, tmp_path: Path
 
 
 @pytest.fixture
-def make_testapp(
-    app_settings: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., webtest.TestApp]:
-    # The settings table reads the environment first; a developer's shell must not leak in.
-    for name in (
-        "RINGCENTRAL_SERVER_URL",
-        "RINGCENTRAL_CLIENT_ID",
-        "RINGCENTRAL_CLIENT_SECRET",
-        "RINGCENTRAL_REDIRECT_URL",
-        "RCPYRAMID_SESSION_SECRET",
-        "RCPYRAMID_ENVIRONMENT",
-    ):
-        monkeypatch.delenv(name, raising=False)
+def make_testapp(app_settings: dict[str, Any]) -> Callable[..., webtest.TestApp]:
 
     def make(**overrides: Any) -> webtest.TestApp:
         app = main({"here": str(ROOT)}, **{**app_settings, **overrides})

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from rcpyramid.config import SettingsError, value_of, where
+from rcpyramid.config import DatabaseSettings, SettingsError, where
 from rcpyramid.models.meta import Base, metadata
 from rcpyramid.models.tokens import Login, PendingSignIn
 
@@ -37,36 +36,20 @@ __all__ = [
     "get_tm_session",
     "make_engine",
     "metadata",
-    "var_dir_of",
 ]
 
 #: How much of a SQLite database file is memory-mapped for reading.
 SQLITE_MMAP_BYTES = 1 << 30
 
-#: The development database, under var_dir, when ``sqlalchemy.url`` is empty.
-DEVELOPMENT_DATABASE = "rcpyramid.sqlite"
 
-
-def var_dir_of(settings: Mapping[str, Any], environ: Mapping[str, str]) -> Path:
-    """``rcpyramid.var_dir`` as :func:`rcpyramid.config.load` resolves it."""
-    var_dir = Path(value_of("rcpyramid.var_dir", settings, environ))
-    if not var_dir.is_absolute():
-        var_dir = Path(settings.get("here") or os.getcwd()) / var_dir
-    return var_dir
-
-
-def database_url(settings: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> str:
-    """``RCPYRAMID_DATABASE_URL``, else ``sqlalchemy.url``, else (development) SQLite in var/."""
-    environ = os.environ if environ is None else environ
-    url = value_of("sqlalchemy.url", settings, environ)
-    if url:
-        return url
-    if value_of("rcpyramid.environment", settings, environ) == "production":
+def database_url(database: DatabaseSettings) -> str:
+    """The configured URL (development falls back to SQLite in var_dir); production needs one."""
+    if not database.url:
         raise SettingsError(
             f"{where('sqlalchemy.url')} is missing: production needs its database "
             "(postgresql://user@host/dbname)"
         )
-    return f"sqlite:///{var_dir_of(settings, environ) / DEVELOPMENT_DATABASE}"
+    return database.url
 
 
 def make_engine(
@@ -128,13 +111,10 @@ def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
-def get_engine(settings: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Engine:
-    """The engine the ini file (or ``RCPYRAMID_DATABASE_URL``) names."""
-    environ = os.environ if environ is None else environ
+def get_engine(database: DatabaseSettings) -> Engine:
+    """The engine the database section names."""
     return make_engine(
-        database_url(settings, environ),
-        pool_size=value_of("rcpyramid.database.pool_size", settings, environ),
-        lock_timeout=value_of("rcpyramid.database.lock_timeout", settings, environ),
+        database_url(database), pool_size=database.pool_size, lock_timeout=database.lock_timeout
     )
 
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
-from rcpyramid.config import SettingsError, value_of, where
+from rcpyramid.config import DatabaseSettings, SettingsError, where
 from rcpyramid.models.meta import metadata
 
 #: ``migrations/`` of a checkout, next to the package (as the templates are found).
@@ -22,10 +19,8 @@ DEFAULT_MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations
 _UPGRADE_LOCK = 0x7263707972616D  # "rcpyram"
 
 
-def migrations_dir(settings: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Path:
-    environ = os.environ if environ is None else environ
-    configured = value_of("rcpyramid.database.migrations", settings, environ)
-    path = Path(configured) if configured else DEFAULT_MIGRATIONS
+def migrations_dir(database: DatabaseSettings) -> Path:
+    path = Path(database.migrations) if database.migrations else DEFAULT_MIGRATIONS
     if not (path / "env.py").is_file():
         raise SettingsError(
             f"{where('rcpyramid.database.migrations')}: no Alembic scripts at {path} "

@@ -13,7 +13,7 @@ from rcpyramid.tokens.interfaces import TokenRepository
 
 def includeme(config: Configurator) -> None:
     registry = config.registry
-    client = RingCentralClient(registry.app_settings, registry.clock)
+    client = RingCentralClient(registry.app_settings.ringcentral, registry.clock)
     config.register_service(client, RingCentralClient)
     gate = RateLimitGate()
 
@@ -22,7 +22,7 @@ def includeme(config: Configurator) -> None:
             client,
             request.find_service(TokenRepository),
             registry.clock,
-            max_age=timedelta(seconds=registry.app_settings.absolute_timeout),
+            max_age=timedelta(seconds=registry.app_settings.session.absolute_timeout),
             gate=gate,
         )
 

@@ -24,7 +24,7 @@ from requests_oauthlib import OAuth2Session
 from urllib3.exceptions import ReadTimeoutError
 
 from rcpyramid.clock import Clock
-from rcpyramid.config import AppSettings
+from rcpyramid.config import RingCentralSettings
 from rcpyramid.ringcentral.errors import (
     ApiError,
     ApiUnauthorizedError,
@@ -127,7 +127,7 @@ def _check_token_response(response: requests.Response) -> requests.Response:
 class RingCentralClient:
     """One per process: configuration plus the shared connection pool."""
 
-    def __init__(self, settings: AppSettings, clock: Clock) -> None:
+    def __init__(self, settings: RingCentralSettings, clock: Clock) -> None:
         self.settings = settings
         self.clock = clock
         self.server_url = settings.server_url.rstrip("/")

@@ -9,7 +9,7 @@ from typing import Any
 from pyramid.paster import get_appsettings, setup_logging
 
 from rcpyramid.clock import utcnow
-from rcpyramid.config import SettingsError, value_of
+from rcpyramid.config import SettingsError, load_store
 from rcpyramid.tokens import resolve_backend
 from rcpyramid.tokens.interfaces import TokenRepository
 
@@ -22,8 +22,8 @@ def ini_settings(config_uri: str) -> dict[str, Any]:
 
 def repository_from_ini(config_uri: str) -> TokenRepository:
     """The process-wide token repository the ini file configures (no app, no RingCentral)."""
-    settings = ini_settings(config_uri)
-    backend = resolve_backend(value_of("rcpyramid.tokens.backend", settings))
+    settings = load_store(ini_settings(config_uri))
+    backend = resolve_backend(settings.tokens.backend)
     return backend.from_settings(settings, utcnow)
 
 

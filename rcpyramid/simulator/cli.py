@@ -11,7 +11,8 @@ import threading
 from collections.abc import Sequence
 
 from .app import Simulator
-from .config import DEMO_CLIENT, RATE_LIMIT_GROUPS, RegisteredClient, SimulatorConfig
+from .config import DEMO_CLIENT, RegisteredClient, SimulatorConfig
+from .config import parse_rate_limits as parse_rate_limits_text
 from .server import serve_in_thread
 
 log = logging.getLogger("rcpyramid.simulator")
@@ -28,22 +29,11 @@ def parse_client(text: str) -> RegisteredClient:
 
 
 def parse_rate_limits(text: str) -> dict[str, int] | None:
-    """`default`, `off`, or GROUP=N[,GROUP=N...]."""
-    if text == "default":
-        return dict(SimulatorConfig.DEFAULT_RATE_LIMITS)
-    if text == "off":
-        return None
-    limits: dict[str, int] = {}
-    for item in text.split(","):
-        group, sep, value = item.strip().partition("=")
-        if not sep or group not in RATE_LIMIT_GROUPS or not value.strip().isdigit():
-            raise argparse.ArgumentTypeError(
-                "expected default, off or e.g. Light=50,Medium=40,Heavy=10,Auth=5"
-            )
-        if int(value) < 1:
-            raise argparse.ArgumentTypeError("limits must be at least 1")
-        limits[group] = int(value)
-    return limits
+    """`--rate-limits`: the simulator's own parser, its errors as argparse's."""
+    try:
+        return parse_rate_limits_text(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -77,3 +77,22 @@ class SimulatorConfig:
         if self.rate_limits is not None and group in self.rate_limits:
             return int(self.rate_limits[group]), True
         return self.DEFAULT_RATE_LIMITS[group], False
+
+
+def parse_rate_limits(text: str) -> dict[str, int] | None:
+    """`default`, `off`, or GROUP=N[,GROUP=N...]; ValueError says what is wrong."""
+    text = text.strip()
+    if text in {"", "default"}:
+        return dict(SimulatorConfig.DEFAULT_RATE_LIMITS)
+    if text == "off":
+        return None
+    limits: dict[str, int] = {}
+    for item in text.split(","):
+        group, sep, value = item.strip().partition("=")
+        group, value = group.strip(), value.strip()
+        if not sep or group not in RATE_LIMIT_GROUPS or not value.isdigit():
+            raise ValueError("expected default, off or e.g. Light=50,Medium=40,Heavy=10,Auth=5")
+        if int(value) < 1:
+            raise ValueError("limits must be at least 1")
+        limits[group] = int(value)
+    return limits

@@ -24,8 +24,10 @@ def resolve_backend(dotted: str) -> type[TokenRepository]:
 
 def includeme(config: Configurator) -> None:
     registry = config.registry
-    backend = resolve_backend(registry.app_settings.tokens_backend)
-    repo = backend.from_settings(config.get_settings(), registry.clock)
+    backend = resolve_backend(registry.app_settings.tokens.backend)
+    repo = backend.from_settings(registry.app_settings, registry.clock)
+    # What the server runner calls with its thread count; a backend with a pool replaces it.
+    registry.check_server_threads = lambda threads: None
     # The backend's own wiring: the SQL one brings pyramid_tm, pyramid_retry, request.dbsession.
     repo.configure(config)
     # The process-wide repository, for scripts, pshell and health checks.

@@ -17,15 +17,12 @@ import binascii
 import os
 import re
 import secrets
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from rcpyramid import devsecrets
-from rcpyramid.config import SettingsError, value_of, where
+from rcpyramid.config import SettingsError, TokensSettings, where
 from rcpyramid.tokens.interfaces import TokenStoreError
 
 KEYS_SETTING = "rcpyramid.tokens.keys"
@@ -122,20 +119,18 @@ def new_key_text(kid: str) -> str:
     return f"{kid}:{base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip('=')}"
 
 
-def load_keyring(
-    settings: Mapping[str, Any], var_dir: Path, production: bool, environ: Mapping[str, str]
-) -> Keyring:
-    """The keys from the environment or ini; development generates one under ``var_dir``."""
-    text = value_of(KEYS_SETTING, settings, environ)
+def load_keyring(tokens: TokensSettings) -> Keyring:
+    """The configured keys; development without any generates one under ``var_dir``."""
+    text = tokens.keys
     if not text:
-        if production:
+        if tokens.production:
             raise SettingsError(
                 f"{where(KEYS_SETTING)} is missing: production encrypts tokens at rest and "
                 "refuses to start without a key (make one with: python -m "
                 "rcpyramid.tokens.crypto)"
             )
         # Development: one key, generated once (mode 0600) and reused across restarts.
-        secret = devsecrets.load_or_create(var_dir, "token_key", nbytes=32)
+        secret = devsecrets.load_or_create(tokens.var_dir, "token_key", nbytes=32)
         text = f"{DEVELOPMENT_KID}:{secret}"
     try:
         return Keyring.parse(text)

@@ -114,8 +114,8 @@ class TokenRepository(abc.ABC):
 
     @classmethod
     @abc.abstractmethod
-    def from_settings(cls, settings: dict, clock: Clock) -> TokenRepository:
-        """Build the repository from the app's settings (the ini file and environment)."""
+    def from_settings(cls, settings: Any, clock: Clock) -> TokenRepository:
+        """Build the repository from the app's settings sections (``tokens``, ``database``)."""
 
     def for_request(self, request: Any) -> TokenRepository:
         """The repository one request uses: ``self`` unless the backend joins the request.

@@ -55,7 +55,7 @@ class MemoryTokenRepository(TokenRepository):
         )
 
     @classmethod
-    def from_settings(cls, settings: dict, clock: Clock) -> MemoryTokenRepository:
+    def from_settings(cls, settings: object, clock: Clock) -> MemoryTokenRepository:
         return cls(clock=clock)
 
     def get(self, login_id: str) -> Token | None:

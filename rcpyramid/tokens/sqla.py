@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -52,8 +51,8 @@ from sqlalchemy.orm import Session
 from zope.sqlalchemy import mark_changed
 
 from rcpyramid.clock import Clock, utcnow
-from rcpyramid.config import SettingsError, value_of, where
-from rcpyramid.models import get_engine, includeme_with_engine, var_dir_of
+from rcpyramid.config import SettingsError, where
+from rcpyramid.models import get_engine, includeme_with_engine
 from rcpyramid.models import tokens as rows
 from rcpyramid.models.schema import migrations_dir, missing_tables, upgrade
 from rcpyramid.tokens.crypto import (
@@ -206,32 +205,31 @@ class SQLAlchemyTokenRepository(TokenRepository):
         self._request_tx: _RequestTransaction | None = None
 
     @classmethod
-    def from_settings(cls, settings: dict, clock: Clock) -> SQLAlchemyTokenRepository:
-        environ = os.environ
-        production = value_of("rcpyramid.environment", settings, environ) == "production"
-        keyring = load_keyring(settings, var_dir_of(settings, environ), production, environ)
-        auto_upgrade = value_of("rcpyramid.database.auto_upgrade", settings, environ)
-        if auto_upgrade and production:
+    def from_settings(cls, settings: Any, clock: Clock) -> SQLAlchemyTokenRepository:
+        database = settings.database
+        keyring = load_keyring(settings.tokens)
+        if database.auto_upgrade and database.production:
             raise SettingsError(
                 f"{where('rcpyramid.database.auto_upgrade')} is for development; production "
                 "runs `alembic -c production.ini upgrade head` before starting the app"
             )
-        engine = get_engine(settings, environ)
+        engine = get_engine(database)
         repo = cls(
             engine,
             keyring,
             clock,
-            lock_timeout=value_of("rcpyramid.database.lock_timeout", settings, environ),
-            pool_size=value_of("rcpyramid.database.pool_size", settings, environ),
+            lock_timeout=database.lock_timeout,
+            pool_size=database.pool_size,
         )
-        if auto_upgrade:
+        if database.auto_upgrade:
             # A fresh development machine needs no extra command: the schema is made here.
             with _translated("upgrading the database schema"):
-                upgrade(engine, migrations_dir(settings, environ))
+                upgrade(engine, migrations_dir(database))
         return repo
 
     def configure(self, config: Configurator) -> None:
         includeme_with_engine(config, self.engine)
+        config.registry.check_server_threads = self.check_threads
         try:
             missing = missing_tables(self.engine)
         except DBAPIError as error:

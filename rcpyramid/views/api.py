@@ -149,7 +149,7 @@ def api_page(request: Request) -> Response:
         raise BadInputError("There is no such API page. Choose one of: " + ", ".join(PAGES) + ".")
     page_number = _bounded_int(request, "page", 1, MAX_PAGE)
     per_page = _bounded_int(request, "perPage", DEFAULT_PER_PAGE, MAX_PER_PAGE)
-    settings = request.registry.app_settings
+    settings = request.registry.app_settings.app
     dates = date_range(request, settings.timezone, request.registry.clock()) if page.dated else None
     params: dict[str, Any] = {"page": page_number, "perPage": per_page}
     if dates is not None:
@@ -200,5 +200,5 @@ def _table_values(
         ),
         "json_url": link(page_number, format="json"),
         "dates": dates,
-        "zone": request.registry.app_settings.timezone,
+        "zone": request.registry.app_settings.app.timezone,
     }

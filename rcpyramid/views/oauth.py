@@ -46,7 +46,7 @@ CALLBACK_ERRORS = {
 @view_config(route_name="oauth.login", request_method="POST")
 def sign_in(request: Request) -> Response:
     """Start a sign-in: fresh state and PKCE verifier, kept server-side; then to RingCentral."""
-    settings = request.registry.app_settings
+    settings = request.registry.app_settings.session
     state = new_id()
     verifier = secrets.token_urlsafe(32)  # 43 characters from 32 random bytes (RFC 7636 §4.1)
     request.find_service(TokenRepository).add_pending(

@@ -161,7 +161,7 @@ def test_sql_replayed_refresh_holding_the_stale_token_finds_the_new_pair_under_t
     repo: SQLAlchemyTokenRepository = registry.token_repository
     [login_id] = logins(repo)
     stale = repo.get(login_id)
-    api = RingCentralApi(RingCentralClient(registry.app_settings, clock), repo, clock)
+    api = RingCentralApi(RingCentralClient(registry.app_settings.ringcentral, clock), repo, clock)
     clock.advance(3600)
     first = api.refresh(login_id, stale)
     again = api.refresh(login_id, stale)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from rcpyramid.config import SettingsError
+from rcpyramid.config import SettingsError, TokensSettings, load_section, load_store
 from rcpyramid.tokens.crypto import Keyring, UnknownKeyError, load_keyring, new_key_text
 from rcpyramid.tokens.interfaces import PendingSignIn, Token, TokenStoreError, state_digest
 from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
@@ -257,33 +257,38 @@ def test_keyring_repr_names_key_ids_only() -> None:
     assert repr(Keyring.parse(K1)) == "Keyring(key_ids=('k1',))"
 
 
+def keys_section(tmp_path: Path, environ: dict[str, str], **ini: str) -> TokensSettings:
+    return load_section(TokensSettings, {"rcpyramid.var_dir": str(tmp_path), **ini}, environ)
+
+
 def test_production_refuses_to_start_without_a_token_key(tmp_path: Path) -> None:
+    tokens = keys_section(tmp_path, {}, **{"rcpyramid.environment": "production"})
     with pytest.raises(SettingsError, match="RCPYRAMID_TOKEN_KEYS"):
-        load_keyring({}, tmp_path, production=True, environ={})
+        load_keyring(tokens)
 
 
 def test_development_generates_a_key_once_under_var_with_mode_0600(tmp_path: Path) -> None:
-    first = load_keyring({}, tmp_path, production=False, environ={})
-    second = load_keyring({}, tmp_path, production=False, environ={})
+    first = load_keyring(keys_section(tmp_path, {}))
+    second = load_keyring(keys_section(tmp_path, {}))
     assert first.primary == "dev"
     assert second.decrypt("dev", first.encrypt("x", b"ad"), b"ad") == "x"
     assert (tmp_path / "token_key").stat().st_mode & 0o777 == 0o600
 
 
 def test_token_keys_from_the_environment_win_over_the_ini(tmp_path: Path) -> None:
-    keyring = load_keyring(
-        {"rcpyramid.tokens.keys": K1},
+    tokens = keys_section(
         tmp_path,
-        production=True,
-        environ={"RCPYRAMID_TOKEN_KEYS": K2},
+        {"RCPYRAMID_TOKEN_KEYS": K2},
+        **{"rcpyramid.tokens.keys": K1, "rcpyramid.environment": "production"},
     )
-    assert keyring.key_ids == ("k2",)
+    assert load_keyring(tokens).key_ids == ("k2",)
     assert not (tmp_path / "token_key").exists()
 
 
 def test_a_malformed_key_setting_names_the_setting(tmp_path: Path) -> None:
+    tokens = keys_section(tmp_path, {}, **{"rcpyramid.tokens.keys": "k1:short"})
     with pytest.raises(SettingsError, match=r"rcpyramid\.tokens\.keys .*RCPYRAMID_TOKEN_KEYS"):
-        load_keyring({"rcpyramid.tokens.keys": "k1:short"}, tmp_path, False, environ={})
+        load_keyring(tokens)
 
 
 def test_new_key_text_makes_a_usable_entry() -> None:
@@ -299,7 +304,7 @@ def test_sql_backend_in_production_needs_a_database_url(
     monkeypatch.setenv("RCPYRAMID_TOKEN_KEYS", K1)
     settings = {"rcpyramid.environment": "production", "rcpyramid.var_dir": str(tmp_path)}
     with pytest.raises(SettingsError, match="RCPYRAMID_DATABASE_URL"):
-        SQLAlchemyTokenRepository.from_settings(settings, MovableClock())
+        SQLAlchemyTokenRepository.from_settings(load_store(settings), MovableClock())
 
 
 def test_sql_backend_in_production_refuses_auto_upgrade(
@@ -312,14 +317,14 @@ def test_sql_backend_in_production_refuses_auto_upgrade(
         "rcpyramid.database.auto_upgrade": "true",
     }
     with pytest.raises(SettingsError, match="auto_upgrade"):
-        SQLAlchemyTokenRepository.from_settings(settings, MovableClock())
+        SQLAlchemyTokenRepository.from_settings(load_store(settings), MovableClock())
 
 
 def test_sql_backend_refuses_an_in_memory_sqlite_database(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RCPYRAMID_TOKEN_KEYS", K1)
     monkeypatch.setenv("RCPYRAMID_DATABASE_URL", "sqlite://")
     with pytest.raises(SettingsError, match="in-memory SQLite"):
-        SQLAlchemyTokenRepository.from_settings({}, MovableClock())
+        SQLAlchemyTokenRepository.from_settings(load_store({}), MovableClock())
 
 
 def test_sqlite_database_file_is_private_to_its_user(tmp_path: Path) -> None:

@@ -34,24 +34,25 @@ def test_environment_overrides_the_ini_file(tmp_path: Path) -> None:
         "RINGCENTRAL_REDIRECT_URL": "http://localhost:7000/oauth2callback",
     }
     settings = load({**GOOD, "here": str(tmp_path), "ringcentral.server_url": "simulator"}, environ)
-    assert settings.server_url == "http://127.0.0.1:9999"
-    assert not settings.builtin_simulator
-    assert settings.client_id == "from-env"
-    assert settings.client_secret == "secret-from-env"
-    assert settings.redirect_url == "http://localhost:7000/oauth2callback"
+    ringcentral = settings.ringcentral
+    assert ringcentral.server_url == "http://127.0.0.1:9999"
+    assert not ringcentral.builtin_simulator
+    assert ringcentral.client_id == "from-env"
+    assert ringcentral.client_secret == "secret-from-env"
+    assert ringcentral.redirect_url == "http://localhost:7000/oauth2callback"
 
 
 def test_simulator_word_means_the_builtin_simulator(tmp_path: Path) -> None:
     settings = load({**GOOD, "here": str(tmp_path), "rcpyramid.simulator.port": "5099"}, {})
-    assert settings.builtin_simulator
-    assert settings.server_url == "http://localhost:5099"
-    assert settings.insecure_transport
+    assert settings.ringcentral.builtin_simulator
+    assert settings.ringcentral.server_url == "http://localhost:5099"
+    assert settings.ringcentral.insecure_transport
 
 
 def test_production_defaults_and_accepts_https(tmp_path: Path) -> None:
     settings = load({**production(), "here": str(tmp_path)}, {})
-    assert settings.server_url == "https://platform.ringcentral.com"
-    assert not settings.insecure_transport
+    assert settings.ringcentral.server_url == "https://platform.ringcentral.com"
+    assert not settings.ringcentral.insecure_transport
 
 
 @pytest.mark.parametrize(
@@ -88,7 +89,7 @@ def test_development_generates_a_session_secret_once(tmp_path: Path) -> None:
     ini = {k: v for k, v in GOOD.items() if k != "rcpyramid.session.secret"}
     first = load({**ini, "here": str(tmp_path)}, {})
     second = load({**ini, "here": str(tmp_path)}, {})
-    assert first.session_secret == second.session_secret
+    assert first.session.secret == second.session.secret
     path = tmp_path / "var" / "session_secret"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
@@ -104,3 +105,43 @@ def test_unknown_backend_refuses_to_start(tmp_path: Path) -> None:
 
     with pytest.raises(SettingsError, match=r"rcpyramid\.tokens\.backend"):
         main({"here": str(tmp_path)}, **GOOD, **{"rcpyramid.tokens.backend": "builtins.dict"})
+
+
+def test_every_row_fills_a_field_of_its_section() -> None:
+    from dataclasses import fields
+
+    from rcpyramid.config import SECTIONS, TABLE, Settings
+
+    assert [f.name for f in fields(Settings)] == list(SECTIONS)
+    for setting in TABLE:
+        section, name = setting.target
+        assert name in {f.name for f in fields(SECTIONS[section])}, setting.key
+
+
+def test_one_section_loads_alone_without_the_others(tmp_path: Path) -> None:
+    from rcpyramid.config import DatabaseSettings, load_section
+
+    # No RingCentral client or session secret: the database section needs neither.
+    database = load_section(DatabaseSettings, {"here": str(tmp_path)}, {})
+    assert database.url == f"sqlite:///{tmp_path / 'var' / 'rcpyramid.sqlite'}"
+    assert not (tmp_path / "var" / "session_secret").exists()
+
+
+def test_production_database_section_leaves_a_missing_url_to_the_sql_backend(
+    tmp_path: Path,
+) -> None:
+    from rcpyramid.config import DatabaseSettings, load_section
+    from rcpyramid.models import database_url
+
+    database = load_section(DatabaseSettings, {"rcpyramid.environment": "production"}, {})
+    with pytest.raises(SettingsError, match="RCPYRAMID_DATABASE_URL"):
+        database_url(database)
+
+
+def test_simulator_rate_limits_are_parsed_by_the_simulator_at_start(tmp_path: Path) -> None:
+    from rcpyramid.server import start_builtin_simulator
+
+    settings = load({**GOOD, "here": str(tmp_path), "rcpyramid.simulator.rate_limits": "Nope=3"})
+    assert settings.simulator.rate_limits == "Nope=3"
+    with pytest.raises(SettingsError, match=r"rcpyramid\.simulator\.rate_limits"):
+        start_builtin_simulator(settings)
