@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from pyramid.config import Configurator
-from pyramid.router import Router
 
 from rcpyramid import config as settings_table
 from rcpyramid.clock import utcnow
+from rcpyramid.guard import RequestGuard
 
 #: Where the templates are when nothing configures it: next to the package in a checkout.
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -30,7 +30,7 @@ CONFIG_VARIABLES = {
 }
 
 
-def main(global_config: dict[str, Any] | None, **settings: Any) -> Router:
+def main(global_config: dict[str, Any] | None, **settings: Any) -> RequestGuard:
     """Build the WSGI app from the ini file's ``[app:main]`` settings."""
     global_config = global_config or {}
     here = global_config.get("here") or settings.get("here") or os.getcwd()
@@ -54,5 +54,7 @@ def main(global_config: dict[str, Any] | None, **settings: Any) -> Router:
         config.include(".tokens")
         config.include(".ringcentral")
         config.include(".routes")
+        config.include(".guard")
         config.scan(".views")
-    return config.make_wsgi_app()
+    # Checked before Pyramid parses anything; `.registry` stays reachable through it.
+    return RequestGuard(config.make_wsgi_app())

@@ -178,4 +178,8 @@ def includeme(config: Configurator) -> None:
     config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
     config.set_default_csrf_options(require_csrf=True)
     config.add_tween("rcpyramid.security._security_headers_tween")
-    config.add_tween("rcpyramid.security._canonical_host_tween")
+    # Under the headers tween, so its redirects carry the security headers too.
+    config.add_tween(
+        "rcpyramid.security._canonical_host_tween",
+        under="rcpyramid.security._security_headers_tween",
+    )
