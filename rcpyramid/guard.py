@@ -175,7 +175,8 @@ class RequestGuard:
 
     @property
     def _production(self) -> bool:
-        return bool(getattr(getattr(self.registry, "app_settings", None), "production", True))
+        settings = getattr(self.registry, "app_settings", None)
+        return settings.app.production if settings is not None else True
 
 
 def refuse_tween(handler: Callable[[Request], Response], registry: Registry) -> Callable:
@@ -205,7 +206,7 @@ def location_tween(handler: Callable[[Request], Response], registry: Registry) -
     absolute ones built from the request's host get the configured origin instead.
     """
     settings = registry.app_settings
-    origin = configured_origin(settings.redirect_url, settings.canonical_host)
+    origin = configured_origin(settings.ringcentral.redirect_url, settings.app.canonical_host)
 
     def tween(request: Request) -> Response:
         response = handler(request)
