@@ -22,6 +22,7 @@ from .faults import FailureRule, Faults
 from .ratelimits import RateLimiter, RateStatus
 from .sessions import SessionStore
 from .views.controls import CONTROL_PATHS
+from .views.guards import OAUTH_PREFIX
 from .wire import json_response
 
 _FAILURE_TEXT = {
@@ -109,7 +110,10 @@ class Simulator:
             group = group_for_path(path)
             limit, _ = self.config.limit_for(group)
             headers.update(RateStatus(group, limit, 0).headers())
-            return json_response(errors.rate_exceeded(rule.retry_after or 60).body(), 429, headers)
+            limited = errors.rate_exceeded(
+                rule.retry_after or 60, oauth=path.startswith(OAUTH_PREFIX)
+            )
+            return json_response(limited.body(), 429, headers)
         code = f"SIM-{rule.status}"
         body = {
             "error": error,

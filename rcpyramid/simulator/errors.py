@@ -105,6 +105,26 @@ def invalid_parameter(name: str, error: str = "invalid_request") -> OAuthError:
     )
 
 
+def unsupported_media_type() -> OAuthError:
+    # RingCentral's specification lists 415 here; the error code is the simulator's own.
+    return OAuthError(
+        415,
+        "invalid_request",
+        "CMN-415",
+        "Unsupported Media Type: send application/x-www-form-urlencoded",
+    )
+
+
+def pkce_required() -> OAuthError:
+    return OAuthError(
+        400,
+        "invalid_request",
+        "OAU-101",
+        "Parameter [code_challenge] is required for a client without a secret",
+        parameters=[{"parameterName": "code_challenge"}],
+    )
+
+
 def client_auth_required() -> OAuthError:
     return OAuthError(401, "invalid_client", "OAU-123", "Client authentication is required")
 
@@ -212,7 +232,18 @@ def invalid_uri() -> ApiError:
     return ApiError(404, "CMN-120", "Invalid URI")
 
 
-def rate_exceeded(retry_after: int) -> ApiError:
-    return ApiError(
-        429, "CMN-301", "Request rate exceeded", headers={"Retry-After": str(retry_after)}
-    )
+class OAuthRateLimitedError(OAuthError):
+    """A 429 from an OAuth endpoint: RingCentral's errorCode and OAuth's error, both."""
+
+    def body(self) -> dict[str, Any]:
+        return {"errorCode": self.code, "message": self.message, **super().body()}
+
+
+def rate_exceeded(retry_after: int, *, oauth: bool = False) -> SimulatorError:
+    """429 CMN-301 with Retry-After; OAuth clients also get error/error_description."""
+    headers = {"Retry-After": str(retry_after)}
+    if oauth:
+        limited = OAuthRateLimitedError(429, "rate_limited", "CMN-301", "Request rate exceeded")
+        limited.headers = headers
+        return limited
+    return ApiError(429, "CMN-301", "Request rate exceeded", headers=headers)

@@ -98,6 +98,10 @@ class AuthCode:
     challenge: str | None
     challenge_method: str | None
     expires_at: datetime
+    # Every redemption attempt spends the code; the session a successful one started is
+    # remembered so a second redemption can revoke it (RFC 6749 §4.1.2).
+    spent: bool = False
+    session_id: str | None = None
 
 
 @dataclass
@@ -215,7 +219,7 @@ class SessionStore:
         """Username a code was issued for, without consuming it."""
         with self._lock:
             entry = self._codes.get(token_hash(code)) if code else None
-            return entry.username if entry else None
+            return entry.username if entry and not entry.spent else None
 
     def exchange_code(
         self,
@@ -228,13 +232,25 @@ class SessionStore:
         refresh_ttl: int,
         endpoint_id: str = "",
     ) -> IssuedTokens:
-        """Trade a code for a new session; every attempt consumes the code."""
+        """Trade a code for a new session; every attempt spends the code.
+
+        A second redemption of a code that started a session also revokes that session:
+        RFC 6749 §4.1.2 says SHOULD, and RingCentral's own behaviour is unconfirmed.
+        """
         with self._lock:
             now = self._clock.now()
             self._purge(now)
-            entry = self._codes.pop(token_hash(code), None) if code else None
+            entry = self._codes.get(token_hash(code)) if code else None
             if entry is None:
                 raise errors.invalid_code()
+            if entry.spent:
+                session = self._sessions.get(entry.session_id or "")
+                if session is not None and session.revoked_at is None:
+                    log.info("code redeemed twice: revoking session %s", session.id)
+                    self._revoke_session(session, now)
+                    self._save()
+                raise errors.invalid_code()
+            entry.spent = True
             self._save()
             if now >= entry.expires_at:
                 raise errors.code_expired()
@@ -246,7 +262,7 @@ class SessionStore:
             elif entry.redirect_uri_given:
                 raise errors.redirect_mismatch()
             self._check_pkce(entry, code_verifier)
-            issued = self._new_session(
+            issued, entry.session_id = self._new_session(
                 now, entry.username, client, access_ttl, refresh_ttl, endpoint_id
             )
             self._counters.grant("authorization_code")
@@ -276,7 +292,7 @@ class SessionStore:
         access_ttl: int,
         refresh_ttl: int,
         endpoint_id: str,
-    ) -> IssuedTokens:
+    ) -> tuple[IssuedTokens, str]:
         access = secrets.token_urlsafe(32)
         refresh = secrets.token_urlsafe(32)
         session = Session(
@@ -309,7 +325,7 @@ class SessionStore:
             log.info("session limit reached for %s: revoking the oldest session", username)
             self._revoke_session(oldest, now)
         log.info("session %s started for %s (client %s)", session.id, username, client.client_id)
-        return IssuedTokens(
+        issued = IssuedTokens(
             access_token=access,
             refresh_token=refresh,
             expires_in=access_ttl,
@@ -318,6 +334,7 @@ class SessionStore:
             username=username,
             endpoint_id=session.endpoint_id,
         )
+        return issued, session.id
 
     def refresh_owner(self, refresh_token: str) -> str | None:
         """Username behind a refresh token (current or in grace), without using it."""

@@ -299,7 +299,7 @@ def test_client_authentication_errors(rc):
     assert body_only.json()["errors"][0]["errorCode"] == "OAU-123"
 
 
-def test_public_client_uses_client_id_in_body_or_empty_basic(make_rc, pkce):
+def test_public_client_uses_client_id_in_body_never_an_empty_basic(make_rc, pkce):
     public = RegisteredClient("spa-client", "", ("http://spa.test/cb",))
     rc = make_rc(clients=(public,))
     verifier, challenge = pkce()
@@ -319,14 +319,107 @@ def test_public_client_uses_client_id_in_body_or_empty_basic(make_rc, pkce):
         client_id=public.client_id,
     )
     assert response.status_code == 200, response.text
-    # The Python SDK always sends Basic, with an empty secret for such apps.
+    refresh_token = response.json()["refresh_token"]
+    # "spa-client:" would authenticate anyone who knows the id, so Basic is refused.
     empty_basic = base64.b64encode(b"spa-client:").decode()
-    refreshed = rc.post(
+    refused = rc.post(
         "/restapi/oauth/token",
-        data={"grant_type": "refresh_token", "refresh_token": response.json()["refresh_token"]},
+        data={"grant_type": "refresh_token", "refresh_token": refresh_token},
         headers={"Authorization": f"Basic {empty_basic}"},
     )
+    assert refused.status_code == 401
+    assert refused.json()["errors"][0]["errorCode"] == "OAU-146"
+    refreshed = rc.token(
+        public,
+        basic=False,
+        grant_type="refresh_token",
+        refresh_token=refresh_token,
+        client_id=public.client_id,
+    )
     assert refreshed.status_code == 200, refreshed.text
+
+
+def test_public_client_must_use_pkce(make_rc):
+    public = RegisteredClient("spa-client", "", ("http://spa.test/cb",))
+    rc = make_rc(clients=(public,))
+    page = rc.authorize(client_id=public.client_id, redirect_uri=public.redirect_uris[0])
+    assert page.status_code == 400
+    body = page.json()
+    assert body["error"] == "invalid_request"
+    assert "code_challenge" in body["error_description"]
+    # The sign-in form cannot be posted around it either.
+    form = {
+        "response_type": "code",
+        "client_id": public.client_id,
+        "redirect_uri": public.redirect_uris[0],
+        "username": "alice",
+        "password": "alice-demo",
+        "action": "authorize",
+    }
+    response = rc.post("/simulator/sign-in", data=form, allow_redirects=False)
+    assert response.status_code == 400
+    assert rc.counters()["grants"]["authorization_code"] == 0
+
+
+def test_a_code_redeemed_twice_revokes_the_session_it_started(rc):
+    code = rc.code()
+    tokens = rc.exchange(code).json()
+    me = "/restapi/v1.0/account/~/extension/~"
+    assert rc.get(me, tokens["access_token"]).status_code == 200
+    again = rc.exchange(code)
+    assert again.status_code == 400
+    assert again.json()["errors"][0]["errorCode"] == "OAU-106"
+    # RFC 6749 §4.1.2: the tokens issued from that code stop working, access and refresh.
+    assert rc.get(me, tokens["access_token"]).status_code == 401
+    refreshed = rc.refresh(tokens["refresh_token"])
+    assert refreshed.status_code == 400
+    assert refreshed.json()["errors"][0]["errorCode"] == "OAU-211"
+
+
+def test_a_second_redemption_revokes_the_session_even_after_a_refresh(rc):
+    code = rc.code()
+    first = rc.exchange(code).json()
+    rotated = rc.refresh(first["refresh_token"]).json()
+    assert rc.exchange(code).status_code == 400
+    answer = rc.get("/restapi/v1.0/account/~/extension/~", rotated["access_token"])
+    assert answer.status_code == 401
+
+
+def test_a_failed_first_redemption_spends_the_code_and_revokes_nothing(rc):
+    other = rc.login("alice")
+    code = rc.code()
+    wrong = rc.token(grant_type="authorization_code", code=code, redirect_uri="http://x/")
+    assert wrong.status_code == 400
+    assert rc.exchange(code).status_code == 400
+    assert rc.get("/restapi/v1.0/account/~/extension/~", other["access_token"]).status_code == 200
+
+
+def test_token_requests_that_are_not_forms_are_415(rc):
+    code = rc.code()
+    form = f"grant_type=authorization_code&code={code}&redirect_uri={REDIRECT_URI}"
+    auth = (DEMO_CLIENT.client_id, DEMO_CLIENT.client_secret)
+    for headers in ({}, {"Content-Type": "application/json"}, {"Content-Type": "text/plain"}):
+        answer = rc.post("/restapi/oauth/token", data=form.encode(), headers=headers, auth=auth)
+        assert answer.status_code == 415, headers
+        assert answer.headers["Content-Type"] == "application/json; charset=utf-8"
+        body = answer.json()
+        assert body["error"] == "invalid_request"
+        assert body["error_description"] == body["errors"][0]["message"]
+    as_json = rc.post(
+        "/restapi/oauth/token",
+        json={"grant_type": "authorization_code", "code": code},
+        auth=auth,
+    )
+    assert as_json.status_code == 415
+    # A 415 never spends the code: the form that follows still works.
+    assert rc.exchange(code).status_code == 200
+    with_charset = rc.post(
+        "/restapi/oauth/token",
+        data=f"grant_type=refresh_token&refresh_token={rc.login()['refresh_token']}",
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"},
+        auth=auth,
+    )
+    assert with_charset.status_code == 200, with_charset.text
 
 
 def test_other_grant_types_are_unsupported(rc):

@@ -53,7 +53,9 @@ def test_state_file_is_private_and_holds_no_raw_secrets(make_rc, tmp_path):
         assert pair["refresh_token"] not in text
     assert code not in text
     data = json.loads(text)
-    assert data["version"] == 1 and len(data["sessions"]) == 1 and len(data["codes"]) == 1
+    assert data["version"] == 1 and len(data["sessions"]) == 1
+    # The spent code stays (as a hash) so a second redemption can revoke its session.
+    assert sorted(c["spent"] for c in data["codes"].values()) == [False, True]
     assert [p.name for p in state_file.parent.iterdir()] == ["sim.json"]  # no temp leftovers
 
 

@@ -12,6 +12,11 @@ CMN_301 = {
     "message": "Request rate exceeded",
     "errors": [{"errorCode": "CMN-301", "message": "Request rate exceeded"}],
 }
+OAUTH_429 = {
+    **CMN_301,
+    "error": "rate_limited",
+    "error_description": "Request rate exceeded",
+}
 
 
 def _rate(response) -> tuple[str, int, int]:
@@ -110,5 +115,19 @@ def test_auth_group_is_limited_per_client_before_the_user_is_known(make_rc):
     assert statuses == [400] * 5 + [429]
     response = rc.refresh("unknown-token")
     assert response.status_code == 429
-    assert response.json() == CMN_301
+    assert response.json() == OAUTH_429
     assert int(response.headers["Retry-After"]) == 60
+
+
+def test_oauth_429s_are_oauth_shaped_with_retry_after(rc):
+    # Injected 429s on the OAuth endpoints read like the enforced ones.
+    rc.control("fail-next", {"status": 429, "path": "/restapi/oauth/", "count": 2})
+    for path in ("/restapi/oauth/token", "/restapi/oauth/revoke"):
+        response = rc.post(path, data={"grant_type": "refresh_token", "refresh_token": "x"})
+        assert response.status_code == 429
+        assert response.json() == OAUTH_429
+        assert response.headers["Retry-After"] == "60"
+        assert _rate(response)[0] == "Auth"
+    # The REST API keeps RingCentral's API shape.
+    rc.control("fail-next", {"status": 429})
+    assert rc.get(ME).json() == CMN_301

@@ -21,6 +21,7 @@ from ..sessions import AccessGrant
 if TYPE_CHECKING:
     from ..app import Simulator
 
+OAUTH_PREFIX = "/restapi/oauth/"
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9\-._~+/]+=*$")
 
 
@@ -39,7 +40,8 @@ def throttle(request: Request, group: str, key: RateKey, *, count: bool = True) 
 
     request.add_response_callback(add_headers)
     if status.limited:
-        raise errors.rate_exceeded(status.retry_after)
+        oauth = request.path_info.startswith(OAUTH_PREFIX)
+        raise errors.rate_exceeded(status.retry_after, oauth=oauth)
     return status
 
 
@@ -77,7 +79,8 @@ def authenticate_client(request: Request) -> RegisteredClient:
     if creds is not None:
         client_id, secret = creds
         client = clients.get(client_id) if client_id else None
-        expected = client.client_secret if client else "\0"
+        # A client without a secret cannot use Basic: "id:" would authenticate anyone.
+        expected = client.client_secret if client and not client.is_public else "\0"
         ok = hmac.compare_digest(secret.encode("utf-8"), expected.encode("utf-8"))
         if client is None or not ok or (body_id and body_id != client_id):
             raise errors.bad_client_credentials()

@@ -31,6 +31,7 @@ CARRIED = (
     "code_challenge",
     "code_challenge_method",
 )
+FORM_TYPE = "application/x-www-form-urlencoded"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -73,6 +74,9 @@ def validate_authorize(request: Request, params) -> AuthorizeRequest:
             raise errors.invalid_parameter("code_challenge_method")
         if not _CHALLENGE_RE.match(challenge):
             raise errors.invalid_parameter("code_challenge")
+    elif client.is_public:
+        # RFC 9700 §2.1.1: a client that cannot keep a secret must prove the code is its own.
+        raise errors.pkce_required()
     else:
         method = None
     carried = {name: first(params, name) or "" for name in CARRIED}
@@ -179,6 +183,8 @@ def token(request: Request) -> Response:
         username = sim.sessions.refresh_owner(form.get("refresh_token", ""))
     throttle(request, "Auth", (username, claimed_client_id(request)))
     try:
+        if request.content_type != FORM_TYPE:
+            raise errors.unsupported_media_type()
         client = authenticate_client(request)
         access_ttl = clamp_access_ttl(form.get("access_token_ttl"))
         refresh_ttl = clamp_refresh_ttl(form.get("refresh_token_ttl"))
