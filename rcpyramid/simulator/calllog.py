@@ -363,6 +363,7 @@ class CallLog:
         now: datetime,
         types: frozenset[str] = frozenset(),
         directions: frozenset[str] = frozenset(),
+        show_blocked: bool = True,
     ) -> list[CallRecord]:
         """Matching records, newest first; nothing after `now` is visible."""
         with self._lock:
@@ -378,4 +379,6 @@ class CallLog:
             found = tuple(r for r in found if r.type in types)
         if directions:
             found = tuple(r for r in found if r.direction in directions)
+        if not show_blocked:
+            found = tuple(r for r in found if r.result != "Blocked")
         return list(found)

@@ -239,8 +239,11 @@ def test_user_call_log_default_window_and_paging_without_totals(rc, alice, sim_c
 
     query = _query(body["uri"])
     assert query["view"] == ["Simple"] and query["perPage"] == ["25"] and query["page"] == ["1"]
-    assert _ts(query["dateTo"][0]) == now.replace(microsecond=789000)
+    assert query["showBlocked"] == ["true"]
     assert _ts(query["dateFrom"][0]) == now - timedelta(hours=24)
+    # RingCentral does not pin a defaulted dateTo: the window moves with "now".
+    assert "dateTo" not in query
+    assert "dateTo" not in _query(nav["nextPage"]["uri"])
     ext_id = rc.simulator.directory.extension_for("alice").id
     assert body["uri"].startswith(
         f"{rc.url}/restapi/v1.0/account/{rc.simulator.directory.account_id}"
@@ -264,6 +267,38 @@ def test_user_call_log_default_window_and_paging_without_totals(rc, alice, sim_c
     assert starts == sorted(starts, reverse=True)
     assert all(now - timedelta(hours=24) <= s <= now for s in starts)
     assert len({r["id"] for r in records}) == len(records)
+
+
+def test_following_navigation_later_sees_a_window_ending_at_the_new_now(rc, alice, sim_clock):
+    first = rc.get(MY_LOG + "?perPage=5", alice).json()
+    sim_clock.advance(45 * 60)  # within the access token's hour
+    later = rc.http.get(
+        first["navigation"]["firstPage"]["uri"],
+        headers={"Authorization": f"bearer {alice}"},
+        timeout=10,
+    ).json()
+    # Same dateFrom, but 45 more minutes of calls at the top of the first page.
+    assert _query(later["uri"])["dateFrom"] == _query(first["uri"])["dateFrom"]
+    assert _ts(later["records"][0]["startTime"]) > _ts(first["records"][0]["startTime"])
+    assert _ts(later["records"][0]["startTime"]) > sim_clock() - timedelta(minutes=45)
+    # A dateTo that was given is echoed and holds.
+    pinned = rc.get(MY_LOG + "?perPage=5&dateTo=" + first["records"][0]["startTime"], alice)
+    assert "dateTo" in _query(pinned.json()["uri"])
+
+
+def test_show_blocked_false_leaves_out_blocked_calls(rc, alice):
+    everything = rc.get(MY_LOG + "?perPage=1000&dateFrom=2026-03-13T12:00:00Z", alice).json()
+    blocked = [r for r in everything["records"] if r["result"] == "Blocked"]
+    assert blocked, "the seeded data should have blocked calls in two days"
+    for flag in ("false", "False"):
+        body = rc.get(
+            MY_LOG + f"?perPage=1000&dateFrom=2026-03-13T12:00:00Z&showBlocked={flag}", alice
+        ).json()
+        assert _query(body["uri"])["showBlocked"] == ["false"]
+        assert all(r["result"] != "Blocked" for r in body["records"])
+        assert len(body["records"]) == len(everything["records"]) - len(blocked)
+        assert _query(body["navigation"]["firstPage"]["uri"])["showBlocked"] == ["false"]
+    assert rc.get(MY_LOG + "?showBlocked=maybe", alice).status_code == 400
 
 
 def test_call_log_record_shape(rc, alice):

@@ -58,6 +58,17 @@ def _choices(params, name: str, allowed: tuple[str, ...]) -> list[str]:
     return out
 
 
+def _flag(params, name: str, *, default: bool) -> bool:
+    """A true/false parameter (the Python SDK sends True/False)."""
+    raw = first(params, name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value not in ("true", "false"):
+        raise errors.parameter_invalid(name)
+    return value == "true"
+
+
 def parse_date(raw: str, name: str) -> datetime:
     """ISO 8601 with Z or an offset (a naive value is taken as UTC)."""
     text = _SPACE_OFFSET.sub(r"+\1", raw.strip())
@@ -264,6 +275,7 @@ def _call_log(request: Request, caller: ApiCaller, owner: Extension | None, base
         parse_date(raw_from, "dateFrom") if raw_from is not None else date_to - timedelta(hours=24)
     )
     view = (_choices(params, "view", ("Simple", "Detailed")) or ["Simple"])[-1]
+    show_blocked = _flag(params, "showBlocked", default=True)
     types = _choices(params, "type", ("Voice", "Fax"))
     directions = _choices(params, "direction", ("Inbound", "Outbound"))
     page = _int_param(params, "page", 1, PAGE_MAX)
@@ -276,15 +288,17 @@ def _call_log(request: Request, caller: ApiCaller, owner: Extension | None, base
         now=now,
         types=frozenset(types),
         directions=frozenset(directions),
+        show_blocked=show_blocked,
     )
     start = (page - 1) * per_page
     chunk = records[start : start + per_page]
-    # dateTo is echoed even when defaulted so that following `navigation` stays stable.
+    # As RingCentral: the effective query with its defaults, but a defaulted dateTo is not
+    # pinned, so following `navigation` later sees a window that ends at that later "now".
     pairs = [
         ("view", view),
-        ("showBlocked", "true"),
+        ("showBlocked", "true" if show_blocked else "false"),
         ("dateFrom", iso_ms(to_ms(date_from))),
-        ("dateTo", iso_ms(to_ms(date_to))),
+        *([("dateTo", iso_ms(to_ms(date_to)))] if raw_to is not None else []),
         *[("type", t) for t in types],
         *[("direction", d) for d in directions],
     ]
