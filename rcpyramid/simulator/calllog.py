@@ -19,7 +19,7 @@ DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
 # Days kept before the anchor day; the anchor day and the next one are generated too so
 # any 24-hour window ending "now" is full.
-HISTORY_DAYS = 30
+HISTORY_DAYS = 90
 
 _CALLER_NAMES = (
     "John Smith",
@@ -33,6 +33,20 @@ _CALLER_NAMES = (
 )
 _LOCATIONS = ("San Mateo, CA", "Belmont, CA", "New York, NY", "Denver, CO", "Austin, TX")
 _AREA_CODES = ("650", "415", "212", "303", "512", "206", "617")
+# RingCentral's `reason` values for each result, with descriptions in our own words.
+_REASONS = {
+    "Accepted": ("Accepted", "The call was answered on this extension."),
+    "Call connected": ("Connected", "The number dialled answered the call."),
+    "Missed": ("Not Answered", "Nobody answered before the caller hung up."),
+    "Voicemail": ("Not Answered", "Nobody answered, so the caller left a voicemail."),
+    "Rejected": ("Calls Not Accepted", "The call was declined on this extension."),
+    "Blocked": ("Number Blocked", "The caller's number is on this extension's block list."),
+    "No Answer": ("No Answer", "The number dialled did not answer."),
+    "Busy": ("line Busy", "The number dialled was busy."),
+    "Hang Up": ("Hang Up", "The call ended before it connected."),
+    "Received": ("Accepted", "The fax was received."),
+    "Sent": ("Connected", "The fax was delivered."),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,19 +138,51 @@ class CallRecord:
             out["message"] = {
                 "uri": f"{account_uri}/extension/{self.owner_id}/message-store/{self.message_id}",
                 "id": self.message_id,
-                "type": "Fax",
+                "type": self.message_type,
             }
+        reason = _REASONS.get(self.result)
+        if reason is not None:
+            out["reason"], out["reasonDescription"] = reason
         if view == "Detailed":
             end_ms = self.start_ms + self.duration_ms
             out["lastModifiedTime"] = iso_ms(end_ms + 2_000 + (self.start_ms % 5_000))
             out["billing"] = {"costIncluded": 0.0, "costPurchased": 0.0}
-            legs = [self._leg(self.leg_type, master=True, account_uri=account_uri)]
-            if self.extra_leg_type is not None:
-                legs.append(self._leg(self.extra_leg_type, master=False, account_uri=account_uri))
-            out["legs"] = legs
+            out["legs"] = self._legs(account_uri)
         return out
 
-    def _leg(self, leg_type: str, *, master: bool, account_uri: str) -> dict[str, Any]:
+    @property
+    def message_type(self) -> str:
+        """The message-store type of the record's message (a fax or a voicemail)."""
+        return "Fax" if self.type == "Fax" else "VoiceMail"
+
+    def _legs(self, account_uri: str) -> list[dict[str, Any]]:
+        # The master leg is the call as the network carried it: numbers only (an internal
+        # call shows extension numbers). A second "Accept" leg is the ring to the extension
+        # that answered: its own side names the extension, not a number.
+        inbound = self.direction == "Inbound"
+        me, other = (
+            (self.to_party, self.from_party) if inbound else (self.from_party, self.to_party)
+        )
+        if self.transport == "VoIP":
+            my_view = Party(extension_number=me.extension_number)
+            other_view = Party(extension_number=other.extension_number)
+        else:
+            my_view = Party(phone_number=me.phone_number, location=None)
+            # An anonymous caller has no number; the network still calls it Anonymous.
+            anonymous = other.name if other.phone_number is None else None
+            other_view = Party(other.phone_number, anonymous, location=other.location)
+        legs = [self._leg(self.leg_type, True, account_uri, my_view, other_view)]
+        if self.extra_leg_type is not None:
+            answered = Party(
+                name=me.name, extension_number=me.extension_number, extension_id=me.extension_id
+            )
+            legs.append(self._leg(self.extra_leg_type, False, account_uri, answered, other))
+        return legs
+
+    def _leg(
+        self, leg_type: str, master: bool, account_uri: str, me: Party, other: Party
+    ) -> dict[str, Any]:
+        inbound = self.direction == "Inbound"
         return {
             "startTime": iso_ms(self.start_ms),
             "duration": self.duration_ms // 1000,
@@ -145,8 +191,8 @@ class CallRecord:
             "direction": self.direction,
             "action": self.action,
             "result": self.result,
-            "to": self.to_party.to_json(),
-            "from": self.from_party.to_json(),
+            "to": (me if inbound else other).to_json(),
+            "from": (other if inbound else me).to_json(),
             "transport": self.transport,
             "legType": leg_type,
             "master": master,
@@ -238,6 +284,7 @@ class _DayGenerator:
         recording = None
         message_id = None
         extra_leg = None
+        voicemail = False
         if is_fax:
             kind = "Fax"
             action = "Incoming Fax" if inbound else "Outgoing Fax"
@@ -277,10 +324,16 @@ class _DayGenerator:
                     extra_leg = "Accept"
             elif result == "Voicemail":
                 duration_ms = rng.randrange(5_000, 90_000)
+                voicemail = True
             else:
                 duration_ms = rng.randrange(0, 30_000)
+        record_id = _rid(rng)
+        if voicemail:
+            # Drawn from the record's own generator: the day's stream, and so every other
+            # record, stays as it was before voicemails had messages.
+            message_id = str(random.Random(f"{self.seed}:voicemail:{record_id}").randrange(10**11))
         return CallRecord(
-            id=_rid(rng),
+            id=record_id,
             session_id=str(rng.randrange(10**11, 10**12)),
             telephony_session_id=f"s-{rng.getrandbits(128):032x}",
             start_ms=start_ms,
@@ -307,7 +360,7 @@ class _Index:
 
     @classmethod
     def of(cls, records: Iterable[CallRecord]) -> _Index:
-        recs = tuple(records)
+        recs = tuple(sorted(records, key=lambda r: (-r.start_ms, r.id)))
         return cls(recs, tuple(-r.start_ms for r in recs))
 
     def between(self, start_ms: int, end_ms: int) -> tuple[CallRecord, ...]:
@@ -317,6 +370,12 @@ class _Index:
         return self.records[lo:hi]
 
 
+@dataclass(frozen=True)
+class _Day:
+    all: _Index
+    by_owner: dict[int, _Index]
+
+
 @functools.lru_cache(maxsize=8)
 def _generator(seed: int) -> _DayGenerator:
     return _DayGenerator(seed, Directory(seed))
@@ -324,12 +383,28 @@ def _generator(seed: int) -> _DayGenerator:
 
 @functools.lru_cache(maxsize=512)
 def day_records(seed: int, day: date) -> tuple[CallRecord, ...]:
-    """The records of one UTC day: a pure function of (seed, day), so shared and cached."""
+    """The records generated for one UTC day: a pure function of (seed, day), so cached."""
     return tuple(_generator(seed).day(day))
 
 
+@functools.lru_cache(maxsize=512)
+def _day_index(seed: int, day: date) -> _Day:
+    records = day_records(seed, day)
+    per_owner: dict[int, list[CallRecord]] = defaultdict(list)
+    for r in records:
+        per_owner[r.owner_id].append(r)
+    return _Day(_Index.of(records), {owner: _Index.of(recs) for owner, recs in per_owner.items()})
+
+
+# A day's records may start up to this long after its midnight (carol's late calls).
+_SPILL = timedelta(days=1)
+
+
 class CallLog:
-    """All call-log records of the account over a rolling window of days."""
+    """All call-log records of the account over a window of days that follows the clock.
+
+    Days are generated when a query first reaches them, so a simulator starts at once.
+    """
 
     def __init__(self, seed: int, directory: Directory, today: date) -> None:
         # The directory is deterministic from the seed too; the records use the same ids.
@@ -338,21 +413,19 @@ class CallLog:
         self._seed = seed
         self._lock = threading.Lock()
         self.anchor_day = today
-        self._build(today)
 
-    def _build(self, anchor: date) -> None:
-        wanted = [anchor + timedelta(days=n) for n in range(-HISTORY_DAYS, 2)]
-        records = [r for d in wanted for r in day_records(self._seed, d)]
-        records.sort(key=lambda r: (-r.start_ms, r.id))
-        per_owner: dict[int, list[CallRecord]] = defaultdict(list)
-        for r in records:
-            per_owner[r.owner_id].append(r)
-        self.anchor_day = anchor
-        self._all = _Index.of(records)
-        self._by_owner = {owner: _Index.of(recs) for owner, recs in per_owner.items()}
+    def _span(self, now: datetime | None = None) -> tuple[date, date]:
+        with self._lock:
+            # A long-running simulator moves its window along so "now" always has data.
+            if now is not None and now.date() > self.anchor_day:
+                self.anchor_day = now.date()
+            anchor = self.anchor_day
+        return anchor - timedelta(days=HISTORY_DAYS), anchor + timedelta(days=1)
 
     def __len__(self) -> int:
-        return len(self._all.records)
+        first, last = self._span()
+        days = (last - first).days + 1
+        return sum(len(day_records(self._seed, first + timedelta(days=n))) for n in range(days))
 
     def query(
         self,
@@ -366,19 +439,37 @@ class CallLog:
         show_blocked: bool = True,
     ) -> list[CallRecord]:
         """Matching records, newest first; nothing after `now` is visible."""
-        with self._lock:
-            # A long-running simulator moves its window along so "now" always has data.
-            if now.date() > self.anchor_day:
-                self._build(now.date())
-            index = self._all if owner_id is None else self._by_owner.get(owner_id)
-        if index is None:
-            return []
+        first, last = self._span(now)
+        start_ms = to_ms(date_from)
         end_ms = min(to_ms(date_to), to_ms(now) + 1)
-        found = index.between(to_ms(date_from), end_ms)
-        if types:
-            found = tuple(r for r in found if r.type in types)
-        if directions:
-            found = tuple(r for r in found if r.direction in directions)
-        if not show_blocked:
-            found = tuple(r for r in found if r.result != "Blocked")
-        return list(found)
+        day = min(last, date_to.astimezone(UTC).date())
+        stop = max(first, (date_from.astimezone(UTC) - _SPILL).date())
+        found: list[CallRecord] = []
+        while day >= stop:
+            index = _day_index(self._seed, day)
+            chosen = index.all if owner_id is None else index.by_owner.get(owner_id)
+            if chosen is not None:
+                found.extend(chosen.between(start_ms, end_ms))
+            day -= timedelta(days=1)
+        found.sort(key=lambda r: (-r.start_ms, r.id))
+        return [
+            r
+            for r in found
+            if (not types or r.type in types)
+            and (not directions or r.direction in directions)
+            and (show_blocked or r.result != "Blocked")
+        ]
+
+    def find(self, record_id: str, now: datetime) -> CallRecord | None:
+        """A record of the current window by its id."""
+        first, last = self._span(now)
+        return _ids(self._seed, first, last).get(record_id)
+
+
+@functools.lru_cache(maxsize=4)
+def _ids(seed: int, first: date, last: date) -> dict[str, CallRecord]:
+    out: dict[str, CallRecord] = {}
+    for n in range((last - first).days + 1):
+        for r in day_records(seed, first + timedelta(days=n)):
+            out[r.id] = r
+    return out

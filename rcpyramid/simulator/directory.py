@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import random
 import re
@@ -22,6 +23,59 @@ COMPANY = "Example, Inc."
 
 
 @dataclass(frozen=True)
+class Region:
+    """An extension's regional settings, as RingCentral reports them."""
+
+    timezone: str  # RingCentral's names, e.g. "US/Pacific"
+    timezone_id: str
+    timezone_description: str
+    bias: int  # minutes from UTC outside daylight saving, as RingCentral's `bias`
+    country: tuple[str, str, str, str]  # id, name, isoCode, callingCode
+    language: tuple[str, str, str]  # id, name, localeCode
+    time_format: str  # 12h | 24h
+
+
+_US = ("1", "United States", "US", "1")
+_US_ENGLISH = ("1033", "English (United States)", "en-US")
+REGIONS: dict[str, Region] = {
+    r.timezone: r
+    for r in (
+        Region("US/Pacific", "58", "Pacific Time (US & Canada)", -480, _US, _US_ENGLISH, "12h"),
+        Region("US/Mountain", "59", "Mountain Time (US & Canada)", -420, _US, _US_ENGLISH, "12h"),
+        Region("US/Central", "60", "Central Time (US & Canada)", -360, _US, _US_ENGLISH, "12h"),
+        Region("US/Eastern", "61", "Eastern Time (US & Canada)", -300, _US, _US_ENGLISH, "12h"),
+        Region(
+            "Europe/London",
+            "68",
+            "Dublin, Edinburgh, Lisbon, London",
+            0,
+            ("224", "United Kingdom", "GB", "44"),
+            ("2057", "English (United Kingdom)", "en-GB"),
+            "24h",
+        ),
+        Region(
+            "Europe/Berlin",
+            "69",
+            "Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna",
+            60,
+            ("83", "Germany", "DE", "49"),
+            ("1031", "German (Germany)", "de-DE"),
+            "24h",
+        ),
+        Region(
+            "Asia/Tokyo",
+            "90",
+            "Osaka, Sapporo, Tokyo",
+            540,
+            ("112", "Japan", "JP", "81"),
+            ("1041", "Japanese (Japan)", "ja-JP"),
+            "24h",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
 class DemoUser:
     """A user who can sign in on the simulator's page."""
 
@@ -33,6 +87,10 @@ class DemoUser:
     first_name: str
     last_name: str
     email: str
+    timezone: str  # a key of REGIONS
+    job_title: str
+    department: str
+    business_phone: str | None = None  # None = a seeded +1 650 number
 
     @property
     def role(self) -> str:
@@ -51,6 +109,9 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         "Alice",
         "Smith",
         "alice.smith@example.com",
+        "US/Pacific",
+        "Head of Operations",
+        "Operations",
     ),
     DemoUser(
         "bob",
@@ -61,6 +122,9 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         "Bob",
         "Johnson",
         "bob.johnson@example.com",
+        "US/Eastern",
+        "Account Executive",
+        "Sales",
     ),
     DemoUser(
         "carol",
@@ -71,6 +135,11 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         "Carol",
         '"<b>O\'Hara</b>" & Sons',
         "carol.ohara@example.com",
+        "Europe/London",
+        "Support Engineer <Tier 2>",
+        "Support & Returns",
+        # 020 7946 0xxx: set aside by Ofcom for fiction, so it rings nobody.
+        "+442079460123",
     ),
 )
 
@@ -91,6 +160,9 @@ class Extension:
     admin: bool = False
     has_contact: bool = True
     username: str | None = None  # set for the demo users
+    region: Region = REGIONS["US/Pacific"]
+    job_title: str | None = None
+    department: str | None = None
 
 
 # Word lists kept compact on purpose.
@@ -125,6 +197,16 @@ _DEPARTMENT_NAMES = (
     "Escalations",
 )
 
+_JOB_TITLES = (
+    "Account Manager",
+    "Support Specialist",
+    "Engineer",
+    "Office Manager",
+    "Sales Representative",
+    "Designer",
+    "Accountant",
+)
+
 _TYPE_PLAN = (
     # type, count, first extension number
     ("User", 62, 104),
@@ -137,6 +219,10 @@ _TYPE_PLAN = (
 )
 
 
+def _either(fixed: str | None, draw: int) -> str:
+    return fixed if fixed is not None else f"+1650555{draw}"
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", text.lower()) or "user"
 
@@ -147,7 +233,7 @@ class Directory:
     def __init__(self, seed: int) -> None:
         rng = random.Random(f"{seed}:directory")
         self.account_id: int = rng.randrange(400_000_000, 499_999_999) * 1000 + 8
-        rng.randrange(1000, 9999)  # was the main number: kept so the seeded data stays put
+        self.main_number: str = f"+1650555{rng.randrange(1000, 9999)}"
         total = len(DEMO_USERS) + sum(count for _, count, _ in _TYPE_PLAN)
         ids = rng.sample(range(1, 99_000_000), total)
         id_iter = (self.account_id + 1000 * i for i in ids)
@@ -164,13 +250,18 @@ class Directory:
                     first_name=user.first_name,
                     last_name=user.last_name,
                     email=user.email,
-                    business_phone=f"+1650555{rng.randrange(1000, 9999)}",
+                    # The draw happens either way so every later extension stays put.
+                    business_phone=_either(user.business_phone, rng.randrange(1000, 9999)),
                     admin=user.admin,
                     username=user.username,
+                    region=REGIONS[user.timezone],
+                    job_title=user.job_title,
+                    department=user.department,
                 )
             )
         for ext_type, count, first_number in _TYPE_PLAN:
             extensions.extend(self._generate(rng, id_iter, ext_type, count, first_number))
+        extensions = [self._place(seed, e) for e in extensions]
         extensions.sort(key=lambda e: int(e.extension_number))
         self.extensions: tuple[Extension, ...] = tuple(extensions)
         self.by_id: dict[int, Extension] = {e.id: e for e in extensions}
@@ -178,6 +269,19 @@ class Directory:
             e.username: e for e in extensions if e.username is not None
         }
         self.users: dict[str, DemoUser] = {u.username: u for u in DEMO_USERS}
+
+    @staticmethod
+    def _place(seed: int, ext: Extension) -> Extension:
+        """Generated users work in several time zones (their own generator: ids stay put)."""
+        if ext.username is not None or ext.type not in ("User", "Limited"):
+            return ext
+        rng = random.Random(f"{seed}:region:{ext.id}")
+        return dataclasses.replace(
+            ext,
+            region=rng.choice(list(REGIONS.values())),
+            job_title=rng.choice(_JOB_TITLES),
+            department=rng.choice(_DEPARTMENT_NAMES[:8]),
+        )
 
     @staticmethod
     def _statuses(rng: random.Random, ext_type: str, count: int) -> list[str | None]:

@@ -342,6 +342,70 @@ def test_detailed_view_adds_legs(rc, alice):
         assert all("legType" in leg for leg in record["legs"])
 
 
+def test_legs_have_their_own_parties(rc, alice):
+    body = rc.get(MY_LOG + "?view=Detailed&perPage=1000", alice).json()
+    me = rc.simulator.directory.extension_for("alice")
+    accepted = [r for r in body["records"] if len(r["legs"]) == 2]
+    assert accepted, "some answered calls should ring through a second leg"
+    for record in body["records"]:
+        master = record["legs"][0]
+        # The network's view of the call: numbers (or extension numbers), no names.
+        assert (master["from"], master["to"]) != (record["from"], record["to"])
+        assert all(
+            "name" not in p or p["name"] == "Anonymous" for p in (master["from"], master["to"])
+        )
+    for record in accepted:
+        answered = record["legs"][1]
+        assert answered["legType"] == "Accept" and answered["master"] is False
+        assert answered["to"] == {
+            "extensionNumber": "101",
+            "extensionId": str(me.id),
+            "name": "Alice Smith",
+        }
+        assert answered["from"] == record["from"]
+
+
+def test_results_carry_reasons_and_voicemails_their_message(rc, alice):
+    body = rc.get(MY_LOG + "?perPage=1000&dateFrom=2026-03-13T12:00:00Z", alice).json()
+    records = body["records"]
+    assert all(r["reason"] and r["reasonDescription"] for r in records)
+    missed = next(r for r in records if r["result"] == "Missed")
+    assert missed["reason"] == "Not Answered"
+    voicemails = [r for r in records if r["result"] == "Voicemail"]
+    assert voicemails
+    for record in voicemails:
+        message = record["message"]
+        assert message["type"] == "VoiceMail"
+        assert message["uri"].endswith(f"/message-store/{message['id']}")
+    faxes = [r for r in records if r["type"] == "Fax"]
+    assert faxes and all(r["message"]["type"] == "Fax" for r in faxes)
+    assert all("message" not in r for r in records if r["result"] in ("Accepted", "Missed"))
+
+
+def test_ninety_days_of_history(rc, alice, sim_clock):
+    now = sim_clock()
+    old = (now - timedelta(days=89)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    older = (now - timedelta(days=88)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    body = rc.get(MY_LOG + f"?dateFrom={old}&dateTo={older}&perPage=1000", alice).json()
+    assert len(body["records"]) >= 90
+
+
+def test_demo_users_live_in_different_time_zones(rc):
+    seen = {}
+    for name in ("alice", "bob", "carol"):
+        me = rc.get(ME, rc.login(name)["access_token"]).json()
+        seen[name] = me
+    zones = {name: me["regionalSettings"]["timezone"]["name"] for name, me in seen.items()}
+    assert zones == {"alice": "US/Pacific", "bob": "US/Eastern", "carol": "Europe/London"}
+    carol = seen["carol"]
+    assert carol["regionalSettings"]["homeCountry"]["isoCode"] == "GB"
+    assert carol["regionalSettings"]["timeFormat"] == "24h"
+    assert carol["contact"]["businessPhone"].startswith("+44")
+    assert carol["contact"]["department"] == "Support & Returns"
+    assert seen["bob"]["contact"]["jobTitle"] == "Account Executive"
+    assert seen["alice"]["regionalSettings"]["timezone"]["bias"] == "-480"
+
+
 def test_call_log_filters_and_dates(rc, alice, sim_clock):
     voice_in = rc.get(MY_LOG + "?type=Voice&direction=Inbound&perPage=1000", alice).json()
     assert voice_in["records"]

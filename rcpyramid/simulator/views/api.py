@@ -148,6 +148,10 @@ def extension_json(
             contact["email"] = ext.email
         if full and ext.business_phone is not None:
             contact["businessPhone"] = ext.business_phone
+        if full and ext.job_title is not None:
+            contact["jobTitle"] = ext.job_title
+        if full and ext.department is not None:
+            contact["department"] = ext.department
         contact["emailAsLoginName"] = ext.type == "User"
         out["contact"] = contact
     out["name"] = ext.name
@@ -160,16 +164,25 @@ def extension_json(
     out["permissions"]["internationalCalling"] = {"enabled": ext.type == "User"}
     out["account"] = {"uri": account_uri, "id": str(account_id)}
     out["profileImage"] = {"uri": f"{uri}/profile-image"}
+    region = ext.region
+    country_id, country, iso_code, calling_code = region.country
+    language_id, language, locale = region.language
     out["regionalSettings"] = {
-        "homeCountry": {"id": "1", "name": "United States", "isoCode": "US", "callingCode": "1"},
-        "timezone": {
-            "id": "58",
-            "name": "US/Pacific",
-            "description": "Pacific Time (US & Canada)",
-            "bias": "-480",
+        "homeCountry": {
+            "id": country_id,
+            "name": country,
+            "isoCode": iso_code,
+            "callingCode": calling_code,
         },
-        "language": {"id": "1033", "name": "English (United States)", "localeCode": "en-US"},
-        "timeFormat": "12h",
+        "timezone": {
+            "id": region.timezone_id,
+            "name": region.timezone,
+            "description": region.timezone_description,
+            "bias": str(region.bias),
+        },
+        "language": {"id": language_id, "name": language, "localeCode": locale},
+        "formattingLocale": {"id": language_id, "name": language, "localeCode": locale},
+        "timeFormat": region.time_format,
     }
     if own:
         out["serviceFeatures"] = [
