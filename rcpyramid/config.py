@@ -122,6 +122,8 @@ TABLE: tuple[Setting, ...] = (
     Setting("rcpyramid.session.idle_timeout", None, 7200, _positive_int),
     Setting("rcpyramid.session.absolute_timeout", None, 43200, _positive_int),
     Setting("rcpyramid.sign_in_timeout", None, 600, _positive_int, "session.sign_in_timeout"),
+    Setting("rcpyramid.sign_ins_per_browser", None, 5, _positive_int, "session.sign_ins_per_browser"),  # noqa: E501
+    Setting("rcpyramid.sign_ins_in_progress", None, 10000, _positive_int, "session.sign_ins_in_progress"),  # noqa: E501
     # tokens
     Setting("rcpyramid.tokens.backend", None, "rcpyramid.tokens.memory.MemoryTokenRepository", _text),  # noqa: E501
     Setting("rcpyramid.tokens.keys", "RCPYRAMID_TOKEN_KEYS", "", _text),
@@ -319,6 +321,10 @@ class SessionSettings(_Section):
     idle_timeout: int
     absolute_timeout: int
     sign_in_timeout: int
+    #: Pending sign-ins one browser keeps (its oldest give way to a new one).
+    sign_ins_per_browser: int
+    #: Pending sign-ins kept in all; over it, new sign-ins are refused.
+    sign_ins_in_progress: int
 
     def __repr__(self) -> str:
         return f"SessionSettings(cookie_name={self.cookie_name!r})"

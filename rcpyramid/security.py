@@ -7,6 +7,8 @@ tokens themselves stay in the token repository.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -20,6 +22,7 @@ from pyramid.response import Response
 from pyramid.session import SignedCookieSessionFactory
 
 from rcpyramid.config import Settings
+from rcpyramid.tokens.interfaces import browser_key
 
 BROWSER_KEY = "browser"
 LOGIN_KEY = "login"
@@ -44,6 +47,11 @@ def browser_id(request: Request) -> str:
         value = new_id()
         request.session[BROWSER_KEY] = value
     return value
+
+
+def browser_digest(request: Request) -> str:
+    """The HMAC of this browser's id that its pending sign-ins are counted under."""
+    return browser_key(request.registry.browser_key_secret, browser_id(request))
 
 
 def current_login_id(request: Request) -> str | None:
@@ -175,6 +183,11 @@ def includeme(config: Configurator) -> None:
         set_on_exception=True,
     )
     config.set_session_factory(factory)
+    # Its own key, derived from the session secret: the browser id's HMAC must not be
+    # usable as anything the session secret signs.
+    config.registry.browser_key_secret = hmac.new(
+        settings.secret.encode(), b"rcpyramid pending sign-ins by browser", hashlib.sha256
+    ).digest()
     config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
     config.set_default_csrf_options(require_csrf=True)
     config.add_tween("rcpyramid.security._security_headers_tween")

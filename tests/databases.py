@@ -21,8 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 from rcpyramid.models import make_engine, metadata
 from rcpyramid.tokens.crypto import Keyring
-from rcpyramid.tokens.memory import MemoryTokenRepository
-from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
+from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository, SqlTokenStore
 from tests.clocks import MovableClock
 
 POSTGRES_ENV = "RCPYRAMID_TEST_POSTGRES_URL"
@@ -77,13 +76,14 @@ def sql_repository(
     options = {"pool_size": 24, "lock_timeout": 10.0, **engine_options}
     engine = make_engine(url, **options)  # type: ignore[arg-type]
     metadata.create_all(engine)
-    return SQLAlchemyTokenRepository(
+    store = SqlTokenStore(
         engine,
         Keyring.parse(keys),
         clock,
         lock_timeout=float(options["lock_timeout"]),  # type: ignore[arg-type]
         pool_size=int(options["pool_size"]),  # type: ignore[call-overload]
     )
+    return SQLAlchemyTokenRepository(store)
 
 
 def sql_app_settings(tmp_path: Path, url: str, **overrides: object) -> dict[str, object]:
@@ -107,30 +107,6 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'tokens.sqlite'}"
 
 
-@contextmanager
-def memory_backend(clock: MovableClock, tmp_path: Path) -> Iterator[MemoryTokenRepository]:
-    yield MemoryTokenRepository(clock=clock)
-
-
-@contextmanager
-def sqlite_backend(clock: MovableClock, tmp_path: Path) -> Iterator[SQLAlchemyTokenRepository]:
-    repo = sql_repository(sqlite_url(tmp_path), clock)
-    try:
-        yield repo
-    finally:
-        repo.close()
-
-
-@contextmanager
-def postgres_backend(clock: MovableClock, tmp_path: Path) -> Iterator[SQLAlchemyTokenRepository]:
-    with postgres_schema() as url:
-        repo = sql_repository(url, clock)
-        try:
-            yield repo
-        finally:
-            repo.close()
-
-
 def refresh_in_child(url: str, login_id: str, barrier: object, results: object) -> None:
     """One process's refresh: its own engine, the refresh protocol, what it saw (for a queue)."""
     import time
@@ -140,7 +116,7 @@ def refresh_in_child(url: str, login_id: str, barrier: object, results: object) 
     from rcpyramid.tokens.interfaces import Token
 
     repo = SQLAlchemyTokenRepository(
-        make_engine(url, pool_size=2, lock_timeout=30.0), Keyring.parse(TEST_KEYS)
+        SqlTokenStore(make_engine(url, pool_size=2, lock_timeout=30.0), Keyring.parse(TEST_KEYS))
     )
     try:
         barrier.wait()  # type: ignore[attr-defined]
@@ -163,7 +139,7 @@ def refresh_in_child(url: str, login_id: str, barrier: object, results: object) 
             left = time.monotonic()
         results.put((spent, entered, left))  # type: ignore[attr-defined]
     finally:
-        repo.close()
+        repo.store.close()
 
 
 def upgrade_in_child(url: str, barrier: object, results: object) -> None:

@@ -35,6 +35,12 @@ class Login(Base):
     endpoint_id: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Indexed for rcpyramid-purge, which revokes and deletes logins idle too long.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    # A failed refresh remembered for the requests that queued behind it (see
+    # rcpyramid.tokens.interfaces.RefreshFailure): until when, and JSON of its details.
+    refresh_failed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    refresh_failure: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     def __repr__(self) -> str:
         # The login id is what a session cookie points at: as good as a credential.
@@ -50,6 +56,8 @@ class PendingSignIn(Base):
     key_id: Mapped[str] = mapped_column(String(32))
     code_verifier: Mapped[bytes] = mapped_column(LargeBinary)
     browser_id: Mapped[bytes] = mapped_column(LargeBinary)
+    # HMAC of the browser id: counts one browser's sign-ins without the id in the clear.
+    browser_key: Mapped[str] = mapped_column(String(64), index=True)
     return_to: Mapped[str] = mapped_column(Text)
     # Indexed for rcpyramid-purge.
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

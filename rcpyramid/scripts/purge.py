@@ -8,23 +8,21 @@ from __future__ import annotations
 import sys
 
 from rcpyramid.clock import utcnow
-from rcpyramid.scripts import open_repository
+from rcpyramid.scripts import script_repository
 from rcpyramid.tokens.interfaces import TokenStoreError
 
 
 def main(argv: list[str] | None = None) -> int:
-    repo = open_repository(
-        "rcpyramid-purge",
-        "Delete logins whose refresh token expired, and expired pending sign-ins.",
-        argv,
-    )
     try:
-        deleted = repo.purge(utcnow())
+        with script_repository(
+            "rcpyramid-purge",
+            "Delete logins whose refresh token expired, and expired pending sign-ins.",
+            argv,
+        ) as repo:
+            deleted = repo.purge(utcnow())
     except TokenStoreError as error:
         print(f"rcpyramid-purge: {error}", file=sys.stderr)
         return 1
-    finally:
-        repo.close()
     print(f"deleted {deleted} logins whose refresh token expired, and expired pending sign-ins")
     return 0
 

@@ -2,39 +2,40 @@
 
 Key rotation: put the new key first in RCPYRAMID_TOKEN_KEYS (keep the old one after
 it), restart the app, run this, and remove the old key once it reports nothing left.
-Each row is re-encrypted under its row lock, the lock a refresh takes, so a refresh
-running meanwhile cannot have its new pair overwritten with the spent one.
+Each row is re-encrypted under its row lock (:mod:`rcpyramid.tokens.rotation`).
 """
 
 from __future__ import annotations
 
 import sys
 
-from rcpyramid.scripts import open_repository
+from rcpyramid.scripts import script_repository
 from rcpyramid.tokens.interfaces import TokenStoreError
+from rcpyramid.tokens.rotation import ReencryptReport, reencrypt
 from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
 
 
 def main(argv: list[str] | None = None) -> int:
-    repo = open_repository(
-        "rcpyramid-reencrypt",
-        "Re-encrypt every stored token under the first key of RCPYRAMID_TOKEN_KEYS.",
-        argv,
-    )
+    report: ReencryptReport | None = None
     try:
-        if not isinstance(repo, SQLAlchemyTokenRepository):
-            print(
-                f"rcpyramid-reencrypt: {type(repo).__name__} keeps nothing at rest; "
-                "only the SQL backend stores encrypted tokens",
-                file=sys.stderr,
-            )
-            return 2
-        report = repo.reencrypt()
+        with script_repository(
+            "rcpyramid-reencrypt",
+            "Re-encrypt every stored token under the first key of RCPYRAMID_TOKEN_KEYS.",
+            argv,
+        ) as repo:
+            if isinstance(repo, SQLAlchemyTokenRepository):
+                report = reencrypt(repo)
+            else:
+                print(
+                    f"rcpyramid-reencrypt: {type(repo).__name__} keeps nothing at rest; "
+                    "only the SQL backend stores encrypted tokens",
+                    file=sys.stderr,
+                )
     except TokenStoreError as error:
         print(f"rcpyramid-reencrypt: {error}", file=sys.stderr)
         return 1
-    finally:
-        repo.close()
+    if report is None:
+        return 2
     print(
         f"re-encrypted {report.logins} logins and {report.pending} pending sign-ins "
         f"under key {report.key_id!r}"

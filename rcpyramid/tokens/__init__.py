@@ -1,8 +1,22 @@
-"""The token repository: resolve the backend the ini names, check it, register it."""
+"""The token repository: resolve the backend the settings name, check it, let it wire itself.
+
+``rcpyramid.tokens.backend`` names a :class:`TokenRepository` subclass; its module's
+``includeme(config)`` registers the service factory that views reach with
+``request.find_service(TokenRepository)`` (the memory backend one shared instance, the
+SQL backend one repository per request on ``request.dbsession``). Console scripts and
+pshell go through that same factory (:func:`open_repository`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from pyramid.config import Configurator
 from pyramid.path import DottedNameResolver
-from pyramid.request import Request
+from pyramid.registry import Registry
+from pyramid.scripting import prepare
 
 from rcpyramid.config import SettingsError
 from rcpyramid.tokens.interfaces import TokenRepository, iter_subclass_problems
@@ -25,15 +39,40 @@ def resolve_backend(dotted: str) -> type[TokenRepository]:
 def includeme(config: Configurator) -> None:
     registry = config.registry
     backend = resolve_backend(registry.app_settings.tokens.backend)
-    repo = backend.from_settings(registry.app_settings, registry.clock)
-    # What the server runner calls with its thread count; a backend with a pool replaces it.
-    registry.check_server_threads = lambda threads: None
-    # The backend's own wiring: the SQL one brings pyramid_tm, pyramid_retry, request.dbsession.
-    repo.configure(config)
-    # The process-wide repository, for scripts, pshell and health checks.
-    registry.token_repository = repo
+    # What the server runner and the end of a process call; a backend with a pool replaces them.
+    registry.check_server_threads = _nothing_to_check
+    registry.close_token_store = _nothing_to_close
+    module = importlib.import_module(backend.__module__)
+    if not callable(getattr(module, "includeme", None)):
+        raise SettingsError(
+            f"rcpyramid.tokens.backend: {backend.__module__} has no includeme(config) to wire "
+            f"{backend.__qualname__} into the app"
+        )
+    config.include(module)
 
-    def per_request(context: object, request: Request) -> TokenRepository:
-        return repo.for_request(request)
 
-    config.register_service_factory(per_request, TokenRepository)
+def _nothing_to_check(threads: int) -> None:
+    """Stores without a connection pool fit any number of server threads."""
+
+
+def _nothing_to_close() -> None:
+    """Stores that hold no connections have nothing to release."""
+
+
+@contextmanager
+def open_repository(registry: Registry) -> Iterator[TokenRepository]:
+    """The app's repository outside a web request (console scripts, tests), by its factory.
+
+    The repository joins a request's transaction as it does in the app; that
+    transaction commits when the block ends normally and aborts on an exception.
+    """
+    env = prepare(registry=registry)
+    request = env["request"]
+    try:
+        if "dbsession_factory" in registry:  # the backend brought pyramid_tm
+            with request.tm:
+                yield request.find_service(TokenRepository)
+        else:
+            yield request.find_service(TokenRepository)
+    finally:
+        env["closer"]()

@@ -1,20 +1,20 @@
 """The token repository contract: what every backend promises.
 
 The docstrings of :class:`TokenRepository` are the specification. One behavioural
-suite (``tests/contract``) runs against every backend that ships.
+suite (:mod:`rcpyramid.tokens.testing`) runs against every backend that ships, and a
+third-party backend runs it by subclassing.
 """
 
 from __future__ import annotations
 
 import abc
 import hashlib
+import hmac
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
-
-from rcpyramid.clock import Clock
+from typing import ClassVar
 
 
 class TokenStoreError(Exception):
@@ -37,6 +37,8 @@ class Token:
     owner_name: str = ""
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    #: When the person was last seen (:meth:`TokenRepository.touch`); None: not since sign-in.
+    last_seen_at: datetime | None = None
 
     def access_valid(self, now: datetime, margin: timedelta = timedelta(0)) -> bool:
         return bool(self.access_token) and self.access_expires_at - margin > now
@@ -46,15 +48,17 @@ class Token:
             return False
         return self.refresh_expires_at is None or self.refresh_expires_at > now
 
-    def with_times(self, created_at: datetime, updated_at: datetime) -> Token:
-        return replace(self, created_at=created_at, updated_at=updated_at)
-
     def __repr__(self) -> str:
         # Tokens end up in tracebacks and debug output; never let their values show.
         return (
             f"Token(owner_id={self.owner_id!r}, access_expires_at={self.access_expires_at!r}, "
             f"refresh_expires_at={self.refresh_expires_at!r}, scope={self.scope!r})"
         )
+
+
+def browser_key(secret: bytes, browser_id: str) -> str:
+    """The key a browser's pending sign-ins are counted under: HMAC-SHA256 of its id."""
+    return hmac.new(secret, browser_id.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
 
 def state_digest(state: str) -> str:
@@ -74,7 +78,28 @@ class PendingSignIn:
     code_verifier: str = field(repr=False)
     browser_id: str = field(repr=False)
     expires_at: datetime
+    #: HMAC-SHA256 of the browser id (:func:`browser_key`): finds a browser's sign-ins
+    #: without storing the id itself in the clear.
+    browser_key: str = ""
     return_to: str = "/"
+
+
+@dataclass(frozen=True)
+class RefreshFailure:
+    """Why the last refresh of a login failed, and until when waiters take that answer.
+
+    Remembered through :meth:`RefreshLease.fail`, so that the requests queued behind a
+    failed refresh (in this process or, with a shared store, in others) answer with the
+    same failure instead of each asking RingCentral again.
+    """
+
+    #: A short machine word (``unavailable``, ``rate_limited``, ``timeout``...), no secret.
+    reason: str
+    #: Aware UTC; after this, the next holder of the lock may try again.
+    until: datetime
+    retry_after: int | None = None
+    #: RingCentral's HTTP status, when it answered.
+    status: int | None = None
 
 
 class RefreshLease(abc.ABC):
@@ -82,29 +107,48 @@ class RefreshLease(abc.ABC):
 
     #: The login's tokens as re-read after the lock was taken (None: signed out).
     token: Token | None
+    #: A failure a previous holder remembered that is still in force (``until`` in the future).
+    failure: RefreshFailure | None
 
     @abc.abstractmethod
     def save(self, token: Token) -> Token:
-        """Store the rotated pair durably before the caller uses it; return it as stored."""
+        """Store the rotated pair durably before the caller uses it; return it as stored.
+
+        Clears any remembered failure.
+        """
 
     @abc.abstractmethod
     def delete(self) -> None:
         """Forget the login durably (RingCentral said its tokens are dead)."""
 
+    @abc.abstractmethod
+    def fail(self, failure: RefreshFailure) -> None:
+        """Remember ``failure`` with the login until ``failure.until``, durably.
+
+        Later holders of the lock see it as ``lease.failure`` and answer with it without
+        calling RingCentral. The tokens themselves are kept. A missing login is left alone.
+        """
+
+
+class PendingLimitError(Exception):
+    """Too many sign-ins are in progress; a new one is refused (others are never evicted)."""
+
 
 class TokenRepository(abc.ABC):
     """Where the app keeps tokens and pending sign-ins, keyed by opaque login ids.
 
-    The contract every backend keeps:
+    The contract every backend keeps (``rcpyramid.tokens.testing`` checks it):
 
     * Keys are login ids: unguessable strings the app makes (at least 128 random
       bits). Backends never derive keys from anything a person could guess.
     * Repositories do no HTTP. They store, lock and forget; RingCentral is the
-      caller's business.
+      caller's business. A backend wires itself into the app with an ``includeme``
+      in its module (see :mod:`rcpyramid.tokens`); the class carries storage only.
     * Every datetime going in and coming out is timezone-aware UTC.
     * ``get`` after ``save`` returns an equal :class:`Token` (every field kept),
-      with ``created_at`` kept from the first save and ``updated_at`` set to the
-      time of the latest save.
+      with ``created_at`` kept from the first save, ``updated_at`` set to the time
+      of the latest save, and ``last_seen_at`` the later of the stored and the saved
+      one (None counts as never).
     * Backends that take part in a request transaction (SQL) never commit on their
       own, except inside :meth:`refreshing`, whose save must outlive the request, and
       in :meth:`take_pending` and :meth:`delete`, whose effect must hold even when
@@ -112,24 +156,9 @@ class TokenRepository(abc.ABC):
     * A failure of the store itself raises :class:`TokenStoreError`.
     """
 
-    @classmethod
-    @abc.abstractmethod
-    def from_settings(cls, settings: Any, clock: Clock) -> TokenRepository:
-        """Build the repository from the app's settings sections (``tokens``, ``database``)."""
-
-    def for_request(self, request: Any) -> TokenRepository:
-        """The repository one request uses: ``self`` unless the backend joins the request.
-
-        A SQL backend returns a view bound to the request's transaction here; the
-        object ``from_settings`` built is then the process-wide part (engine, keys).
-        """
-        return self
-
-    def configure(self, config: Any) -> None:  # noqa: B027 - most backends need nothing
-        """Wire what the backend needs into the app's Configurator (SQL: pyramid_tm, retry)."""
-
-    def close(self) -> None:  # noqa: B027 - nothing to release for stores that hold nothing
-        """Release what the backend holds (connection pools); called when the app stops."""
+    #: True when every process using the same configuration sees the same data and
+    #: locks (SQL); False when each process has its own (memory).
+    shared_across_processes: ClassVar[bool]
 
     @abc.abstractmethod
     def get(self, login_id: str) -> Token | None:
@@ -145,21 +174,40 @@ class TokenRepository(abc.ABC):
 
     @abc.abstractmethod
     def refreshing(self, login_id: str) -> AbstractContextManager[RefreshLease]:
-        """Serialise refreshes of one login, across threads and (SQL) processes.
+        """Serialise refreshes of one login, across threads and (shared stores) processes.
 
         ``with repo.refreshing(login_id) as lease:`` waits for the login's lock, then
-        re-reads the tokens into ``lease.token``. The caller decides: when another
-        caller refreshed while this one waited, it uses ``lease.token`` as it is;
-        otherwise it spends the refresh token and calls ``lease.save(new)`` (or
-        ``lease.delete()`` when RingCentral says the tokens are dead) before using
-        the new access token. Whatever the lease saved or deleted is durable when
-        the ``with`` block ends, even when the surrounding request later fails.
-        The lock is released when the block ends, normally or by an exception.
+        re-reads the tokens into ``lease.token`` and any failure still in force into
+        ``lease.failure``. The caller decides: when another caller refreshed while
+        this one waited, it uses ``lease.token`` as it is; when a failure is in
+        force, it answers with it; otherwise it spends the refresh token and calls
+        ``lease.save(new)`` (``lease.delete()`` when RingCentral says the tokens are
+        dead, ``lease.fail(failure)`` when the refresh failed otherwise) before using
+        the new access token. Whatever the lease saved, deleted or remembered is
+        durable when the ``with`` block ends, even when the surrounding request later
+        fails. The lock is released when the block ends, normally or by an exception.
         """
 
     @abc.abstractmethod
-    def add_pending(self, pending: PendingSignIn) -> None:
-        """Remember a sign-in that went to RingCentral, under ``pending.state_hash``."""
+    def touch(self, login_id: str, seen_at: datetime) -> None:
+        """Record that the login's person was seen at ``seen_at`` (a missing login: no-op).
+
+        Callers write this at most once per resolution period, not on every request.
+        It changes ``last_seen_at`` only, never ``updated_at``.
+        """
+
+    @abc.abstractmethod
+    def add_pending(
+        self, pending: PendingSignIn, *, now: datetime, per_browser: int, total: int
+    ) -> None:
+        """Remember a sign-in that went to RingCentral, under ``pending.state_hash``.
+
+        Expired entries (``expires_at <= now``) go first. The browser
+        ``pending.browser_key`` keeps at most ``per_browser`` entries: its oldest
+        (earliest ``expires_at``) give way. When ``total`` live entries of other
+        sign-ins would remain, :class:`PendingLimitError` is raised and nothing
+        changes: other people's sign-ins are never evicted.
+        """
 
     @abc.abstractmethod
     def take_pending(self, state_hash: str, now: datetime) -> PendingSignIn | None:
@@ -167,6 +215,14 @@ class TokenRepository(abc.ABC):
 
         Single use: a second take of the same hash returns None. An expired entry
         (``expires_at <= now``) is removed and None is returned.
+        """
+
+    @abc.abstractmethod
+    def idle_logins(self, seen_before: datetime, limit: int) -> list[tuple[str, Token]]:
+        """Up to ``limit`` logins last seen before ``seen_before``, least recent first.
+
+        A login never touched counts as seen at its latest save (``updated_at``).
+        For ``rcpyramid-purge``, which revokes them at RingCentral and deletes them.
         """
 
     @abc.abstractmethod

@@ -1,4 +1,7 @@
-"""The in-memory token repository: real, thread-safe, and gone when the process ends."""
+"""The in-memory token repository: real, thread-safe, and gone when the process ends.
+
+Select it with ``rcpyramid.tokens.backend = rcpyramid.tokens.memory.MemoryTokenRepository``.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,17 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 
+from pyramid.config import Configurator
+
 from rcpyramid.clock import Clock, utcnow
-from rcpyramid.tokens.interfaces import PendingSignIn, RefreshLease, Token, TokenRepository
+from rcpyramid.tokens.interfaces import (
+    PendingLimitError,
+    PendingSignIn,
+    RefreshFailure,
+    RefreshLease,
+    Token,
+    TokenRepository,
+)
 
 
 class _LoginLock:
@@ -27,14 +39,23 @@ class _MemoryLease(RefreshLease):
         self._repo = repo
         self._login_id = login_id
         self.token = repo.get(login_id)
+        self.failure = repo._failure_in_force(login_id)
 
     def save(self, token: Token) -> Token:
         self.token = self._repo.save(self._login_id, token)
+        self.failure = None
         return self.token
 
     def delete(self) -> None:
         self._repo.delete(self._login_id)
         self.token = None
+        self.failure = None
+
+    def fail(self, failure: RefreshFailure) -> None:
+        with self._repo._mutex:
+            if self._login_id in self._repo._tokens:
+                self._repo._failures[self._login_id] = failure
+        self.failure = failure
 
 
 class MemoryTokenRepository(TokenRepository):
@@ -44,19 +65,18 @@ class MemoryTokenRepository(TokenRepository):
     each have their own memory: use the SQLAlchemy backend to share.
     """
 
+    shared_across_processes = False
+
     def __init__(self, clock: Clock = utcnow) -> None:
         self._clock = clock
         self._mutex = threading.Lock()
         self._tokens: dict[str, Token] = {}
+        self._failures: dict[str, RefreshFailure] = {}
         self._pending: dict[str, PendingSignIn] = {}
         # Locks live as long as someone holds or waits on them, so the map cannot grow forever.
         self._login_locks: weakref.WeakValueDictionary[str, _LoginLock] = (
             weakref.WeakValueDictionary()
         )
-
-    @classmethod
-    def from_settings(cls, settings: object, clock: Clock) -> MemoryTokenRepository:
-        return cls(clock=clock)
 
     def get(self, login_id: str) -> Token | None:
         with self._mutex:
@@ -67,13 +87,24 @@ class MemoryTokenRepository(TokenRepository):
         with self._mutex:
             previous = self._tokens.get(login_id)
             created = previous.created_at if previous is not None else now
-            stored = replace(token, created_at=created, updated_at=now)
+            seen = _later(previous.last_seen_at if previous else None, token.last_seen_at)
+            stored = replace(token, created_at=created, updated_at=now, last_seen_at=seen)
             self._tokens[login_id] = stored
+            self._failures.pop(login_id, None)
             return stored
 
     def delete(self, login_id: str) -> None:
         with self._mutex:
             self._tokens.pop(login_id, None)
+            self._failures.pop(login_id, None)
+
+    def touch(self, login_id: str, seen_at: datetime) -> None:
+        with self._mutex:
+            token = self._tokens.get(login_id)
+            if token is not None:
+                self._tokens[login_id] = replace(
+                    token, last_seen_at=_later(token.last_seen_at, seen_at)
+                )
 
     @contextmanager
     def refreshing(self, login_id: str) -> Iterator[RefreshLease]:
@@ -85,8 +116,30 @@ class MemoryTokenRepository(TokenRepository):
         with holder.lock:
             yield _MemoryLease(self, login_id)
 
-    def add_pending(self, pending: PendingSignIn) -> None:
+    def _failure_in_force(self, login_id: str) -> RefreshFailure | None:
         with self._mutex:
+            failure = self._failures.get(login_id)
+            if failure is not None and failure.until <= self._clock():
+                del self._failures[login_id]
+                failure = None
+            return failure
+
+    def add_pending(
+        self, pending: PendingSignIn, *, now: datetime, per_browser: int, total: int
+    ) -> None:
+        with self._mutex:
+            for state_hash in [h for h, p in self._pending.items() if p.expires_at <= now]:
+                del self._pending[state_hash]
+            self._pending.pop(pending.state_hash, None)
+            same_browser = sorted(
+                (p for p in self._pending.values() if p.browser_key == pending.browser_key),
+                key=lambda p: p.expires_at,
+            )
+            give_way = same_browser[: max(0, len(same_browser) - per_browser + 1)]
+            if len(self._pending) - len(give_way) >= total:
+                raise PendingLimitError("too many sign-ins are in progress")
+            for old in give_way:
+                del self._pending[old.state_hash]
             self._pending[pending.state_hash] = pending
 
     def take_pending(self, state_hash: str, now: datetime) -> PendingSignIn | None:
@@ -95,6 +148,15 @@ class MemoryTokenRepository(TokenRepository):
         if pending is None or pending.expires_at <= now:
             return None
         return pending
+
+    def idle_logins(self, seen_before: datetime, limit: int) -> list[tuple[str, Token]]:
+        with self._mutex:
+            idle = [
+                (login_id, token)
+                for login_id, token in self._tokens.items()
+                if _seen(token) < seen_before
+            ]
+        return sorted(idle, key=lambda item: _seen(item[1]))[:limit]
 
     def purge(self, now: datetime) -> int:
         with self._mutex:
@@ -106,6 +168,24 @@ class MemoryTokenRepository(TokenRepository):
             ]
             for login_id in dead:
                 del self._tokens[login_id]
+                self._failures.pop(login_id, None)
             for state_hash in [h for h, p in self._pending.items() if p.expires_at <= now]:
                 del self._pending[state_hash]
             return len(dead)
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    if a is None or b is None:
+        return a or b
+    return max(a, b)
+
+
+def _seen(token: Token) -> datetime:
+    seen = token.last_seen_at or token.updated_at
+    assert seen is not None  # every stored token has updated_at
+    return seen
+
+
+def includeme(config: Configurator) -> None:
+    """One repository for the whole process: every request shares its memory and locks."""
+    config.register_service(MemoryTokenRepository(clock=config.registry.clock), TokenRepository)

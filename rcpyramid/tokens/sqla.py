@@ -9,6 +9,8 @@ Transactions, and why each operation runs where it does:
 * ``get``, ``save`` and ``add_pending`` of a request join the request's transaction
   (``pyramid_tm`` + ``zope.sqlalchemy``): they commit or abort with the request and
   never commit on their own.
+* ``touch`` writes one row in its own short transaction, so the last-seen time never
+  holds a lock the rest of the request would wait for.
 * ``refreshing`` locks the login's row in a transaction of its own, on a second
   connection (``SELECT ... FOR UPDATE`` on PostgreSQL; ``BEGIN IMMEDIATE`` on SQLite,
   which has one write lock for the whole file), re-reads, lets the caller save or
@@ -25,13 +27,16 @@ Transactions, and why each operation runs where it does:
   SQLite); an own-transaction operation that would wait for it raises
   :class:`LockOrderError` at once instead of hanging.
 
-Outside a request (scripts, pshell, the contract suite) every call is its own
-transaction.
+Wiring: :func:`includeme` builds one :class:`SqlTokenStore` per process (engine,
+keys, clock) and registers a factory that makes a :class:`SQLAlchemyTokenRepository`
+per request on the store and ``request.dbsession``. A repository built without a
+session (the contract suite, benchmarks) runs every call as its own transaction.
+Key rotation is :mod:`rcpyramid.tokens.rotation`.
 """
 
 from __future__ import annotations
 
-import copy
+import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -42,7 +47,7 @@ from typing import Any, TypeVar
 from pyramid.config import Configurator
 from pyramid.exceptions import ConfigurationError
 from pyramid_retry import mark_error_retryable
-from sqlalchemy import Table, and_, delete, or_, select, text, update
+from sqlalchemy import Table, and_, case, delete, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import DBAPIError
@@ -55,15 +60,11 @@ from rcpyramid.config import SettingsError, where
 from rcpyramid.models import get_engine, includeme_with_engine
 from rcpyramid.models import tokens as rows
 from rcpyramid.models.schema import migrations_dir, missing_tables, upgrade
-from rcpyramid.tokens.crypto import (
-    DecryptionError,
-    Keyring,
-    UnknownKeyError,
-    associated_data,
-    load_keyring,
-)
+from rcpyramid.tokens.crypto import DecryptionError, Keyring, associated_data, load_keyring
 from rcpyramid.tokens.interfaces import (
+    PendingLimitError,
     PendingSignIn,
+    RefreshFailure,
     RefreshLease,
     Token,
     TokenRepository,
@@ -129,62 +130,19 @@ def _insert(dialect: str, table: Table) -> Any:
 
 
 @dataclass
-class _RequestTransaction:
-    """What a request-bound repository remembers about its request's transaction."""
+class _RequestWrites:
+    """What the request's transaction wrote so far (kept in its session's ``info``)."""
 
-    request: Any
     wrote: bool = False
     logins_written: set[str] = field(default_factory=set)
 
-    @property
-    def session(self) -> Session:
-        return self.request.dbsession
+    @classmethod
+    def of(cls, session: Session) -> _RequestWrites:
+        return session.info.setdefault("rcpyramid.tokens.writes", cls())
 
 
-@dataclass(frozen=True)
-class ReencryptReport:
-    """What ``rcpyramid-reencrypt`` did."""
-
-    key_id: str
-    logins: int = 0
-    pending: int = 0
-    undecryptable: int = 0
-    unknown_key: int = 0
-
-    @property
-    def complete(self) -> bool:
-        """True when no row is left under an older key."""
-        return not (self.undecryptable or self.unknown_key)
-
-
-class _SqlLease(RefreshLease):
-    """What ``refreshing`` yields: its writes go to the lock's own connection."""
-
-    def __init__(
-        self, repo: SQLAlchemyTokenRepository, conn: Connection, login_id: str, token: Token | None
-    ) -> None:
-        self._repo = repo
-        self._conn = conn
-        self._login_id = login_id
-        self.token = token
-        self.wrote = False
-
-    def save(self, token: Token) -> Token:
-        with _translated("saving refreshed tokens"):
-            stored = self._repo._upsert_login(self._conn, self._login_id, token)
-        self.wrote = True
-        self.token = stored
-        return stored
-
-    def delete(self) -> None:
-        with _translated("forgetting a login"):
-            self._conn.execute(delete(LOGINS).where(LOGINS.c.login_id == self._login_id))
-        self.wrote = True
-        self.token = None
-
-
-class SQLAlchemyTokenRepository(TokenRepository):
-    """Tokens in SQLite or PostgreSQL, encrypted with AES-GCM; see the module docstring."""
+class SqlTokenStore:
+    """What a process keeps for the SQL backend: the engine, the keys and the clock."""
 
     def __init__(
         self,
@@ -197,15 +155,15 @@ class SQLAlchemyTokenRepository(TokenRepository):
     ) -> None:
         self.engine = engine
         self.keyring = keyring
+        self.clock = clock
         self.lock_timeout = lock_timeout
         self.pool_size = pool_size
-        self._clock = clock
-        self._dialect = engine.dialect.name
-        _insert(self._dialect, LOGINS)  # refuse an unsupported database now, not per request
-        self._request_tx: _RequestTransaction | None = None
+        self.dialect = engine.dialect.name
+        _insert(self.dialect, LOGINS)  # refuse an unsupported database now, not per request
 
     @classmethod
-    def from_settings(cls, settings: Any, clock: Clock) -> SQLAlchemyTokenRepository:
+    def from_settings(cls, settings: Any, clock: Clock) -> SqlTokenStore:
+        """The store ``settings.tokens`` and ``settings.database`` describe."""
         database = settings.database
         keyring = load_keyring(settings.tokens)
         if database.auto_upgrade and database.production:
@@ -214,34 +172,14 @@ class SQLAlchemyTokenRepository(TokenRepository):
                 "runs `alembic -c production.ini upgrade head` before starting the app"
             )
         engine = get_engine(database)
-        repo = cls(
-            engine,
-            keyring,
-            clock,
-            lock_timeout=database.lock_timeout,
-            pool_size=database.pool_size,
+        store = cls(
+            engine, keyring, clock, lock_timeout=database.lock_timeout, pool_size=database.pool_size
         )
         if database.auto_upgrade:
             # A fresh development machine needs no extra command: the schema is made here.
             with _translated("upgrading the database schema"):
                 upgrade(engine, migrations_dir(database))
-        return repo
-
-    def configure(self, config: Configurator) -> None:
-        includeme_with_engine(config, self.engine)
-        config.registry.check_server_threads = self.check_threads
-        try:
-            missing = missing_tables(self.engine)
-        except DBAPIError as error:
-            # A database that is down now may be up in a minute: serve 503 pages until then.
-            log.warning("the token database did not answer at start: %s", type(error).__name__)
-            return
-        if missing:
-            raise SchemaError(
-                f"the token database lacks the tables {', '.join(missing)}: run "
-                "`alembic -c <your ini file> upgrade head` (development.ini does it at start "
-                "with rcpyramid.database.auto_upgrade = true)"
-            )
+        return store
 
     def check_threads(self, threads: int) -> None:
         """Refuse a pool too small for ``threads`` (a request may hold two connections)."""
@@ -252,17 +190,132 @@ class SQLAlchemyTokenRepository(TokenRepository):
                 f"transaction and a refresh lock): make it at least {2 * threads}"
             )
 
-    def for_request(self, request: Any) -> SQLAlchemyTokenRepository:
-        """A view of this repository on ``request.dbsession`` (the request's transaction)."""
-        view = copy.copy(self)
-        view._request_tx = _RequestTransaction(request)
-        return view
-
     def close(self) -> None:
         self.engine.dispose()
 
     def __repr__(self) -> str:
-        return f"SQLAlchemyTokenRepository(url={self.engine.url!r}, keyring={self.keyring!r})"
+        return f"SqlTokenStore(url={self.engine.url!r}, keyring={self.keyring!r})"
+
+
+def includeme(config: Configurator) -> None:
+    """One store per process, a repository per request on ``request.dbsession``."""
+    registry = config.registry
+    store = SqlTokenStore.from_settings(registry.app_settings, registry.clock)
+    includeme_with_engine(config, store.engine)
+    registry.check_server_threads = store.check_threads
+    registry.close_token_store = store.close
+    try:
+        missing = missing_tables(store.engine)
+    except DBAPIError as error:
+        # A database that is down now may be up in a minute: serve 503 pages until then.
+        log.warning("the token database did not answer at start: %s", type(error).__name__)
+    else:
+        if missing:
+            raise SchemaError(
+                f"the token database lacks the tables {', '.join(missing)}: run "
+                "`alembic -c <your ini file> upgrade head` (development.ini does it at start "
+                "with rcpyramid.database.auto_upgrade = true)"
+            )
+
+    def repository(context: object, request: Any) -> SQLAlchemyTokenRepository:
+        return SQLAlchemyTokenRepository(store, request.dbsession)
+
+    config.register_service_factory(repository, TokenRepository)
+
+
+class _SqlLease(RefreshLease):
+    """What ``refreshing`` yields: its writes go to the lock's own connection."""
+
+    def __init__(
+        self,
+        repo: SQLAlchemyTokenRepository,
+        conn: Connection,
+        login_id: str,
+        row: Row | None,
+    ) -> None:
+        self._repo = repo
+        self._conn = conn
+        self._login_id = login_id
+        self.token = repo._token_from_row(login_id, row)
+        self.failure = _failure_from_row(row, repo.store.clock())
+        self.wrote = False
+
+    def save(self, token: Token) -> Token:
+        with _translated("saving refreshed tokens"):
+            stored = self._repo._upsert_login(self._conn, self._login_id, token)
+        self.wrote = True
+        self.token = stored
+        self.failure = None
+        return stored
+
+    def delete(self) -> None:
+        with _translated("forgetting a login"):
+            self._conn.execute(delete(LOGINS).where(LOGINS.c.login_id == self._login_id))
+        self.wrote = True
+        self.token = None
+        self.failure = None
+
+    def fail(self, failure: RefreshFailure) -> None:
+        remembered = json.dumps(
+            {
+                "reason": failure.reason,
+                "retry_after": failure.retry_after,
+                "status": failure.status,
+            }
+        )
+        with _translated("remembering a failed refresh"):
+            self._conn.execute(
+                update(LOGINS)
+                .where(LOGINS.c.login_id == self._login_id)
+                .values(refresh_failed_until=failure.until, refresh_failure=remembered)
+            )
+        self.wrote = True
+        self.failure = failure
+
+
+def _failure_from_row(row: Row | None, now: datetime) -> RefreshFailure | None:
+    if row is None or row.refresh_failed_until is None or row.refresh_failed_until <= now:
+        return None
+    try:
+        remembered = json.loads(row.refresh_failure or "{}")
+        return RefreshFailure(
+            reason=str(remembered.get("reason") or "unavailable"),
+            until=row.refresh_failed_until,
+            retry_after=_int_or_none(remembered.get("retry_after")),
+            status=_int_or_none(remembered.get("status")),
+        )
+    except (ValueError, AttributeError):
+        return RefreshFailure(reason="unavailable", until=row.refresh_failed_until)
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class SQLAlchemyTokenRepository(TokenRepository):
+    """Tokens in SQLite or PostgreSQL, encrypted with AES-GCM; see the module docstring."""
+
+    #: SQLite shares across the processes of one machine, PostgreSQL across machines.
+    shared_across_processes = True
+
+    def __init__(self, store: SqlTokenStore, dbsession: Session | None = None) -> None:
+        self.store = store
+        self._session = dbsession
+
+    @property
+    def engine(self) -> Engine:
+        return self.store.engine
+
+    @property
+    def keyring(self) -> Keyring:
+        return self.store.keyring
+
+    @property
+    def lock_timeout(self) -> float:
+        return self.store.lock_timeout
+
+    def __repr__(self) -> str:
+        return f"SQLAlchemyTokenRepository(store={self.store!r})"
 
     # -- where statements run --------------------------------------------------------------
 
@@ -278,26 +331,34 @@ class SQLAlchemyTokenRepository(TokenRepository):
 
     def _read(self, run: Callable[[Executor], T], doing: str) -> T:
         with _translated(doing):
-            if self._request_tx is not None:
-                return run(self._request_tx.session)
+            if self._session is not None:
+                return run(self._session)
             with self._statement() as conn:
                 return run(conn)
 
     def _write_in_request(
-        self, run: Callable[[Executor], T], doing: str, login_id: str | None = None
+        self,
+        run: Callable[[Executor], T],
+        doing: str,
+        login_id: str | None = None,
+        *,
+        statements: int = 1,
     ) -> T:
         with _translated(doing):
-            tx = self._request_tx
-            if tx is None:
-                with self._statement() as conn:
+            session = self._session
+            if session is None:
+                if statements == 1:
+                    with self._statement() as conn:
+                        return run(conn)
+                with self.engine.begin() as conn:
                     return run(conn)
-            session = tx.session
             result = run(session)
             # zope.sqlalchemy rolls back a session it believes only read; this one wrote.
             mark_changed(session)
-            tx.wrote = True
+            writes = _RequestWrites.of(session)
+            writes.wrote = True
             if login_id is not None:
-                tx.logins_written.add(login_id)
+                writes.logins_written.add(login_id)
             return result
 
     def _write_own(
@@ -318,11 +379,11 @@ class SQLAlchemyTokenRepository(TokenRepository):
                 return run(conn)
 
     def _check_lock_order(self, doing: str, login_id: str | None) -> None:
-        tx = self._request_tx
-        if tx is None:
+        if self._session is None:
             return
-        if (self._dialect == "sqlite" and tx.wrote) or (
-            login_id is not None and login_id in tx.logins_written
+        writes = _RequestWrites.of(self._session)
+        if (self.store.dialect == "sqlite" and writes.wrote) or (
+            login_id is not None and login_id in writes.logins_written
         ):
             raise LockOrderError(
                 f"{doing} runs in a transaction of its own, which would wait for the lock "
@@ -341,7 +402,7 @@ class SQLAlchemyTokenRepository(TokenRepository):
             conn = self.engine.connect()
         try:
             with _translated(doing):
-                if self._dialect == "sqlite":
+                if self.store.dialect == "sqlite":
                     # SQLite ignores FOR UPDATE; BEGIN IMMEDIATE takes its one write lock
                     # before the re-read, so no one can change the row in between.
                     conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -379,10 +440,24 @@ class SQLAlchemyTokenRepository(TokenRepository):
             login_id,
         )
 
+    def touch(self, login_id: str, seen_at: datetime) -> None:
+        # Only ever forward, so a late writer never moves the time back.
+        statement = (
+            update(LOGINS)
+            .where(
+                LOGINS.c.login_id == login_id,
+                or_(LOGINS.c.last_seen_at.is_(None), LOGINS.c.last_seen_at < seen_at),
+            )
+            .values(last_seen_at=seen_at)
+        )
+        # Its own transaction, like delete: a last-seen time must not hold the request's
+        # write lock (SQLite's is the whole file) while the request still refreshes.
+        self._write_own(lambda conn: conn.execute(statement), "noting a login was seen", login_id)
+
     @contextmanager
     def refreshing(self, login_id: str) -> Iterator[RefreshLease]:
         with self._locked(LOGINS, login_id, "taking a login's refresh lock") as (conn, row):
-            lease = _SqlLease(self, conn, login_id, self._token_from_row(login_id, row))
+            lease = _SqlLease(self, conn, login_id, row)
             try:
                 yield lease
             except BaseException:
@@ -393,26 +468,60 @@ class SQLAlchemyTokenRepository(TokenRepository):
             # The commit is what makes the rotated pair outlive the request (see above).
             self._finish(conn, commit=lease.wrote)
 
-    def add_pending(self, pending: PendingSignIn) -> None:
+    def add_pending(
+        self, pending: PendingSignIn, *, now: datetime, per_browser: int, total: int
+    ) -> None:
+        keyring = self.keyring
         values = {
             "state_hash": pending.state_hash,
-            "key_id": self.keyring.primary,
-            "code_verifier": self.keyring.encrypt(
+            "key_id": keyring.primary,
+            "code_verifier": keyring.encrypt(
                 pending.code_verifier, associated_data(VERIFIER, pending.state_hash)
             ),
-            "browser_id": self.keyring.encrypt(
+            "browser_id": keyring.encrypt(
                 pending.browser_id, associated_data(BROWSER, pending.state_hash)
             ),
+            "browser_key": pending.browser_key,
             "return_to": pending.return_to,
             "expires_at": pending.expires_at,
-            "created_at": self._clock(),
+            "created_at": self.store.clock(),
         }
-        statement = _insert(self._dialect, PENDING).values(**values)
-        statement = statement.on_conflict_do_update(
+        insert = _insert(self.store.dialect, PENDING).values(**values)
+        insert = insert.on_conflict_do_update(
             index_elements=[PENDING.c.state_hash],
-            set_={name: statement.excluded[name] for name in values if name != "state_hash"},
+            set_={name: insert.excluded[name] for name in values if name != "state_hash"},
         )
-        self._write_in_request(lambda ex: ex.execute(statement), "remembering a sign-in")
+
+        def run(ex: Executor) -> None:
+            # Expired sign-ins go now, not at the next purge.
+            ex.execute(delete(PENDING).where(PENDING.c.expires_at <= now))
+            same_browser = (
+                ex.execute(
+                    select(PENDING.c.state_hash)
+                    .where(
+                        PENDING.c.browser_key == pending.browser_key,
+                        PENDING.c.state_hash != pending.state_hash,
+                    )
+                    .order_by(PENDING.c.expires_at.desc())
+                )
+                .scalars()
+                .all()
+            )
+            give_way = same_browser[max(0, per_browser - 1) :]
+            others = ex.execute(
+                select(func.count())
+                .select_from(PENDING)
+                .where(PENDING.c.state_hash != pending.state_hash)
+            ).scalar_one()
+            # Concurrent sign-ins in other transactions may each see room for one more:
+            # the cap holds up to the number of sign-ins started at the same moment.
+            if others - len(give_way) >= total:
+                raise PendingLimitError("too many sign-ins are in progress")
+            if give_way:
+                ex.execute(delete(PENDING).where(PENDING.c.state_hash.in_(give_way)))
+            ex.execute(insert)
+
+        self._write_in_request(run, "remembering a sign-in", statements=4)
 
     def take_pending(self, state_hash: str, now: datetime) -> PendingSignIn | None:
         # Its own transaction: the state is spent even when the callback then fails and
@@ -437,6 +546,7 @@ class SQLAlchemyTokenRepository(TokenRepository):
                     row.key_id, row.browser_id, associated_data(BROWSER, state_hash)
                 ),
                 expires_at=row.expires_at,
+                browser_key=row.browser_key,
                 return_to=row.return_to,
             )
         except DecryptionError:
@@ -444,6 +554,17 @@ class SQLAlchemyTokenRepository(TokenRepository):
                 "a pending sign-in failed to decrypt (key id %s): treated as unknown", row.key_id
             )
             return None
+
+    def idle_logins(self, seen_before: datetime, limit: int) -> list[tuple[str, Token]]:
+        seen = func.coalesce(LOGINS.c.last_seen_at, LOGINS.c.updated_at)
+        rows = self._read(
+            lambda ex: ex.execute(
+                select(LOGINS).where(seen < seen_before).order_by(seen).limit(limit)
+            ).all(),
+            "listing idle logins",
+        )
+        found = [(row.login_id, self._token_from_row(row.login_id, row)) for row in rows]
+        return [(login_id, token) for login_id, token in found if token is not None]
 
     def purge(self, now: datetime) -> int:
         def run(conn: Connection) -> int:
@@ -464,67 +585,6 @@ class SQLAlchemyTokenRepository(TokenRepository):
         with _translated("checking the database"), self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
 
-    # -- key rotation ----------------------------------------------------------------------
-
-    def reencrypt(self, batch: int = 500) -> ReencryptReport:
-        """Seal every row under the newest key, each under its row lock (as a refresh takes).
-
-        The lock keeps a refresh from saving a new pair between this re-read and this
-        write, which would otherwise put the spent pair back.
-        """
-        counts = {"logins": 0, "pending": 0, "undecryptable": 0, "unknown_key": 0}
-        for table, kind in ((LOGINS, "logins"), (PENDING, "pending")):
-            key_column = table.primary_key.columns.values()[0]
-            last = ""
-            while True:
-                with _translated("listing rows to re-encrypt"), self.engine.connect() as conn:
-                    keys = (
-                        conn.execute(
-                            select(key_column)
-                            .where(table.c.key_id != self.keyring.primary, key_column > last)
-                            .order_by(key_column)
-                            .limit(batch)
-                        )
-                        .scalars()
-                        .all()
-                    )
-                if not keys:
-                    break
-                for key in keys:
-                    last = key
-                    outcome = self._reencrypt_row(table, key)
-                    if outcome == "done":
-                        counts[kind] += 1
-                    elif outcome in counts:
-                        counts[outcome] += 1
-        return ReencryptReport(key_id=self.keyring.primary, **counts)
-
-    def _reencrypt_row(self, table: Table, key: str) -> str:
-        fields = (ACCESS, REFRESH) if table is LOGINS else (VERIFIER, BROWSER)
-        with self._locked(table, key, "re-encrypting a row") as (conn, row):
-            if row is None or row.key_id == self.keyring.primary:
-                self._finish(conn, commit=False)
-                return "skipped"
-            values: dict[str, Any] = {"key_id": self.keyring.primary}
-            try:
-                for name in fields:
-                    blob = getattr(row, name)
-                    if blob is not None:
-                        aad = associated_data(name, key)
-                        plain = self.keyring.decrypt(row.key_id, blob, aad)
-                        values[name] = self.keyring.encrypt(plain, aad)
-            except DecryptionError:
-                self._finish(conn, commit=False)
-                return "undecryptable"
-            except UnknownKeyError:
-                self._finish(conn, commit=False)
-                return "unknown_key"
-            key_column = table.primary_key.columns.values()[0]
-            with _translated("re-encrypting a row"):
-                conn.execute(update(table).where(key_column == key).values(**values))
-            self._finish(conn, commit=True)
-            return "done"
-
     # -- rows and tokens -------------------------------------------------------------------
 
     def _finish(self, conn: Connection, *, commit: bool, quiet: bool = False) -> None:
@@ -540,7 +600,7 @@ class SQLAlchemyTokenRepository(TokenRepository):
             log.exception("storing what a refresh saved failed while another error was raised")
 
     def _upsert_login(self, executor: Executor, login_id: str, token: Token) -> Token:
-        now = self._clock()
+        now = self.store.clock()
         keyring = self.keyring
         values = {
             "login_id": login_id,
@@ -558,20 +618,35 @@ class SQLAlchemyTokenRepository(TokenRepository):
             "endpoint_id": token.endpoint_id,
             "created_at": now,
             "updated_at": now,
+            "last_seen_at": token.last_seen_at,
+            "refresh_failed_until": None,
+            "refresh_failure": None,
         }
-        statement = _insert(self._dialect, LOGINS).values(**values)
-        # One atomic statement: no window in which the login is missing, and created_at
-        # is kept from the first save.
+        statement = _insert(self.store.dialect, LOGINS).values(**values)
+        given_seen = statement.excluded.last_seen_at
+        # One atomic statement: no window in which the login is missing, created_at is
+        # kept from the first save, and last_seen_at never moves back.
+        updates = {
+            name: statement.excluded[name]
+            for name in values
+            if name not in {"login_id", "created_at", "last_seen_at"}
+        }
+        updates["last_seen_at"] = case(
+            (given_seen.is_(None), LOGINS.c.last_seen_at),
+            (LOGINS.c.last_seen_at.is_(None), given_seen),
+            (given_seen > LOGINS.c.last_seen_at, given_seen),
+            else_=LOGINS.c.last_seen_at,
+        )
         statement = statement.on_conflict_do_update(
-            index_elements=[LOGINS.c.login_id],
-            set_={
-                name: statement.excluded[name]
-                for name in values
-                if name not in {"login_id", "created_at"}
-            },
-        ).returning(LOGINS.c.created_at, LOGINS.c.updated_at)
+            index_elements=[LOGINS.c.login_id], set_=updates
+        ).returning(LOGINS.c.created_at, LOGINS.c.updated_at, LOGINS.c.last_seen_at)
         stored = executor.execute(statement).one()
-        return replace(token, created_at=stored.created_at, updated_at=stored.updated_at)
+        return replace(
+            token,
+            created_at=stored.created_at,
+            updated_at=stored.updated_at,
+            last_seen_at=stored.last_seen_at,
+        )
 
     def _token_from_row(self, login_id: str, row: Row | None) -> Token | None:
         if row is None:
@@ -606,4 +681,5 @@ class SQLAlchemyTokenRepository(TokenRepository):
             owner_name=row.owner_name,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            last_seen_at=row.last_seen_at,
         )

@@ -8,7 +8,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from rcpyramid.tokens.interfaces import TokenStoreError
+from rcpyramid.tokens.interfaces import TokenRepository, TokenStoreError
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 @view_config(route_name="health", request_method=("GET", "HEAD"))
 def healthz(request: Request) -> Response:
     try:
-        request.registry.token_repository.ping()
+        request.find_service(TokenRepository).ping()
     except TokenStoreError as error:
         log.warning("health check: the token store does not answer: %s", error)
         response = Response(json_body={"status": "unavailable", "token_store": "down"}, status=503)

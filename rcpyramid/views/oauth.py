@@ -19,6 +19,7 @@ from rcpyramid.ringcentral.errors import RingCentralError
 from rcpyramid.security import (
     BROWSER_KEY,
     LOGIN_KEY,
+    browser_digest,
     browser_id,
     current_login_id,
     end_session,
@@ -49,14 +50,19 @@ def sign_in(request: Request) -> Response:
     settings = request.registry.app_settings.session
     state = new_id()
     verifier = secrets.token_urlsafe(32)  # 43 characters from 32 random bytes (RFC 7636 §4.1)
+    now = request.registry.clock()
     request.find_service(TokenRepository).add_pending(
         PendingSignIn(
             state_hash=state_digest(state),
             code_verifier=verifier,
             browser_id=browser_id(request),
-            expires_at=request.registry.clock() + timedelta(seconds=settings.sign_in_timeout),
+            expires_at=now + timedelta(seconds=settings.sign_in_timeout),
+            browser_key=browser_digest(request),
             return_to=safe_local_path(request.POST.get("return_to")),
-        )
+        ),
+        now=now,
+        per_browser=settings.sign_ins_per_browser,
+        total=settings.sign_ins_in_progress,
     )
     url = request.find_service(RingCentralClient).authorize_url(state, verifier)
     return no_store(HTTPSeeOther(location=url))

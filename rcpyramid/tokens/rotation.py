@@ -1,0 +1,103 @@
+"""Key rotation for the SQL backend: seal every stored row under the newest key.
+
+``rcpyramid-reencrypt`` runs :func:`reencrypt`. Each row is re-encrypted under its
+row lock, the lock a refresh takes, so a refresh running meanwhile cannot have its
+new pair overwritten with the spent one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, select, update
+
+from rcpyramid.tokens.crypto import DecryptionError, UnknownKeyError, associated_data
+from rcpyramid.tokens.sqla import (
+    ACCESS,
+    BROWSER,
+    LOGINS,
+    PENDING,
+    REFRESH,
+    VERIFIER,
+    SQLAlchemyTokenRepository,
+    _translated,
+)
+
+
+@dataclass(frozen=True)
+class ReencryptReport:
+    """What ``rcpyramid-reencrypt`` did."""
+
+    key_id: str
+    logins: int = 0
+    pending: int = 0
+    undecryptable: int = 0
+    unknown_key: int = 0
+
+    @property
+    def complete(self) -> bool:
+        """True when no row is left under an older key."""
+        return not (self.undecryptable or self.unknown_key)
+
+
+def reencrypt(repo: SQLAlchemyTokenRepository, batch: int = 500) -> ReencryptReport:
+    """Seal every row under the newest key, each under its row lock (as a refresh takes).
+
+    The lock keeps a refresh from saving a new pair between this re-read and this
+    write, which would otherwise put the spent pair back.
+    """
+    primary = repo.keyring.primary
+    counts = {"logins": 0, "pending": 0, "undecryptable": 0, "unknown_key": 0}
+    for table, kind in ((LOGINS, "logins"), (PENDING, "pending")):
+        key_column = table.primary_key.columns.values()[0]
+        last = ""
+        while True:
+            with _translated("listing rows to re-encrypt"), repo.engine.connect() as conn:
+                keys = (
+                    conn.execute(
+                        select(key_column)
+                        .where(table.c.key_id != primary, key_column > last)
+                        .order_by(key_column)
+                        .limit(batch)
+                    )
+                    .scalars()
+                    .all()
+                )
+            if not keys:
+                break
+            for key in keys:
+                last = key
+                outcome = _reencrypt_row(repo, table, key)
+                if outcome == "done":
+                    counts[kind] += 1
+                elif outcome in counts:
+                    counts[outcome] += 1
+    return ReencryptReport(key_id=primary, **counts)
+
+
+def _reencrypt_row(repo: SQLAlchemyTokenRepository, table: Table, key: str) -> str:
+    keyring = repo.keyring
+    fields = (ACCESS, REFRESH) if table is LOGINS else (VERIFIER, BROWSER)
+    with repo._locked(table, key, "re-encrypting a row") as (conn, row):
+        if row is None or row.key_id == keyring.primary:
+            repo._finish(conn, commit=False)
+            return "skipped"
+        values: dict[str, Any] = {"key_id": keyring.primary}
+        try:
+            for name in fields:
+                blob = getattr(row, name)
+                if blob is not None:
+                    aad = associated_data(name, key)
+                    values[name] = keyring.encrypt(keyring.decrypt(row.key_id, blob, aad), aad)
+        except DecryptionError:
+            repo._finish(conn, commit=False)
+            return "undecryptable"
+        except UnknownKeyError:
+            repo._finish(conn, commit=False)
+            return "unknown_key"
+        key_column = table.primary_key.columns.values()[0]
+        with _translated("re-encrypting a row"):
+            conn.execute(update(table).where(key_column == key).values(**values))
+        repo._finish(conn, commit=True)
+        return "done"
