@@ -24,7 +24,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -36,7 +36,7 @@ from rcpyramid.models import make_engine, metadata
 from rcpyramid.tokens.crypto import Keyring, associated_data, new_key_text
 from rcpyramid.tokens.interfaces import Token, TokenRepository
 from rcpyramid.tokens.memory import MemoryTokenRepository
-from rcpyramid.tokens.sqla import LOGINS, SQLAlchemyTokenRepository
+from rcpyramid.tokens.sqla import LOGINS, SQLAlchemyTokenRepository, SqlTokenStore
 
 ACCESS = "U0pDMTFQMDFQQVMwMHxBQUFfTWpBeU1UVXhNVEExTlRrNE1qVXdOREkwTkRVeU1UZ3haVE01T0RnMg"
 REFRESH = "U0pDMTFQMDFQQVMwMHxBQUNvSVpxMGhMSmJFWEFXMHlTc2ZBWkxNMEE3S1Z6djQ3Rk1vZXc3d1NZ"
@@ -95,7 +95,7 @@ def encrypted_rows(keyring: Keyring, ids: list[str], now: datetime) -> Iterator[
 
 
 def load_memory(repo: MemoryTokenRepository, ids: list[str], now: datetime) -> None:
-    stored = token(now).with_times(now, now)
+    stored = replace(token(now), created_at=now, updated_at=now)
     repo._tokens.update(dict.fromkeys(ids, stored))
 
 
@@ -190,11 +190,13 @@ def sqlite_store() -> Iterator[tuple[TokenRepository, Callable]]:
     with tempfile.TemporaryDirectory() as folder:
         engine = make_engine(f"sqlite:///{folder}/bench.sqlite", pool_size=4)
         metadata.create_all(engine)
-        repo = SQLAlchemyTokenRepository(engine, Keyring.parse(new_key_text("bench")))
+        repo = SQLAlchemyTokenRepository(
+            SqlTokenStore(engine, Keyring.parse(new_key_text("bench")))
+        )
         try:
             yield repo, lambda ids, now: load_sqlite(repo, ids, now)
         finally:
-            repo.close()
+            repo.store.close()
 
 
 @contextmanager
@@ -206,11 +208,11 @@ def postgresql_store(base_url: str) -> Iterator[tuple[TokenRepository, Callable]
     url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
     engine = make_engine(url.render_as_string(hide_password=False), pool_size=4)
     metadata.create_all(engine)
-    repo = SQLAlchemyTokenRepository(engine, Keyring.parse(new_key_text("bench")))
+    repo = SQLAlchemyTokenRepository(SqlTokenStore(engine, Keyring.parse(new_key_text("bench"))))
     try:
         yield repo, lambda ids, now: load_postgresql(repo, ids, now)
     finally:
-        repo.close()
+        repo.store.close()
         with admin.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
         admin.dispose()

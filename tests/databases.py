@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -84,6 +85,11 @@ def sql_repository(
         pool_size=int(options["pool_size"]),  # type: ignore[call-overload]
     )
     return SQLAlchemyTokenRepository(store)
+
+
+def on_request(repo: SQLAlchemyTokenRepository, request: Any) -> SQLAlchemyTokenRepository:
+    """The repository the app's factory makes for ``request``: same store, its session."""
+    return SQLAlchemyTokenRepository(repo.store, request.dbsession)
 
 
 def sql_app_settings(tmp_path: Path, url: str, **overrides: object) -> dict[str, object]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from pyramid.config import Configurator
 from pyramid.path import DottedNameResolver
@@ -20,6 +21,8 @@ from pyramid.scripting import prepare
 
 from rcpyramid.config import SettingsError
 from rcpyramid.tokens.interfaces import TokenRepository, iter_subclass_problems
+
+T = TypeVar("T")
 
 
 def resolve_backend(dotted: str) -> type[TokenRepository]:
@@ -42,13 +45,25 @@ def includeme(config: Configurator) -> None:
     # What the server runner and the end of a process call; a backend with a pool replaces them.
     registry.check_server_threads = _nothing_to_check
     registry.close_token_store = _nothing_to_close
-    module = importlib.import_module(backend.__module__)
-    if not callable(getattr(module, "includeme", None)):
-        raise SettingsError(
-            f"rcpyramid.tokens.backend: {backend.__module__} has no includeme(config) to wire "
-            f"{backend.__qualname__} into the app"
-        )
-    config.include(module)
+    # The wiring is the backend's module's includeme; a subclass of a shipped backend
+    # defined elsewhere inherits the wiring of the module its base comes from.
+    for klass in backend.__mro__:
+        module = importlib.import_module(klass.__module__)
+        if callable(getattr(module, "includeme", None)):
+            config.include(module)
+            return
+    raise SettingsError(
+        f"rcpyramid.tokens.backend: {backend.__module__} has no includeme(config) to wire "
+        f"{backend.__qualname__} into the app"
+    )
+
+
+def configured_backend(registry: Registry, base: type[T]) -> type[T]:
+    """The class ``rcpyramid.tokens.backend`` names, for the includeme of ``base``'s module."""
+    backend = resolve_backend(registry.app_settings.tokens.backend)
+    if not issubclass(backend, base):
+        raise SettingsError(f"rcpyramid.tokens.backend: {backend!r} is not a {base.__name__}")
+    return backend
 
 
 def _nothing_to_check(threads: int) -> None:

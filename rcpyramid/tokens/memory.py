@@ -15,6 +15,7 @@ from datetime import datetime
 from pyramid.config import Configurator
 
 from rcpyramid.clock import Clock, utcnow
+from rcpyramid.tokens import configured_backend
 from rcpyramid.tokens.interfaces import (
     PendingLimitError,
     PendingSignIn,
@@ -188,4 +189,5 @@ def _seen(token: Token) -> datetime:
 
 def includeme(config: Configurator) -> None:
     """One repository for the whole process: every request shares its memory and locks."""
-    config.register_service(MemoryTokenRepository(clock=config.registry.clock), TokenRepository)
+    backend = configured_backend(config.registry, MemoryTokenRepository)
+    config.register_service(backend(clock=config.registry.clock), TokenRepository)

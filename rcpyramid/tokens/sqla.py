@@ -60,6 +60,7 @@ from rcpyramid.config import SettingsError, where
 from rcpyramid.models import get_engine, includeme_with_engine
 from rcpyramid.models import tokens as rows
 from rcpyramid.models.schema import migrations_dir, missing_tables, upgrade
+from rcpyramid.tokens import configured_backend
 from rcpyramid.tokens.crypto import DecryptionError, Keyring, associated_data, load_keyring
 from rcpyramid.tokens.interfaces import (
     PendingLimitError,
@@ -200,6 +201,7 @@ class SqlTokenStore:
 def includeme(config: Configurator) -> None:
     """One store per process, a repository per request on ``request.dbsession``."""
     registry = config.registry
+    backend = configured_backend(registry, SQLAlchemyTokenRepository)
     store = SqlTokenStore.from_settings(registry.app_settings, registry.clock)
     includeme_with_engine(config, store.engine)
     registry.check_server_threads = store.check_threads
@@ -218,7 +220,7 @@ def includeme(config: Configurator) -> None:
             )
 
     def repository(context: object, request: Any) -> SQLAlchemyTokenRepository:
-        return SQLAlchemyTokenRepository(store, request.dbsession)
+        return backend(store, request.dbsession)
 
     config.register_service_factory(repository, TokenRepository)
 

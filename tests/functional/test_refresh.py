@@ -8,21 +8,10 @@ import requests
 import webtest
 
 from rcpyramid.simulator import DEMO_CLIENT
-from rcpyramid.tokens.interfaces import TokenRepository
 from tests.browser import authorize_at_simulator, local_path, parse_form
 from tests.clocks import MovableClock
 from tests.conftest import SimulatorHandle, sign_in
-
-
-def repo_of(testapp: webtest.TestApp) -> TokenRepository:
-    return testapp.app.registry.token_repository
-
-
-def only_token(testapp: webtest.TestApp):
-    repo = repo_of(testapp)
-    tokens = list(repo._tokens.values())  # the memory backend, as configured in these tests
-    assert len(tokens) == 1
-    return tokens[0]
+from tests.stores import only_token, stored_logins
 
 
 def test_proactive_refresh_before_the_access_token_expires(
@@ -85,7 +74,7 @@ def test_dead_refresh_token_signs_out_with_a_page_and_a_way_back(
     page = signed_in.get("/test?api=extension", status=401)
     assert "Your RingCentral session ended" in page.text
     assert page.forms[0].action == "/login"
-    assert list(repo_of(signed_in)._tokens) == []
+    assert stored_logins(signed_in) == {}
     assert "Sign in with RingCentral" in signed_in.get("/").text
 
 

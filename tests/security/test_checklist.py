@@ -15,10 +15,12 @@ from pathlib import Path
 
 import webtest
 
+from rcpyramid.tokens import open_repository
 from rcpyramid.tokens.interfaces import state_digest
 from tests.browser import authorize_at_simulator, local_path, query_of
 from tests.clocks import MovableClock
 from tests.conftest import ROOT, SimulatorHandle, sign_in, start_sign_in
+from tests.stores import RECORDING, only_token, recording, stored_logins
 
 HTTPS = {"wsgi.url_scheme": "https", "HTTP_HOST": "app.example.com"}
 
@@ -53,9 +55,10 @@ def test_s1_state_is_random_single_use_bound_and_expiring(
     states = [query_of(start_sign_in(testapp))["state"] for _ in range(3)]
     assert len(set(states)) == 3
     assert all(len(base64.urlsafe_b64decode(s + "=")) >= 16 for s in states)
-    repo = testapp.app.registry.token_repository
     # Stored server-side under a digest, never as the raw value.
-    assert set(repo._pending) == {state_digest(s) for s in states}
+    with open_repository(testapp.app.registry) as repo:
+        assert all(repo.take_pending(s, clock()) is None for s in states)
+        assert all(repo.take_pending(state_digest(s), clock()) for s in states)
     callback = local_path(authorize_at_simulator(start_sign_in(testapp)))
     other_browser = make_testapp()
     other_browser.app = testapp.app
@@ -66,10 +69,12 @@ def test_s1_state_is_random_single_use_bound_and_expiring(
     testapp.get(fresh, status=400)
 
 
-def test_s2_pkce_s256_on_every_sign_in(testapp: webtest.TestApp) -> None:
+def test_s2_pkce_s256_on_every_sign_in(testapp: webtest.TestApp, clock: MovableClock) -> None:
     url = start_sign_in(testapp)
     query = query_of(url)
-    pending = testapp.app.registry.token_repository._pending[state_digest(query["state"])]
+    with open_repository(testapp.app.registry) as repo:
+        pending = repo.take_pending(state_digest(query["state"]), clock())
+    assert pending is not None
     verifier = pending.code_verifier
     assert 43 <= len(verifier) <= 128
     expected = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
@@ -99,7 +104,7 @@ def test_s4_callback_page_sends_no_referrer_and_redirects_at_once(
 
 def test_s5_tokens_stay_on_the_server(testapp: webtest.TestApp) -> None:
     home = sign_in(testapp)
-    token = next(iter(testapp.app.registry.token_repository._tokens.values()))
+    token = only_token(testapp)
     payload = session_payload(testapp)
     cookie_text = json.dumps(payload)
     pages = [
@@ -129,7 +134,7 @@ def test_s6_new_login_id_at_sign_in_and_logout_and_timeouts(
     sign_in(testapp)
     clock.advance(7201)
     assert "timed out" in testapp.get("/").text
-    assert testapp.app.registry.token_repository._tokens == {}
+    assert stored_logins(testapp) == {}
     # Absolute timeout (12 hours), even for a session in constant use.
     sign_in(testapp)
     for _ in range(13):
@@ -149,10 +154,12 @@ def test_s7_session_cookie_flags(testapp: webtest.TestApp, make_testapp) -> None
     assert "Domain" not in header
 
 
-def test_s8_sign_in_and_logout_need_post_and_csrf(signed_in: webtest.TestApp, make_testapp) -> None:
-    repo = signed_in.app.registry.token_repository
+def test_s8_sign_in_and_logout_need_post_and_csrf(make_testapp) -> None:
+    signed_in = make_testapp(**{"rcpyramid.tokens.backend": RECORDING})
+    sign_in(signed_in)
+    started = list(recording(signed_in).pending_added)
     signed_in.get("/login")  # a GET changes nothing
-    assert repo._pending == {}
+    assert recording(signed_in).pending_added == started
     signed_in.post("/login", {}, status=400)
     signed_in.post("/logout", {"csrf_token": "forged"}, status=400)
     assert "Signed in as" in signed_in.get("/").text
@@ -207,7 +214,7 @@ def test_s11_one_refresh_and_dead_tokens_sign_out(
     simulator.control("expire-access-tokens")
     page = signed_in.get("/test?api=extension", status=401)
     assert "session ended" in page.text
-    assert signed_in.app.registry.token_repository._tokens == {}
+    assert stored_logins(signed_in) == {}
 
 
 def test_s12_logout_revokes_then_deletes_even_when_revoke_fails(
@@ -215,7 +222,7 @@ def test_s12_logout_revokes_then_deletes_even_when_revoke_fails(
 ) -> None:
     simulator.control("fail-next", status=503, count=1, path="/restapi/oauth/revoke")
     signed_in.get("/logout").forms[0].submit()
-    assert signed_in.app.registry.token_repository._tokens == {}
+    assert stored_logins(signed_in) == {}
     assert "login" not in session_payload(signed_in)[2]
 
 

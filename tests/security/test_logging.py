@@ -6,7 +6,7 @@ import base64
 import configparser
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from rcpyramid.logredact import RedactingFormatter, redact
 from rcpyramid.simulator import DEMO_CLIENT
 from tests.browser import authorize_at_simulator, local_path, query_of
 from tests.conftest import SimulatorHandle, start_sign_in
+from tests.stores import RECORDING, only_token, recording
 
 ROOT = Path(__file__).resolve().parents[2]
 LOGGERS = ("", "rcpyramid", "oauthlib", "requests_oauthlib", "urllib3", "waitress", "webtest")
@@ -48,20 +49,23 @@ def test_s14_ini_files_name_the_redacting_formatter() -> None:
 
 
 def test_s14_whole_journey_at_debug_logs_no_secret(
-    testapp: webtest.TestApp, simulator: SimulatorHandle, debug_log: io.StringIO
+    make_testapp: Callable[..., webtest.TestApp],
+    simulator: SimulatorHandle,
+    debug_log: io.StringIO,
 ) -> None:
-    repo = testapp.app.registry.token_repository
+    testapp = make_testapp(**{"rcpyramid.tokens.backend": RECORDING})
     authorize_url = start_sign_in(testapp)
     state = query_of(authorize_url)["state"]
-    verifiers = [pending.code_verifier for pending in repo._pending.values()]
+    verifiers = [pending.code_verifier for pending in recording(testapp).pending_added]
+    assert len(verifiers) == 1
     callback = authorize_at_simulator(authorize_url)
     code = query_of(callback)["code"]
     testapp.get(local_path(callback)).follow()
-    first = next(iter(repo._tokens.values()))
+    first = only_token(testapp)
     testapp.get("/test?api=extension")
     simulator.control("expire-access-tokens")
     testapp.get("/test?api=extension-call-log")  # a 401, a refresh, a retry
-    second = next(iter(repo._tokens.values()))
+    second = only_token(testapp)
     testapp.get("/logout").forms[0].submit()
 
     logged = debug_log.getvalue()

@@ -14,6 +14,7 @@ from rcpyramid.simulator import serve_in_thread
 from tests.browser import query_of
 from tests.conftest import start_sign_in
 from tests.processes import free_port
+from tests.stores import stored_logins
 
 TOKENS = {
     "access_token": "odd-access-token-0123456789",
@@ -98,7 +99,7 @@ def test_api_misbehaving_gets_a_page_and_keeps_tokens(odd, odd_app, mode: str, s
     page = odd_app.get("/test?api=extension", status=status)
     assert "Traceback" not in page.text
     assert "odd-access-token" not in page.text
-    tokens = list(odd_app.app.registry.token_repository._tokens.values())
+    tokens = list(stored_logins(odd_app).values())
     assert [t.access_token for t in tokens] == [TOKENS["access_token"]]
     upstream.api_mode = "ok"
     assert odd_app.get("/test?api=extension").status_int == 200

@@ -36,7 +36,7 @@ def make_repo(sql_url: str, clock: MovableClock) -> Iterator[MakeRepo]:
 
     yield make
     for repo in made:
-        repo.close()
+        repo.store.close()
 
 
 @pytest.fixture

@@ -14,7 +14,9 @@ from sqlalchemy import text
 from rcpyramid.config import SettingsError, TokensSettings, load_section, load_store
 from rcpyramid.tokens.crypto import Keyring, UnknownKeyError, load_keyring, new_key_text
 from rcpyramid.tokens.interfaces import PendingSignIn, Token, TokenStoreError, state_digest
-from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
+from rcpyramid.tokens.rotation import reencrypt
+from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository, SqlTokenStore
+from rcpyramid.tokens.testing import ROOMY
 from tests.clocks import MovableClock
 from tests.databases import fixed_key
 from tests.sql.conftest import MakeRepo
@@ -54,7 +56,9 @@ def test_s10_sql_database_dump_holds_neither_token_nor_the_verifier(
 ) -> None:
     sql_repo.save("login-a", token(clock))
     sql_repo.add_pending(
-        PendingSignIn(state_digest("s"), VERIFIER, BROWSER, clock() + timedelta(minutes=10))
+        PendingSignIn(state_digest("s"), VERIFIER, BROWSER, clock() + timedelta(minutes=10)),
+        now=clock(),
+        **ROOMY,
     )
     dump = b"".join(
         as_bytes(value)
@@ -121,8 +125,12 @@ def test_sql_pending_sign_in_copied_onto_another_state_is_refused(
     sql_repo: SQLAlchemyTokenRepository, clock: MovableClock
 ) -> None:
     expires = clock() + timedelta(minutes=10)
-    sql_repo.add_pending(PendingSignIn(state_digest("real"), VERIFIER, BROWSER, expires))
-    sql_repo.add_pending(PendingSignIn(state_digest("other"), "v" * 43, "b", expires))
+    sql_repo.add_pending(
+        PendingSignIn(state_digest("real"), VERIFIER, BROWSER, expires), now=clock(), **ROOMY
+    )
+    sql_repo.add_pending(
+        PendingSignIn(state_digest("other"), "v" * 43, "b", expires), now=clock(), **ROOMY
+    )
     with sql_repo.engine.begin() as conn:
         conn.execute(
             text(
@@ -142,7 +150,9 @@ def test_s10_sql_key_rotation_new_key_first_then_reencrypt_then_old_key_removed(
     before = make_repo(keys=K1)
     before.save("old-login", token(clock, "AT-old", "RT-old"))
     before.add_pending(
-        PendingSignIn(state_digest("s"), VERIFIER, BROWSER, clock() + timedelta(minutes=10))
+        PendingSignIn(state_digest("s"), VERIFIER, BROWSER, clock() + timedelta(minutes=10)),
+        now=clock(),
+        **ROOMY,
     )
 
     # Step 1: the new key first, the old one still listed: old rows read, new rows use k2.
@@ -153,11 +163,11 @@ def test_s10_sql_key_rotation_new_key_first_then_reencrypt_then_old_key_removed(
     assert keys == {"old-login": "k1", "new-login": "k2"}
 
     # Step 2: rcpyramid-reencrypt.
-    report = rotating.reencrypt()
+    report = reencrypt(rotating)
     assert (report.key_id, report.logins, report.pending, report.complete) == ("k2", 1, 1, True)
     assert {row["key_id"] for row in raw_rows(rotating, "logins")} == {"k2"}
     assert {row["key_id"] for row in raw_rows(rotating, "pending_sign_ins")} == {"k2"}
-    assert rotating.reencrypt().logins == 0  # nothing left under an older key
+    assert reencrypt(rotating).logins == 0  # nothing left under an older key
 
     # Step 3: the old key removed: everything still reads.
     after = make_repo(keys=K2)
@@ -196,7 +206,7 @@ def test_sql_reencrypt_waits_for_a_refresh_and_seals_the_new_pair_not_the_spent_
     refresher.start()
     assert inside.wait(10)
     reports = []
-    reencrypter = threading.Thread(target=lambda: reports.append(operator.reencrypt()))
+    reencrypter = threading.Thread(target=lambda: reports.append(reencrypt(operator)))
     reencrypter.start()
     reencrypter.join(0.5)
     assert reencrypter.is_alive(), "re-encryption did not wait for the refresh's lock"
@@ -221,7 +231,7 @@ def test_sql_reencrypt_reports_rows_it_cannot_decrypt(
                 "WHERE login_id = 'good') WHERE login_id = 'tampered'"
             )
         )
-    report = make_repo(keys=f"{K2},{K1}").reencrypt()
+    report = reencrypt(make_repo(keys=f"{K2},{K1}"))
     assert (report.logins, report.undecryptable, report.complete) == (1, 1, False)
 
 
@@ -304,7 +314,7 @@ def test_sql_backend_in_production_needs_a_database_url(
     monkeypatch.setenv("RCPYRAMID_TOKEN_KEYS", K1)
     settings = {"rcpyramid.environment": "production", "rcpyramid.var_dir": str(tmp_path)}
     with pytest.raises(SettingsError, match="RCPYRAMID_DATABASE_URL"):
-        SQLAlchemyTokenRepository.from_settings(load_store(settings), MovableClock())
+        SqlTokenStore.from_settings(load_store(settings), MovableClock())
 
 
 def test_sql_backend_in_production_refuses_auto_upgrade(
@@ -317,14 +327,14 @@ def test_sql_backend_in_production_refuses_auto_upgrade(
         "rcpyramid.database.auto_upgrade": "true",
     }
     with pytest.raises(SettingsError, match="auto_upgrade"):
-        SQLAlchemyTokenRepository.from_settings(load_store(settings), MovableClock())
+        SqlTokenStore.from_settings(load_store(settings), MovableClock())
 
 
 def test_sql_backend_refuses_an_in_memory_sqlite_database(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RCPYRAMID_TOKEN_KEYS", K1)
     monkeypatch.setenv("RCPYRAMID_DATABASE_URL", "sqlite://")
     with pytest.raises(SettingsError, match="in-memory SQLite"):
-        SQLAlchemyTokenRepository.from_settings(load_store({}), MovableClock())
+        SqlTokenStore.from_settings(load_store({}), MovableClock())
 
 
 def test_sqlite_database_file_is_private_to_its_user(tmp_path: Path) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import multiprocessing
 import os
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Engine
 
 from rcpyramid import main
 from rcpyramid.models import make_engine, metadata
@@ -20,6 +22,7 @@ from tests.databases import sql_app_settings, upgrade_in_child
 from tests.processes import BIN, ROOT
 
 TABLES = ["logins", "pending_sign_ins"]
+HEAD = "0002"
 
 
 def head_revision(url: str) -> str | None:
@@ -36,15 +39,67 @@ def test_sql_migrations_upgrade_downgrade_and_upgrade_again(sql_url: str) -> Non
     try:
         upgrade(engine, DEFAULT_MIGRATIONS)
         assert missing_tables(engine) == []
-        assert head_revision(sql_url) == "0001"
+        assert head_revision(sql_url) == HEAD
         downgrade(engine, DEFAULT_MIGRATIONS, "base")
         assert set(inspect(engine).get_table_names()) & set(TABLES) == set()
         assert head_revision(sql_url) is None
         upgrade(engine, DEFAULT_MIGRATIONS)
         assert missing_tables(engine) == []
         assert {index["name"] for index in inspect(engine).get_indexes("logins")} == {
-            "ix_logins_refresh_expires_at"
+            "ix_logins_refresh_expires_at",
+            "ix_logins_last_seen_at",
         }
+        assert {index["name"] for index in inspect(engine).get_indexes("pending_sign_ins")} == {
+            "ix_pending_sign_ins_expires_at",
+            "ix_pending_sign_ins_browser_key",
+        }
+    finally:
+        engine.dispose()
+
+
+def columns(engine: Engine, table: str) -> set[str]:
+    return {column["name"] for column in inspect(engine).get_columns(table)}
+
+
+def test_sql_migration_0002_keeps_existing_rows_both_ways(sql_url: str) -> None:
+    # Last-seen time, remembered refresh failure, browser key: added to tables that
+    # already hold logins and sign-ins in progress, and taken away again.
+    engine = make_engine(sql_url, pool_size=2)
+    try:
+        upgrade(engine, DEFAULT_MIGRATIONS, "0001")
+        now = datetime.now(UTC).replace(tzinfo=None)
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO logins (login_id, key_id, access_token, access_expires_at, "
+                    "token_type, scope, owner_id, owner_name, endpoint_id, created_at, updated_at)"
+                    " VALUES ('kept', 'k1', :blob, :now, 'bearer', '', '1', 'A', 'e', :now, :now)"
+                ),
+                {"blob": b"sealed", "now": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO pending_sign_ins (state_hash, key_id, code_verifier, browser_id,"
+                    " return_to, expires_at, created_at)"
+                    " VALUES ('h', 'k1', :blob, :blob, '/', :now, :now)"
+                ),
+                {"blob": b"sealed", "now": now},
+            )
+        upgrade(engine, DEFAULT_MIGRATIONS, "0002")
+        assert {"last_seen_at", "refresh_failed_until", "refresh_failure"} <= columns(
+            engine, "logins"
+        )
+        assert "browser_key" in columns(engine, "pending_sign_ins")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT last_seen_at FROM logins")).all() == [(None,)]
+            assert conn.execute(text("SELECT browser_key FROM pending_sign_ins")).all() == [("",)]
+        downgrade(engine, DEFAULT_MIGRATIONS, "0001")
+        assert "last_seen_at" not in columns(engine, "logins")
+        assert "browser_key" not in columns(engine, "pending_sign_ins")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT login_id FROM logins")).all() == [("kept",)]
+            assert conn.execute(text("SELECT state_hash FROM pending_sign_ins")).all() == [("h",)]
+        assert head_revision(sql_url) == "0001"
     finally:
         engine.dispose()
 
@@ -77,7 +132,7 @@ def test_sql_concurrent_upgrades_from_several_processes_take_turns(sql_url: str)
     for process in processes:
         process.join(30)
     assert outcomes == ["ok"] * workers
-    assert head_revision(sql_url) == "0001"
+    assert head_revision(sql_url) == HEAD
 
 
 def alembic(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -99,7 +154,7 @@ def test_sql_alembic_command_line_reads_the_production_ini_and_the_database_url(
         "-c", "production.ini", "upgrade", "head", env={"RCPYRAMID_DATABASE_URL": sql_url}
     )
     assert done.returncode == 0, done.stderr
-    assert head_revision(sql_url) == "0001"
+    assert head_revision(sql_url) == HEAD
     back = alembic(
         "-c", "production.ini", "downgrade", "base", env={"RCPYRAMID_DATABASE_URL": sql_url}
     )
@@ -117,7 +172,7 @@ def test_sqlite_alembic_with_development_ini_makes_the_database_under_var(tmp_pa
     )
     assert done.returncode == 0, done.stderr
     database = tmp_path / "var" / "rcpyramid.sqlite"
-    assert head_revision(f"sqlite:///{database}") == "0001"
+    assert head_revision(f"sqlite:///{database}") == HEAD
 
 
 @pytest.fixture
@@ -141,6 +196,6 @@ def test_sql_app_with_auto_upgrade_makes_its_schema_at_start(
         **sql_app_settings(tmp_path, sql_url, **{"rcpyramid.database.auto_upgrade": "true"}),
     )
     try:
-        assert head_revision(sql_url) == "0001"
+        assert head_revision(sql_url) == HEAD
     finally:
-        app.registry.token_repository.close()
+        app.registry.close_token_store()

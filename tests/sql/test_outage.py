@@ -100,7 +100,7 @@ def outage_app(
         }
     )
     yield app, relay
-    app.app.registry.token_repository.close()
+    app.app.registry.close_token_store()
 
 
 def test_postgresql_outage_is_a_503_page_and_the_app_recovers_without_losing_tokens(

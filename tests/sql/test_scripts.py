@@ -13,6 +13,7 @@ from rcpyramid.models import make_engine
 from rcpyramid.models.schema import DEFAULT_MIGRATIONS, upgrade
 from rcpyramid.tokens.interfaces import PendingSignIn, Token, state_digest
 from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
+from rcpyramid.tokens.testing import ROOMY
 from tests.clocks import MovableClock
 from tests.databases import fixed_key, sql_repository
 from tests.processes import BIN, ROOT
@@ -65,7 +66,11 @@ def seeded(url: str, clock: MovableClock, keys: str = K1) -> SQLAlchemyTokenRepo
     live = Token("a", now + timedelta(hours=1), "r", now + timedelta(days=7))
     repo.save("live", live)
     repo.save("dead", Token("a", now - timedelta(days=8), "r", now - timedelta(days=1)))
-    repo.add_pending(PendingSignIn(state_digest("old"), "v" * 43, "b", now - timedelta(hours=1)))
+    repo.add_pending(
+        PendingSignIn(state_digest("old"), "v" * 43, "b", now - timedelta(hours=1)),
+        now=clock(),
+        **ROOMY,
+    )
     return repo
 
 
@@ -81,13 +86,13 @@ def test_sql_purge_command_deletes_logins_whose_refresh_token_expired(
         with repo.engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT count(*) FROM pending_sign_ins").scalar() == 0
     finally:
-        repo.close()
+        repo.store.close()
 
 
 def test_sql_reencrypt_command_moves_every_row_to_the_first_key(
     migrated_url: str, tmp_path: Path, clock: MovableClock
 ) -> None:
-    seeded(migrated_url, clock).close()
+    seeded(migrated_url, clock).store.close()
     done = run("rcpyramid-reencrypt", write_ini(tmp_path, migrated_url), keys=f"{K2},{K1}")
     assert done.returncode == 0, done.stderr
     assert "re-encrypted 2 logins and 1 pending sign-ins under key 'k2'" in done.stdout
@@ -95,13 +100,13 @@ def test_sql_reencrypt_command_moves_every_row_to_the_first_key(
     try:
         assert after.get("live").refresh_token == "r"
     finally:
-        after.close()
+        after.store.close()
 
 
 def test_sql_reencrypt_command_fails_while_rows_remain_under_a_missing_key(
     migrated_url: str, tmp_path: Path, clock: MovableClock
 ) -> None:
-    seeded(migrated_url, clock, keys=K1).close()
+    seeded(migrated_url, clock, keys=K1).store.close()
     done = run("rcpyramid-reencrypt", write_ini(tmp_path, migrated_url), keys=K2)
     assert done.returncode == 1
     assert "do not remove it yet" in done.stderr

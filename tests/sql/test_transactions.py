@@ -1,8 +1,8 @@
 """Where each SQL operation commits, and the traps of issue 4 (pyramid_tm, locks, the pool).
 
 A "request" here is what pyramid_tm gives one: an explicit transaction manager and a
-session joined to it (``request.dbsession``); ``repo.for_request(request)`` is the
-repository the views get.
+session joined to it (``request.dbsession``); ``on_request(repo, request)`` is the
+repository the views get (the app's factory builds it the same way).
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ from rcpyramid.config import SettingsError
 from rcpyramid.models import get_session_factory, get_tm_session, make_engine
 from rcpyramid.tokens.crypto import Keyring
 from rcpyramid.tokens.interfaces import PendingSignIn, Token, TokenStoreError, state_digest
-from rcpyramid.tokens.sqla import LockOrderError, SQLAlchemyTokenRepository
+from rcpyramid.tokens.sqla import LockOrderError, SQLAlchemyTokenRepository, SqlTokenStore
+from rcpyramid.tokens.testing import ROOMY
 from tests.clocks import MovableClock
-from tests.databases import TEST_KEYS, sql_app_settings
+from tests.databases import TEST_KEYS, on_request, sql_app_settings
 from tests.processes import free_port
 from tests.sql.conftest import MakeRepo
 
@@ -79,7 +80,7 @@ def test_sql_save_in_a_request_commits_with_the_request_and_not_before(
     sql_repo: SQLAlchemyTokenRepository, request_of, clock: MovableClock
 ) -> None:
     request = request_of()
-    sql_repo.for_request(request).save("login-a", pair(clock, 1))
+    on_request(sql_repo, request).save("login-a", pair(clock, 1))
     assert sql_repo.get("login-a") is None  # another connection sees nothing yet
     request.tm.commit()
     assert sql_repo.get("login-a").access_token == "access-1"
@@ -89,9 +90,13 @@ def test_sql_save_and_add_pending_in_a_request_are_undone_when_it_aborts(
     sql_repo: SQLAlchemyTokenRepository, request_of, clock: MovableClock
 ) -> None:
     request = request_of()
-    view = sql_repo.for_request(request)
+    view = on_request(sql_repo, request)
     view.save("login-a", pair(clock, 1))
-    view.add_pending(PendingSignIn(state_digest("s"), "v" * 43, "b", clock() + timedelta(hours=1)))
+    view.add_pending(
+        PendingSignIn(state_digest("s"), "v" * 43, "b", clock() + timedelta(hours=1)),
+        now=clock(),
+        **ROOMY,
+    )
     request.tm.abort()
     assert sql_repo.get("login-a") is None
     assert sql_repo.take_pending(state_digest("s"), clock()) is None
@@ -103,10 +108,12 @@ def test_sql_taken_state_stays_taken_when_the_callback_request_aborts(
     # pyramid_tm aborts the request when an error view renders (a failed code
     # exchange): the state must stay spent all the same, so a replay finds nothing.
     sql_repo.add_pending(
-        PendingSignIn(state_digest("s"), "v" * 43, "b", clock() + timedelta(hours=1))
+        PendingSignIn(state_digest("s"), "v" * 43, "b", clock() + timedelta(hours=1)),
+        now=clock(),
+        **ROOMY,
     )
     request = request_of()
-    assert sql_repo.for_request(request).take_pending(state_digest("s"), clock()) is not None
+    assert on_request(sql_repo, request).take_pending(state_digest("s"), clock()) is not None
     request.tm.abort()
     assert sql_repo.take_pending(state_digest("s"), clock()) is None
 
@@ -116,7 +123,7 @@ def test_sql_logout_delete_holds_when_the_request_aborts(
 ) -> None:
     sql_repo.save("login-a", pair(clock, 1))
     request = request_of()
-    view = sql_repo.for_request(request)
+    view = on_request(sql_repo, request)
     assert view.get("login-a") is not None
     view.delete("login-a")
     request.tm.abort()
@@ -128,7 +135,7 @@ def test_sql_refreshed_pair_survives_an_aborted_request(
 ) -> None:
     sql_repo.save("login-a", pair(clock, 0))
     request = request_of()
-    view = sql_repo.for_request(request)
+    view = on_request(sql_repo, request)
     assert view.get("login-a").access_token == "access-0"
     with view.refreshing("login-a") as lease:
         lease.save(pair(clock, 1))
@@ -147,7 +154,7 @@ def test_sql_reading_then_refreshing_in_one_request_does_not_wait_on_itself(
     repo.save("login-a", pair(clock, 0))
     request = Request(repo)
     try:
-        view = repo.for_request(request)
+        view = on_request(repo, request)
         assert view.get("login-a").access_token == "access-0"  # the request's own read
         started = time.monotonic()
         with view.refreshing("login-a") as lease:
@@ -166,7 +173,7 @@ def test_sql_writing_then_refreshing_the_same_login_in_one_request_fails_at_once
     # The request's upsert holds the row (the whole file on SQLite) until it ends; a
     # lock taken on a second connection would wait for it forever. It is refused.
     sql_repo.save("login-a", pair(clock, 0))
-    view = sql_repo.for_request(request_of())
+    view = on_request(sql_repo, request_of())
     view.save("login-a", pair(clock, 1))
     started = time.monotonic()
     with pytest.raises(LockOrderError), view.refreshing("login-a"):
@@ -182,7 +189,7 @@ def test_postgresql_writing_one_login_then_refreshing_another_goes_ahead(
 ) -> None:
     sql_repo.save("login-b", pair(clock, 0))
     request = request_of()
-    view = sql_repo.for_request(request)
+    view = on_request(sql_repo, request)
     view.save("login-a", pair(clock, 1))
     with view.refreshing("login-b") as lease:
         lease.save(pair(clock, 2))
@@ -195,8 +202,12 @@ def test_sqlite_any_write_in_the_request_then_an_own_transaction_fails_at_once(
     sql_repo: SQLAlchemyTokenRepository, request_of, clock: MovableClock
 ) -> None:
     # SQLite's write lock covers the whole file.
-    view = sql_repo.for_request(request_of())
-    view.add_pending(PendingSignIn(state_digest("s"), "v" * 43, "b", clock() + timedelta(hours=1)))
+    view = on_request(sql_repo, request_of())
+    view.add_pending(
+        PendingSignIn(state_digest("s"), "v" * 43, "b", clock() + timedelta(hours=1)),
+        now=clock(),
+        **ROOMY,
+    )
     with pytest.raises(LockOrderError):
         view.take_pending(state_digest("other"), clock())
 
@@ -215,7 +226,7 @@ def run_requests_that_refresh(
     def one_request(n: int) -> None:
         request = Request(repo)
         try:
-            view = repo.for_request(request)
+            view = on_request(repo, request)
             view.get(f"login-{n}")  # the request's session now holds a connection
             all_reading.wait(10)
             with view.refreshing(f"login-{n}") as lease:  # and the lock needs another
@@ -255,9 +266,9 @@ def test_sql_pool_no_larger_than_the_threads_runs_dry_and_answers_503(
 def test_sql_pool_smaller_than_twice_the_threads_is_refused_at_start(
     sql_repo: SQLAlchemyTokenRepository,
 ) -> None:
-    sql_repo.check_threads(12)  # pool_size 24
+    sql_repo.store.check_threads(12)  # pool_size 24
     with pytest.raises(SettingsError, match=r"rcpyramid\.database\.pool_size .* at least 26"):
-        sql_repo.check_threads(13)
+        sql_repo.store.check_threads(13)
 
 
 def test_sqlite_server_refuses_to_start_with_a_pool_smaller_than_twice_its_threads(
@@ -284,7 +295,7 @@ def test_sqlite_server_refuses_to_start_with_a_pool_smaller_than_twice_its_threa
         server.run(app, {}, threads="10", listen="127.0.0.1:0")
         assert served == [{"threads": "10", "listen": "127.0.0.1:0"}]
     finally:
-        app.registry.token_repository.close()
+        app.registry.close_token_store()
 
 
 # -- driver errors -----------------------------------------------------------------------
@@ -292,7 +303,7 @@ def test_sqlite_server_refuses_to_start_with_a_pool_smaller_than_twice_its_threa
 
 def test_postgresql_unreachable_server_is_a_token_store_error(clock: MovableClock) -> None:
     engine = make_engine("postgresql://postgres@127.0.0.1:1/nothing", pool_size=2)
-    repo = SQLAlchemyTokenRepository(engine, Keyring.parse(TEST_KEYS), clock)
+    repo = SQLAlchemyTokenRepository(SqlTokenStore(engine, Keyring.parse(TEST_KEYS), clock))
     try:
         with pytest.raises(TokenStoreError) as raised:
             repo.get("secret-login-id")
@@ -301,7 +312,7 @@ def test_postgresql_unreachable_server_is_a_token_store_error(clock: MovableCloc
         with pytest.raises(TokenStoreError):
             repo.ping()
     finally:
-        repo.close()
+        repo.store.close()
 
 
 @pytest.mark.parametrize("sql_url", ["sqlite"], indirect=True)
@@ -327,7 +338,7 @@ def test_postgresql_lost_connection_is_a_retryable_token_store_error(
     # pyramid_retry replays a request whose database connection dropped.
     sql_repo.save("login-a", pair(clock, 0))
     request = request_of()
-    view = sql_repo.for_request(request)
+    view = on_request(sql_repo, request)
     view.get("login-a")
     pid = request.dbsession.execute(text("SELECT pg_backend_pid()")).scalar_one()
     with sql_repo.engine.connect() as admin:
