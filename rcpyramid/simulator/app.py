@@ -86,6 +86,7 @@ class Simulator:
         config.include("rcpyramid.simulator.views.pages")
         config.include("rcpyramid.simulator.views.oauth")
         config.include("rcpyramid.simulator.views.api")
+        config.include("rcpyramid.simulator.views.records")
         if self.config.test_controls:
             config.include("rcpyramid.simulator.views.controls")
         return config.make_wsgi_app()

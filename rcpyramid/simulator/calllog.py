@@ -462,14 +462,36 @@ class CallLog:
 
     def find(self, record_id: str, now: datetime) -> CallRecord | None:
         """A record of the current window by its id."""
+        return self._lookup(now).records.get(record_id)
+
+    def find_recording(self, recording_id: str, now: datetime) -> CallRecord | None:
+        """The record a recording id belongs to."""
+        return self._lookup(now).recordings.get(recording_id)
+
+    def find_message(self, message_id: str, now: datetime) -> CallRecord | None:
+        """The record a voicemail or fax message id belongs to."""
+        return self._lookup(now).messages.get(message_id)
+
+    def _lookup(self, now: datetime) -> _Lookup:
         first, last = self._span(now)
-        return _ids(self._seed, first, last).get(record_id)
+        return _lookup(self._seed, first, last)
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    records: dict[str, CallRecord]
+    recordings: dict[str, CallRecord]
+    messages: dict[str, CallRecord]
 
 
 @functools.lru_cache(maxsize=4)
-def _ids(seed: int, first: date, last: date) -> dict[str, CallRecord]:
-    out: dict[str, CallRecord] = {}
+def _lookup(seed: int, first: date, last: date) -> _Lookup:
+    found = _Lookup({}, {}, {})
     for n in range((last - first).days + 1):
         for r in day_records(seed, first + timedelta(days=n)):
-            out[r.id] = r
-    return out
+            found.records[r.id] = r
+            if r.recording is not None:
+                found.recordings[r.recording[0]] = r
+            if r.message_id is not None:
+                found.messages[r.message_id] = r
+    return found

@@ -45,7 +45,7 @@ def _int_param(params, name: str, default: int, high: int, *, allow_max: bool = 
     return int(raw)
 
 
-def _choices(params, name: str, allowed: tuple[str, ...]) -> list[str]:
+def choices(params, name: str, allowed: tuple[str, ...]) -> list[str]:
     """Repeatable enum values, matched case-insensitively, echoed in canonical case."""
     canonical = {a.lower(): a for a in allowed}
     out = []
@@ -81,14 +81,16 @@ def parse_date(raw: str, name: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def _account(request: Request, directory: Directory) -> str:
+def account_base(request: Request, directory: Directory) -> str:
+    """The account's own URI, when the path names it ("~" or its id); else 404."""
     raw = request.matchdict["account_id"]
     if raw not in ("~", str(directory.account_id)):
         raise errors.resource_not_found("accountId")
     return f"{request.host_url}/restapi/v1.0/account/{directory.account_id}"
 
 
-def _extension(request: Request, caller: ApiCaller, directory: Directory) -> Extension:
+def path_extension(request: Request, caller: ApiCaller, directory: Directory) -> Extension:
+    """The extension the path names ("~" is the caller); else 404."""
     raw = request.matchdict["extension_id"]
     if raw == "~":
         return caller.extension
@@ -198,8 +200,8 @@ def read_extension(request: Request) -> Response:
     """GET /restapi/v1.0/account/{accountId}/extension/{extensionId} (Light)."""
     sim = simulator(request)
     caller = api_caller(request, "Light", "ReadAccounts", "ReadExtensions")
-    account_uri = _account(request, sim.directory)
-    ext = _extension(request, caller, sim.directory)
+    account_uri = account_base(request, sim.directory)
+    ext = path_extension(request, caller, sim.directory)
     return json_response(
         extension_json(
             ext,
@@ -215,10 +217,10 @@ def list_extensions(request: Request) -> Response:
     """GET /restapi/v1.0/account/{accountId}/extension (Medium): paged with totals."""
     sim = simulator(request)
     api_caller(request, "Medium", "ReadAccounts", "ReadExtensions")
-    account_uri = _account(request, sim.directory)
+    account_uri = account_base(request, sim.directory)
     params = request.GET
-    statuses = _choices(params, "status", EXTENSION_STATUSES)
-    types = _choices(params, "type", EXTENSION_TYPES)
+    statuses = choices(params, "status", EXTENSION_STATUSES)
+    types = choices(params, "type", EXTENSION_TYPES)
     number = first(params, "extensionNumber")
     email = first(params, "email")
     page = _int_param(params, "page", 1, PAGE_MAX)
@@ -287,10 +289,10 @@ def _call_log(request: Request, caller: ApiCaller, owner: Extension | None, base
     date_from = (
         parse_date(raw_from, "dateFrom") if raw_from is not None else date_to - timedelta(hours=24)
     )
-    view = (_choices(params, "view", ("Simple", "Detailed")) or ["Simple"])[-1]
+    view = (choices(params, "view", ("Simple", "Detailed")) or ["Simple"])[-1]
     show_blocked = _flag(params, "showBlocked", default=True)
-    types = _choices(params, "type", ("Voice", "Fax"))
-    directions = _choices(params, "direction", ("Inbound", "Outbound"))
+    types = choices(params, "type", ("Voice", "Fax"))
+    directions = choices(params, "direction", ("Inbound", "Outbound"))
     page = _int_param(params, "page", 1, PAGE_MAX)
     per_page = _int_param(params, "perPage", PER_PAGE_DEFAULT, PER_PAGE_MAX, allow_max=True)
 
@@ -349,8 +351,8 @@ def user_call_log(request: Request) -> Response:
     """GET /restapi/v1.0/account/{accountId}/extension/{extensionId}/call-log (Heavy)."""
     sim = simulator(request)
     caller = api_caller(request, "Heavy", "ReadCallLog", "ReadCallLog")
-    account_uri = _account(request, sim.directory)
-    ext = _extension(request, caller, sim.directory)
+    account_uri = account_base(request, sim.directory)
+    ext = path_extension(request, caller, sim.directory)
     if ext.id != caller.extension.id and not caller.admin:
         raise errors.extended_scope_missing("ReadCallLog")
     return _call_log(request, caller, ext, f"{account_uri}/extension/{ext.id}")
@@ -360,7 +362,7 @@ def company_call_log(request: Request) -> Response:
     """GET /restapi/v1.0/account/{accountId}/call-log (Heavy): administrators only."""
     sim = simulator(request)
     caller = api_caller(request, "Heavy", "ReadCallLog", "FullCompanyCallLog")
-    account_uri = _account(request, sim.directory)
+    account_uri = account_base(request, sim.directory)
     return _call_log(request, caller, None, account_uri)
 
 

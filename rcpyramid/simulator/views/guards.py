@@ -133,7 +133,13 @@ def user_has(extension: Extension, permission: str) -> bool:
     """The simulated user permissions: everyone reads, only admins read the company log."""
     if permission == "FullCompanyCallLog":
         return extension.admin
-    return permission in ("ReadExtensions", "ReadCallLog", "ReadAccounts")
+    return permission in (
+        "ReadExtensions",
+        "ReadCallLog",
+        "ReadAccounts",
+        "ReadMessages",
+        "ReadCallRecording",
+    )
 
 
 def api_caller(
