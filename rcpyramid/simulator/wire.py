@@ -38,7 +38,7 @@ def html_response(
     response.headers["Referrer-Policy"] = "no-referrer"
     # No form-action directive: browsers apply it to the redirect after the sign-in POST.
     response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'"
     )
     for name, value in (headers or {}).items():
         response.headers[name] = value

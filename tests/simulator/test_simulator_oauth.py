@@ -34,8 +34,14 @@ def test_authorize_page_is_a_marked_sign_in_form(rc):
     assert "SIMULATED RingCentral" in body
     assert 'action="/simulator/sign-in"' in body
     assert 'name="username"' in body and 'name="password"' in body
-    assert '<button type="submit" name="action" value="authorize">Authorize</button>' in body
-    assert '<button type="submit" name="action" value="deny">Deny</button>' in body
+    # Authorize and Deny look different (the stylesheet styles the two classes apart).
+    assert (
+        '<button type="submit" name="action" value="authorize" class="primary">Authorize</button>'
+        in body
+    )
+    assert (
+        '<button type="submit" name="action" value="deny" class="secondary">Deny</button>' in body
+    )
     hidden = rc.hidden_fields(body)
     assert hidden["client_id"] == DEMO_CLIENT.client_id
     assert hidden["redirect_uri"] == REDIRECT_URI

@@ -45,6 +45,28 @@ CONTROL_PATHS = frozenset(
         "/simulator/reset",
     }
 )
+# What the home page lists (the module docstring is the contract).
+CONTROLS = (
+    ("GET /simulator/counters", "grants by type, refreshes, revokes, 429s, API calls, errors"),
+    (
+        'POST /simulator/expire-access-tokens {"username": "alice"}',
+        "current access tokens (of that user, or everyone's) expire now",
+    ),
+    (
+        'POST /simulator/fail-next {"status": 503, "count": 1, "path": "/restapi/oauth/token",'
+        ' "retry_after": 60, "content": "json"}',
+        "the next matching requests fail that way (429, 500, 502 or 503; json or html)",
+    ),
+    (
+        'POST /simulator/latency {"seconds": 2.5, "path": "/restapi", "count": 1}',
+        "matching requests answer late; 0 seconds clears",
+    ),
+    ('POST /simulator/advance-clock {"seconds": 60}', "the simulator's clock jumps forward"),
+    (
+        "POST /simulator/reset",
+        "forget codes, sessions, counters, failures, latency, clock offset and rate windows",
+    ),
+)
 # The content types a cross-site HTML form can send without a CORS preflight.
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
 

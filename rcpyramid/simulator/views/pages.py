@@ -10,6 +10,7 @@ from ..config import DEMO_CLIENT
 from ..directory import DEMO_USERS
 from ..rendering import render
 from ..wire import html_response
+from .controls import CONTROLS
 from .guards import simulator
 
 
@@ -32,6 +33,8 @@ def home(request: Request) -> Response:
         persistent=sim.config.state_file is not None,
         now=sim.clock.now(),
         host_url=request.host_url,
+        home_path=request.route_path("sim.home"),
+        controls=CONTROLS,
     )
     return html_response(html)
 
@@ -40,3 +43,4 @@ def includeme(config: Configurator) -> None:
     """Route and view of the home page."""
     config.add_route("sim.home", "/")
     config.add_view(home, route_name="sim.home", request_method="GET")
+    config.add_static_view("simulator/static", "rcpyramid.simulator:static", cache_max_age=3600)
