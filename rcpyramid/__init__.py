@@ -52,6 +52,7 @@ def main(global_config: dict[str, Any] | None, **settings: Any) -> RequestGuard:
         config.include("pyramid_services")
         config.include(".security")
         config.include(".tokens")
+        config.include(".cache")
         config.include(".ringcentral")
         config.include(".routes")
         config.include(".guard")

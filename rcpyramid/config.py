@@ -139,6 +139,13 @@ TABLE: tuple[Setting, ...] = (
     # The simulator parses this itself (rcpyramid.simulator.config.parse_rate_limits).
     Setting("rcpyramid.simulator.rate_limits", None, "default", _text),
     Setting("rcpyramid.simulator.state_file", None, "", _text),
+    # cache (RingCentral's answers, sign-out generations and the rate-limit budget)
+    Setting("rcpyramid.cache.backend", "RCPYRAMID_CACHE_BACKEND", "dogpile.cache.memory", _text),
+    Setting("rcpyramid.cache.url", "RCPYRAMID_CACHE_URL", "", _text),
+    Setting("rcpyramid.cache.lifetimes", None, "Light=60,Medium=120,Heavy=300", _text),
+    Setting("rcpyramid.cache.max_entries", None, 5000, _positive_int),
+    Setting("rcpyramid.cache.socket_timeout", None, 0.5, _positive_float),
+    Setting("rcpyramid.workers", "RCPYRAMID_WORKERS", 1, _positive_int, "cache.workers"),
 )
 # fmt: on
 
@@ -407,6 +414,81 @@ class SimulatorSettings(_Section):
         return cls(**values)
 
 
+CACHE_BACKENDS = ("dogpile.cache.memory", "dogpile.cache.redis", "dogpile.cache.null")
+RATE_GROUPS = ("Light", "Medium", "Heavy", "Auth")
+
+
+def _lifetimes(value: str) -> dict[str, int]:
+    """``Light=60,Medium=120,Heavy=300``: a group not named keeps its default."""
+    lifetimes = {"Light": 60, "Medium": 120, "Heavy": 300, "Auth": 60}
+    for part in value.split(","):
+        if not part.strip():
+            continue
+        group, sep, number = part.partition("=")
+        group = group.strip()
+        if not sep or group not in RATE_GROUPS:
+            raise ValueError(f"{part.strip()!r} is not GROUP=SECONDS, GROUP one of {RATE_GROUPS}")
+        try:
+            seconds = int(number)
+        except ValueError as error:
+            raise ValueError(f"{group}: {number.strip()!r} is not a whole number") from error
+        if seconds <= 0:
+            raise ValueError(f"{group}: a lifetime is a positive number of seconds")
+        lifetimes[group] = seconds
+    return lifetimes
+
+
+@dataclass(frozen=True)
+class CacheSettings(_Section):
+    """RingCentral's answers, the sign-out generations, the rate-limit budget, the workers."""
+
+    NAME: ClassVar[str] = "cache"
+    backend: str
+    #: Redis every process shares (generations, budget; answers with the redis backend).
+    url: str
+    lifetimes: dict[str, int]
+    max_entries: int
+    socket_timeout: float
+    workers: int
+    #: Seconds one fetch may hold the cache lock: a refresh's lock wait and two calls.
+    lock_timeout: float
+
+    @property
+    def enabled(self) -> bool:
+        return self.backend != "dogpile.cache.null"
+
+    def lifetime(self, group: str) -> int:
+        return self.lifetimes.get(group, self.lifetimes["Medium"])
+
+    def __repr__(self) -> str:
+        # The URL may carry a Redis password.
+        return f"CacheSettings(backend={self.backend!r}, shared={bool(self.url)})"
+
+    @classmethod
+    def _build(cls, read: _Reader) -> CacheSettings:
+        values = read.section(cls.NAME)
+        if values["backend"] not in CACHE_BACKENDS:
+            raise _fail(
+                "rcpyramid.cache.backend",
+                f"is {values['backend']!r}; choose one of " + ", ".join(CACHE_BACKENDS),
+            )
+        url = values["url"]
+        if url and urlsplit(url).scheme not in {"redis", "rediss", "unix"}:
+            raise _fail("rcpyramid.cache.url", "is not a redis://, rediss:// or unix:// URL")
+        if values["backend"] == "dogpile.cache.redis" and not url:
+            raise _fail(
+                "rcpyramid.cache.backend",
+                f"is dogpile.cache.redis, which needs {where('rcpyramid.cache.url')}",
+            )
+        try:
+            values["lifetimes"] = _lifetimes(values["lifetimes"])
+        except ValueError as error:
+            raise SettingsError(f"{where('rcpyramid.cache.lifetimes')}: {error}") from error
+        calls = read("ringcentral.connect_timeout") + read("ringcentral.read_timeout")
+        values["lock_timeout"] = read("rcpyramid.database.lock_timeout") + 2 * calls + 5
+        return cls(**values)
+
+
 @dataclass(frozen=True)
 class Settings:
     """The validated settings the app runs with, one section per part."""
@@ -417,6 +499,7 @@ class Settings:
     tokens: TokensSettings
     database: DatabaseSettings
     simulator: SimulatorSettings
+    cache: CacheSettings
 
 
 @dataclass(frozen=True)
@@ -435,6 +518,7 @@ SECTIONS: dict[str, type[_Section]] = {
     "tokens": TokensSettings,
     "database": DatabaseSettings,
     "simulator": SimulatorSettings,
+    "cache": CacheSettings,
 }
 
 

@@ -7,7 +7,6 @@ from pyramid.request import Request
 
 from rcpyramid.ringcentral.api import RingCentralApi
 from rcpyramid.ringcentral.client import RingCentralClient
-from rcpyramid.ringcentral.ratelimit import RateLimitGate
 from rcpyramid.tokens.interfaces import TokenRepository
 
 
@@ -15,7 +14,7 @@ def includeme(config: Configurator) -> None:
     registry = config.registry
     client = RingCentralClient(registry.app_settings.ringcentral, registry.clock)
     config.register_service(client, RingCentralClient)
-    gate = RateLimitGate()
+    cache = registry.cache
 
     def api_factory(context: object, request: Request) -> RingCentralApi:
         return RingCentralApi(
@@ -23,7 +22,7 @@ def includeme(config: Configurator) -> None:
             request.find_service(TokenRepository),
             registry.clock,
             max_age=timedelta(seconds=registry.app_settings.session.absolute_timeout),
-            gate=gate,
+            cache=cache,
         )
 
     config.register_service_factory(api_factory, RingCentralApi)

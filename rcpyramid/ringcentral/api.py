@@ -7,9 +7,11 @@ of one login (threads, or processes sharing a database) spend the refresh token 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+from rcpyramid.cache import Answer, Cache
 from rcpyramid.clock import Clock
 from rcpyramid.ringcentral.client import ApiResponse, RingCentralClient
 from rcpyramid.ringcentral.errors import (
@@ -18,7 +20,7 @@ from rcpyramid.ringcentral.errors import (
     SignedOutError,
     TokenRequestError,
 )
-from rcpyramid.ringcentral.ratelimit import AUTH, RateLimitGate, group_of
+from rcpyramid.ringcentral.ratelimit import AUTH, RateLimitBudget, group_of
 from rcpyramid.tokens.interfaces import Token, TokenRepository
 
 log = logging.getLogger(__name__)
@@ -36,13 +38,15 @@ class RingCentralApi:
         repo: TokenRepository,
         clock: Clock,
         max_age: timedelta | None = None,
-        gate: RateLimitGate | None = None,
+        gate: RateLimitBudget | None = None,
+        cache: Cache | None = None,
     ) -> None:
         self.client = client
         self.repo = repo
         self.clock = clock
         self.max_age = max_age
-        self.gate = gate or RateLimitGate()
+        self.cache = cache
+        self.gate = gate or (cache.budget if cache is not None else RateLimitBudget())
 
     def load(self, login_id: str) -> Token:
         """The login's tokens; a login older than ``max_age`` is signed out on the server."""
@@ -58,46 +62,116 @@ class RingCentralApi:
             raise SignedOutError("the sign-in reached its maximum age")
         return token
 
+    def person(self, login_id: str, token: Token) -> str:
+        """Whom RingCentral counts and the cache keys: the owner id (the login id if none)."""
+        owner = token.owner_id or f"login:{login_id}"
+        return self.cache.person(owner) if self.cache is not None else owner
+
     def get(self, login_id: str, path: str, params: dict[str, Any] | None = None) -> ApiResponse:
         """GET ``path``: refresh first when the token is about to expire, once more on a 401.
 
-        While RingCentral's rate limit for this person and the path's group lasts, the
-        call is not made at all: :class:`RateLimitedError` says how long to wait.
+        While RingCentral's rate limit for this person and the path's group lasts (or
+        its count is spent), the call is not made at all: :class:`RateLimitedError`
+        says how long to wait.
         """
-        group = group_of(path)
-        self.gate.check(login_id, group, self.clock())
         token = self.load(login_id)
+        return self._get(login_id, token, self.person(login_id, token), path, params)
+
+    def cached_get(
+        self,
+        login_id: str,
+        path: str,
+        params: dict[str, Any],
+        *,
+        key_params: dict[str, Any] | None = None,
+        refresh: bool = False,
+    ) -> Answer:
+        """The cached answer for ``path`` and ``key_params`` (``params`` when not given).
+
+        ``refresh`` skips the cache but still spends the budget. When the budget says
+        no and an older answer is kept, that answer comes back with ``fresh_in`` (the
+        seconds until a call may be made); without one, :class:`RateLimitedError`.
+        """
+        token = self.load(login_id)
+        person = self.person(login_id, token)
+        group = group_of(path)
+        if self.cache is None:
+            response = self._get(login_id, token, person, path, params)
+            return Answer("", response.body, response.content_type, self.clock().timestamp())
+        key = self.cache.key(person, path, params if key_params is None else key_params)
+
+        def fetch() -> Answer:
+            response = self._get(login_id, token, person, path, params)
+            return Answer(key, response.body, response.content_type, self.clock().timestamp())
+
+        try:
+            if refresh:
+                answer = fetch()
+                self.cache.answers.put(answer)
+                return answer
+            return self.cache.answers.get_or_fetch(key, fetch, self.cache.lifetime(group))
+        except RateLimitedError as error:
+            kept = self.cache.answers.stale(key)
+            if kept is None:
+                raise
+            return replace(kept, fresh_in=error.retry_after or 1)
+
+    def _get(
+        self,
+        login_id: str,
+        token: Token,
+        person: str,
+        path: str,
+        params: dict[str, Any] | None,
+    ) -> ApiResponse:
+        group = group_of(path)
+        self.gate.check(person, group, self.clock())
         if not token.access_valid(self.clock(), REFRESH_MARGIN):
             token = self.refresh(login_id, token)
         try:
-            return self._call(login_id, group, path, token, params)
+            return self._call(login_id, person, group, path, token, params)
         except ApiUnauthorizedError:
             log.info("RingCentral refused an access token (401); refreshing once")
         token = self.refresh(login_id, token)
         try:
-            return self._call(login_id, group, path, token, params)
+            return self._call(login_id, person, group, path, token, params)
         except ApiUnauthorizedError as error:
             # A token RingCentral issued a moment ago and refuses now belongs to a session
             # that was ended on RingCentral's side (revoked, password changed).
-            self.repo.delete(login_id)
+            self._forget(login_id, token)
             raise SignedOutError("RingCentral refused the refreshed token") from error
 
     def _call(
-        self, login_id: str, group: str, path: str, token: Token, params: dict[str, Any] | None
+        self,
+        login_id: str,
+        person: str,
+        group: str,
+        path: str,
+        token: Token,
+        params: dict[str, Any] | None,
     ) -> ApiResponse:
         try:
-            return self.client.get(path, token, params)
+            response = self.client.get(path, token, params)
         except RateLimitedError as error:
-            self.gate.block(login_id, group, error, self.clock())
+            self.gate.block(person, group, error, self.clock())
             raise
+        self.gate.record(person, group, response.headers, self.clock())
+        return response
+
+    def _forget(self, login_id: str, token: Token | None) -> None:
+        """Delete the login; the person's cached answers become unreachable everywhere."""
+        self.repo.delete(login_id)
+        if token is not None:
+            self._forget_cache(login_id, token)
 
     def refresh(self, login_id: str, stale: Token) -> Token:
         """:meth:`_refresh`, unless RingCentral's Auth-group rate limit says to wait."""
-        self.gate.check(login_id, AUTH, self.clock())
+        person = self.person(login_id, stale)
+        self.gate.check(person, AUTH, self.clock())
         try:
             return self._refresh(login_id, stale)
         except RateLimitedError as error:
-            self.gate.block(login_id, AUTH, error, self.clock())
+            self.gate.block(person, AUTH, error, self.clock())
             raise
 
     def _refresh(self, login_id: str, stale: Token) -> Token:
@@ -118,12 +192,14 @@ class RingCentralApi:
                 return current
             if not current.refresh_valid(now):
                 lease.delete()
+                self._forget_cache(login_id, current)
                 raise SignedOutError("the refresh token expired")
             try:
                 fresh = self.client.refresh(current)
             except TokenRequestError as error:
                 if error.tokens_dead:
                     lease.delete()
+                    self._forget_cache(login_id, current)
                     raise SignedOutError(
                         f"RingCentral refused the refresh ({error.message})"
                     ) from error
@@ -141,5 +217,9 @@ class RingCentralApi:
                 revoked = True
             except Exception as error:
                 log.warning("revoking at RingCentral failed: %s", type(error).__name__)
-        self.repo.delete(login_id)
+        self._forget(login_id, token)
         return revoked
+
+    def _forget_cache(self, login_id: str, token: Token) -> None:
+        if self.cache is not None:
+            self.cache.forget(token.owner_id or f"login:{login_id}")

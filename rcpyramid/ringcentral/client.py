@@ -337,9 +337,16 @@ class RingCentralClient:
                 text, status=status, error_code=code, permission=permission or None
             )
         if status == 429:
-            raise RateLimitedError(
+            error = RateLimitedError(
                 text, status=status, error_code=code, retry_after=_retry_after(response)
             )
+            # None of these headers: an account-wide or global limit (see ratelimit.py).
+            error.rate_headers = {
+                name: value
+                for name, value in response.headers.items()
+                if name.lower().startswith("x-rate-limit-")
+            }
+            raise error
         if status >= 500:
             raise RingCentralUnavailableError(
                 f"RingCentral failed (HTTP {status})", status=status, error_code=code

@@ -1,20 +1,36 @@
-"""Honour RingCentral's 429s: no further call for that person and group until the wait is over.
+"""One rate-limit budget per person and group, shared by every process through Redis.
 
-RingCentral counts requests per user, app and group, and every request during a
-penalty restarts it; calling again early only makes the wait longer. The gate is
-per process: with several processes, each learns of a penalty on its own first 429.
+RingCentral counts requests per user, app and group in a sliding window and answers
+429 when one runs out; every request during the penalty restarts it. The budget
+remembers, where every process reads it, what RingCentral said: the penalty of a
+429 (``Retry-After``) and the ``X-Rate-Limit-Remaining`` count of the last answer
+with its ``X-Rate-Limit-Window``. A call is made only when neither says no, so the
+app stops before RingCentral would refuse. Keys name the server, the client id, the
+person at RingCentral (owner id) and the group, so signing in again changes nothing.
+
+A 429 without ``X-Rate-Limit-*`` headers comes from an account-wide or global limit:
+it holds back everyone using this client id at this server.
+
+When Redis does not answer, each process falls back to a budget of its own (the
+store logs one warning and ``/healthz`` says degraded); nothing fails because of it.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 
+from rcpyramid.cache.keys import KeyMaker
+from rcpyramid.cache.store import SharedStore, StoreDown
 from rcpyramid.ringcentral.errors import RateLimitedError
 
 #: RingCentral's advice when a 429 carries no Retry-After.
 DEFAULT_WAIT = 60
+#: RingCentral's default rate-limit window (seconds), when an answer does not say.
+DEFAULT_WINDOW = 60
 
 #: The rate-limit group of each API path the app calls (RingCentral's API reference).
 GROUPS = {
@@ -30,26 +46,163 @@ def group_of(path: str) -> str:
     return GROUPS.get(path, "Medium")
 
 
-class RateLimitGate:
-    """Remembers, per (login id, group), until when RingCentral asked us to wait."""
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
 
-    def __init__(self) -> None:
+
+def _whole(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+# Atomically: a hold on the account, a penalty, or a spent count says no (the time it
+# ends, in ms); otherwise one request is taken from a known count and 0 is returned.
+_CHECK = """
+local now = tonumber(ARGV[1])
+local hold = tonumber(redis.call('GET', KEYS[2]) or '0')
+if hold > now then return hold end
+local f = redis.call('HMGET', KEYS[1], 'until', 'remaining', 'reset')
+local penalty = tonumber(f[1] or '0')
+if penalty > now then return penalty end
+local reset = tonumber(f[3] or '0')
+if f[2] and reset > now then
+  if tonumber(f[2]) <= 0 then return reset end
+  redis.call('HINCRBY', KEYS[1], 'remaining', -1)
+end
+return 0
+"""
+
+
+@dataclass
+class _Local:
+    until: int = 0
+    remaining: int | None = None
+    reset: int = 0
+
+
+class RateLimitBudget:
+    """What RingCentral allows each person per group; shared when a store is given."""
+
+    def __init__(self, keys: KeyMaker | None = None, store: SharedStore | None = None) -> None:
+        self.keys = keys
+        self.store = store
+        self._check_script = store.client.register_script(_CHECK) if store is not None else None
         self._lock = threading.Lock()
-        self._until: dict[tuple[str, str], datetime] = {}
+        self._local: dict[tuple[str, str], _Local] = {}
+        self._hold = 0
 
-    def check(self, login_id: str, group: str, now: datetime) -> None:
-        """Raise :class:`RateLimitedError` (without calling RingCentral) while a wait lasts."""
-        with self._lock:
-            until = self._until.get((login_id, group))
-        if until is not None and until > now:
-            wait = math.ceil((until - now).total_seconds())
+    def _budget_key(self, person: str, group: str) -> str:
+        return self.keys.budget_key(person, group) if self.keys else f"{person}\x00{group}"
+
+    def _hold_key(self) -> str:
+        return self.keys.hold_key() if self.keys else "hold"
+
+    # -- the three verbs ------------------------------------------------------------
+
+    def check(self, person: str, group: str, now: datetime) -> None:
+        """Take one request from the budget, or raise :class:`RateLimitedError` (no call)."""
+        now_ms = _ms(now)
+        ends = None
+        if self.store is not None and self._check_script is not None:
+            script = self._check_script
+            keys = [self._budget_key(person, group), self._hold_key()]
+            try:
+                ends = int(self.store.run(lambda client: script(keys=keys, args=[now_ms])))
+            except StoreDown:
+                ends = None
+        if ends is None:
+            ends = self._check_local(person, group, now_ms)
+        if ends > now_ms:
+            wait = max(1, math.ceil((ends - now_ms) / 1000))
             raise RateLimitedError(
                 f"waiting out RingCentral's {group} rate limit", status=429, retry_after=wait
             )
 
-    def block(self, login_id: str, group: str, error: RateLimitedError, now: datetime) -> None:
-        wait = error.retry_after if error.retry_after is not None else DEFAULT_WAIT
+    def record(self, person: str, group: str, headers: Mapping[str, str], now: datetime) -> None:
+        """Remember the count an answer's ``X-Rate-Limit-Remaining`` and ``-Window`` give."""
+        remaining = _whole(_header(headers, "x-rate-limit-remaining"))
+        if remaining is None:
+            return
+        window = _whole(_header(headers, "x-rate-limit-window")) or DEFAULT_WINDOW
+        now_ms = _ms(now)
+        reset = now_ms + window * 1000
+        key = self._budget_key(person, group)
+        if self.store is not None:
+            try:
+                self.store.run(
+                    lambda client: (
+                        client.pipeline(transaction=True)
+                        .hset(key, mapping={"remaining": remaining, "reset": reset})
+                        .pexpire(key, window * 1000 + 1000)
+                        .execute()
+                    )
+                )
+            except StoreDown:
+                pass
+            else:
+                return
         with self._lock:
-            for key in [key for key, until in self._until.items() if until <= now]:
-                del self._until[key]
-            self._until[(login_id, group)] = now + timedelta(seconds=wait)
+            entry = self._local.setdefault((person, group), _Local())
+            entry.remaining, entry.reset = remaining, reset
+
+    def block(self, person: str, group: str, error: RateLimitedError, now: datetime) -> None:
+        """Remember a 429: this person's group, or the whole account when no headers came."""
+        wait = error.retry_after if error.retry_after is not None else DEFAULT_WAIT
+        now_ms = _ms(now)
+        until = now_ms + wait * 1000
+        account_wide = getattr(error, "rate_headers", None) == {}
+        key = self._hold_key() if account_wide else self._budget_key(person, group)
+        if self.store is not None:
+            try:
+                if account_wide:
+                    self.store.run(lambda client: client.set(key, until, px=wait * 1000 + 1000))
+                else:
+                    self.store.run(
+                        lambda client: (
+                            client.pipeline(transaction=True)
+                            .hset(key, "until", until)
+                            .pexpire(key, wait * 1000 + 1000)
+                            .execute()
+                        )
+                    )
+            except StoreDown:
+                pass
+            else:
+                return
+        with self._lock:
+            if account_wide:
+                self._hold = max(self._hold, until)
+            else:
+                self._local.setdefault((person, group), _Local()).until = until
+
+    # -- the per-process fallback ---------------------------------------------------------
+
+    def _check_local(self, person: str, group: str, now_ms: int) -> int:
+        with self._lock:
+            for stale in [k for k, v in self._local.items() if max(v.until, v.reset) <= now_ms]:
+                del self._local[stale]
+            if self._hold > now_ms:
+                return self._hold
+            entry = self._local.get((person, group))
+            if entry is None:
+                return 0
+            if entry.until > now_ms:
+                return entry.until
+            if entry.remaining is not None and entry.reset > now_ms:
+                if entry.remaining <= 0:
+                    return entry.reset
+                entry.remaining -= 1
+            return 0
+
+
+#: The name callers used for the per-process gate this budget replaces.
+RateLimitGate = RateLimitBudget
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)

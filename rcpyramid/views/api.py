@@ -18,6 +18,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from rcpyramid.cache import Answer
 from rcpyramid.ringcentral.api import RingCentralApi
 from rcpyramid.security import current_login_id
 from rcpyramid.views.errors import BadInputError
@@ -152,19 +153,27 @@ def api_page(request: Request) -> Response:
     settings = request.registry.app_settings.app
     dates = date_range(request, settings.timezone, request.registry.clock()) if page.dated else None
     params: dict[str, Any] = {"page": page_number, "perPage": per_page}
+    key_params = dict(params)
     if dates is not None:
         params.update(dates.ringcentral_params())
-    answer = request.find_service(RingCentralApi).get(login_id, page.path, params)
+        # "The last 24 hours" ends at a new second on every view: keyed as the default
+        # window, repeated views share one answer.
+        key_params.update(params if dates.chosen else {"window": "default"})
+    answer = request.find_service(RingCentralApi).cached_get(
+        login_id,
+        page.path,
+        params,
+        key_params=key_params,
+        refresh=request.GET.get("refresh") == "1",
+    )
 
     if wants_json(request):
         response = Response(body=answer.body, content_type="application/json", charset="utf-8")
     else:
         response = request.response
-        response.text = render(
-            page.template,
-            _table_values(request, page, answer.data, page_number, per_page, dates),
-            request=request,
-        )
+        values = _table_values(request, page, answer.data, page_number, per_page, dates)
+        values.update(_freshness(request, answer, values["refresh_url"]))
+        response.text = render(page.template, values, request=request)
     response.headers["Vary"] = "Accept"
     return no_store(response)
 
@@ -199,6 +208,22 @@ def _table_values(
             link(page_number - 1) if "previousPage" in navigation and page_number > 1 else None
         ),
         "json_url": link(page_number, format="json"),
+        "refresh_url": link(page_number, refresh="1"),
         "dates": dates,
         "zone": request.registry.app_settings.app.timezone,
+    }
+
+
+def _freshness(request: Request, answer: Answer, refresh_url: str) -> dict[str, Any]:
+    """How old the data is, and when fresher data can come if the budget is spent."""
+    zone = request.registry.app_settings.app.timezone
+    fetched = datetime.fromtimestamp(answer.fetched_at, UTC).astimezone(zone)
+    fresh_at = None
+    if answer.fresh_in is not None:
+        fresh_at = (request.registry.clock() + timedelta(seconds=answer.fresh_in)).astimezone(zone)
+    return {
+        "as_of": fetched.strftime("%H:%M:%S"),
+        "as_of_iso": fetched.isoformat(timespec="seconds"),
+        "fresh_at": fresh_at.strftime("%H:%M:%S") if fresh_at else None,
+        "refresh_url": None if fresh_at else refresh_url,
     }

@@ -1,0 +1,80 @@
+"""The answer cache, sign-out generations and the rate-limit budget, wired for the app.
+
+One :class:`Cache` per process (``registry.cache``). With ``rcpyramid.cache.url``
+set, every process shares one Redis for the answers (with the redis backend), the
+generations and the budget; without it, each process keeps its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rcpyramid.cache.answers import Answer, AnswerCache
+from rcpyramid.cache.keys import Generations, KeyMaker
+from rcpyramid.cache.store import SharedStore
+from rcpyramid.config import CacheSettings, Settings
+
+__all__ = ["Answer", "Cache", "build_cache", "includeme"]
+
+
+class Cache:
+    """Keys, generations, answers and the budget of one RingCentral server and client id."""
+
+    def __init__(
+        self,
+        settings: CacheSettings,
+        keys: KeyMaker,
+        store: SharedStore | None,
+        answers: AnswerCache,
+        generations: Generations,
+        budget: Any,
+    ) -> None:
+        self.settings = settings
+        self.keys = keys
+        self.store = store
+        self.answers = answers
+        self.generations = generations
+        self.budget = budget
+
+    def person(self, owner_id: str) -> str:
+        return self.keys.person(owner_id)
+
+    def key(self, person: str, path: str, query: Mapping[str, Any]) -> str:
+        return self.keys.answer(person, self.generations.current(person), path, query)
+
+    def forget(self, owner_id: str) -> None:
+        """Sign-out: every entry of this person becomes unreachable in every process."""
+        self.generations.bump(self.person(owner_id))
+
+    def lifetime(self, group: str) -> int:
+        return self.settings.lifetime(group)
+
+    @property
+    def degraded(self) -> bool:
+        """True while the shared Redis is configured but does not answer."""
+        return self.store is not None and self.store.degraded
+
+    def health(self) -> str:
+        if self.store is None:
+            return "per-process"
+        return "ok" if self.store.ping() else "degraded"
+
+
+def build_cache(settings: Settings) -> Cache:
+    """The cache the settings describe; its key ring is the token key ring, whatever the backend."""
+    from rcpyramid.ringcentral.ratelimit import RateLimitBudget
+    from rcpyramid.tokens.crypto import load_keyring
+
+    cache = settings.cache
+    keys = KeyMaker(
+        settings.session.secret, settings.ringcentral.server_url, settings.ringcentral.client_id
+    )
+    store = SharedStore(cache.url, cache.socket_timeout) if cache.url else None
+    answers = AnswerCache(cache, load_keyring(settings.tokens), store)
+    budget = RateLimitBudget(keys, store)
+    return Cache(cache, keys, store, answers, Generations(keys, store), budget)
+
+
+def includeme(config: Any) -> None:
+    config.registry.cache = build_cache(config.registry.app_settings)

@@ -1,0 +1,239 @@
+"""RingCentral's answers, cached on dogpile.cache, sealed whenever they leave the process.
+
+In memory, an entry is the :class:`Answer` itself. In Redis it is JSON sealed with
+the token key ring (AES-GCM) and bound to its key: nothing read back from Redis is
+unpickled or trusted before it authenticates, and an entry that fails to open (or
+names a key id no longer configured) is a miss. Concurrent misses of one key wait
+on dogpile's lock, a Redis lock across processes, so RingCentral is asked once.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import redis
+from dogpile.cache import make_region, register_backend
+from dogpile.cache.api import NO_VALUE
+from dogpile.cache.backends.redis import RedisBackend
+from dogpile.cache.region import CacheRegion
+
+from rcpyramid.cache.keys import LRUDict
+from rcpyramid.cache.store import SharedStore
+from rcpyramid.config import CacheSettings
+from rcpyramid.tokens.crypto import DecryptionError, Keyring, UnknownKeyError
+
+log = logging.getLogger(__name__)
+
+MEMORY = "dogpile.cache.memory"
+REDIS = "dogpile.cache.redis"
+NULL = "dogpile.cache.null"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One GET's answer as RingCentral sent it, and when it was fetched (epoch seconds)."""
+
+    key: str
+    body: bytes = field(repr=False)
+    content_type: str
+    fetched_at: float
+    cached: bool = False
+    #: Set when the budget is spent and this is an older answer: seconds until a fresh one.
+    fresh_in: int | None = None
+
+    @cached_property
+    def data(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+
+def _identity(value: bytes) -> bytes:
+    return value
+
+
+class ExpiringRedisBackend(RedisBackend):
+    """dogpile's Redis backend, writing each key with its expiry in one SET."""
+
+    def set_serialized(self, key: str, value: bytes) -> None:
+        self.writer_client.set(key, value, ex=self.redis_expiration_time)
+
+    def set_serialized_multi(self, mapping: dict[str, bytes]) -> None:
+        pipe = self.writer_client.pipeline()
+        for key, value in mapping.items():
+            pipe.set(key, value, ex=self.redis_expiration_time)
+        pipe.execute()
+
+
+register_backend("rcpyramid.cache.redis", __name__, "ExpiringRedisBackend")
+
+
+class AnswerCache:
+    """``get``/``fetch`` answers by key, in the configured backend."""
+
+    def __init__(
+        self,
+        settings: CacheSettings,
+        keyring: Keyring,
+        store: SharedStore | None,
+    ) -> None:
+        self.settings = settings
+        self.keyring = keyring
+        self.store = store
+        self.backend = settings.backend
+        # Entries stay a while past their lifetime: when the budget is spent, the
+        # person still sees the last answer, labelled with its age.
+        self.keep = 4 * max(settings.lifetimes.values())
+        self._local = self._memory_region(settings.max_entries)
+        self._redis: CacheRegion | None = None
+        if self.backend == REDIS:
+            assert store is not None
+            self._redis = make_region(serializer=_identity, deserializer=_identity).configure(
+                "rcpyramid.cache.redis",
+                arguments={
+                    "connection_pool": store.client.connection_pool,
+                    "distributed_lock": True,
+                    "thread_local_lock": False,
+                    # A worker killed while fetching frees the lock after this long.
+                    "lock_timeout": max(1, int(settings.lock_timeout + 0.999)),
+                    "lock_sleep": 0.05,
+                    "redis_expiration_time": self.keep,
+                },
+            )
+
+    @staticmethod
+    def _memory_region(max_entries: int) -> CacheRegion:
+        return make_region().configure(MEMORY, arguments={"cache_dict": LRUDict(max_entries)})
+
+    @property
+    def enabled(self) -> bool:
+        return self.backend != NULL
+
+    # -- sealing ------------------------------------------------------------------
+
+    def seal(self, answer: Answer) -> bytes:
+        document = {
+            "k": answer.key,
+            "t": answer.fetched_at,
+            "c": answer.content_type,
+            "b": base64.b64encode(answer.body).decode("ascii"),
+        }
+        blob = self.keyring.encrypt(json.dumps(document), answer.key.encode("ascii"))
+        return self.keyring.primary.encode("ascii") + b"\x00" + blob
+
+    def open(self, key: str, sealed: Any) -> Answer | None:
+        """The answer in ``sealed``, or None when it does not authenticate for ``key``."""
+        if not isinstance(sealed, bytes):
+            return None
+        kid, sep, blob = sealed.partition(b"\x00")
+        if not sep:
+            return None
+        try:
+            document = json.loads(
+                self.keyring.decrypt(kid.decode("ascii"), blob, key.encode("ascii"))
+            )
+            if document["k"] != key:
+                return None
+            return Answer(
+                key=key,
+                body=base64.b64decode(document["b"]),
+                content_type=str(document["c"]),
+                fetched_at=float(document["t"]),
+                cached=True,
+            )
+        except (DecryptionError, UnknownKeyError, UnicodeDecodeError, ValueError, KeyError):
+            log.info("a cached answer did not open (another key, or altered): treated as a miss")
+            return None
+
+    # -- reading and writing ------------------------------------------------------
+
+    def get_or_fetch(self, key: str, fetch: Callable[[], Answer], lifetime: int) -> Answer:
+        """The cached answer younger than ``lifetime``, or ``fetch()`` once for all waiters."""
+        if not self.enabled:
+            return fetch()
+        fresh: list[Answer] = []
+
+        def creator() -> Any:
+            answer = fetch()
+            fresh.append(answer)
+            return self.seal(answer) if self._use_redis() else _with_cached(answer)
+
+        if self._use_redis():
+            assert self._redis is not None
+            try:
+                for _ in range(2):
+                    sealed = self._redis.get_or_create(key, creator, expiration_time=lifetime)
+                    if fresh:
+                        return fresh[0]
+                    answer = self.open(key, sealed)
+                    if answer is not None:
+                        return answer
+                    self._redis.delete(key)
+                return fetch()
+            except redis.exceptions.LockError:
+                # The lock outlived its timeout while we fetched: the answer is still good.
+                if fresh:
+                    return fresh[0]
+                raise
+            except redis.RedisError as error:
+                self._redis_failed(error)
+                if fresh:
+                    return fresh[0]
+        value = self._local.get_or_create(key, creator, expiration_time=lifetime)
+        if fresh:
+            return fresh[0]
+        return _as_cached(value)
+
+    def stale(self, key: str) -> Answer | None:
+        """Whatever answer is kept for ``key``, however old (for when no call may be made)."""
+        if not self.enabled:
+            return None
+        if self._use_redis():
+            assert self._redis is not None
+            try:
+                return self.open(key, self._redis.get(key, ignore_expiration=True))
+            except redis.RedisError as error:
+                self._redis_failed(error)
+        value = self._local.get(key, ignore_expiration=True)
+        return None if value is NO_VALUE else _as_cached(value)
+
+    def put(self, answer: Answer) -> None:
+        """Keep a freshly fetched answer (after a Refresh, which skips the cache)."""
+        if not self.enabled:
+            return
+        if self._use_redis():
+            assert self._redis is not None
+            try:
+                self._redis.set(answer.key, self.seal(answer))
+                return
+            except redis.RedisError as error:
+                self._redis_failed(error)
+        self._local.set(answer.key, _with_cached(answer))
+
+    def _use_redis(self) -> bool:
+        return self._redis is not None and self.store is not None and not self.store.degraded
+
+    def _redis_failed(self, error: BaseException) -> None:
+        assert self.store is not None
+        self.store.failed(error)
+
+
+def _as_cached(value: Any) -> Answer | None:
+    return value if isinstance(value, Answer) else None
+
+
+def _with_cached(answer: Answer) -> Answer:
+    return Answer(
+        key=answer.key,
+        body=answer.body,
+        content_type=answer.content_type,
+        fetched_at=answer.fetched_at,
+        cached=True,
+    )

@@ -1,0 +1,76 @@
+"""Every way a person is signed out makes their cached answers unreachable everywhere.
+
+Two apps built from the same settings stand for two processes: each has its own
+registry, memory and dogpile regions; what they share is Redis (and the simulator).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import requests
+import webtest
+
+from rcpyramid.simulator import DEMO_CLIENT
+from tests.cache.conftest import api_calls
+from tests.clocks import MovableClock
+from tests.conftest import SimulatorHandle, sign_in
+
+CALL_LOG = "/test?api=extension-call-log"
+
+
+def sign_out_by_logout(browser: webtest.TestApp, simulator: SimulatorHandle) -> None:
+    home = browser.get("/")
+    form = next(form for form in home.forms.values() if form.action == "/logout")
+    form.submit()
+
+
+def sign_out_by_timeout(browser: webtest.TestApp, simulator: SimulatorHandle) -> None:
+    browser.app.registry.clock.advance(browser.app.registry.app_settings.session.idle_timeout + 1)
+    assert browser.get(CALL_LOG).status_int == 302  # timed out: sent home
+
+
+def sign_out_by_dead_tokens(browser: webtest.TestApp, simulator: SimulatorHandle) -> None:
+    # RingCentral ends the session on its side (an admin, a password change): revoke it.
+    repo = browser.app.registry.token_repository
+    (token,) = repo._tokens.values()
+    requests.post(
+        f"{simulator.url}/restapi/oauth/revoke",
+        data={"token": token.access_token},
+        auth=(DEMO_CLIENT.client_id, DEMO_CLIENT.client_secret),
+        timeout=10,
+    ).raise_for_status()
+    page = browser.get("/test?api=extension", status=401)
+    assert "session ended" in page.text
+
+
+@pytest.mark.parametrize(
+    "sign_out", [sign_out_by_logout, sign_out_by_timeout, sign_out_by_dead_tokens]
+)
+@pytest.mark.parametrize("answers", ["dogpile.cache.redis", "dogpile.cache.memory"])
+def test_signing_out_makes_the_persons_entries_unreachable_in_every_process(
+    make_app: Callable[..., webtest.TestApp],
+    redis_url: str,
+    simulator: SimulatorHandle,
+    sign_out: Callable[[webtest.TestApp, SimulatorHandle], None],
+    answers: str,
+) -> None:
+    shared = {"rcpyramid.cache.backend": answers, "rcpyramid.cache.url": redis_url}
+    # Each "process" has a clock of its own, so one session can time out alone.
+    first = make_app(**shared, **{"rcpyramid.clock": MovableClock()})
+    second = make_app(**shared, **{"rcpyramid.clock": MovableClock()})
+    sign_in(first, "alice")
+    sign_in(second, "alice")
+    before = api_calls(simulator)
+    first.get(CALL_LOG)
+    if answers == "dogpile.cache.memory":
+        second.get(CALL_LOG)  # memory answers are per process: the second keeps its own
+    second.get(CALL_LOG)
+    expected = before + (2 if answers == "dogpile.cache.memory" else 1)
+    assert api_calls(simulator) == expected
+
+    sign_out(first, simulator)
+    calls = api_calls(simulator)
+    second.get(CALL_LOG)
+    assert api_calls(simulator) == calls + 1, "the second process served an entry from before"
