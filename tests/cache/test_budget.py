@@ -1,0 +1,162 @@
+"""One rate-limit budget per person and group, shared through Redis by every process."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import webtest
+
+from rcpyramid.simulator import DEMO_CLIENT, Simulator, SimulatorConfig, serve_in_thread
+from tests.cache.conftest import api_calls
+from tests.conftest import SimulatorHandle, sign_in
+
+CALL_LOG = "/test?api=extension-call-log"
+CALL_LOG_PATH = "/restapi/v1.0/account/~/extension/~/call-log"
+FIVE_PAGES = (
+    "/test?api=extension",
+    CALL_LOG,
+    CALL_LOG + "&page=2",
+    "/test?api=account-call-log",
+    "/test?api=account-call-log&page=2",
+)
+
+
+def test_thirty_views_in_a_minute_over_five_pages_meet_no_429(
+    make_app: Callable[..., webtest.TestApp], limited_simulator: SimulatorHandle
+) -> None:
+    testapp = make_app(**{"ringcentral.server_url": limited_simulator.url})
+    sign_in(testapp)
+    before = api_calls(limited_simulator)
+    for view in range(30):
+        page = testapp.get(FIVE_PAGES[view % 5])
+        assert page.status_int == 200
+        assert "slow down" not in page.text
+    assert api_calls(limited_simulator) - before <= 10
+    assert limited_simulator.counters()["rate_limited"] == 0
+
+
+def test_the_app_stops_before_ringcentral_says_no_and_shows_what_it_has(
+    make_app: Callable[..., webtest.TestApp],
+    limited_simulator: SimulatorHandle,
+    redis_settings: dict[str, str],
+) -> None:
+    testapp = make_app(**{"ringcentral.server_url": limited_simulator.url, **redis_settings})
+    sign_in(testapp)
+    # RingCentral's default Heavy limit is 10 a minute: ten different call-log pages.
+    for number in range(1, 11):
+        testapp.get(f"{CALL_LOG}&page={number}")
+    calls = api_calls(limited_simulator)
+    spent = testapp.get(f"{CALL_LOG}&page=11", status=429)
+    assert int(spent.headers["Retry-After"]) > 0
+    # Refresh of a page seen before: no call, the kept answer, and when fresh data can come.
+    kept = testapp.get(f"{CALL_LOG}&page=1&refresh=1")
+    assert "fresh data can come at" in kept.html.select_one(".freshness").text
+    assert api_calls(limited_simulator) == calls
+    assert limited_simulator.counters()["rate_limited"] == 0
+
+
+def test_a_429_learned_by_one_process_stops_the_other_and_outlives_signing_in_again(
+    make_app: Callable[..., webtest.TestApp],
+    simulator: SimulatorHandle,
+    redis_settings: dict[str, str],
+) -> None:
+    first, second = make_app(**redis_settings), make_app(**redis_settings)
+    sign_in(first, "alice")
+    sign_in(second, "alice")
+    simulator.control("fail-next", status=429, path=CALL_LOG_PATH, retry_after=120)
+    first.get(CALL_LOG, status=429)
+    calls = api_calls(simulator)
+    # Another process, another page of the same group (Heavy): no call is made.
+    page = second.get(CALL_LOG + "&page=2", status=429)
+    assert int(page.headers["Retry-After"]) > 60
+    assert api_calls(simulator) == calls
+    sign_in(first, "alice")  # a new login id, the same person at RingCentral
+    calls = api_calls(simulator)
+    first.get(CALL_LOG + "&page=3", status=429)
+    assert api_calls(simulator) == calls
+    # Another group is not held back.
+    assert second.get("/test?api=extension").status_int == 200
+
+
+def _strip_rate_headers_from_429(app: Callable) -> Callable:
+    """A gateway in front of RingCentral: its own 429s carry no X-Rate-Limit-* headers."""
+
+    def gateway(environ: dict[str, Any], start_response: Callable) -> Any:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if status.startswith("429"):
+                headers = [(k, v) for k, v in headers if not k.lower().startswith("x-rate-limit")]
+            return start_response(status, headers, exc_info)
+
+        return app(environ, start)
+
+    return gateway
+
+
+@pytest.fixture
+def gateway_simulator() -> Iterator[SimulatorHandle]:
+    simulator = Simulator(SimulatorConfig(clients=(DEMO_CLIENT,), rate_limits=None))
+    running = serve_in_thread(
+        _strip_rate_headers_from_429(simulator.wsgi_app()), host="127.0.0.1", port=0
+    )
+    yield SimulatorHandle(simulator, running.url)
+    running.stop()
+
+
+def test_an_account_wide_429_holds_everyone_back(
+    make_app: Callable[..., webtest.TestApp],
+    gateway_simulator: SimulatorHandle,
+    redis_settings: dict[str, str],
+) -> None:
+    shared = {"ringcentral.server_url": gateway_simulator.url, **redis_settings}
+    first, second = make_app(**shared), make_app(**shared)
+    sign_in(first, "alice")
+    sign_in(second, "bob")
+    gateway_simulator.control("fail-next", status=429, path=CALL_LOG_PATH, retry_after=90)
+    first.get(CALL_LOG, status=429)
+    calls = api_calls(gateway_simulator)
+    # Bob, in another process, on a page of another group: held back too, no call.
+    page = second.get("/test?api=extension", status=429)
+    assert int(page.headers["Retry-After"]) > 30
+    assert api_calls(gateway_simulator) == calls
+
+
+def _browser_like(signed_in: webtest.TestApp) -> webtest.TestApp:
+    """Another connection of the same browser: the same cookies, its own TestApp."""
+    other = webtest.TestApp(signed_in.app, extra_environ=signed_in.extra_environ)
+    for cookie in signed_in.cookiejar:
+        other.set_cookie(cookie.name, cookie.value)
+    return other
+
+
+def test_concurrent_misses_in_two_processes_make_one_call(
+    make_app: Callable[..., webtest.TestApp],
+    simulator: SimulatorHandle,
+    redis_settings: dict[str, str],
+) -> None:
+    first, second = make_app(**redis_settings), make_app(**redis_settings)
+    sign_in(first, "alice")
+    sign_in(second, "alice")
+    # RingCentral is slow to answer, so the requests overlap while the first one waits.
+    simulator.control("latency", seconds=1, path=CALL_LOG_PATH)
+    before = api_calls(simulator)
+    browsers = [_browser_like(app) for app in (first, second) for _ in range(4)]
+    bodies: list[bytes] = []
+    errors: list[BaseException] = []
+
+    def view(browser: webtest.TestApp) -> None:
+        try:
+            bodies.append(browser.get(CALL_LOG + "&format=json").body)
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=view, args=(browser,)) for browser in browsers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    assert len(bodies) == 8 and len(set(bodies)) == 1
+    assert api_calls(simulator) == before + 1
