@@ -91,6 +91,9 @@ def app_settings(simulator: SimulatorHandle, clock: MovableClock, tmp_path: Path
         "rcpyramid.session.secret": "test-session-secret-" + "s" * 40,
         "jinja2.directories": str(ROOT / "templates"),
         "rcpyramid.clock": clock,
+        # Each view reaches the simulator, as the refresh and failure tests expect;
+        # tests/cache turns the answer cache on.
+        "rcpyramid.cache.backend": "dogpile.cache.null",
     }
 
 

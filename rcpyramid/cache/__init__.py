@@ -71,7 +71,9 @@ def build_cache(settings: Settings) -> Cache:
         settings.session.secret, settings.ringcentral.server_url, settings.ringcentral.client_id
     )
     store = SharedStore(cache.url, cache.socket_timeout) if cache.url else None
-    answers = AnswerCache(cache, load_keyring(settings.tokens), store)
+    # Only answers that leave the process are sealed; the memory backend needs no key.
+    keyring = load_keyring(settings.tokens) if cache.backend == "dogpile.cache.redis" else None
+    answers = AnswerCache(cache, keyring, store)
     budget = RateLimitBudget(keys, store)
     return Cache(cache, keys, store, answers, Generations(keys, store), budget)
 

@@ -81,7 +81,7 @@ class AnswerCache:
     def __init__(
         self,
         settings: CacheSettings,
-        keyring: Keyring,
+        keyring: Keyring | None,
         store: SharedStore | None,
     ) -> None:
         self.settings = settings
@@ -119,6 +119,7 @@ class AnswerCache:
     # -- sealing ------------------------------------------------------------------
 
     def seal(self, answer: Answer) -> bytes:
+        assert self.keyring is not None
         document = {
             "k": answer.key,
             "t": answer.fetched_at,
@@ -130,7 +131,7 @@ class AnswerCache:
 
     def open(self, key: str, sealed: Any) -> Answer | None:
         """The answer in ``sealed``, or None when it does not authenticate for ``key``."""
-        if not isinstance(sealed, bytes):
+        if not isinstance(sealed, bytes) or self.keyring is None:
             return None
         kid, sep, blob = sealed.partition(b"\x00")
         if not sep:

@@ -47,7 +47,13 @@ def make_app(
     """Apps of this test; each is one "process" with its own registry and memory."""
 
     def make(**overrides: Any) -> webtest.TestApp:
-        return make_testapp(**{"rcpyramid.session.secret": shared_secret, **overrides})
+        return make_testapp(
+            **{
+                "rcpyramid.session.secret": shared_secret,
+                "rcpyramid.cache.backend": "dogpile.cache.memory",
+                **overrides,
+            }
+        )
 
     return make
 

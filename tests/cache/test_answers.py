@@ -64,8 +64,9 @@ def test_repeated_views_share_one_call_and_json_is_byte_for_byte(
 
 
 def test_the_default_window_is_one_key_and_a_chosen_range_another(
-    testapp: webtest.TestApp, simulator: SimulatorHandle, clock: MovableClock
+    make_app: Callable[..., webtest.TestApp], simulator: SimulatorHandle, clock: MovableClock
 ) -> None:
+    testapp = make_app()
     sign_in(testapp)
     before = api_calls(simulator)
     testapp.get(CALL_LOG)
@@ -80,8 +81,9 @@ def test_the_default_window_is_one_key_and_a_chosen_range_another(
 
 
 def test_refresh_skips_the_cache_and_the_page_says_how_old_its_data_is(
-    testapp: webtest.TestApp, simulator: SimulatorHandle
+    make_app: Callable[..., webtest.TestApp], simulator: SimulatorHandle
 ) -> None:
+    testapp = make_app()
     sign_in(testapp)
     before = api_calls(simulator)
     page = testapp.get(CALL_LOG)

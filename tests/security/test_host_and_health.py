@@ -22,5 +22,5 @@ def test_canonical_host_can_be_turned_off(make_testapp) -> None:
 
 def test_healthz_answers_without_account_data(testapp: webtest.TestApp) -> None:
     answer = testapp.get("/healthz", headers={"Host": "10.0.0.5:5000"})
-    assert answer.json == {"status": "ok", "token_store": "ok"}
+    assert answer.json == {"status": "ok", "token_store": "ok", "cache": "per-process"}
     assert answer.headers["Cache-Control"] == "no-store"
