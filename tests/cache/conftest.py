@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +13,8 @@ import redis
 import webtest
 
 from rcpyramid.simulator import DEMO_CLIENT, Simulator, SimulatorConfig, serve_in_thread
+from rcpyramid.tokens import open_repository
+from rcpyramid.tokens.interfaces import Token
 from tests.conftest import SimulatorHandle
 
 #: This machine kind runs Redis here; .ci/run starts it when it is down.
@@ -85,3 +88,9 @@ def limited_simulator(limited_simulator_server: SimulatorHandle) -> SimulatorHan
 
 def api_calls(simulator: SimulatorHandle) -> int:
     return simulator.counters()["api_calls"]
+
+
+def stored_logins(app: webtest.TestApp) -> list[tuple[str, Token]]:
+    """Every login the app keeps, through the repository's own verbs."""
+    with open_repository(app.app.registry) as repo:
+        return repo.idle_logins(datetime.now(UTC) + timedelta(days=3650), 1000)

@@ -13,7 +13,7 @@ import requests
 import webtest
 
 from rcpyramid.simulator import DEMO_CLIENT
-from tests.cache.conftest import api_calls
+from tests.cache.conftest import api_calls, stored_logins
 from tests.clocks import MovableClock
 from tests.conftest import SimulatorHandle, sign_in
 
@@ -33,8 +33,7 @@ def sign_out_by_timeout(browser: webtest.TestApp, simulator: SimulatorHandle) ->
 
 def sign_out_by_dead_tokens(browser: webtest.TestApp, simulator: SimulatorHandle) -> None:
     # RingCentral ends the session on its side (an admin, a password change): revoke it.
-    repo = browser.app.registry.token_repository
-    (token,) = repo._tokens.values()
+    ((_, token),) = stored_logins(browser)
     requests.post(
         f"{simulator.url}/restapi/oauth/revoke",
         data={"token": token.access_token},
