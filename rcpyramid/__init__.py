@@ -55,6 +55,7 @@ def main(global_config: dict[str, Any] | None, **settings: Any) -> RequestGuard:
         config.include(".cache")
         config.include(".ringcentral")
         config.include(".routes")
+        config.include(".views.person")
         config.include(".guard")
         config.scan(".views")
     # Checked before Pyramid parses anything; `.registry` stays reachable through it.

@@ -27,6 +27,7 @@ from pyramid.exceptions import ConfigurationError
 from pyramid.settings import asbool
 
 from rcpyramid import devsecrets
+from rcpyramid.routes import CALLBACK_PATH
 
 #: ``ringcentral.server_url`` takes this word to mean the built-in simulator.
 BUILTIN_SIMULATOR = "simulator"
@@ -217,7 +218,7 @@ class _Reader:
     def redirect_url(self) -> str:
         return (
             self("ringcentral.redirect_url")
-            or f"http://localhost:{self('rcpyramid.http_port')}/oauth2callback"
+            or f"http://localhost:{self('rcpyramid.http_port')}{CALLBACK_PATH}"
         )
 
 

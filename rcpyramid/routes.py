@@ -1,6 +1,9 @@
-"""Every route of the app. The seed's paths keep answering."""
+"""Every route of the app, and the only place their paths are written. The seed's keep answering."""
 
 from pyramid.config import Configurator
+
+#: The redirect URI's path: the default ``ringcentral.redirect_url`` ends with it.
+CALLBACK_PATH = "/oauth2callback"
 
 
 def includeme(config: Configurator) -> None:
@@ -8,7 +11,7 @@ def includeme(config: Configurator) -> None:
     config.add_route("home", "/")
     config.add_route("home.index", "/index")
     config.add_route("oauth.login", "/login")
-    config.add_route("oauth.callback", "/oauth2callback")
+    config.add_route("oauth.callback", CALLBACK_PATH)
     config.add_route("oauth.logout", "/logout")
     config.add_route("api.page", "/test")
     config.add_route("health", "/healthz")

@@ -22,14 +22,13 @@ from pyramid.response import Response
 from pyramid.session import SignedCookieSessionFactory
 
 from rcpyramid.config import Settings
+from rcpyramid.routes import CALLBACK_PATH
 from rcpyramid.tokens.interfaces import browser_key
 
 BROWSER_KEY = "browser"
 LOGIN_KEY = "login"
 SIGNED_IN_AT_KEY = "signed_in_at"
 SEEN_AT_KEY = "seen_at"
-#: The page whose address carries ``code`` and ``state``: it must never leak in a Referer.
-CALLBACK_PATH = "/oauth2callback"
 #: The idle clock is moved at most this often (seconds), so the cookie is not rewritten
 #: on every request.
 SEEN_AT_RESOLUTION = 60
@@ -54,43 +53,54 @@ def browser_digest(request: Request) -> str:
     return browser_key(request.registry.browser_key_secret, browser_id(request))
 
 
-def current_login_id(request: Request) -> str | None:
-    """The login id this browser holds, or None when it has none or its session timed out.
+def held_login_id(request: Request) -> str | None:
+    """The login id the session cookie holds, timed out or not."""
+    login_id = request.session.get(LOGIN_KEY)
+    return login_id if isinstance(login_id, str) and login_id else None
 
-    A session that was idle longer than ``rcpyramid.session.idle_timeout``, or began
-    longer ago than ``rcpyramid.session.absolute_timeout``, ends here: its tokens are
-    revoked and deleted, and the browser gets a fresh session. The times live in the
-    signed cookie and are checked against the server's clock; the login record's own
-    ``created_at`` bounds the absolute lifetime on the server too (see RingCentralApi).
+
+def session_timed_out(request: Request) -> bool:
+    """True when the session was idle or has lasted too long, on the server's clock.
+
+    Idle longer than ``rcpyramid.session.idle_timeout``, or begun longer ago than
+    ``rcpyramid.session.absolute_timeout``. The times live in the signed cookie; the
+    login record's own ``created_at`` bounds the absolute lifetime on the server too
+    (see RingCentralApi).
     """
     session = request.session
-    login_id = session.get(LOGIN_KEY)
-    if not isinstance(login_id, str) or not login_id:
-        return None
     settings = request.registry.app_settings.session
     now = request.registry.clock().timestamp()
     signed_in_at = session.get(SIGNED_IN_AT_KEY)
     seen_at = session.get(SEEN_AT_KEY, signed_in_at)
-    if (
+    return (
         not isinstance(signed_in_at, int | float)
         or not isinstance(seen_at, int | float)
         or now - signed_in_at > settings.absolute_timeout
         or now - seen_at > settings.idle_timeout
-    ):
-        _expire(request, login_id)
+    )
+
+
+def login(request: Request) -> str | None:
+    """``request.login``: the signed-in person's login id, or None. No side effects.
+
+    A session that timed out counts as signed out here; ending it at RingCentral is
+    done once per request, by the views that need the person
+    (:mod:`rcpyramid.views.person`). Reified: a sign-in or sign-out later in the same
+    request does not change it.
+    """
+    login_id = held_login_id(request)
+    if login_id is None or session_timed_out(request):
         return None
-    if now - seen_at > SEEN_AT_RESOLUTION:
-        session[SEEN_AT_KEY] = int(now)
     return login_id
 
 
-def _expire(request: Request, login_id: str) -> None:
-    # Imported here: the RingCentral service depends on this module's settings, not vice versa.
-    from rcpyramid.ringcentral.api import RingCentralApi
-
-    request.find_service(RingCentralApi).sign_out(login_id)
-    end_session(request)
-    request.session.flash("Your session timed out. Please sign in again.")
+def note_seen(request: Request) -> None:
+    """Move the session's idle clock, at most once per ``SEEN_AT_RESOLUTION``."""
+    session = request.session
+    now = request.registry.clock().timestamp()
+    seen_at = session.get(SEEN_AT_KEY, session.get(SIGNED_IN_AT_KEY))
+    if isinstance(seen_at, int | float) and now - seen_at > SEEN_AT_RESOLUTION:
+        session[SEEN_AT_KEY] = int(now)
 
 
 def start_login_session(request: Request, login_id: str) -> None:
@@ -133,6 +143,7 @@ def _security_headers_tween(handler: Callable, registry: Registry) -> Callable:
         headers.setdefault("X-Frame-Options", "DENY")
         # no-referrer only where the address holds secrets (the callback, its error pages);
         # site-wide it makes browsers send "Origin: null", which fails the CSRF origin check.
+        # By path: a request refused before routing (rcpyramid.guard) still carries the code.
         if request.path == CALLBACK_PATH:
             headers["Referrer-Policy"] = "no-referrer"
         else:
@@ -161,7 +172,7 @@ def _canonical_host_tween(handler: Callable, registry: Registry) -> Callable:
         if (
             request.host.lower() != canonical
             and request.method in {"GET", "HEAD"}
-            and request.path != "/healthz"
+            and request.path != request.route_path("health")
         ):
             location = f"{redirect_scheme}://{canonical}{request.path_qs}"
             return HTTPPermanentRedirect(location=location)
@@ -188,6 +199,7 @@ def includeme(config: Configurator) -> None:
     config.registry.browser_key_secret = hmac.new(
         settings.secret.encode(), b"rcpyramid pending sign-ins by browser", hashlib.sha256
     ).digest()
+    config.add_request_method(login, "login", reify=True)
     config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
     config.set_default_csrf_options(require_csrf=True)
     config.add_tween("rcpyramid.security._security_headers_tween")

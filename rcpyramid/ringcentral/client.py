@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -196,7 +196,9 @@ class RingCentralClient:
             )
         )
         fresh = self._token_from(data, now)
-        return Token(
+        # What the answer leaves out stays as stored (the name, the sign-in and last-seen times).
+        return replace(
+            token,
             access_token=fresh.access_token,
             access_expires_at=fresh.access_expires_at,
             refresh_token=fresh.refresh_token or token.refresh_token,
@@ -207,8 +209,6 @@ class RingCentralClient:
             scope=fresh.scope or token.scope,
             owner_id=fresh.owner_id or token.owner_id,
             endpoint_id=fresh.endpoint_id or token.endpoint_id,
-            owner_name=token.owner_name,
-            created_at=token.created_at,
         )
 
     def revoke(self, token: Token) -> None:

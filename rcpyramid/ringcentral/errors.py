@@ -1,22 +1,33 @@
 """What can go wrong when talking to RingCentral, as exceptions a page can explain.
 
+Each class says the status, title and plain words of its page (:class:`PageError`).
+``message`` is the technical account the client gives (logged, and shown as detail
+where it helps); ``status`` is RingCentral's own HTTP status when it answered.
 Messages never carry a token, a code or a URL with either in it: they are shown to
 people and written to logs.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
+
+from rcpyramid.errors import PageError
 
 #: RingCentral's refresh-token errors that mean "these tokens are dead: sign in again".
 DEAD_TOKEN_CODES = frozenset({"OAU-210", "OAU-211", "OAU-213"})
 
+#: What a 429 page says to wait when RingCentral did not say (its penalty is 60 s).
+DEFAULT_RETRY_AFTER = 60
 
-class RingCentralError(Exception):
+
+class RingCentralError(PageError):
     """RingCentral did not give us what we asked for."""
 
-    #: The HTTP status this app answers with when the error reaches a page.
-    page_status = 502
+    page_status: ClassVar[int] = 502
+    title: ClassVar[str] = "RingCentral refused the request"
+    #: On the way back from RingCentral (not signed in yet), the page offers a new sign-in.
+    offers_sign_in: ClassVar[bool | None] = None
+    words: ClassVar[str] = "RingCentral could not answer this."
 
     def __init__(
         self,
@@ -32,27 +43,57 @@ class RingCentralError(Exception):
         self.error_code = error_code
         self.retry_after = retry_after
 
+    @property
+    def explanation(self) -> str:
+        return f"{self.words} Please try again in a moment."
+
 
 class RingCentralUnavailableError(RingCentralError):
     """RingCentral could not be reached, failed (5xx) or answered something unreadable."""
+
+    title: ClassVar[str] = "RingCentral is having trouble"
+
+    @property
+    def explanation(self) -> str:
+        return f"{self.message}. Please try again in a moment."
 
 
 class RingCentralTimeoutError(RingCentralUnavailableError):
     """RingCentral did not answer within the configured timeout."""
 
-    page_status = 504
+    page_status: ClassVar[int] = 504
+    title: ClassVar[str] = "RingCentral did not answer"
+
+    @property
+    def explanation(self) -> str:
+        return "RingCentral took too long to answer. Please try again in a moment."
 
 
 class RateLimitedError(RingCentralError):
     """RingCentral answered 429: too many requests for this user and group."""
 
-    page_status = 429
+    page_status: ClassVar[int] = 429
+    title: ClassVar[str] = "RingCentral asks us to slow down"
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        if self.retry_after is None:
+            self.retry_after = DEFAULT_RETRY_AFTER
+
+    @property
+    def explanation(self) -> str:
+        return (
+            "Too many requests were made for your account. "
+            f"Try again in {self.retry_after} seconds."
+        )
 
 
 class TokenRequestError(RingCentralError):
     """The token endpoint refused a code or a refresh token (an OAuth error body)."""
 
-    page_status = 400
+    page_status: ClassVar[int] = 400
+    title: ClassVar[str] = "RingCentral did not accept the sign-in"
+    offers_sign_in: ClassVar[bool | None] = True
 
     def __init__(self, message: str, *, oauth_error: str | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
@@ -63,32 +104,57 @@ class TokenRequestError(RingCentralError):
         """True when RingCentral says the refresh token can never work again."""
         return self.oauth_error == "invalid_grant" or self.error_code in DEAD_TOKEN_CODES
 
+    @property
+    def explanation(self) -> str:
+        return "RingCentral refused to complete the sign-in. Please sign in again."
+
+    @property
+    def detail(self) -> str:  # type: ignore[override]
+        return self.message
+
 
 class ApiError(RingCentralError):
     """A REST API call answered 4xx."""
-
-    page_status = 502
 
 
 class ApiUnauthorizedError(ApiError):
     """401: the access token was not accepted."""
 
-    page_status = 401
+    page_status: ClassVar[int] = 401
 
 
 class PermissionDeniedError(ApiError):
     """403: the app or the user lacks a permission; ``permission`` names it when known."""
 
-    page_status = 403
+    page_status: ClassVar[int] = 403
+    title: ClassVar[str] = "RingCentral refused this page"
+    offers_sign_in: ClassVar[bool | None] = False
 
     def __init__(self, message: str, *, permission: str | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.permission = permission
 
+    @property
+    def explanation(self) -> str:
+        missing = f" the [{self.permission}] permission" if self.permission else " a permission"
+        return f"Your RingCentral account or this app lacks{missing} needed for this page."
 
-class SignedOutError(Exception):
+    @property
+    def detail(self) -> str:  # type: ignore[override]
+        return self.message
+
+
+class SignedOutError(PageError):
     """The person's RingCentral session ended (refresh refused, tokens revoked or gone)."""
+
+    page_status: ClassVar[int] = 401
+    title: ClassVar[str] = "Your RingCentral session ended"
+    offers_sign_in: ClassVar[bool | None] = True
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+    @property
+    def explanation(self) -> str:
+        return "RingCentral no longer accepts this app's sign-in for you. Please sign in again."

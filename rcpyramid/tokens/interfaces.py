@@ -16,9 +16,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import ClassVar
 
+from rcpyramid.errors import PageError
 
-class TokenStoreError(Exception):
+
+class TokenStoreError(PageError):
     """The token store could not answer (a driver error, a lost connection)."""
+
+    page_status: ClassVar[int] = 503
+    title: ClassVar[str] = "Temporarily unavailable"
+
+    @property
+    def explanation(self) -> str:
+        return (
+            "The app cannot reach its database right now. Nothing was lost; please try "
+            "again in a moment."
+        )
 
 
 @dataclass(frozen=True)
@@ -130,8 +142,20 @@ class RefreshLease(abc.ABC):
         """
 
 
-class PendingLimitError(Exception):
+class PendingLimitError(PageError):
     """Too many sign-ins are in progress; a new one is refused (others are never evicted)."""
+
+    page_status: ClassVar[int] = 503
+    title: ClassVar[str] = "Too many sign-ins right now"
+    #: Sign-ins in progress expire within minutes (``rcpyramid.sign_in_timeout``).
+    retry_after = 60
+
+    @property
+    def explanation(self) -> str:
+        return (
+            "More people than this app can keep track of are signing in at this moment. "
+            "Nothing is wrong with your account: please try again in a minute."
+        )
 
 
 class TokenRepository(abc.ABC):

@@ -20,7 +20,6 @@ from pyramid.view import view_config
 
 from rcpyramid.cache import Answer
 from rcpyramid.ringcentral.api import RingCentralApi
-from rcpyramid.security import current_login_id
 from rcpyramid.views.errors import BadInputError
 from rcpyramid.views.safety import no_store, wants_json
 
@@ -138,9 +137,9 @@ def date_range(request: Request, zone: tzinfo, now: datetime) -> DateRange:
     return DateRange(start, end, bool(raw_from or raw_to), zone, raw_from, raw_to)
 
 
-@view_config(route_name="api.page", request_method="GET")
+@view_config(route_name="api.page", request_method="GET", person=True)
 def api_page(request: Request) -> Response:
-    login_id = current_login_id(request)
+    login_id = request.login
     api_key = request.GET.get("api")
     if login_id is None or not api_key:
         # The seed sent anyone without a session (or without a page) home.

@@ -1,49 +1,61 @@
-"""One exception view per family of errors: a page a person understands, never a traceback."""
+"""One exception view per family of errors: a page a person understands, never a traceback.
+
+The exceptions say their own status, title and words (:class:`rcpyramid.errors.PageError`);
+a view only decides what its family logs and whether it ends the session.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import ClassVar
 
 from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
-from pyramid.httpexceptions import HTTPClientError, HTTPNotFound
+from pyramid.httpexceptions import HTTPClientError
 from pyramid.renderers import render_to_response
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import exception_view_config, notfound_view_config
 
-from rcpyramid.ringcentral.errors import (
-    PermissionDeniedError,
-    RateLimitedError,
-    RingCentralError,
-    RingCentralTimeoutError,
-    RingCentralUnavailableError,
-    SignedOutError,
-    TokenRequestError,
-)
-from rcpyramid.security import current_login_id, end_session
-from rcpyramid.tokens.interfaces import TokenStoreError
+from rcpyramid.errors import PageError
+from rcpyramid.ringcentral.errors import RingCentralError, SignedOutError
+from rcpyramid.security import end_session
+from rcpyramid.tokens.interfaces import PendingLimitError, TokenStoreError
 from rcpyramid.views.safety import safe_local_path, wants_json
 
 log = logging.getLogger(__name__)
 
 
-class SignInError(Exception):
+class SignInError(PageError):
     """The way back from RingCentral did not hold up (declined, bad state, no code)."""
+
+    title: ClassVar[str] = "Sign-in did not complete"
+    offers_sign_in: ClassVar[bool | None] = True
 
     def __init__(self, message: str, *, status: int = 400, detail: str = "") -> None:
         super().__init__(message)
         self.message = message
-        self.status = status
+        self.page_status = status  # type: ignore[misc] - the callback's error decides
         # RingCentral's own words (error_description); shown escaped, never trusted.
         self.detail = detail[:300]
 
+    @property
+    def explanation(self) -> str:
+        return self.message
 
-class BadInputError(Exception):
+
+class BadInputError(PageError):
     """A query parameter a person can fix (a page number, a date)."""
+
+    page_status: ClassVar[int] = 400
+    title: ClassVar[str] = "That address is not quite right"
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    @property
+    def explanation(self) -> str:
+        return self.message
 
 
 def error_page(
@@ -61,9 +73,13 @@ def error_page(
         response = Response(json_body={"error": title, "message": message}, status=status)
     else:
         # Signing in again from an API page comes back to it (a validated local path).
+        route = request.matched_route
         return_to = (
             safe_local_path(request.path_qs, default="")
-            if sign_in and request.method == "GET" and request.path == "/test"
+            if sign_in
+            and request.method == "GET"
+            and route is not None
+            and route.name == "api.page"
             else ""
         )
         response = render_to_response(
@@ -86,29 +102,34 @@ def error_page(
     return response
 
 
-@exception_view_config(SignInError)
-def sign_in_failed(exc: SignInError, request: Request) -> Response:
+def page_for(exc: PageError, request: Request) -> Response:
+    """The page ``exc`` describes; a sign-in is offered as the exception says."""
+    offers = exc.offers_sign_in
     return error_page(
         request,
-        exc.status,
-        "Sign-in did not complete",
-        exc.message,
+        exc.page_status,
+        exc.title,
+        exc.explanation,
         detail=exc.detail,
-        sign_in=True,
+        # None: only to someone not signed in (on the way back from RingCentral).
+        sign_in=request.login is None if offers is None else offers,
+        retry_after=exc.retry_after,
     )
+
+
+@exception_view_config(SignInError)
+@exception_view_config(BadInputError)
+@exception_view_config(PendingLimitError)
+def refused(exc: PageError, request: Request) -> Response:
+    return page_for(exc, request)
 
 
 @exception_view_config(SignedOutError)
 def signed_out(exc: SignedOutError, request: Request) -> Response:
     log.info("a RingCentral session ended: %s", exc.reason)
+    # RingCentral already ended the session; this forgets it here too (no revoke).
     end_session(request)
-    return error_page(
-        request,
-        401,
-        "Your RingCentral session ended",
-        "RingCentral no longer accepts this app's sign-in for you. Please sign in again.",
-        sign_in=True,
-    )
+    return page_for(exc, request)
 
 
 @exception_view_config(RingCentralError)
@@ -116,54 +137,13 @@ def ringcentral_failed(exc: RingCentralError, request: Request) -> Response:
     log.warning(
         "RingCentral error %s (status %s, code %s)", type(exc).__name__, exc.status, exc.error_code
     )
-    # On the way back from RingCentral (not signed in yet), every page offers a new sign-in.
-    signing_in = current_login_id(request) is None
-    if isinstance(exc, RateLimitedError):
-        wait = exc.retry_after if exc.retry_after is not None else 60
-        return error_page(
-            request,
-            429,
-            "RingCentral asks us to slow down",
-            f"Too many requests were made for your account. Try again in {wait} seconds.",
-            retry_after=wait,
-            sign_in=signing_in,
-        )
-    if isinstance(exc, PermissionDeniedError):
-        missing = f" the [{exc.permission}] permission" if exc.permission else " a permission"
-        return error_page(
-            request,
-            403,
-            "RingCentral refused this page",
-            f"Your RingCentral account or this app lacks{missing} needed for this page.",
-            detail=exc.message,
-        )
-    if isinstance(exc, TokenRequestError):
-        return error_page(
-            request,
-            400,
-            "RingCentral did not accept the sign-in",
-            "RingCentral refused to complete the sign-in. Please sign in again.",
-            detail=exc.message,
-            sign_in=True,
-        )
-    if isinstance(exc, RingCentralTimeoutError):
-        title, message = "RingCentral did not answer", "RingCentral took too long to answer."
-    elif isinstance(exc, RingCentralUnavailableError):
-        title, message = "RingCentral is having trouble", f"{exc.message}."
-    else:
-        title, message = "RingCentral refused the request", "RingCentral could not answer this."
-    return error_page(
-        request,
-        exc.page_status,
-        title,
-        f"{message} Please try again in a moment.",
-        sign_in=signing_in,
-    )
+    return page_for(exc, request)
 
 
-@exception_view_config(BadInputError)
-def bad_input(exc: BadInputError, request: Request) -> Response:
-    return error_page(request, 400, "That address is not quite right", exc.message)
+@exception_view_config(TokenStoreError)
+def store_down(exc: TokenStoreError, request: Request) -> Response:
+    log.error("the token store failed: %s", exc)
+    return page_for(exc, request)
 
 
 @exception_view_config(BadCSRFToken)
@@ -178,18 +158,6 @@ def bad_csrf(exc: Exception, request: Request) -> Response:
     )
 
 
-@exception_view_config(TokenStoreError)
-def store_down(exc: TokenStoreError, request: Request) -> Response:
-    log.error("the token store failed: %s", exc)
-    return error_page(
-        request,
-        503,
-        "Temporarily unavailable",
-        "The app cannot reach its database right now. Nothing was lost; please try again "
-        "in a moment.",
-    )
-
-
 @notfound_view_config()
 def not_found(request: Request) -> Response:
     return error_page(request, 404, "Page not found", "There is no page at this address.")
@@ -197,17 +165,10 @@ def not_found(request: Request) -> Response:
 
 @exception_view_config(HTTPClientError)
 def client_error(exc: HTTPClientError, request: Request) -> Response:
-    if isinstance(exc, HTTPNotFound):
-        return not_found(request)
     return error_page(request, exc.code, exc.title, "This request could not be handled.")
 
 
 @exception_view_config(Exception)
 def unexpected(exc: Exception, request: Request) -> Response:
     log.error("unexpected error on %s", request.path, exc_info=exc)
-    return error_page(
-        request,
-        500,
-        "Something went wrong",
-        "Something went wrong on our side. It has been logged; please try again.",
-    )
+    return page_for(PageError(), request)

@@ -9,14 +9,13 @@ from pyramid.view import view_config
 
 from rcpyramid.ringcentral.api import RingCentralApi
 from rcpyramid.ringcentral.errors import SignedOutError
-from rcpyramid.security import current_login_id
 from rcpyramid.views.api import PAGES
 from rcpyramid.views.safety import no_store
 
 
-@view_config(route_name="home", request_method="GET", renderer="home.jinja2")
+@view_config(route_name="home", request_method="GET", renderer="home.jinja2", person=True)
 def home(request: Request) -> dict:
-    login_id = current_login_id(request)
+    login_id = request.login
     token = None
     if login_id:
         try:

@@ -21,8 +21,8 @@ from rcpyramid.security import (
     LOGIN_KEY,
     browser_digest,
     browser_id,
-    current_login_id,
     end_session,
+    held_login_id,
     new_id,
     start_login_session,
 )
@@ -74,7 +74,7 @@ def sign_in_get(request: Request) -> Response:
     return HTTPFound(location=request.route_path("home"))
 
 
-@view_config(route_name="oauth.callback", request_method="GET")
+@view_config(route_name="oauth.callback", request_method="GET", person=True)
 def callback(request: Request) -> Response:
     """RingCentral sends the browser back here with ``code`` and ``state`` (or ``error``)."""
     params = request.GET
@@ -100,7 +100,7 @@ def callback(request: Request) -> Response:
     if not code:
         raise SignInError("The answer from RingCentral carried no authorization code.")
 
-    previous = current_login_id(request)
+    previous = request.login
     if previous:
         # RingCentral allows only a few sessions per user and ends the oldest when one
         # more starts: end this browser's own old session first, not another device's.
@@ -125,20 +125,21 @@ def callback(request: Request) -> Response:
     return no_store(HTTPSeeOther(location=pending.return_to))
 
 
-@view_config(route_name="oauth.logout", request_method="GET", renderer="logout.jinja2")
+@view_config(route_name="oauth.logout", request_method="GET", renderer="logout.jinja2", person=True)
 def sign_out_confirm(request: Request) -> dict | Response:
     """A GET changes nothing: it asks for the POST that signs out."""
-    if current_login_id(request) is None:
+    if request.login is None:
         return HTTPFound(location=request.route_path("home"))
     return {}
 
 
-@view_config(route_name="oauth.logout", request_method="POST")
+@view_config(route_name="oauth.logout", request_method="POST", person=True)
 def sign_out(request: Request) -> Response:
     """Revoke at RingCentral, delete locally whatever happened there, end the session."""
-    login_id = current_login_id(request) or request.session.get(LOGIN_KEY)
+    # A session that timed out was signed out already (rcpyramid.views.person).
+    login_id = held_login_id(request)
     revoked = True
-    if isinstance(login_id, str) and login_id:
+    if login_id:
         revoked = request.find_service(RingCentralApi).sign_out(login_id)
     end_session(request)
     if revoked:
