@@ -485,9 +485,31 @@ class CacheSettings(_Section):
             values["lifetimes"] = _lifetimes(values["lifetimes"])
         except ValueError as error:
             raise SettingsError(f"{where('rcpyramid.cache.lifetimes')}: {error}") from error
+        if values["workers"] > 1:
+            _check_prefork(read, values["backend"], url)
         calls = read("ringcentral.connect_timeout") + read("ringcentral.read_timeout")
         values["lock_timeout"] = read("rcpyramid.database.lock_timeout") + 2 * calls + 5
         return cls(**values)
+
+
+def _check_prefork(read: _Reader, backend: str, url: str) -> None:
+    """Refuse what would break a guarantee across worker processes."""
+    workers = where("rcpyramid.workers")
+    if read("rcpyramid.tokens.backend").endswith(".MemoryTokenRepository"):
+        raise SettingsError(
+            f"{workers} is more than 1, but {where('rcpyramid.tokens.backend')} keeps tokens "
+            "in one process's memory: use rcpyramid.tokens.sqla.SQLAlchemyTokenRepository"
+        )
+    if backend == "dogpile.cache.memory":
+        raise SettingsError(
+            f"{workers} is more than 1, but {where('rcpyramid.cache.backend')} is "
+            "dogpile.cache.memory (one cache per process): use dogpile.cache.redis"
+        )
+    if not url:
+        raise SettingsError(
+            f"{workers} is more than 1, but {where('rcpyramid.cache.url')} is empty: the "
+            "workers must share one rate-limit budget and the sign-out generations in Redis"
+        )
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,30 @@
-"""The server runner ``development.ini`` names: waitress, plus the built-in simulator when asked.
+"""The server runner the ini files name: waitress, or gunicorn's workers, plus the simulator.
 
 ``pserve development.ini`` calls :func:`run` with the app. When the app is configured
 for the built-in simulator (``ringcentral.server_url = simulator``), the simulator is
 started first on its own listener and thread pool, so the app reaches it over real
 HTTP and can never deadlock waiting for one of its own threads. When any other
 RingCentral server is configured, no simulator starts.
+
+With ``rcpyramid.workers`` above 1, the same ``[server:main]`` keys drive gunicorn
+(threaded workers) instead of waitress. The app is built once in the master and
+forked; each worker then disposes the database pool it inherited and opens its own
+HTTP pool to RingCentral, and the simulator runs as a process of its own, so the
+master holds no thread and no socket a worker could share by accident.
 """
 
 from __future__ import annotations
 
 import logging
+import shlex
+import subprocess
+import sys
+from collections.abc import Callable
 from typing import Any
 
 import waitress
+from waitress.adjustments import Adjustments
+from waitress.proxy_headers import proxy_headers_middleware
 
 from rcpyramid.config import Settings, SettingsError, where
 
@@ -42,6 +54,110 @@ def start_builtin_simulator(settings: Settings) -> Any:
     return running
 
 
+def start_simulator_process(settings: Settings) -> subprocess.Popen:
+    """The built-in simulator as a child process (the prefork master starts no thread)."""
+    ringcentral, sim = settings.ringcentral, settings.simulator
+    client = f"{ringcentral.client_id}:{ringcentral.client_secret}:{ringcentral.redirect_url}"
+    args = [
+        sys.executable,
+        "-m",
+        "rcpyramid.simulator.cli",
+        f"--host={sim.host}",
+        f"--port={sim.port}",
+        f"--client={client}",
+        f"--state-file={sim.state_file}",
+        f"--rate-limits={sim.rate_limits}",
+    ]
+    process = subprocess.Popen(args)  # noqa: S603 - our own interpreter and module
+    log.info(
+        "built-in RingCentral simulator starting on %s:%s (pid %s)", sim.host, sim.port, process.pid
+    )
+    return process
+
+
+def after_fork(registry: Any) -> None:
+    """In a new worker: nothing the master opened may be shared with its siblings."""
+    factory = registry.get("dbsession_factory") if hasattr(registry, "get") else None
+    engine = factory.kw.get("bind") if factory is not None else None
+    if engine is not None:
+        # The parent's connections stay open for the parent; this worker opens its own.
+        engine.dispose(close=False)
+    client = getattr(registry, "ringcentral_client", None)
+    if client is not None:
+        client.new_pool()
+    store = getattr(getattr(registry, "cache", None), "store", None)
+    if store is not None:
+        store.client.connection_pool.reset()
+
+
+def gunicorn_options(kw: dict[str, Any], workers: int, timeout: float) -> dict[str, Any]:
+    """``[server:main]``'s waitress keys as gunicorn settings (the same limits and timeouts)."""
+    adjustments = Adjustments(**{k: v for k, v in kw.items() if k in Adjustments._param_map})
+    listen = kw.get("listen") or f"{kw.get('host', '127.0.0.1')}:{kw.get('port', 8080)}"
+    options: dict[str, Any] = {
+        "bind": shlex.split(str(listen)),
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": adjustments.threads,
+        # waitress's connection_limit: connections a worker serves at once.
+        "worker_connections": adjustments.connection_limit,
+        # waitress's channel_timeout: how long an idle kept-alive connection may stay.
+        "keepalive": adjustments.channel_timeout,
+        "limit_request_field_size": adjustments.max_request_header_size,
+        "limit_request_line": min(8190, adjustments.max_request_header_size),
+        # Longer than the slowest refresh (lock wait, then connect and read twice), so
+        # no worker is killed while it holds a token it just rotated.
+        "timeout": int(timeout) + 1,
+        "graceful_timeout": int(timeout) + 1,
+        # The proxy headers are waitress's job below, for waitress and gunicorn alike.
+        "forwarded_allow_ips": "",
+        "secure_scheme_headers": {},
+        "accesslog": None,
+        "preload_app": True,
+    }
+    return options
+
+
+def proxied(wsgi_app: Any, kw: dict[str, Any]) -> Any:
+    """production.ini's trusted-proxy keys, applied as waitress applies them."""
+    adjustments = Adjustments(**{k: v for k, v in kw.items() if k in Adjustments._param_map})
+    if not adjustments.trusted_proxy:
+        return proxy_headers_middleware(wsgi_app, clear_untrusted=True)
+    return proxy_headers_middleware(
+        wsgi_app,
+        trusted_proxy=adjustments.trusted_proxy,
+        trusted_proxy_count=adjustments.trusted_proxy_count,
+        trusted_proxy_headers=adjustments.trusted_proxy_headers,
+        clear_untrusted=adjustments.clear_untrusted_proxy_headers,
+    )
+
+
+def serve_prefork(
+    wsgi_app: Any, kw: dict[str, Any], workers: int, timeout: float, on_fork: Callable[[], None]
+) -> None:
+    """Serve ``wsgi_app`` with gunicorn's threaded workers."""
+    from gunicorn.app.base import BaseApplication
+
+    options = gunicorn_options(kw, workers, timeout)
+    application = proxied(wsgi_app, kw)
+
+    class Prefork(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+            if "control_socket_disable" in self.cfg.settings:
+                # gunicorn 25+ opens a control socket at one path per user: two servers
+                # (tests, a benchmark beside the app) would fight over it.
+                self.cfg.set("control_socket_disable", True)
+            self.cfg.set("post_fork", lambda server, worker: on_fork())
+
+        def load(self) -> Any:
+            return application
+
+    log.info("serving with gunicorn: %s workers of %s threads", workers, options["threads"])
+    Prefork().run()
+
+
 def run(wsgi_app: Any, global_conf: dict[str, Any], **kw: Any) -> None:
     """A ``paste.server_runner``: takes waitress's own settings from ``[server:main]``.
 
@@ -54,14 +170,28 @@ def run(wsgi_app: Any, global_conf: dict[str, Any], **kw: Any) -> None:
         kw["listen"] = f"{kw.pop('host', 'localhost')}:{settings.app.http_port}"
     # The token backend's own check (the SQL one refuses a pool smaller than twice the threads).
     registry.check_server_threads(int(kw.get("threads", 4)))
-    simulator = None
-    if settings.ringcentral.builtin_simulator:
-        simulator = start_builtin_simulator(settings)
-    else:
+    workers = settings.cache.workers
+    if not settings.ringcentral.builtin_simulator:
         log.info(
             "using RingCentral at %s; the built-in simulator is not started",
             settings.ringcentral.server_url,
         )
+    if workers > 1:
+        process = (
+            start_simulator_process(settings) if settings.ringcentral.builtin_simulator else None
+        )
+        try:
+            serve_prefork(
+                wsgi_app, kw, workers, settings.cache.lock_timeout + 5, lambda: after_fork(registry)
+            )
+        finally:
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=10)
+        return
+    simulator = (
+        start_builtin_simulator(settings) if settings.ringcentral.builtin_simulator else None
+    )
     try:
         waitress.serve(wsgi_app, **kw)
     finally:

@@ -14,6 +14,8 @@ def includeme(config: Configurator) -> None:
     registry = config.registry
     client = RingCentralClient(registry.app_settings.ringcentral, registry.clock)
     config.register_service(client, RingCentralClient)
+    # The prefork server gives each worker a fresh pool (rcpyramid.server).
+    registry.ringcentral_client = client
     cache = registry.cache
 
     def api_factory(context: object, request: Request) -> RingCentralApi:

@@ -132,8 +132,12 @@ class RingCentralClient:
         self.clock = clock
         self.server_url = settings.server_url.rstrip("/")
         self.timeout = (settings.connect_timeout, settings.read_timeout)
+        self.new_pool()
+
+    def new_pool(self) -> None:
+        """A fresh connection pool: a forked worker must not share its parent's sockets."""
         self._adapter = HTTPAdapter(
-            pool_connections=4, pool_maxsize=settings.pool_size, max_retries=0
+            pool_connections=4, pool_maxsize=self.settings.pool_size, max_retries=0
         )
 
     # -- sessions -----------------------------------------------------------------
