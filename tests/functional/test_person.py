@@ -26,7 +26,7 @@ def test_static_files_health_and_error_pages_leave_a_timed_out_session_alone(
 ) -> None:
     clock.advance(IDLE + 1)
     assert signed_in.get("/static/app.css").status_int == 200
-    assert signed_in.get("/healthz").json == {"status": "ok", "token_store": "ok"}
+    assert signed_in.get("/healthz").json["status"] == "ok"
     signed_in.get("/no-such-page", status=404)
     signed_in.post("/login", {}, status=400)  # the CSRF refusal page
     assert revokes(simulator) == 0
