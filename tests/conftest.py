@@ -1,5 +1,7 @@
 """Fixtures: the simulator over real HTTP on loopback, and the real app under WebTest."""
 
+# ruff: noqa: E402 (the test kit must be announced to pytest before it is imported)
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -8,12 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 import webtest
+
+# The suites use the simulator's own test kit, as another app's would. It is imported
+# below, so pytest learns first that it is a plugin (else it warns it cannot rewrite it).
+pytest.register_assert_rewrite("rcpyramid.simulator.testing")
+pytest_plugins = ["rcpyramid.simulator.testing"]
 
 from rcpyramid import main
 from rcpyramid.config import environment_variables
-from rcpyramid.simulator import DEMO_CLIENT, Simulator, SimulatorConfig, serve_in_thread
+from rcpyramid.simulator import DEMO_CLIENT, serve_in_thread
+from rcpyramid.simulator.testing import RunningSimulator, start_simulator
 from tests.browser import authorize_at_simulator, local_path
 from tests.clocks import MovableClock
 from tests.processes import free_port
@@ -21,22 +28,8 @@ from tests.processes import free_port
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class SimulatorHandle:
-    """The running simulator and its HTTP test controls."""
-
-    def __init__(self, simulator: Simulator, url: str) -> None:
-        self.simulator = simulator
-        self.url = url
-
-    def control(self, name: str, **body: Any) -> Any:
-        answer = requests.post(f"{self.url}/simulator/{name}", json=body, timeout=10)
-        answer.raise_for_status()
-        return answer.json() if answer.content else None
-
-    def counters(self) -> dict[str, Any]:
-        answer = requests.get(f"{self.url}/simulator/counters", timeout=10)
-        answer.raise_for_status()
-        return answer.json()
+# The name the suites annotate their `simulator` fixture with: the kit's handle.
+SimulatorHandle = RunningSimulator
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +46,7 @@ def served_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def simulator_server(served_port: int) -> Iterator[SimulatorHandle]:
+def simulator_server(served_port: int) -> Iterator[RunningSimulator]:
     client = replace(
         DEMO_CLIENT,
         redirect_uris=(
@@ -61,15 +54,14 @@ def simulator_server(served_port: int) -> Iterator[SimulatorHandle]:
             f"http://localhost:{served_port}/oauth2callback",
         ),
     )
-    simulator = Simulator(SimulatorConfig(clients=(client,), rate_limits=None))
-    running = serve_in_thread(simulator.wsgi_app(), host="127.0.0.1", port=0, threads=16)
-    yield SimulatorHandle(simulator, running.url)
-    running.stop()
+    # One per session (reset before each test) keeps the suites quick.
+    with start_simulator(clients=(client,), threads=16) as running:
+        yield running
 
 
 @pytest.fixture
-def simulator(simulator_server: SimulatorHandle) -> SimulatorHandle:
-    simulator_server.control("reset")
+def simulator(simulator_server: RunningSimulator) -> RunningSimulator:
+    simulator_server.reset()
     return simulator_server
 
 

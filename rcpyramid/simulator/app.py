@@ -56,7 +56,7 @@ class Simulator:
         self.sessions = SessionStore(config, self.clock, self.counters)
         self.faults = Faults(self.counters)
         self.rate_limits = RateLimiter(config, self.clock, self.counters)
-        self.directory = Directory(config.seed)
+        self.directory = Directory(config.seed, config.users)
         # Anchored on the clock's current UTC day so the default 24-hour window has data.
         self.call_log = CallLog(config.seed, self.directory, self.clock.now().date())
         self._app: Callable | None = None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from .directory import Directory, Extension
+from .directory import DEMO_USERS, DemoUser, Directory, Extension
 
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
@@ -224,9 +224,9 @@ class _DayGenerator:
     def __init__(self, seed: int, directory: Directory) -> None:
         self.seed = seed
         self.directory = directory
-        self.alice = directory.extension_for("alice")
-        self.bob = directory.extension_for("bob")
-        self.carol = directory.extension_for("carol")
+        # The users who sign in: the first is busiest, the second rings hourly, the rest
+        # every other hour (with the demo users: alice, bob, carol).
+        self.people = [directory.extension_for(u.username) for u in directory.demo_users]
         self.others = [
             e
             for e in directory.extensions
@@ -241,12 +241,15 @@ class _DayGenerator:
         for hour in range(24):
             hour_ms = day_ms + hour * HOUR_MS
             # Four per quarter-hour slot keeps any 24-hour window above 90 records for alice.
+            busiest, *others = self.people
             for quarter in range(4):
                 start = hour_ms + quarter * 900_000 + rng.randrange(0, 870_000)
-                out.append(self._record(rng, self.alice, start))
-            out.append(self._record(rng, self.bob, hour_ms + rng.randrange(0, 3_540_000)))
-            if hour % 2 == 0:
-                out.append(self._record(rng, self.carol, hour_ms + rng.randrange(0, 7_140_000)))
+                out.append(self._record(rng, busiest, start))
+            if others:
+                out.append(self._record(rng, others[0], hour_ms + rng.randrange(0, 3_540_000)))
+            for person in others[1:]:
+                if hour % 2 == 0:
+                    out.append(self._record(rng, person, hour_ms + rng.randrange(0, 7_140_000)))
         for _ in range(rng.randint(50, 70)):
             owner = rng.choice(self.others)
             out.append(self._record(rng, owner, day_ms + rng.randrange(0, DAY_MS)))
@@ -377,19 +380,21 @@ class _Day:
 
 
 @functools.lru_cache(maxsize=8)
-def _generator(seed: int) -> _DayGenerator:
-    return _DayGenerator(seed, Directory(seed))
+def _generator(seed: int, users: tuple[DemoUser, ...]) -> _DayGenerator:
+    return _DayGenerator(seed, Directory(seed, users))
 
 
 @functools.lru_cache(maxsize=512)
-def day_records(seed: int, day: date) -> tuple[CallRecord, ...]:
-    """The records generated for one UTC day: a pure function of (seed, day), so cached."""
-    return tuple(_generator(seed).day(day))
+def day_records(
+    seed: int, day: date, users: tuple[DemoUser, ...] = DEMO_USERS
+) -> tuple[CallRecord, ...]:
+    """The records generated for one UTC day: a pure function of its arguments, so cached."""
+    return tuple(_generator(seed, users).day(day))
 
 
 @functools.lru_cache(maxsize=512)
-def _day_index(seed: int, day: date) -> _Day:
-    records = day_records(seed, day)
+def _day_index(seed: int, users: tuple[DemoUser, ...], day: date) -> _Day:
+    records = day_records(seed, day, users)
     per_owner: dict[int, list[CallRecord]] = defaultdict(list)
     for r in records:
         per_owner[r.owner_id].append(r)
@@ -408,9 +413,11 @@ class CallLog:
 
     def __init__(self, seed: int, directory: Directory, today: date) -> None:
         # The directory is deterministic from the seed too; the records use the same ids.
-        if _generator(seed).alice.id != directory.extension_for("alice").id:
+        users = directory.demo_users
+        if _generator(seed, users).directory.account_id != directory.account_id:
             raise ValueError("the directory was not built from this seed")
         self._seed = seed
+        self._users = users
         self._lock = threading.Lock()
         self.anchor_day = today
 
@@ -425,7 +432,8 @@ class CallLog:
     def __len__(self) -> int:
         first, last = self._span()
         days = (last - first).days + 1
-        return sum(len(day_records(self._seed, first + timedelta(days=n))) for n in range(days))
+        seed, users = self._seed, self._users
+        return sum(len(day_records(seed, first + timedelta(days=n), users)) for n in range(days))
 
     def query(
         self,
@@ -446,7 +454,7 @@ class CallLog:
         stop = max(first, (date_from.astimezone(UTC) - _SPILL).date())
         found: list[CallRecord] = []
         while day >= stop:
-            index = _day_index(self._seed, day)
+            index = _day_index(self._seed, self._users, day)
             chosen = index.all if owner_id is None else index.by_owner.get(owner_id)
             if chosen is not None:
                 found.extend(chosen.between(start_ms, end_ms))
@@ -474,7 +482,7 @@ class CallLog:
 
     def _lookup(self, now: datetime) -> _Lookup:
         first, last = self._span(now)
-        return _lookup(self._seed, first, last)
+        return _lookup(self._seed, self._users, first, last)
 
 
 @dataclass(frozen=True)
@@ -485,10 +493,10 @@ class _Lookup:
 
 
 @functools.lru_cache(maxsize=4)
-def _lookup(seed: int, first: date, last: date) -> _Lookup:
+def _lookup(seed: int, users: tuple[DemoUser, ...], first: date, last: date) -> _Lookup:
     found = _Lookup({}, {}, {})
     for n in range((last - first).days + 1):
-        for r in day_records(seed, first + timedelta(days=n)):
+        for r in day_records(seed, first + timedelta(days=n), users):
             found.records[r.id] = r
             if r.recording is not None:
                 found.recordings[r.recording[0]] = r

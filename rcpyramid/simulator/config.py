@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
+from .directory import DEMO_USERS, DemoUser
+
 RATE_LIMIT_GROUPS = ("Light", "Medium", "Heavy", "Auth")
 
 
@@ -40,6 +42,7 @@ class SimulatorConfig:
     """How one simulator instance behaves."""
 
     clients: tuple[RegisteredClient, ...] = (DEMO_CLIENT,)
+    users: tuple[DemoUser, ...] = DEMO_USERS  # who can sign in; the first is the busiest
     state_file: pathlib.Path | None = None  # None = memory only
     seed: int = 20260101
     # None = counted and reported in headers but never enforced.

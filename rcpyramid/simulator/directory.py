@@ -83,13 +83,13 @@ class DemoUser:
     password: str
     name: str
     extension_number: str
-    admin: bool
-    first_name: str
-    last_name: str
-    email: str
-    timezone: str  # a key of REGIONS
-    job_title: str
-    department: str
+    admin: bool = False
+    first_name: str = ""  # "" = the first word of the name
+    last_name: str = ""  # "" = the rest of the name
+    email: str = ""  # "" = username@example.com
+    timezone: str = "US/Pacific"  # a key of REGIONS
+    job_title: str | None = None
+    department: str | None = None
     business_phone: str | None = None  # None = a seeded +1 650 number
 
     @property
@@ -219,6 +219,29 @@ _TYPE_PLAN = (
 )
 
 
+def _generated_numbers() -> set[str]:
+    return {str(first + i) for _, count, first in _TYPE_PLAN for i in range(count)}
+
+
+def _check_users(users: tuple[DemoUser, ...]) -> None:
+    """Raise ValueError for users the directory cannot hold."""
+    if not users:
+        raise ValueError("at least one user must be able to sign in")
+    names = [u.username for u in users]
+    if len(set(names)) != len(names) or not all(n and n.strip() == n for n in names):
+        raise ValueError("usernames must be unique, non-empty and without surrounding spaces")
+    numbers = [u.extension_number for u in users]
+    taken = _generated_numbers()
+    if len(set(numbers)) != len(numbers) or any(n in taken or not n.isdigit() for n in numbers):
+        raise ValueError(
+            "extension numbers must be unique digits outside the generated ones "
+            "(use 100-103, 170-179, 190-199 or 900-999)"
+        )
+    unknown = sorted({u.timezone for u in users} - set(REGIONS))
+    if unknown:
+        raise ValueError(f"unknown time zones {unknown}; known: {', '.join(REGIONS)}")
+
+
 def _either(fixed: str | None, draw: int) -> str:
     return fixed if fixed is not None else f"+1650555{draw}"
 
@@ -230,16 +253,18 @@ def _slug(text: str) -> str:
 class Directory:
     """The account and its extensions, deterministic from a seed."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, users: tuple[DemoUser, ...] = DEMO_USERS) -> None:
+        _check_users(users)
         rng = random.Random(f"{seed}:directory")
         self.account_id: int = rng.randrange(400_000_000, 499_999_999) * 1000 + 8
         self.main_number: str = f"+1650555{rng.randrange(1000, 9999)}"
-        total = len(DEMO_USERS) + sum(count for _, count, _ in _TYPE_PLAN)
+        total = len(users) + sum(count for _, count, _ in _TYPE_PLAN)
         ids = rng.sample(range(1, 99_000_000), total)
         id_iter = (self.account_id + 1000 * i for i in ids)
 
         extensions: list[Extension] = []
-        for user in DEMO_USERS:
+        for user in users:
+            first_word, _, rest = user.name.partition(" ")
             extensions.append(
                 Extension(
                     id=next(id_iter),
@@ -247,9 +272,9 @@ class Directory:
                     name=user.name,
                     type="User",
                     status="Enabled",
-                    first_name=user.first_name,
-                    last_name=user.last_name,
-                    email=user.email,
+                    first_name=user.first_name or first_word,
+                    last_name=user.last_name or rest,
+                    email=user.email or f"{user.username}@example.com",
                     # The draw happens either way so every later extension stays put.
                     business_phone=_either(user.business_phone, rng.randrange(1000, 9999)),
                     admin=user.admin,
@@ -268,7 +293,8 @@ class Directory:
         self.by_username: dict[str, Extension] = {
             e.username: e for e in extensions if e.username is not None
         }
-        self.users: dict[str, DemoUser] = {u.username: u for u in DEMO_USERS}
+        self.demo_users = users
+        self.users: dict[str, DemoUser] = {u.username: u for u in users}
 
     @staticmethod
     def _place(seed: int, ext: Extension) -> Extension:

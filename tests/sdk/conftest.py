@@ -6,23 +6,15 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
-from rcpyramid.simulator import (
-    DEMO_CLIENT,
-    RegisteredClient,
-    RunningServer,
-    Simulator,
-    SimulatorConfig,
-    serve_in_thread,
-)
+from rcpyramid.simulator import DEMO_CLIENT, RegisteredClient
+from rcpyramid.simulator.testing import RunningSimulator
 from tests.browser import authorize_at_simulator, query_of
 
 SDK_DIR = Path(__file__).resolve().parent
@@ -35,44 +27,16 @@ PUBLIC_CLIENT = RegisteredClient("sdk-public-client", "", (REDIRECT_URI,))
 ENABLE_JS = "run `npm ci --prefix tests/sdk` to enable it"
 
 
-@dataclass
-class RunningSimulator:
-    """A simulator serving over HTTP on loopback, with its test controls."""
-
-    simulator: Simulator
-    server: RunningServer
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    def control(self, name: str, **body: Any) -> dict[str, Any]:
-        answer = requests.post(f"{self.url}/simulator/{name}", json=body, timeout=10)
-        answer.raise_for_status()
-        return answer.json()
-
-    def counters(self) -> dict[str, Any]:
-        answer = requests.get(f"{self.url}/simulator/counters", timeout=10)
-        answer.raise_for_status()
-        return answer.json()
-
-
 @pytest.fixture
-def start_simulator() -> Iterator[Callable[..., RunningSimulator]]:
-    """Start simulators with SimulatorConfig overrides; all stop at teardown."""
-    running: list[RunningServer] = []
+def start_simulator(start_ringcentral_simulator) -> Callable[..., RunningSimulator]:
+    """The test kit's start(), with this suite's clock and clients unless told otherwise."""
 
     def start(**overrides: Any) -> RunningSimulator:
         overrides.setdefault("clock", lambda: START)
         overrides.setdefault("clients", (DEMO_CLIENT, PUBLIC_CLIENT))
-        simulator = Simulator(SimulatorConfig(**overrides))
-        server = serve_in_thread(simulator.wsgi_app())
-        running.append(server)
-        return RunningSimulator(simulator, server)
+        return start_ringcentral_simulator(**overrides)
 
-    yield start
-    for server in running:
-        server.stop()
+    return start
 
 
 def browser_sign_in(authorize_url: str, username: str = "alice") -> dict[str, str]:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import html
 import re
-import secrets
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -14,14 +11,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
-from rcpyramid.simulator import (
-    DEMO_CLIENT,
-    RegisteredClient,
-    RunningServer,
-    Simulator,
-    SimulatorConfig,
-    serve_in_thread,
-)
+from rcpyramid.simulator import DEMO_CLIENT, RegisteredClient, Simulator, SimulatorConfig
+from rcpyramid.simulator.testing import RunningSimulator, pkce_pair
 
 REDIRECT_URI = DEMO_CLIENT.redirect_uris[0]
 START = datetime(2026, 3, 15, 12, 34, 56, 789000, tzinfo=UTC)
@@ -40,18 +31,13 @@ class FakeClock:
         self.now += timedelta(seconds=seconds)
 
 
-def pkce_pair() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(32)
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
 class RC:
-    """Drives the simulator like an app and a browser would, over HTTP."""
+    """Drives the simulator like an app and a browser would, over HTTP (on the test kit)."""
 
-    def __init__(self, server: RunningServer, simulator: Simulator) -> None:
-        self.url = server.url
-        self.simulator = simulator
+    def __init__(self, running: RunningSimulator) -> None:
+        self.running = running
+        self.url = running.url
+        self.simulator = running.simulator
         self.http = requests.Session()
 
     def get(self, path: str, token: str | None = None, **kw) -> requests.Response:
@@ -127,13 +113,14 @@ class RC:
         return self.token(grant_type="refresh_token", refresh_token=refresh_token, **form)
 
     def control(self, name: str, body: dict | None = None) -> requests.Response:
+        """The raw answer of a control: these tests check the control API's wire contract."""
         return self.post(f"/simulator/{name}", json=body if body is not None else {})
 
     def advance(self, seconds: float) -> None:
-        assert self.control("advance-clock", {"seconds": seconds}).status_code == 200
+        self.running.advance_clock(seconds)
 
     def counters(self) -> dict:
-        return self.get("/simulator/counters").json()
+        return self.running.counters()
 
 
 @pytest.fixture
@@ -157,21 +144,19 @@ def make_simulator(sim_clock: FakeClock) -> Callable[..., Simulator]:
 
 
 @pytest.fixture
-def make_rc(make_simulator) -> Iterator[Callable[..., RC]]:
-    """Start simulators (with config overrides) over HTTP; all stop at teardown."""
-    running: list[tuple[RunningServer, RC]] = []
+def make_rc(start_ringcentral_simulator, sim_clock: FakeClock) -> Iterator[Callable[..., RC]]:
+    """Start simulators (SimulatorConfig overrides) with the test kit; all stop at teardown."""
+    clients: list[RC] = []
 
-    def start(simulator: Simulator | None = None, **overrides) -> RC:
-        simulator = simulator or make_simulator(**overrides)
-        server = serve_in_thread(simulator.wsgi_app())
-        client = RC(server, simulator)
-        running.append((server, client))
+    def start(**overrides) -> RC:
+        overrides.setdefault("clock", sim_clock)
+        client = RC(start_ringcentral_simulator(**overrides))
+        clients.append(client)
         return client
 
     yield start
-    for server, client in running:
+    for client in clients:
         client.http.close()
-        server.stop()
 
 
 @pytest.fixture

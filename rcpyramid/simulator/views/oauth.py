@@ -13,7 +13,6 @@ from pyramid.response import Response
 
 from .. import errors
 from ..config import RegisteredClient
-from ..directory import DEMO_USERS
 from ..rendering import render
 from ..sessions import CODE_TTL, clamp_access_ttl, clamp_refresh_ttl
 from ..wire import add_query, first, html_response, json_response
@@ -103,7 +102,7 @@ def _sign_in_page(
     html = render(
         "sign_in.jinja2",
         auth=auth,
-        users=DEMO_USERS,
+        users=simulator(request).directory.demo_users,
         error=error,
         username=username,
         form_action=request.route_path("sim.sign_in"),

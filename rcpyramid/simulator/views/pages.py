@@ -7,7 +7,6 @@ from pyramid.request import Request
 from pyramid.response import Response
 
 from ..config import DEMO_CLIENT
-from ..directory import DEMO_USERS
 from ..rendering import render
 from ..wire import html_response
 from .controls import CONTROLS
@@ -19,7 +18,7 @@ def home(request: Request) -> Response:
     sim = simulator(request)
     html = render(
         "home.jinja2",
-        users=DEMO_USERS,
+        users=simulator(request).directory.demo_users,
         clients=sim.config.clients,
         demo_client=DEMO_CLIENT,
         counters=sim.counters.snapshot(),

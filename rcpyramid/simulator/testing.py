@@ -1,0 +1,281 @@
+"""Test any RingCentral app against the simulator: a pytest plugin and a small client.
+
+Opt in, per project (it is deliberately not a ``pytest11`` entry point, so installing
+rcpyramid changes nobody else's pytest runs)::
+
+    pytest -p rcpyramid.simulator.testing          # or, in a conftest.py:
+    pytest_plugins = ["rcpyramid.simulator.testing"]
+
+Fixtures:
+
+- ``ringcentral_simulator``: a simulator on a free loopback port for one test, with the
+  clients of ``ringcentral_simulator_clients`` and the users of
+  ``ringcentral_simulator_users`` (override either fixture in a conftest.py); stopped after.
+- ``start_ringcentral_simulator``: ``start(**options)`` (the keywords of `start_simulator`)
+  for several simulators or other options in one test; all stop at teardown.
+
+Without pytest, ``with start_simulator(...) as sim:`` does the same.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urlencode, urljoin
+
+import pytest
+import requests
+
+from .app import Simulator
+from .config import DEMO_CLIENT, RegisteredClient, SimulatorConfig, parse_rate_limits
+from .directory import DEMO_USERS, DemoUser
+from .server import RunningServer, serve_in_thread
+
+__all__ = [
+    "DEMO_CLIENT",
+    "DEMO_USERS",
+    "DemoUser",
+    "RegisteredClient",
+    "RunningSimulator",
+    "SimulatorControls",
+    "pkce_pair",
+    "start_simulator",
+]
+
+TIMEOUT = 10  # seconds; the simulator is on loopback, so only a hang takes this long
+
+
+class SimulatorControls:
+    """The simulator's test controls (``/simulator/...``) over HTTP.
+
+    Each call opens its own connection: a kept-alive one could meet the server closing
+    it after a long quiet spell in a session-long fixture.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url.rstrip("/")
+
+    def control(self, name: str, **body: Any) -> Any:
+        """POST one control with a JSON body; its JSON answer (HTTP errors raise)."""
+        answer = requests.post(f"{self.url}/simulator/{name}", json=body, timeout=TIMEOUT)
+        answer.raise_for_status()
+        return answer.json() if answer.content else None
+
+    def counters(self) -> dict[str, Any]:
+        """Grants by type, refreshes, revokes, 429s, API calls and token errors so far."""
+        answer = requests.get(f"{self.url}/simulator/counters", timeout=TIMEOUT)
+        answer.raise_for_status()
+        return answer.json()
+
+    def expire_access_tokens(self, username: str | None = None) -> int:
+        """Current access tokens (of one user) expire now; how many did."""
+        body = {} if username is None else {"username": username}
+        return self.control("expire-access-tokens", **body)["expired"]
+
+    def fail_next(
+        self,
+        status: int,
+        *,
+        count: int = 1,
+        path: str = "/restapi",
+        retry_after: int | None = None,
+        content: str = "json",
+    ) -> dict[str, Any]:
+        """The next `count` requests under `path` answer `status` (429, 500, 502, 503)."""
+        body: dict[str, Any] = {"status": status, "count": count, "path": path}
+        if retry_after is not None:
+            body["retry_after"] = retry_after
+        return self.control("fail-next", content=content, **body)["queued"]
+
+    def latency(
+        self, seconds: float, *, path: str = "/restapi", count: int | None = None
+    ) -> dict[str, Any] | None:
+        """Matching requests answer `seconds` late (0 clears)."""
+        body: dict[str, Any] = {"seconds": seconds, "path": path}
+        if count is not None:
+            body["count"] = count
+        return self.control("latency", **body)["latency"]
+
+    def advance_clock(self, seconds: float) -> datetime:
+        """Move the simulator's clock forward; its new time."""
+        return datetime.fromisoformat(self.control("advance-clock", seconds=seconds)["now"])
+
+    def reset(self) -> None:
+        """Forget codes, sessions, counters, faults, latency, clock offset and rate windows."""
+        self.control("reset")
+
+
+class _FirstForm(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.action: str | None = None
+        self.fields: dict[str, str] = {}
+        self._open = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        if tag == "form" and self.action is None:
+            self._open = True
+            self.action = values.get("action", "")
+        elif tag == "input" and self._open and values.get("type") == "hidden":
+            self.fields[values["name"]] = values.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._open = False
+
+
+class RunningSimulator(SimulatorControls):
+    """A simulator serving on loopback: its URL, its test controls, and a person signing in."""
+
+    def __init__(self, simulator: Simulator, server: RunningServer) -> None:
+        super().__init__(server.url)
+        self.simulator = simulator
+        self.server = server
+
+    def __enter__(self) -> RunningSimulator:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    @property
+    def client(self) -> RegisteredClient:
+        """The first registered client (the one an app under test usually is)."""
+        return self.simulator.config.clients[0]
+
+    def authorize_url(
+        self,
+        *,
+        client: RegisteredClient | None = None,
+        redirect_uri: str | None = None,
+        state: str = "",
+        code_challenge: str | None = None,
+    ) -> str:
+        """The sign-in address an app would send a browser to (S256 when a challenge is given)."""
+        client = client or self.client
+        query = {
+            "response_type": "code",
+            "client_id": client.client_id,
+            "redirect_uri": redirect_uri or client.redirect_uris[0],
+            "state": state,
+        }
+        if code_challenge is not None:
+            query.update(code_challenge=code_challenge, code_challenge_method="S256")
+        return f"{self.url}/restapi/oauth/authorize?{urlencode(query)}"
+
+    def sign_in(
+        self,
+        authorize_url: str,
+        username: str = "alice",
+        password: str | None = None,
+        *,
+        deny: bool = False,
+    ) -> str:
+        """Open the sign-in page and submit it as a person would; where it redirects to.
+
+        That is the app's redirect URI with ``code`` and ``state`` (or ``error`` after a
+        denial). A demo user's password is looked up when not given.
+        """
+        page = requests.get(authorize_url, timeout=TIMEOUT)
+        if page.status_code != 200:
+            raise AssertionError(f"the sign-in page answered {page.status_code}: {page.text}")
+        form = _FirstForm()
+        form.feed(page.text)
+        if password is None:
+            user = self.simulator.directory.users.get(username)
+            password = user.password if user else ""
+        data = {
+            **form.fields,
+            "username": username,
+            "password": password,
+            "action": "deny" if deny else "authorize",
+        }
+        answer = requests.post(
+            urljoin(page.url, form.action or ""), data=data, allow_redirects=False, timeout=TIMEOUT
+        )
+        if answer.status_code != 302:
+            raise AssertionError(f"signing in answered {answer.status_code}: {answer.text}")
+        return answer.headers["Location"]
+
+    def stop(self) -> None:
+        """Stop serving (idempotent)."""
+        self.server.stop()
+
+
+def pkce_pair() -> tuple[str, str]:
+    """A PKCE (verifier, S256 challenge) pair."""
+    verifier = secrets.token_urlsafe(32)
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def start_simulator(
+    *,
+    clients: tuple[RegisteredClient, ...] = (DEMO_CLIENT,),
+    users: tuple[DemoUser, ...] = DEMO_USERS,
+    rate_limits: str | dict[str, int] | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    threads: int = 8,
+    **config: Any,
+) -> RunningSimulator:
+    """Start a simulator on a free port (unless `port` is given) and return once it listens.
+
+    `rate_limits`: None counts without refusing; "default" enforces RingCentral's
+    defaults; a dict enforces those groups. Other keywords are `SimulatorConfig` fields
+    (``clock``, ``seed``, ``state_file``, ``max_sessions_per_user``, ``test_controls``).
+    """
+    if isinstance(rate_limits, str):
+        rate_limits = parse_rate_limits(rate_limits)
+    simulator = Simulator(
+        SimulatorConfig(
+            clients=tuple(clients), users=tuple(users), rate_limits=rate_limits, **config
+        )
+    )
+    server = serve_in_thread(simulator.wsgi_app(), host=host, port=port, threads=threads)
+    return RunningSimulator(simulator, server)
+
+
+@pytest.fixture
+def ringcentral_simulator_clients() -> tuple[RegisteredClient, ...]:
+    """The clients `ringcentral_simulator` registers; override to register your app."""
+    return (DEMO_CLIENT,)
+
+
+@pytest.fixture
+def ringcentral_simulator_users() -> tuple[DemoUser, ...]:
+    """The people who can sign in to `ringcentral_simulator`; override for your own."""
+    return DEMO_USERS
+
+
+@pytest.fixture
+def start_ringcentral_simulator() -> Iterator[Callable[..., RunningSimulator]]:
+    """start(**options) -> RunningSimulator (see `start_simulator`); all stop at teardown."""
+    running: list[RunningSimulator] = []
+
+    def start(**options: Any) -> RunningSimulator:
+        sim = start_simulator(**options)
+        running.append(sim)
+        return sim
+
+    yield start
+    for sim in running:
+        sim.stop()
+
+
+@pytest.fixture
+def ringcentral_simulator(
+    start_ringcentral_simulator: Callable[..., RunningSimulator],
+    ringcentral_simulator_clients: tuple[RegisteredClient, ...],
+    ringcentral_simulator_users: tuple[DemoUser, ...],
+) -> RunningSimulator:
+    """A simulator for this test, with the configured clients and users."""
+    return start_ringcentral_simulator(
+        clients=ringcentral_simulator_clients, users=ringcentral_simulator_users
+    )
