@@ -12,7 +12,8 @@ import pytest
 import redis
 import webtest
 
-from rcpyramid.simulator import DEMO_CLIENT, Simulator, SimulatorConfig, serve_in_thread
+from rcpyramid.simulator import DEMO_CLIENT
+from rcpyramid.simulator.testing import start_simulator
 from rcpyramid.tokens import open_repository
 from rcpyramid.tokens.interfaces import Token
 from tests.conftest import SimulatorHandle
@@ -69,15 +70,8 @@ def redis_settings(redis_url: str) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def limited_simulator_server(served_port: int) -> Iterator[SimulatorHandle]:
     """A simulator with RingCentral's default rate limits (Heavy 10 a minute, ...)."""
-    simulator = Simulator(
-        SimulatorConfig(
-            clients=(DEMO_CLIENT,),
-            rate_limits={"Light": 50, "Medium": 40, "Heavy": 10, "Auth": 5},
-        )
-    )
-    running = serve_in_thread(simulator.wsgi_app(), host="127.0.0.1", port=0, threads=8)
-    yield SimulatorHandle(simulator, running.url)
-    running.stop()
+    with start_simulator(clients=(DEMO_CLIENT,), rate_limits="default") as running:
+        yield running
 
 
 @pytest.fixture

@@ -101,7 +101,7 @@ def gateway_simulator() -> Iterator[SimulatorHandle]:
     running = serve_in_thread(
         _strip_rate_headers_from_429(simulator.wsgi_app()), host="127.0.0.1", port=0
     )
-    yield SimulatorHandle(simulator, running.url)
+    yield SimulatorHandle(simulator, running)
     running.stop()
 
 
