@@ -114,6 +114,7 @@ TABLE: tuple[Setting, ...] = (
     Setting("ringcentral.redirect_url", "RINGCENTRAL_REDIRECT_URL", "", _text),
     Setting("ringcentral.connect_timeout", None, 5.0, _positive_float),
     Setting("ringcentral.read_timeout", None, 20.0, _positive_float),
+    Setting("ringcentral.total_timeout", None, 30.0, _positive_float),
     Setting("ringcentral.max_response_bytes", None, 16 * 1024 * 1024, _positive_int),
     Setting("ringcentral.pool_size", None, 20, _positive_int),
     # session
@@ -280,6 +281,8 @@ class RingCentralSettings(_Section):
     redirect_url: str
     connect_timeout: float
     read_timeout: float
+    #: The whole call, connect to last byte: a watchdog cuts the connection then.
+    total_timeout: float
     max_response_bytes: int
     pool_size: int
 

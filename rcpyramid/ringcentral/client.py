@@ -11,25 +11,31 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import logging
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
 from oauthlib.oauth2 import OAuth2Error
-from requests.adapters import HTTPAdapter
 from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 from urllib3.exceptions import ReadTimeoutError
 
 from rcpyramid.clock import Clock
 from rcpyramid.config import RingCentralSettings
+from rcpyramid.ringcentral.deadline import Deadline, DeadlineAdapter
 from rcpyramid.ringcentral.errors import (
     ApiError,
     ApiUnauthorizedError,
     PermissionDeniedError,
     RateLimitedError,
+    RingCentralError,
     RingCentralTimeoutError,
     RingCentralUnavailableError,
     TokenRequestError,
@@ -60,21 +66,65 @@ class ApiResponse:
     headers: dict[str, str] = field(default_factory=dict, repr=False)
 
 
-def _retry_after(response: requests.Response) -> int | None:
-    value = response.headers.get("Retry-After", "")
+#: Bounds, in seconds, for the numbers RingCentral sends: a value outside is clamped (and
+#: logged), so an absurd one can neither crash the app nor lock a person out for years.
+RETRY_AFTER_BOUNDS = (1, 3600)
+ACCESS_LIFETIME_BOUNDS = (1, 7 * 86400)
+REFRESH_LIFETIME_BOUNDS = (1, 30 * 86400)
+
+
+def bounded_seconds(name: str, value: Any, bounds: tuple[int, int]) -> int | None:
+    """``value`` as whole seconds within ``bounds``; None when it is not a number at all."""
+    low, high = bounds
     try:
-        return max(0, int(value))
-    except ValueError:
+        number = float(value) if isinstance(value, str | float) else int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if isinstance(number, float) and math.isnan(number):
+        return None
+    if low <= number <= high:
+        return int(number)
+    clamped = low if number < low else high
+    log.warning(
+        "RingCentral sent %s = %.40s, outside %s..%s seconds; using %s",
+        name,
+        str(value),
+        low,
+        high,
+        clamped,
+    )
+    return clamped
+
+
+def _retry_after(response: requests.Response, now: datetime) -> int | None:
+    """Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3), within bounds."""
+    value = response.headers.get("Retry-After", "").strip()
+    if value.isascii() and value.isdigit():
+        return bounded_seconds("Retry-After", value, RETRY_AFTER_BOUNDS)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    seconds = math.ceil((when - now).total_seconds())
+    return bounded_seconds("Retry-After", seconds, RETRY_AFTER_BOUNDS)
+
+
+def _json_or_none(content_type: str, body: bytes | str) -> Any:
+    if "json" not in content_type.lower():
+        return None
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
         return None
 
 
-def _json_or_none(response: requests.Response) -> Any:
-    if "json" not in response.headers.get("Content-Type", "").lower():
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return None
+@dataclass(frozen=True)
+class _TokenAnswer:
+    """What requests-oauthlib reads after its response hooks: the checked, bounded JSON."""
+
+    text: str
 
 
 def _first_error(data: Any) -> tuple[str | None, str | None, dict[str, Any]]:
@@ -92,38 +142,6 @@ def _first_error(data: Any) -> tuple[str | None, str | None, dict[str, Any]]:
     )
 
 
-def _check_token_response(response: requests.Response) -> requests.Response:
-    """Turn a token endpoint failure into our errors before oauthlib reads the body."""
-    data = _json_or_none(response)
-    if response.status_code == 429:
-        raise RateLimitedError(
-            "RingCentral is limiting sign-in requests (429)",
-            status=429,
-            retry_after=_retry_after(response),
-        )
-    if response.status_code >= 500:
-        raise RingCentralUnavailableError(
-            f"RingCentral's token service failed (HTTP {response.status_code})",
-            status=response.status_code,
-        )
-    if not isinstance(data, dict):
-        raise RingCentralUnavailableError(
-            f"RingCentral's token service answered HTTP {response.status_code} "
-            "with something that is not JSON",
-            status=response.status_code,
-        )
-    if response.status_code >= 400 or "error" in data:
-        code, message, _ = _first_error(data)
-        oauth_error = str(data.get("error") or "") or None
-        raise TokenRequestError(
-            message or oauth_error or f"HTTP {response.status_code}",
-            status=response.status_code,
-            error_code=code,
-            oauth_error=oauth_error,
-        )
-    return response
-
-
 class RingCentralClient:
     """One per process: configuration plus the shared connection pool."""
 
@@ -136,7 +154,7 @@ class RingCentralClient:
 
     def new_pool(self) -> None:
         """A fresh connection pool: a forked worker must not share its parent's sockets."""
-        self._adapter = HTTPAdapter(
+        self._adapter = DeadlineAdapter(
             pool_connections=4, pool_maxsize=self.settings.pool_size, max_retries=0
         )
 
@@ -156,6 +174,39 @@ class RingCentralClient:
     def url(self, path: str) -> str:
         return self.server_url + path
 
+    @contextmanager
+    def _calling(self, who: str) -> Iterator[None]:
+        """One call to RingCentral: under the total deadline, its failures as our errors."""
+        deadline = Deadline(self.settings.total_timeout)
+        try:
+            with deadline:
+                yield
+        except Exception as error:
+            # Whatever a cut connection left behind (a truncated body, a reset) is a timeout.
+            if deadline.expired:
+                raise RingCentralTimeoutError(
+                    f"{who} did not answer within {self.settings.total_timeout:g} seconds"
+                ) from error
+            if isinstance(error, RingCentralError):
+                raise
+            if isinstance(error, requests.Timeout) or (
+                isinstance(error, requests.RequestException)
+                and isinstance(error.args[0] if error.args else None, ReadTimeoutError)
+            ):
+                raise RingCentralTimeoutError(f"{who} did not answer in time") from error
+            if isinstance(error, requests.RequestException):
+                raise RingCentralUnavailableError("RingCentral could not be reached") from error
+            if isinstance(error, OAuth2Error):
+                raise TokenRequestError(
+                    f"RingCentral's token answer was not usable ({error.error})",
+                    oauth_error=error.error,
+                ) from error
+            if isinstance(error, ValueError | Warning | ArithmeticError):
+                raise RingCentralUnavailableError(
+                    f"{who} sent an answer that could not be read"
+                ) from error
+            raise
+
     # -- OAuth --------------------------------------------------------------------
 
     def authorize_url(self, state: str, verifier: str) -> str:
@@ -171,7 +222,7 @@ class RingCentralClient:
     def exchange_code(self, code: str, verifier: str) -> Token:
         """The authorization_code grant, with the PKCE verifier and HTTP Basic client auth."""
         session = self._session(redirect_uri=self.settings.redirect_url)
-        session.register_compliance_hook("access_token_response", _check_token_response)
+        session.register_compliance_hook("access_token_response", self._check_token_response)
         now = self.clock()
         data = self._token_call(
             lambda: session.fetch_token(
@@ -189,7 +240,7 @@ class RingCentralClient:
         if not token.refresh_token:
             raise TokenRequestError("there is no refresh token", oauth_error="invalid_grant")
         session = self._session()
-        session.register_compliance_hook("refresh_token_response", _check_token_response)
+        session.register_compliance_hook("refresh_token_response", self._check_token_response)
         now = self.clock()
         data = self._token_call(
             lambda: session.refresh_token(
@@ -200,71 +251,105 @@ class RingCentralClient:
             )
         )
         fresh = self._token_from(data, now)
-        # What the answer leaves out stays as stored (the name, the sign-in and last-seen times).
-        return replace(
-            token,
-            access_token=fresh.access_token,
-            access_expires_at=fresh.access_expires_at,
-            refresh_token=fresh.refresh_token or token.refresh_token,
-            refresh_expires_at=(
-                fresh.refresh_expires_at if fresh.refresh_token else token.refresh_expires_at
-            ),
-            token_type=fresh.token_type,
-            scope=fresh.scope or token.scope,
-            owner_id=fresh.owner_id or token.owner_id,
-            endpoint_id=fresh.endpoint_id or token.endpoint_id,
-        )
+        # Start from the stored token: what the answer leaves out stays (the name, the times).
+        changes: dict[str, Any] = {
+            "access_token": fresh.access_token,
+            "access_expires_at": fresh.access_expires_at,
+            "token_type": fresh.token_type,
+        }
+        if fresh.refresh_token:
+            changes.update(
+                refresh_token=fresh.refresh_token, refresh_expires_at=fresh.refresh_expires_at
+            )
+        for name in ("scope", "owner_id", "endpoint_id"):
+            if getattr(fresh, name):
+                changes[name] = getattr(fresh, name)
+        return replace(token, **changes)
 
     def revoke(self, token: Token) -> None:
         """End the RingCentral session that ``token`` belongs to (all its tokens)."""
         session = self._session()
-        try:
+        with self._calling("RingCentral's sign-out"):
             response = session.post(
                 self.url(REVOKE_PATH),
                 data={"token": token.access_token},
                 auth=self._basic,
                 timeout=self.timeout,
             )
-        except requests.Timeout as error:
-            raise RingCentralTimeoutError("RingCentral did not answer the sign-out") from error
-        except requests.RequestException as error:
-            raise RingCentralUnavailableError("RingCentral could not be reached") from error
         if response.status_code >= 400:
             raise RingCentralUnavailableError(
                 f"RingCentral refused the sign-out (HTTP {response.status_code})",
                 status=response.status_code,
             )
 
-    def _token_call(self, call: Any) -> dict[str, Any]:
-        try:
+    def _token_call(self, call: Callable[[], Any]) -> dict[str, Any]:
+        with self._calling("RingCentral's token service"):
             return dict(call())
-        except requests.Timeout as error:
-            raise RingCentralTimeoutError("RingCentral's token service did not answer") from error
-        except requests.RequestException as error:
-            raise RingCentralUnavailableError("RingCentral could not be reached") from error
-        except OAuth2Error as error:
-            raise TokenRequestError(
-                f"RingCentral's token answer was not usable ({error.error})",
-                oauth_error=error.error,
-            ) from error
-        except (ValueError, Warning) as error:
-            raise RingCentralUnavailableError(
-                "RingCentral's token answer could not be read"
-            ) from error
 
-    def _token_from(self, data: dict[str, Any], now: Any) -> Token:
+    def _check_token_response(self, response: requests.Response) -> _TokenAnswer:
+        """Turn a token endpoint failure into our errors before oauthlib reads the body.
+
+        A usable answer goes on to oauthlib with its lifetimes within bounds, so an
+        absurd ``expires_in`` can crash neither oauthlib's arithmetic nor ours.
+        """
+        status = response.status_code
+        data = _json_or_none(response.headers.get("Content-Type", ""), response.content)
+        if status == 429:
+            raise RateLimitedError(
+                "RingCentral is limiting sign-in requests (429)",
+                status=429,
+                retry_after=_retry_after(response, self.clock()),
+            )
+        if status >= 500:
+            raise RingCentralUnavailableError(
+                f"RingCentral's token service failed (HTTP {status})", status=status
+            )
+        if not isinstance(data, dict):
+            raise RingCentralUnavailableError(
+                f"RingCentral's token service answered HTTP {status} with something that is not "
+                "JSON",
+                status=status,
+            )
+        if status >= 400 or "error" in data:
+            code, message, _ = _first_error(data)
+            oauth_error = str(data.get("error") or "") or None
+            raise TokenRequestError(
+                message or oauth_error or f"HTTP {status}",
+                status=status,
+                error_code=code,
+                oauth_error=oauth_error,
+            )
+        for name, bounds in (
+            ("expires_in", ACCESS_LIFETIME_BOUNDS),
+            ("refresh_token_expires_in", REFRESH_LIFETIME_BOUNDS),
+        ):
+            if data.get(name) not in (None, ""):
+                seconds = bounded_seconds(name, data[name], bounds)
+                if seconds is None:
+                    raise RingCentralUnavailableError(
+                        f"RingCentral's token answer had an unusable {name}"
+                    )
+                data[name] = seconds
+        return _TokenAnswer(text=json.dumps(data))
+
+    def _token_from(self, data: dict[str, Any], now: datetime) -> Token:
         try:
-            expires_in = int(data.get("expires_in") or 0)
+            expires_in = bounded_seconds(
+                "expires_in", data.get("expires_in") or 0, ACCESS_LIFETIME_BOUNDS
+            )
             refresh_in = data.get("refresh_token_expires_in")
             refresh_token = data.get("refresh_token") or None
+            refresh_seconds = (
+                bounded_seconds("refresh_token_expires_in", refresh_in, REFRESH_LIFETIME_BOUNDS)
+                if refresh_token and refresh_in not in (None, "")
+                else None
+            )
             return Token(
                 access_token=str(data["access_token"]),
-                access_expires_at=now + timedelta(seconds=expires_in),
+                access_expires_at=now + timedelta(seconds=expires_in or 0),
                 refresh_token=str(refresh_token) if refresh_token else None,
                 refresh_expires_at=(
-                    now + timedelta(seconds=int(refresh_in))
-                    if refresh_token and refresh_in not in (None, "")
-                    else None
+                    now + timedelta(seconds=refresh_seconds) if refresh_seconds else None
                 ),
                 token_type=str(data.get("token_type") or "bearer"),
                 scope=str(data.get("scope") or ""),
@@ -281,19 +366,14 @@ class RingCentralClient:
     def get(self, path: str, token: Token, params: dict[str, Any] | None = None) -> ApiResponse:
         """GET a REST API path with the access token; non-2xx answers raise."""
         session = self._session(token={"access_token": token.access_token, "token_type": "Bearer"})
-        try:
+        with self._calling("RingCentral"):
             response = session.get(
                 self.url(path), params=params or {}, timeout=self.timeout, stream=True
             )
-            self._read_capped(response)
-        except requests.Timeout as error:
-            raise RingCentralTimeoutError("RingCentral did not answer in time") from error
-        except requests.RequestException as error:
-            if isinstance(error.args[0] if error.args else None, ReadTimeoutError):
-                raise RingCentralTimeoutError("RingCentral did not answer in time") from error
-            raise RingCentralUnavailableError("RingCentral could not be reached") from error
-        data = _json_or_none(response)
+            body = self._read_capped(response)
         status = response.status_code
+        content_type = response.headers.get("Content-Type", "application/json")
+        data = _json_or_none(content_type, body)
         if status < 400 and data is None:
             raise RingCentralUnavailableError(
                 f"RingCentral answered HTTP {status} with something that is not JSON", status=status
@@ -302,14 +382,14 @@ class RingCentralClient:
             self._raise_for_api_status(response, data)
         return ApiResponse(
             status=status,
-            content_type=response.headers.get("Content-Type", "application/json"),
-            body=response.content,
+            content_type=content_type,
+            body=body,
             data=data,
             headers=dict(response.headers),
         )
 
-    def _read_capped(self, response: requests.Response) -> None:
-        """Read the body, refusing more than ``ringcentral.max_response_bytes``."""
+    def _read_capped(self, response: requests.Response) -> bytes:
+        """The body, refusing more than ``ringcentral.max_response_bytes``."""
         limit = self.settings.max_response_bytes
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
@@ -323,9 +403,7 @@ class RingCentralClient:
                 response.close()
                 raise RingCentralUnavailableError("RingCentral's answer was too large")
             chunks.append(chunk)
-        # requests' own attributes: .json() and .content then read what we kept.
-        response._content = b"".join(chunks)
-        response._content_consumed = True
+        return b"".join(chunks)
 
     def _raise_for_api_status(self, response: requests.Response, data: Any) -> None:
         status = response.status_code
@@ -342,7 +420,10 @@ class RingCentralClient:
             )
         if status == 429:
             error = RateLimitedError(
-                text, status=status, error_code=code, retry_after=_retry_after(response)
+                text,
+                status=status,
+                error_code=code,
+                retry_after=_retry_after(response, self.clock()),
             )
             # None of these headers: an account-wide or global limit (see ratelimit.py).
             error.rate_headers = {
