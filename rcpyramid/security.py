@@ -30,8 +30,17 @@ LOGIN_KEY = "login"
 SIGNED_IN_AT_KEY = "signed_in_at"
 SEEN_AT_KEY = "seen_at"
 #: The idle clock is moved at most this often (seconds), so the cookie is not rewritten
-#: on every request.
+#: (and the login's last-seen time not written) on every request; a short idle timeout
+#: shortens it (:func:`seen_at_resolution`).
 SEEN_AT_RESOLUTION = 60
+
+
+def seen_at_resolution(idle_timeout: float) -> float:
+    """How stale the idle clock may get: never more than a tenth of the idle timeout.
+
+    A person active at least that often must never be signed out as idle.
+    """
+    return min(SEEN_AT_RESOLUTION, idle_timeout / 10)
 
 
 def new_id() -> str:
@@ -94,13 +103,17 @@ def login(request: Request) -> str | None:
     return login_id
 
 
-def note_seen(request: Request) -> None:
-    """Move the session's idle clock, at most once per ``SEEN_AT_RESOLUTION``."""
+def note_seen(request: Request) -> bool:
+    """Move the session's idle clock, at most once per resolution; True when it moved."""
     session = request.session
     now = request.registry.clock().timestamp()
     seen_at = session.get(SEEN_AT_KEY, session.get(SIGNED_IN_AT_KEY))
-    if isinstance(seen_at, int | float) and now - seen_at > SEEN_AT_RESOLUTION:
-        session[SEEN_AT_KEY] = int(now)
+    resolution = seen_at_resolution(request.registry.app_settings.session.idle_timeout)
+    if isinstance(seen_at, int | float) and now - seen_at > resolution:
+        # Kept to the millisecond: with a short idle timeout, whole seconds are too coarse.
+        session[SEEN_AT_KEY] = round(now, 3)
+        return True
+    return False
 
 
 def start_login_session(request: Request, login_id: str) -> None:
@@ -189,8 +202,12 @@ def includeme(config: Configurator) -> None:
         secure=settings.cookie_secure,
         httponly=True,
         samesite="Lax",
-        timeout=settings.idle_timeout,
-        reissue_time=max(1, settings.idle_timeout // 10),
+        # No timeout of the cookie's own: it would drop the session data on the real
+        # clock before the app's check (rcpyramid.views.person) could revoke at
+        # RingCentral and delete the tokens. The app's idle and absolute timeouts,
+        # checked on the server's clock, are the ones that end a session.
+        timeout=None,
+        reissue_time=None,
         set_on_exception=True,
     )
     config.set_session_factory(factory)

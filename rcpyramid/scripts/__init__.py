@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from pyramid.config import Configurator
 from pyramid.paster import get_appsettings, setup_logging
@@ -16,6 +16,8 @@ from rcpyramid.clock import utcnow
 from rcpyramid.config import SettingsError, load_store
 from rcpyramid.tokens import open_repository
 from rcpyramid.tokens.interfaces import TokenRepository
+
+T = TypeVar("T")
 
 
 def ini_settings(config_uri: str) -> dict[str, Any]:
@@ -39,23 +41,28 @@ def token_registry(config_uri: str) -> Registry:
     return config.registry
 
 
-@contextmanager
-def script_repository(
-    prog: str, description: str, argv: list[str] | None
-) -> Iterator[TokenRepository]:
-    """Parse ``<ini>`` from ``argv``, set up its logging, and open its token repository.
-
-    A configuration problem is printed with the program's name and exits with status 2.
-    """
+def script_arguments(prog: str, description: str, argv: list[str] | None) -> str:
+    """Parse ``<ini>`` from ``argv`` and set up its logging; return the ini's URI."""
     parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("config_uri", help="the app's ini file, e.g. production.ini")
     args = parser.parse_args(argv)
     setup_logging(args.config_uri)
+    return args.config_uri
+
+
+def settings_or_exit(prog: str, load: Callable[[], T]) -> T:
+    """``load()``; a configuration problem is printed with the program's name, status 2."""
     try:
-        registry = token_registry(args.config_uri)
+        return load()
     except SettingsError as error:
         print(f"{prog}: {error}", file=sys.stderr)
         raise SystemExit(2) from error
+
+
+@contextmanager
+def script_repository(prog: str, config_uri: str) -> Iterator[TokenRepository]:
+    """The token repository the ini configures, opened through the app's own factory."""
+    registry = settings_or_exit(prog, lambda: token_registry(config_uri))
     try:
         with open_repository(registry) as repo:
             yield repo

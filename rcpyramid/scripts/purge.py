@@ -1,29 +1,77 @@
-"""``rcpyramid-purge <ini>``: delete logins whose refresh token expired, and stale sign-ins.
+"""``rcpyramid-purge <ini>``: end idle logins, delete expired ones and stale sign-ins.
 
-Run it from cron (daily is plenty); it is safe while the app runs.
+Run it from cron (hourly is plenty); it is safe while the app runs. A login whose
+person was last seen longer ago than ``rcpyramid.session.idle_timeout`` (their
+browser never came back) is revoked at RingCentral, then deleted: the RingCentral
+session ends, and no encrypted tokens stay behind. A revoke RingCentral does not
+answer is logged; the login is deleted all the same.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
+from datetime import datetime, timedelta
 
 from rcpyramid.clock import utcnow
-from rcpyramid.scripts import script_repository
-from rcpyramid.tokens.interfaces import TokenStoreError
+from rcpyramid.config import RingCentralSettings, SessionSettings, load_section
+from rcpyramid.ringcentral.client import RingCentralClient
+from rcpyramid.ringcentral.errors import RingCentralError
+from rcpyramid.scripts import ini_settings, script_arguments, script_repository, settings_or_exit
+from rcpyramid.tokens.interfaces import TokenRepository, TokenStoreError
+
+log = logging.getLogger(__name__)
+
+PROG = "rcpyramid-purge"
+#: Idle logins handled per round trip to the store.
+BATCH = 100
+
+
+def end_idle_logins(
+    repo: TokenRepository, client: RingCentralClient, seen_before: datetime
+) -> tuple[int, int]:
+    """Revoke and delete every login last seen before ``seen_before``: (ended, unrevoked)."""
+    ended = unrevoked = 0
+    done: set[str] = set()
+    while True:
+        batch = [item for item in repo.idle_logins(seen_before, BATCH) if item[0] not in done]
+        if not batch:
+            return ended, unrevoked
+        for login_id, token in batch:
+            done.add(login_id)
+            try:
+                client.revoke(token)
+            except RingCentralError as error:
+                unrevoked += 1
+                log.warning("revoking an idle login at RingCentral failed: %s", error.message)
+            repo.delete(login_id)
+            ended += 1
 
 
 def main(argv: list[str] | None = None) -> int:
+    config_uri = script_arguments(
+        PROG,
+        "Revoke and delete idle logins; delete logins whose refresh token expired, and "
+        "expired pending sign-ins.",
+        argv,
+    )
     try:
-        with script_repository(
-            "rcpyramid-purge",
-            "Delete logins whose refresh token expired, and expired pending sign-ins.",
-            argv,
-        ) as repo:
-            deleted = repo.purge(utcnow())
+        with script_repository(PROG, config_uri) as repo:
+            ini = ini_settings(config_uri)
+            ringcentral = settings_or_exit(PROG, lambda: load_section(RingCentralSettings, ini))
+            session = settings_or_exit(PROG, lambda: load_section(SessionSettings, ini))
+            now = utcnow()
+            client = RingCentralClient(ringcentral, utcnow)
+            cutoff = now - timedelta(seconds=session.idle_timeout)
+            ended, unrevoked = end_idle_logins(repo, client, cutoff)
+            deleted = repo.purge(now)
     except TokenStoreError as error:
-        print(f"rcpyramid-purge: {error}", file=sys.stderr)
+        print(f"{PROG}: {error}", file=sys.stderr)
         return 1
-    print(f"deleted {deleted} logins whose refresh token expired, and expired pending sign-ins")
+    print(
+        f"ended {ended} idle logins ({unrevoked} not confirmed by RingCentral); "
+        f"deleted {deleted} logins whose refresh token expired, and expired pending sign-ins"
+    )
     return 0
 
 

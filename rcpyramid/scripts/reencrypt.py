@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import sys
 
-from rcpyramid.scripts import script_repository
+from rcpyramid.scripts import script_arguments, script_repository
 from rcpyramid.tokens.interfaces import TokenStoreError
 from rcpyramid.tokens.rotation import ReencryptReport, reencrypt
 from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
+
+PROG = "rcpyramid-reencrypt"
 
 
 def main(argv: list[str] | None = None) -> int:
     report: ReencryptReport | None = None
     try:
-        with script_repository(
-            "rcpyramid-reencrypt",
-            "Re-encrypt every stored token under the first key of RCPYRAMID_TOKEN_KEYS.",
-            argv,
-        ) as repo:
+        config_uri = script_arguments(
+            PROG, "Re-encrypt every stored token under the first key of RCPYRAMID_TOKEN_KEYS.", argv
+        )
+        with script_repository(PROG, config_uri) as repo:
             if isinstance(repo, SQLAlchemyTokenRepository):
                 report = reencrypt(repo)
             else:

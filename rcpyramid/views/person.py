@@ -17,10 +17,16 @@ from pyramid.request import Request
 
 from rcpyramid.ringcentral.api import RingCentralApi
 from rcpyramid.security import end_session, held_login_id, note_seen, session_timed_out
+from rcpyramid.tokens.interfaces import TokenRepository
 
 
 def sign_out_if_timed_out(request: Request) -> None:
-    """End a timed-out session at RingCentral and here; otherwise note the person was seen."""
+    """End a timed-out session at RingCentral and here; otherwise note the person was seen.
+
+    The login's last-seen time goes to the token store when the session's idle clock
+    moves (at most once per resolution), so ``rcpyramid-purge`` can find the logins
+    whose browser never came back.
+    """
     login_id = held_login_id(request)
     if login_id is None:
         return
@@ -28,8 +34,8 @@ def sign_out_if_timed_out(request: Request) -> None:
         request.find_service(RingCentralApi).sign_out(login_id)
         end_session(request)
         request.session.flash("Your session timed out. Please sign in again.")
-    else:
-        note_seen(request)
+    elif note_seen(request):
+        request.find_service(TokenRepository).touch(login_id, request.registry.clock())
 
 
 def person_deriver(view: Callable[..., Any], info: Any) -> Callable[..., Any]:

@@ -4,24 +4,37 @@ from __future__ import annotations
 
 import os
 import subprocess
-from datetime import timedelta
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import webtest
 
 from rcpyramid.models import make_engine
 from rcpyramid.models.schema import DEFAULT_MIGRATIONS, upgrade
+from rcpyramid.simulator import DEMO_CLIENT
 from rcpyramid.tokens.interfaces import PendingSignIn, Token, state_digest
 from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
 from rcpyramid.tokens.testing import ROOMY
 from tests.clocks import MovableClock
+from tests.conftest import SimulatorHandle, sign_in
 from tests.databases import fixed_key, sql_repository
 from tests.processes import BIN, ROOT
+from tests.stores import stored_logins
 
 K1, K2 = fixed_key("k1"), fixed_key("k2")
 
 
-def write_ini(tmp_path: Path, url: str, backend: str = "sqla.SQLAlchemyTokenRepository") -> Path:
+def write_ini(
+    tmp_path: Path,
+    url: str,
+    backend: str = "sqla.SQLAlchemyTokenRepository",
+    *,
+    server_url: str = "http://127.0.0.1:9",
+    idle_timeout: int = 7200,
+) -> Path:
     ini = tmp_path / "app.ini"
     ini.write_text(
         "[app:main]\n"
@@ -30,6 +43,10 @@ def write_ini(tmp_path: Path, url: str, backend: str = "sqla.SQLAlchemyTokenRepo
         "rcpyramid.var_dir = %(here)s/var\n"
         f"rcpyramid.tokens.backend = rcpyramid.tokens.{backend}\n"
         f"sqlalchemy.url = {url.replace('%', '%%')}\n"
+        f"ringcentral.server_url = {server_url}\n"
+        f"ringcentral.client_id = {DEMO_CLIENT.client_id}\n"
+        f"ringcentral.client_secret = {DEMO_CLIENT.client_secret}\n"
+        f"rcpyramid.session.idle_timeout = {idle_timeout}\n"
     )
     return ini
 
@@ -87,6 +104,37 @@ def test_sql_purge_command_deletes_logins_whose_refresh_token_expired(
             assert conn.exec_driver_sql("SELECT count(*) FROM pending_sign_ins").scalar() == 0
     finally:
         repo.store.close()
+
+
+def test_sql_purge_command_revokes_and_deletes_a_login_whose_browser_never_came_back(
+    migrated_url: str,
+    tmp_path: Path,
+    make_testapp: Callable[..., webtest.TestApp],
+    simulator: SimulatorHandle,
+) -> None:
+    app = make_testapp(
+        **{
+            "rcpyramid.tokens.backend": "rcpyramid.tokens.sqla.SQLAlchemyTokenRepository",
+            "sqlalchemy.url": migrated_url,
+            "rcpyramid.tokens.keys": K1,
+        }
+    )
+    try:
+        sign_in(app)
+        [token] = stored_logins(app).values()
+        assert token.updated_at is not None
+        # Idle for a second on the real clock: the purge's own clock, in another process.
+        idle_since = token.updated_at + timedelta(seconds=1.5)
+        time.sleep(max(0.0, (idle_since - datetime.now(UTC)).total_seconds()))
+        ini = write_ini(tmp_path, migrated_url, server_url=simulator.url, idle_timeout=1)
+        done = run("rcpyramid-purge", ini)
+        assert done.returncode == 0, done.stderr
+        assert "ended 1 idle logins (0 not confirmed by RingCentral)" in done.stdout
+        assert stored_logins(app) == {}
+        assert simulator.counters()["revokes"] == 1
+        assert "Sign in with RingCentral" in app.get("/").text
+    finally:
+        app.app.registry.close_token_store()
 
 
 def test_sql_reencrypt_command_moves_every_row_to_the_first_key(
