@@ -20,6 +20,8 @@ JINJA2_FILTERS = """
 duration = rcpyramid.views.formatting:duration
 when = rcpyramid.views.formatting:when
 party = rcpyramid.views.formatting:party
+result = rcpyramid.views.formatting:result
+status_words = rcpyramid.views.formatting:status_words
 """
 
 

@@ -14,4 +14,5 @@ def includeme(config: Configurator) -> None:
     config.add_route("oauth.callback", CALLBACK_PATH)
     config.add_route("oauth.logout", "/logout")
     config.add_route("api.page", "/test")
+    config.add_route("prefs.zone", "/time-zone")
     config.add_route("health", "/healthz")

@@ -1,14 +1,17 @@
-"""The seed's three API pages: a readable table, or RingCentral's JSON as received.
+"""The three API pages: a readable table, RingCentral's JSON (as received, or pretty), CSV.
 
-The app's own links carry only validated ``page``, ``perPage``, ``from`` and ``to``
-values, never an address from RingCentral's ``navigation``: the app must never fetch
-a URL a browser supplied, or it would send the person's bearer token there.
+The app's own links carry only validated ``page``, ``perPage``, ``from``, ``to``,
+``direction`` and ``type`` values, never an address from RingCentral's ``navigation``:
+the app must never fetch a URL a browser supplied, or it would send the person's
+bearer token there.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
@@ -20,18 +23,30 @@ from pyramid.view import view_config
 
 from rcpyramid.cache import Answer
 from rcpyramid.ringcentral.api import RingCentralApi
+from rcpyramid.ringcentral.errors import PermissionDeniedError
+from rcpyramid.views.calllog import (
+    BULK_PER_PAGE,
+    call_row,
+    heavy_calls_allowed,
+    me_in,
+    records_of,
+)
 from rcpyramid.views.errors import BadInputError
-from rcpyramid.views.safety import no_store, wants_json
+from rcpyramid.views.formatting import day_text, local_text
+from rcpyramid.views.people import Person, ZoneChoice, person, zone_choice, zone_names
+from rcpyramid.views.safety import no_store, safe_local_path, wants_json
 
 
 @dataclass(frozen=True)
 class ApiPage:
     key: str
     title: str
-    link: str
     path: str
     template: str
     dated: bool
+    admin_only: bool = False
+    #: What the CSV file name says the records are.
+    file_stem: str = ""
 
 
 PAGES: dict[str, ApiPage] = {
@@ -40,7 +55,6 @@ PAGES: dict[str, ApiPage] = {
         ApiPage(
             "extension",
             "Extensions",
-            "Read Extension Info",
             "/restapi/v1.0/account/~/extension",
             "api_extensions.jinja2",
             dated=False,
@@ -48,23 +62,25 @@ PAGES: dict[str, ApiPage] = {
         ApiPage(
             "extension-call-log",
             "Your call log",
-            "Read Extension Call Log",
             "/restapi/v1.0/account/~/extension/~/call-log",
             "api_calls.jinja2",
             dated=True,
+            file_stem="my-calls",
         ),
         ApiPage(
             "account-call-log",
-            "Account call log",
-            "Read Account Call Log",
+            "Company call log",
             "/restapi/v1.0/account/~/call-log",
             "api_calls.jinja2",
             dated=True,
+            admin_only=True,
+            file_stem="company-calls",
         ),
     )
 }
 
 DEFAULT_PER_PAGE = 25
+PAGE_SIZES = (25, 50, 100, 250)
 MAX_PER_PAGE = 1000
 MAX_PAGE = 100_000
 #: RingCentral's own default window for call logs.
@@ -73,6 +89,8 @@ DEFAULT_RANGE = timedelta(hours=24)
 MAX_RANGE = timedelta(days=366)
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2999
 _MOMENT = re.compile(r"(?P<year>\d{4})-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?)?", re.ASCII)
+DIRECTIONS = {"": "In and out", "Inbound": "Incoming", "Outbound": "Outgoing"}
+TYPES = {"": "Calls and faxes", "Voice": "Calls", "Fax": "Faxes"}
 
 
 def _bounded_int(request: Request, name: str, default: int, largest: int) -> int:
@@ -118,108 +136,366 @@ class DateRange:
 
         return {"dateFrom": iso(self.start), "dateTo": iso(self.end)}
 
+    @property
+    def last_day(self) -> date:
+        """The last calendar day the range touches (its end is exclusive)."""
+        return (self.end.astimezone(self.zone) - timedelta(microseconds=1)).date()
 
-def date_range(request: Request, zone: tzinfo, now: datetime) -> DateRange:
-    raw_from = request.GET.get("from", "").strip()
-    raw_to = request.GET.get("to", "").strip()
+    @property
+    def input_from(self) -> str:
+        return self.start.astimezone(self.zone).date().isoformat()
+
+    @property
+    def input_to(self) -> str:
+        return self.last_day.isoformat()
+
+    @property
+    def whole_days(self) -> bool:
+        def midnight(moment: datetime) -> bool:
+            return moment.astimezone(self.zone).time() == time(0)
+
+        return midnight(self.start) and midnight(self.end)
+
+    def describe(self) -> str:
+        """The range in words, in the range's own zone."""
+        if not self.chosen:
+            return f"the last 24 hours, since {local_text(self.start, self.zone, seconds=False)}"
+        if self.whole_days:
+            first = self.start.astimezone(self.zone)
+            if first.date() == self.last_day:
+                return day_text(first, self.zone)
+            last = datetime.combine(self.last_day, time(0), tzinfo=self.zone)
+            return f"{day_text(first, self.zone)} to {day_text(last, self.zone)}"
+        return (
+            f"{local_text(self.start, self.zone, seconds=False)} to "
+            f"{local_text(self.end, self.zone, seconds=False)}"
+        )
+
+
+@dataclass(frozen=True)
+class FormProblem:
+    field: str
+    message: str
+
+
+@dataclass
+class CallQuery:
+    """What the call-log form asked for, or what is wrong with it."""
+
+    raw_from: str
+    raw_to: str
+    direction: str
+    type: str
+    dates: DateRange | None = None
+    problems: list[FormProblem] = field(default_factory=list)
+
+    def query(self) -> dict[str, str]:
+        out = self.dates.query() if self.dates else {}
+        if self.direction:
+            out["direction"] = self.direction
+        if self.type:
+            out["type"] = self.type
+        return out
+
+    def ringcentral_params(self) -> dict[str, Any]:
+        assert self.dates is not None
+        out: dict[str, Any] = self.dates.ringcentral_params()
+        if self.direction:
+            out["direction"] = self.direction
+        if self.type:
+            out["type"] = self.type
+        return out
+
+    def problem(self, name: str) -> str:
+        return next((p.message for p in self.problems if p.field == name), "")
+
+
+_DATE_EXAMPLE = "Choose it with the date picker, or write it as year-month-day (2026-11-27)."
+
+
+def call_query(request: Request, zone: tzinfo, now: datetime) -> CallQuery:
+    """Read the call-log form; mistakes become plain-words problems, never an exception."""
+    raw_from = request.GET.get("from", "").strip()[:40]
+    raw_to = request.GET.get("to", "").strip()[:40]
+    direction = request.GET.get("direction", "")
+    kind = request.GET.get("type", "")
+    out = CallQuery(raw_from, raw_to, direction, kind)
+    if direction not in DIRECTIONS:
+        out.problems.append(FormProblem("direction", "Choose incoming, outgoing, or both."))
+        out.direction = ""
+    if kind not in TYPES:
+        out.problems.append(FormProblem("type", "Choose calls, faxes, or both."))
+        out.type = ""
+    end = start = None
     try:
         end = _parse_moment(raw_to, zone, end_of_day=True) if raw_to else now
-    except ValueError as error:
-        raise BadInputError("to must be a date (YYYY-MM-DD) or a date and time.") from error
+    except ValueError:
+        out.problems.append(FormProblem("to", f"The end date is not a date. {_DATE_EXAMPLE}"))
     try:
-        start = _parse_moment(raw_from, zone, end_of_day=False) if raw_from else end - DEFAULT_RANGE
-    except ValueError as error:
-        raise BadInputError("from must be a date (YYYY-MM-DD) or a date and time.") from error
-    if start >= end:
-        raise BadInputError("from must be earlier than to.")
-    if end - start > MAX_RANGE:
-        raise BadInputError("Choose a range of at most 366 days.")
-    return DateRange(start, end, bool(raw_from or raw_to), zone, raw_from, raw_to)
+        if raw_from:
+            start = _parse_moment(raw_from, zone, end_of_day=False)
+        elif end is not None:
+            start = end - DEFAULT_RANGE
+    except ValueError:
+        out.problems.append(FormProblem("from", f"The start date is not a date. {_DATE_EXAMPLE}"))
+    if start is not None and end is not None:
+        if start >= end:
+            out.problems.append(
+                FormProblem(
+                    "from",
+                    "The start date is after the end date. Swap them, or "
+                    "choose a start on or before the end.",
+                )
+            )
+        elif end - start > MAX_RANGE:
+            out.problems.append(
+                FormProblem(
+                    "from",
+                    "That is more than a year of calls. Choose at most 366 "
+                    "days: RingCentral does not keep call logs that long.",
+                )
+            )
+        else:
+            out.dates = DateRange(start, end, bool(raw_from or raw_to), zone, raw_from, raw_to)
+    return out
+
+
+@dataclass(frozen=True)
+class QuickRange:
+    label: str
+    url: str
+    current: bool
+
+
+def quick_ranges(
+    request: Request, page: ApiPage, query: CallQuery, zone: tzinfo, now: datetime, per_page: int
+) -> list[QuickRange]:
+    today = now.astimezone(zone).date()
+    spans = (
+        ("Today", today, today),
+        ("Yesterday", today - timedelta(days=1), today - timedelta(days=1)),
+        ("Last 7 days", today - timedelta(days=6), today),
+        ("Last 30 days", today - timedelta(days=29), today),
+    )
+    kept = {k: v for k, v in query.query().items() if k in ("direction", "type")}
+    out = []
+    for label, first, last in spans:
+        values = {"from": first.isoformat(), "to": last.isoformat()}
+        url = request.route_path(
+            "api.page", _query={"api": page.key, **values, **kept, "perPage": per_page}
+        )
+        current = (query.raw_from, query.raw_to) == (values["from"], values["to"])
+        out.append(QuickRange(label, url, current))
+    return out
 
 
 @view_config(route_name="api.page", request_method="GET", person=True)
 def api_page(request: Request) -> Response:
     login_id = request.login
     api_key = request.GET.get("api")
-    if login_id is None or not api_key:
-        # The seed sent anyone without a session (or without a page) home.
+    if login_id is None:
+        # Signing in from home comes back here (a validated local path; see oauth.sign_in).
+        wanted = safe_local_path(request.path_qs, default="") if api_key in PAGES else ""
+        query = {"next": wanted} if wanted else {}
+        return HTTPFound(location=request.route_path("home", _query=query))
+    if not api_key:
         return HTTPFound(location=request.route_path("home"))
     page = PAGES.get(api_key)
     if page is None:
         raise BadInputError("There is no such API page. Choose one of: " + ", ".join(PAGES) + ".")
+    who = person(request)
+    if page.admin_only and who is not None and who.admin is False:
+        return admins_only(request)
     page_number = _bounded_int(request, "page", 1, MAX_PAGE)
     per_page = _bounded_int(request, "perPage", DEFAULT_PER_PAGE, MAX_PER_PAGE)
-    settings = request.registry.app_settings.app
-    dates = date_range(request, settings.timezone, request.registry.clock()) if page.dated else None
+    output = request.GET.get("format", "")
+    if output not in ("", "json", "csv", "html"):
+        raise BadInputError("format can be json or csv, or left out for the page.")
+    zone = zone_choice(request)
+    now = request.registry.clock()
+    query = call_query(request, zone.zone, now) if page.dated else None
+    if query is not None and query.problems:
+        if wants_json(request) or output == "csv":
+            raise BadInputError(query.problems[0].message)
+        return render_page(
+            request, page, None, page_number, per_page, query, zone, who, now, status=400
+        )
+    if output == "csv" and page.dated:
+        # Imported here: the export module uses this one's pages and queries.
+        from rcpyramid.views.export import csv_export
+
+        assert query is not None
+        return csv_export(request, login_id, page, query, zone, who)
     params: dict[str, Any] = {"page": page_number, "perPage": per_page}
     key_params = dict(params)
-    if dates is not None:
-        params.update(dates.ringcentral_params())
+    if query is not None:
+        params.update(query.ringcentral_params())
         # "The last 24 hours" ends at a new second on every view: keyed as the default
         # window, repeated views share one answer.
-        key_params.update(params if dates.chosen else {"window": "default"})
-    answer = request.find_service(RingCentralApi).cached_get(
-        login_id,
-        page.path,
-        params,
-        key_params=key_params,
-        refresh=request.GET.get("refresh") == "1",
-    )
+        key_params.update(params if query.dates and query.dates.chosen else {"window": "default"})
+        key_params.update({k: v for k, v in params.items() if k in ("direction", "type")})
+    try:
+        answer = request.find_service(RingCentralApi).cached_get(
+            login_id,
+            page.path,
+            params,
+            key_params=key_params,
+            refresh=request.GET.get("refresh") == "1",
+        )
+    except PermissionDeniedError:
+        if page.admin_only:
+            return admins_only(request)
+        raise
 
     if wants_json(request):
         response = Response(body=answer.body, content_type="application/json", charset="utf-8")
-    else:
+        response.headers["Vary"] = "Accept"
+        return no_store(response)
+    if request.GET.get("view") == "json":
         response = request.response
-        values = _table_values(request, page, answer.data, page_number, per_page, dates)
-        values.update(_freshness(request, answer, values["refresh_url"]))
-        response.text = render(page.template, values, request=request)
-    response.headers["Vary"] = "Accept"
+        response.text = render(
+            "api_json.jinja2",
+            {
+                "page": page,
+                "pretty": json.dumps(answer.data, indent=2, ensure_ascii=False, sort_keys=False),
+                "raw_url": _link(request, page, page_number, per_page, query, format="json"),
+                "table_url": _link(request, page, page_number, per_page, query),
+            },
+            request=request,
+        )
+        response.headers["Vary"] = "Accept"
+        return no_store(response)
+    me = me_in(request, login_id, page.path) if page.dated else ""
+    return render_page(
+        request,
+        page,
+        answer.data,
+        page_number,
+        per_page,
+        query,
+        zone,
+        who,
+        now,
+        me=me,
+        freshness=lambda refresh_url: _freshness(request, answer, refresh_url, zone),
+    )
+
+
+def _link(
+    request: Request,
+    page: ApiPage,
+    number: int,
+    per_page: int,
+    query: CallQuery | None,
+    **extra: str,
+) -> str:
+    kept = query.query() if query is not None else {}
+    values = {"api": page.key, "page": number, "perPage": per_page, **kept, **extra}
+    return request.route_path("api.page", _query=values)
+
+
+def admins_only(request: Request) -> Response:
+    """The company's calls, asked for by someone RingCentral would refuse: say why, plainly."""
+    response = request.response
+    response.text = render(
+        "admins_only.jinja2",
+        {"own_url": request.route_path("api.page", _query={"api": "extension-call-log"})},
+        request=request,
+    )
+    response.status = 403
     return no_store(response)
 
 
-def _table_values(
+def render_page(
     request: Request,
     page: ApiPage,
     data: Any,
     page_number: int,
     per_page: int,
-    dates: DateRange | None,
-) -> dict[str, Any]:
+    query: CallQuery | None,
+    zone: ZoneChoice,
+    who: Person | None,
+    now: datetime,
+    *,
+    status: int = 200,
+    freshness: Callable[[str], dict[str, Any]] | None = None,
+    me: str | None = "",
+) -> Response:
     data = data if isinstance(data, dict) else {}
     navigation = data.get("navigation") if isinstance(data.get("navigation"), dict) else {}
     paging = data.get("paging") if isinstance(data.get("paging"), dict) else {}
-    records = data.get("records") if isinstance(data.get("records"), list) else []
-    kept = dates.query() if dates else {}
+    records = records_of(data)
 
     def link(number: int, **extra: str) -> str:
-        query = {"api": page.key, "page": number, "perPage": per_page, **kept, **extra}
-        return request.route_path("api.page", _query=query)
+        return _link(request, page, number, per_page, query, **extra)
 
-    return {
+    total_pages = _int_or_none(paging.get("totalPages"))
+    total = _int_or_none(paging.get("totalElements"))
+    first_index = (page_number - 1) * per_page + 1
+    past_end = bool(data) and not records and page_number > 1
+    values: dict[str, Any] = {
         "page": page,
-        "pages": PAGES,
-        "records": [record for record in records if isinstance(record, dict)],
+        "status": status,
         "page_number": page_number,
         "per_page": per_page,
-        "total_pages": paging.get("totalPages"),
-        "next_url": link(page_number + 1) if "nextPage" in navigation else None,
+        "page_sizes": sorted({*PAGE_SIZES, per_page}),
+        "first_index": first_index,
+        "last_index": first_index + len(records) - 1,
+        "count": len(records),
+        "total": total,
+        "total_pages": total_pages,
+        "past_end": past_end,
+        "next_url": link(page_number + 1) if "nextPage" in navigation and not past_end else None,
         "previous_url": (
-            link(page_number - 1) if "previousPage" in navigation and page_number > 1 else None
+            link(min(page_number - 1, total_pages or page_number - 1))
+            if "previousPage" in navigation and page_number > 1 and not past_end
+            else None
         ),
-        "json_url": link(page_number, format="json"),
-        "refresh_url": link(page_number, refresh="1"),
-        "dates": dates,
-        "zone": request.registry.app_settings.app.timezone,
+        "first_url": link(1),
+        "last_url": link(total_pages) if total_pages else None,
+        "json_url": link(page_number, view="json"),
+        "raw_url": link(page_number, format="json"),
+        "zone": zone,
+        "zone_names": zone_names(),
+        "return_to": safe_local_path(request.path_qs, default=""),
+        "country": who.country if who else "US",
     }
+    if page.dated:
+        assert query is not None
+        values.update(
+            query=query,
+            rows=[call_row(record, me, values["country"]) for record in records],
+            quick=quick_ranges(request, page, query, zone.zone, now, per_page),
+            directions=DIRECTIONS,
+            types=TYPES,
+            csv_url=link(1, format="csv"),
+            export_limit=heavy_calls_allowed(request) * BULK_PER_PAGE,
+        )
+    else:
+        values["records"] = records
+    if freshness is not None:
+        values.update(freshness(link(page_number, refresh="1")))
+    response = request.response
+    response.text = render(page.template, values, request=request)
+    response.status = status
+    response.headers["Vary"] = "Accept"
+    return no_store(response)
 
 
-def _freshness(request: Request, answer: Answer, refresh_url: str) -> dict[str, Any]:
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _freshness(
+    request: Request, answer: Answer, refresh_url: str, zone: ZoneChoice
+) -> dict[str, Any]:
     """How old the data is, and when fresher data can come if the budget is spent."""
-    zone = request.registry.app_settings.app.timezone
-    fetched = datetime.fromtimestamp(answer.fetched_at, UTC).astimezone(zone)
+    fetched = datetime.fromtimestamp(answer.fetched_at, UTC).astimezone(zone.zone)
     fresh_at = None
     if answer.fresh_in is not None:
-        fresh_at = (request.registry.clock() + timedelta(seconds=answer.fresh_in)).astimezone(zone)
+        fresh_at = (request.registry.clock() + timedelta(seconds=answer.fresh_in)).astimezone(
+            zone.zone
+        )
     return {
         "as_of": fetched.strftime("%H:%M:%S"),
         "as_of_iso": fetched.isoformat(timespec="seconds"),

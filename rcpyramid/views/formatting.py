@@ -1,24 +1,79 @@
-"""Jinja2 filters that turn RingCentral's values into text a person reads."""
+"""RingCentral's values as a person reads them: numbers, parties, durations, times, results.
+
+Plain functions return text (the CSV export uses them too); the Jinja2 filters at the
+bottom wrap that text in markup that keeps the machine value (``<time datetime>``,
+``<data value>``) next to the readable one.
+"""
 
 from __future__ import annotations
 
+import http
+import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+import phonenumbers
+from markupsafe import Markup, escape
 
-def duration(seconds: Any) -> str:
-    """``75`` -> ``1:15``; hours when there are some."""
+#: ``+`` and 2 to 15 digits: a phone number in E.164, as RingCentral writes them.
+E164 = re.compile(r"\+[1-9][0-9]{1,14}", re.ASCII)
+
+#: What each call result means for a person looking at their calls.
+RESULT_KINDS = {
+    "Accepted": "connected",
+    "Call connected": "connected",
+    "Received": "connected",
+    "Sent": "connected",
+    "Missed": "missed",
+    "Voicemail": "voicemail",
+    "Blocked": "blocked",
+    "Rejected": "declined",
+    "Busy": "unanswered",
+    "No Answer": "unanswered",
+    "Hang Up": "unanswered",
+}
+#: A short mark before each result's words, so results differ by shape as well as colour.
+RESULT_MARKS = {
+    "connected": "\u2713",  # check mark
+    "missed": "\u2717",  # ballot x
+    "voicemail": "\u2709",  # envelope
+    "blocked": "\u2298",  # circled slash
+    "declined": "\u2717",
+    "unanswered": "\u2013",  # en dash
+}
+
+
+def duration_text(seconds: Any) -> str:
+    """``75`` -> ``1 min 15 s``; ``3725`` -> ``1 h 2 min 5 s``; ``0`` -> ``0 s``."""
     try:
-        total = int(seconds)
+        total = max(int(seconds), 0)
     except (TypeError, ValueError):
         return ""
-    hours, rest = divmod(max(total, 0), 3600)
+    hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
+    if hours:
+        return f"{hours} h {minutes} min {secs} s"
+    if minutes:
+        return f"{minutes} min {secs} s"
+    return f"{secs} s"
+
+
+def talk_time_text(seconds: int) -> str:
+    """A total of talk time: ``2 h 5 min``, ``12 min``, ``40 s``."""
+    hours, rest = divmod(max(int(seconds), 0), 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min"
+    return f"{secs} s"
 
 
 def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not isinstance(value, str) or not value or len(value) > 40:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -27,20 +82,122 @@ def parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def when(value: Any, zone: tzinfo = UTC) -> str:
-    """An ISO time from RingCentral in ``zone``, as ``2026-11-27 14:03:09``."""
-    parsed = parse_time(value) if not isinstance(value, datetime) else value
+def iso_utc(moment: datetime) -> str:
+    """``2026-11-27T14:03:09Z``: ISO 8601 in UTC, for machines and spreadsheets."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def local_text(moment: datetime, zone: tzinfo, *, seconds: bool = True) -> str:
+    """``27 Nov 2026, 06:03:09`` in ``zone``."""
+    local = moment.astimezone(zone)
+    return local.strftime("%-d %b %Y, %H:%M:%S" if seconds else "%-d %b %Y, %H:%M")
+
+
+def day_text(moment: datetime, zone: tzinfo) -> str:
+    return moment.astimezone(zone).strftime("%a %-d %b %Y")
+
+
+def phone_text(number: str, country: str = "US") -> str:
+    """An E.164 number as people in ``country`` write it (national at home, else international)."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return number
+    if not phonenumbers.is_possible_number(parsed):
+        return number
+    home = phonenumbers.region_code_for_number(parsed) == country
+    style = phonenumbers.PhoneNumberFormat.NATIONAL if home else None
+    return phonenumbers.format_number(parsed, style or phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@dataclass(frozen=True)
+class PartyView:
+    """One side of a call as shown: who, their number for people and for machines."""
+
+    you: bool
+    name: str
+    number_text: str
+    e164: str
+    extension: str
+    location: str
+
+    @property
+    def text(self) -> str:
+        if self.you:
+            return "You"
+        parts = [self.name] if self.name else []
+        if self.number_text:
+            parts.append(self.number_text)
+        elif self.extension:
+            parts.append(f"ext. {self.extension}")
+        if not parts and self.location:
+            parts.append(self.location)
+        return " \u00b7 ".join(parts) or "Unknown"
+
+
+def party_view(value: Any, me: str = "", country: str = "US") -> PartyView:
+    """A call's ``from`` or ``to``; the extension whose id is ``me`` becomes "You"."""
+    value = value if isinstance(value, dict) else {}
+    name = str(value.get("name") or "")[:200]
+    raw_number = str(value.get("phoneNumber") or "")[:40]
+    extension = str(value.get("extensionNumber") or "")[:20]
+    e164 = raw_number if E164.fullmatch(raw_number) else ""
+    return PartyView(
+        you=bool(me) and str(value.get("extensionId") or "") == me,
+        name=name,
+        number_text=phone_text(e164, country) if e164 else raw_number,
+        e164=e164,
+        extension=extension,
+        location=str(value.get("location") or "")[:200],
+    )
+
+
+def result_kind(result: Any) -> str:
+    return RESULT_KINDS.get(str(result or ""), "other")
+
+
+# -- Jinja2 filters ----------------------------------------------------------------------
+
+
+def duration(seconds: Any) -> str:
+    return duration_text(seconds)
+
+
+def when(value: Any, zone: tzinfo = UTC) -> Markup:
+    """``<time datetime="…Z">27 Nov 2026, 06:03:09</time>``, the text in ``zone``."""
+    parsed = parse_time(value)
     if parsed is None:
-        return str(value or "")
-    return parsed.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+        return escape(str(value or ""))
+    return Markup('<time datetime="{}">{}</time>').format(iso_utc(parsed), local_text(parsed, zone))
 
 
-def party(value: Any) -> str:
-    """A call's ``from`` or ``to``: name, then number or extension."""
-    if not isinstance(value, dict):
+def party(value: Any, me: str = "", country: str = "US") -> Markup:
+    """A party for a table cell: "You", or a name and a number that keeps its E.164 form."""
+    view = value if isinstance(value, PartyView) else party_view(value, me, country)
+    if view.you:
+        return Markup('<span class="you">You</span>')
+    if view.e164:
+        number = Markup('<data value="{}">{}</data>').format(view.e164, view.number_text)
+        if view.name:
+            return Markup('{} <span class="number">{}</span>').format(view.name, number)
+        return number
+    return escape(view.text)
+
+
+def result(value: Any) -> Markup:
+    """A call result with a mark and a class: missed, voicemail and blocked look different."""
+    words = str(value or "")
+    if not words:
+        return Markup("")
+    kind = result_kind(words)
+    mark = RESULT_MARKS.get(kind, "")
+    template = Markup('<span class="result result-{}"><span aria-hidden="true">{}</span> {}</span>')
+    return template.format(kind, mark, words)
+
+
+def status_words(status: Any) -> str:
+    """``503`` -> ``Service Unavailable``."""
+    try:
+        return http.HTTPStatus(int(status)).phrase
+    except (TypeError, ValueError):
         return ""
-    name = str(value.get("name") or "")
-    number = str(value.get("phoneNumber") or value.get("extensionNumber") or "")
-    if name and number:
-        return f"{name} ({number})"
-    return name or number or str(value.get("location") or "")

@@ -1,34 +1,163 @@
-"""The home page: a sign-in button, or the signed-in person's menu."""
+"""The home page: a sign-in button, or the signed-in person's dashboard.
+
+The dashboard never becomes an error page because RingCentral failed: each part that
+could not be read says so, and the rest shows.
+"""
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
 from pyramid.httpexceptions import HTTPFound
+from pyramid.renderers import render_to_response
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
 from rcpyramid.ringcentral.api import RingCentralApi
-from rcpyramid.ringcentral.errors import SignedOutError
-from rcpyramid.views.api import PAGES
-from rcpyramid.views.safety import no_store
+from rcpyramid.ringcentral.errors import RateLimitedError, RingCentralError, SignedOutError
+from rcpyramid.views.calllog import call_row, fetch_range, heavy_calls_allowed, summarise
+from rcpyramid.views.charts import call_volume_svg
+from rcpyramid.views.formatting import day_text, talk_time_text
+from rcpyramid.views.people import PERSON_KEY, person, person_from_extension_info, zone_choice
+from rcpyramid.views.safety import no_store, safe_local_path
+
+log = logging.getLogger(__name__)
+
+EXTENSION_INFO = "/restapi/v1.0/account/~/extension/~"
+OWN_CALL_LOG = "/restapi/v1.0/account/~/extension/~/call-log"
+#: The dashboard's ranges: today by default, a week and a month a click away.
+RANGES = {"today": ("Today", 1), "7d": ("Last 7 days", 7), "30d": ("Last 30 days", 30)}
 
 
-@view_config(route_name="home", request_method="GET", renderer="home.jinja2", person=True)
-def home(request: Request) -> dict:
+@view_config(route_name="home", request_method="GET", person=True)
+def home(request: Request) -> Response:
     login_id = request.login
-    token = None
+    signed_in = False
     if login_id:
         try:
-            token = request.find_service(RingCentralApi).load(login_id)
+            request.find_service(RingCentralApi).load(login_id)
+            signed_in = True
         except SignedOutError:
-            token = None
-    no_store(request.response)
-    return {
-        "signed_in": token is not None,
-        "name": (token.owner_name or f"extension {token.owner_id}") if token else "",
-        "pages": PAGES,
-        "messages": request.session.pop_flash(),
+            signed_in = False
+    messages = request.session.pop_flash()
+    if not signed_in:
+        wanted = safe_local_path(request.GET.get("next"), default="")
+        response = render_to_response(
+            "home.jinja2",
+            {"signed_in": False, "messages": messages, "return_to": wanted},
+            request=request,
+        )
+        return no_store(response)
+    assert login_id is not None
+    response = render_to_response(
+        "dashboard.jinja2", {**dashboard(request, login_id), "messages": messages}, request=request
+    )
+    return no_store(response)
+
+
+def dashboard(request: Request, login_id: str) -> dict[str, Any]:
+    api = request.find_service(RingCentralApi)
+    notes: list[str] = []
+    token = api.load(login_id)
+    info: Any = {}
+    try:
+        info = api.get(login_id, EXTENSION_INFO).data
+        request.session[PERSON_KEY] = person_from_extension_info(info)
+    except SignedOutError:
+        raise
+    except RingCentralError as error:
+        log.info("dashboard: extension info unavailable (%s)", type(error).__name__)
+        notes.append(
+            "RingCentral did not answer with your extension details just now, so some of "
+            "them are missing here."
+        )
+    info = info if isinstance(info, dict) else {}
+    who = person(request)
+    identity = {
+        "name": str(info.get("name") or token.owner_name or ""),
+        "extension_number": str(info.get("extensionNumber") or ""),
+        "admin": who.admin if who else None,
     }
+    zone = zone_choice(request)
+    chosen = request.GET.get("range", "today")
+    if chosen not in RANGES:
+        chosen = "today"
+    label, days = RANGES[chosen]
+    now = request.registry.clock()
+    local_now = now.astimezone(zone.zone)
+    first_day = local_now.date() - timedelta(days=days - 1)
+    start = datetime.combine(first_day, time(0), tzinfo=zone.zone)
+    values: dict[str, Any] = {
+        "who": identity,
+        "zone": zone,
+        "ranges": [
+            (key, name, request.route_path("home", _query={"range": key}), key == chosen)
+            for key, (name, _days) in RANGES.items()
+        ],
+        "range_label": label,
+        "range_text": (
+            f"{day_text(start, zone.zone)}, until {now.astimezone(zone.zone):%H:%M}"
+            if days == 1
+            else f"{day_text(start, zone.zone)} to {day_text(local_now, zone.zone)}"
+        ),
+        "summary": None,
+        "notes": notes,
+        "calls_url": request.route_path(
+            "api.page",
+            _query={
+                "api": "extension-call-log",
+                "from": first_day.isoformat(),
+                "to": local_now.date().isoformat(),
+            },
+        ),
+    }
+    params = {
+        "dateFrom": _rc_time(start),
+        "dateTo": _rc_time(now + timedelta(seconds=1)),
+    }
+    try:
+        fetched = fetch_range(
+            request,
+            login_id,
+            OWN_CALL_LOG,
+            params,
+            heavy_calls_allowed(request),
+            # The range ends now: one key per start, so reloads share the cached answer.
+            key_params={"dateFrom": params["dateFrom"], "window": "until-now"},
+        )
+    except SignedOutError:
+        raise
+    except RateLimitedError as error:
+        wait = f" Try again in {error.retry_after} seconds." if error.retry_after else ""
+        notes.append(f"RingCentral asked us to slow down, so there is no call summary now.{wait}")
+        return values
+    except RingCentralError as error:
+        log.info("dashboard: call log unavailable (%s)", type(error).__name__)
+        notes.append(
+            "RingCentral did not answer with your call log just now, so there is "
+            "no call summary. The rest of the app still works; try again in a moment."
+        )
+        return values
+    me = None  # the person's own call log: every record is theirs
+    country = who.country if who else "US"
+    rows = [call_row(record, me, country) for record in fetched.records]
+    summary = summarise(rows, start, now + timedelta(seconds=1), zone.zone, hourly=days == 1)
+    values["summary"] = summary
+    values["talk_time"] = talk_time_text(summary.talk_seconds)
+    values["complete"] = fetched.complete
+    values["fetched_count"] = len(fetched.records)
+    values["stopped"] = fetched.stopped
+    values["chart"] = call_volume_svg(
+        summary, f"Calls per {'hour' if days == 1 else 'day'}, {label.lower()}"
+    )
+    return values
+
+
+def _rc_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 @view_config(route_name="home.index")

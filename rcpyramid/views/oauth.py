@@ -28,6 +28,7 @@ from rcpyramid.security import (
 )
 from rcpyramid.tokens.interfaces import PendingSignIn, TokenRepository, state_digest
 from rcpyramid.views.errors import SignInError
+from rcpyramid.views.people import remember_person
 from rcpyramid.views.safety import no_store, safe_local_path
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ def callback(request: Request) -> Response:
 
     client = request.find_service(RingCentralClient)
     token = client.exchange_code(code, pending.code_verifier)
+    profile: object = None
     try:
         profile = client.get(EXTENSION_INFO, token).data
         name = str(profile.get("name") or "") if isinstance(profile, dict) else ""
@@ -121,6 +123,7 @@ def callback(request: Request) -> Response:
     login_id = new_id()
     repo.save(login_id, token)
     start_login_session(request, login_id)
+    remember_person(request, profile)
     log.info("a person signed in (owner %s)", token.owner_id)
     return no_store(HTTPSeeOther(location=pending.return_to))
 

@@ -173,10 +173,15 @@ def test_call_log_date_range_is_shown_and_sent(signed_in: webtest.TestApp) -> No
     assert "the last 24 hours" in default.html.select_one("#range").text
     chosen = signed_in.get("/test?api=extension-call-log&from=2026-11-20&to=2026-11-21")
     text = chosen.html.select_one("#range").text
-    assert "2026-11-20 00:00:00" in text and "2026-11-22 00:00:00" in text
+    assert "Fri 20 Nov 2026 to Sat 21 Nov 2026" in text
+    assert chosen.html.select_one("#from")["value"] == "2026-11-20"
+    assert chosen.html.select_one("#to")["value"] == "2026-11-21"
     raw = signed_in.get("/test?api=extension-call-log&from=2026-11-20&to=2026-11-21&format=json")
-    assert "dateFrom=2026-11-20T00:00:00.000Z" in raw.json["uri"]
-    assert "from=2026-11-20" in chosen.html.select_one("a.json")["href"]
+    # Midnight in Alice's zone (US/Pacific, UTC-8 in November), in RingCentral's UTC terms.
+    assert "dateFrom=2026-11-20T08:00:00.000Z" in raw.json["uri"]
+    assert "dateTo=2026-11-22T08:00:00.000Z" in raw.json["uri"]
+    json_link = chosen.html.find("a", string="View as JSON")["href"]
+    assert "from=2026-11-20" in json_link
 
 
 def test_bad_dates_are_400(signed_in: webtest.TestApp) -> None:

@@ -44,7 +44,7 @@ def browse_journey(app_url: str, username: str = "alice") -> requests.Session:
     for api in ("extension", "extension-call-log", "account-call-log"):
         page = browser.get(f"{app_url}/test?api={api}", timeout=20)
         assert page.status_code == 200, page.text
-        assert "<table>" in page.text
+        assert '<table class="records' in page.text
     return browser
 
 

@@ -116,7 +116,19 @@ def test_s5_tokens_stay_on_the_server(testapp: webtest.TestApp) -> None:
     for secret in (token.access_token, token.refresh_token):
         assert secret not in cookie_text
         assert all(secret not in page for page in pages)
-    assert set(payload[2]) <= {"browser", "login", "signed_in_at", "seen_at", "_csrft_", "_f_"}
+    assert set(payload[2]) <= {
+        "browser",
+        "login",
+        "signed_in_at",
+        "seen_at",
+        "_csrft_",
+        "_f_",
+        # What the pages need of RingCentral's extension info: no name, number or id.
+        "person",
+        "zone",
+    }
+    assert set(payload[2].get("person", {})) <= {"admin", "tz", "cc"}
+    assert "Alice" not in cookie_text
 
 
 def test_s6_new_login_id_at_sign_in_and_logout_and_timeouts(
