@@ -434,6 +434,9 @@ class RingCentralClient:
             raise error
         if status >= 500:
             raise RingCentralUnavailableError(
-                f"RingCentral failed (HTTP {status})", status=status, error_code=code
+                f"RingCentral failed (HTTP {status})",
+                status=status,
+                error_code=code,
+                retry_after=_retry_after(response),
             )
         raise ApiError(text, status=status, error_code=code)

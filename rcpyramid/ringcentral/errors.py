@@ -53,9 +53,21 @@ class RingCentralUnavailableError(RingCentralError):
 
     title: ClassVar[str] = "RingCentral is having trouble"
 
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        if self.status == 503 and self.retry_after is not None:
+            # RingCentral said when it will be back: the page says so too, with its status.
+            self.page_status = 503  # type: ignore[misc]
+
     @property
     def explanation(self) -> str:
-        return f"{self.message}. Please try again in a moment."
+        # The technical message (with RingCentral's status) goes to the log, not the page:
+        # a page names one status, its own.
+        if self.status is None:
+            return "RingCentral could not be reached. Please try again in a moment."
+        if self.page_status == 503:
+            return "RingCentral is briefly unavailable and said when to come back."
+        return "RingCentral answered with an error of its own. Please try again in a moment."
 
 
 class RingCentralTimeoutError(RingCentralUnavailableError):
@@ -82,10 +94,8 @@ class RateLimitedError(RingCentralError):
 
     @property
     def explanation(self) -> str:
-        return (
-            "Too many requests were made for your account. "
-            f"Try again in {self.retry_after} seconds."
-        )
+        # The page says when to try again (and counts down), so the words do not.
+        return "Too many requests were made for your account in a short time."
 
 
 class TokenRequestError(RingCentralError):

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from pyramid.events import BeforeRender, subscriber
 from pyramid.request import Request
 
+from rcpyramid.security import held_login_id
 from rcpyramid.views.formatting import iso_utc
 from rcpyramid.views.safety import safe_local_path
 
@@ -64,7 +65,8 @@ def remember_person(request: Request, extension_info: Any) -> None:
 
 def person(request: Request) -> Person | None:
     """The person this session belongs to, or None when nobody is signed in."""
-    if request.login is None:
+    # request.login is read once per request; an error page may have ended the session since.
+    if request.login is None or held_login_id(request) is None:
         return None
     saved = request.session.get(PERSON_KEY)
     saved = saved if isinstance(saved, dict) else {}

@@ -1,0 +1,31 @@
+"""The dashboard stays inside the Heavy budget, and says when it summarised only part."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import webtest
+
+from tests.cache.conftest import api_calls
+from tests.conftest import SimulatorHandle, sign_in
+
+CALL_LOG = "/test?api=extension-call-log"
+
+
+def test_a_month_with_the_budget_nearly_spent_is_summarised_in_part_and_says_so(
+    make_app: Callable[..., webtest.TestApp], limited_simulator: SimulatorHandle
+) -> None:
+    testapp = make_app(**{"ringcentral.server_url": limited_simulator.url})
+    sign_in(testapp)  # the dashboard's "today": one Heavy request
+    for number in range(1, 9):  # eight more: one of RingCentral's ten a minute is left
+        testapp.get(f"{CALL_LOG}&page={number}")
+    before = api_calls(limited_simulator)
+    page = testapp.get("/?range=30d")
+    assert page.status_int == 200
+    notice = " ".join(p.text for p in page.html.select(".notice"))
+    assert "covers only the newest 1,000 records" in notice
+    assert "slow down" in notice
+    assert page.html.select_one("#fig-in") is not None
+    # One page was fetched; the app stopped before RingCentral had to say no.
+    assert api_calls(limited_simulator) - before == 2  # extension info (Light) + one page
+    assert limited_simulator.counters()["rate_limited"] == 0
