@@ -437,6 +437,6 @@ class RingCentralClient:
                 f"RingCentral failed (HTTP {status})",
                 status=status,
                 error_code=code,
-                retry_after=_retry_after(response),
+                retry_after=_retry_after(response, self.clock()),
             )
         raise ApiError(text, status=status, error_code=code)
