@@ -5,7 +5,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
-import requests
+from rcpyramid.simulator.testing import sign_in_at
 
 
 class FormParser(HTMLParser):
@@ -45,16 +45,9 @@ def authorize_at_simulator(
     action: str = "authorize",
 ) -> str:
     """Open the sign-in page, submit it, and return where the simulator sends the browser."""
-    page = requests.get(authorize_url, timeout=10)
-    assert page.status_code == 200, page.text
-    form = parse_form(page.text)
-    assert form.action, "the simulator's sign-in page has no form"
-    origin = "{0.scheme}://{0.netloc}".format(urlsplit(authorize_url))
-    data = dict(form.fields)
-    data.update(username=username, password=password or f"{username}-demo", action=action)
-    answer = requests.post(origin + form.action, data=data, allow_redirects=False, timeout=10)
-    assert answer.status_code == 302, answer.text
-    return answer.headers["Location"]
+    return sign_in_at(
+        authorize_url, username, password or f"{username}-demo", deny=action == "deny"
+    )
 
 
 def query_of(url: str) -> dict[str, str]:

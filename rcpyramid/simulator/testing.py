@@ -44,6 +44,7 @@ __all__ = [
     "RunningSimulator",
     "SimulatorControls",
     "pkce_pair",
+    "sign_in_at",
     "start_simulator",
 ]
 
@@ -177,35 +178,40 @@ class RunningSimulator(SimulatorControls):
         *,
         deny: bool = False,
     ) -> str:
-        """Open the sign-in page and submit it as a person would; where it redirects to.
-
-        That is the app's redirect URI with ``code`` and ``state`` (or ``error`` after a
-        denial). A demo user's password is looked up when not given.
-        """
-        page = requests.get(authorize_url, timeout=TIMEOUT)
-        if page.status_code != 200:
-            raise AssertionError(f"the sign-in page answered {page.status_code}: {page.text}")
-        form = _FirstForm()
-        form.feed(page.text)
+        """`sign_in_at` with this simulator's users: a user's password is looked up."""
         if password is None:
             user = self.simulator.directory.users.get(username)
             password = user.password if user else ""
-        data = {
-            **form.fields,
-            "username": username,
-            "password": password,
-            "action": "deny" if deny else "authorize",
-        }
-        answer = requests.post(
-            urljoin(page.url, form.action or ""), data=data, allow_redirects=False, timeout=TIMEOUT
-        )
-        if answer.status_code != 302:
-            raise AssertionError(f"signing in answered {answer.status_code}: {answer.text}")
-        return answer.headers["Location"]
+        return sign_in_at(authorize_url, username, password, deny=deny)
 
     def stop(self) -> None:
         """Stop serving (idempotent)."""
         self.server.stop()
+
+
+def sign_in_at(authorize_url: str, username: str, password: str, *, deny: bool = False) -> str:
+    """Open a simulator's sign-in page and submit it as a person would; where it redirects.
+
+    That is the app's redirect URI with ``code`` and ``state`` (or ``error`` after a
+    denial). Anything but a redirect raises AssertionError with the page's words.
+    """
+    page = requests.get(authorize_url, timeout=TIMEOUT)
+    if page.status_code != 200:
+        raise AssertionError(f"the sign-in page answered {page.status_code}: {page.text}")
+    form = _FirstForm()
+    form.feed(page.text)
+    data = {
+        **form.fields,
+        "username": username,
+        "password": password,
+        "action": "deny" if deny else "authorize",
+    }
+    answer = requests.post(
+        urljoin(page.url, form.action or ""), data=data, allow_redirects=False, timeout=TIMEOUT
+    )
+    if answer.status_code != 302:
+        raise AssertionError(f"signing in answered {answer.status_code}: {answer.text}")
+    return answer.headers["Location"]
 
 
 def pkce_pair() -> tuple[str, str]:
