@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import requests
 
-from rcpyramid.simulator.testing import DEMO_CLIENT, DemoUser, RegisteredClient, start_simulator
+from rcpyramid.simulator.testing import DemoUser, RegisteredClient, start_simulator
 from tests.conftest import ROOT
 
 pytest_plugins = ["pytester"]
@@ -22,6 +22,24 @@ def _readme_example() -> str:
     found = re.search(r"<!-- test-kit-example -->\n```python\n(.*?)```", readme, re.DOTALL)
     assert found, "the README lost its test-kit example"
     return found.group(1)
+
+
+def _access_token(sim, username: str) -> str:
+    """Sign in at the simulator and redeem the code as the first client would."""
+    code = re.search(r"code=([^&]+)", sim.sign_in(sim.authorize_url(), username)).group(1)
+    client = sim.client
+    answer = requests.post(
+        sim.url + "/restapi/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": client.redirect_uris[0],
+        },
+        auth=(client.client_id, client.client_secret),
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()["access_token"]
 
 
 def test_the_readme_example_passes_with_the_plugin_and_needs_opting_in(pytester):
@@ -73,19 +91,7 @@ def test_a_conftest_opts_in_and_chooses_clients_and_users(pytester):
 
 def test_the_controls_client_drives_every_control():
     with start_simulator() as sim:
-        landed = sim.sign_in(sim.authorize_url())
-        code = re.search(r"code=([^&]+)", landed).group(1)
-        tokens = requests.post(
-            sim.url + "/restapi/oauth/token",
-            data={
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": DEMO_CLIENT.redirect_uris[0],
-            },
-            auth=(DEMO_CLIENT.client_id, DEMO_CLIENT.client_secret),
-            timeout=10,
-        ).json()
-        me = {"Authorization": f"bearer {tokens['access_token']}"}
+        me = {"Authorization": f"bearer {_access_token(sim, 'alice')}"}
 
         def read() -> requests.Response:
             return requests.get(sim.url + ME, headers=me, timeout=10)
@@ -113,19 +119,7 @@ def test_users_and_clients_of_ones_own(start_ringcentral_simulator):
         "dave", "dave-pw", "Dave Lister", "170", timezone="Asia/Tokyo", department="Mining"
     )
     sim = start_ringcentral_simulator(clients=(client,), users=(dave,), rate_limits="default")
-    landed = sim.sign_in(sim.authorize_url(), "dave")
-    code = re.search(r"code=([^&]+)", landed).group(1)
-    tokens = requests.post(
-        sim.url + "/restapi/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": "http://app.test/cb",
-        },
-        auth=("mine", "s3cret"),
-        timeout=10,
-    ).json()
-    headers = {"Authorization": f"bearer {tokens['access_token']}"}
+    headers = {"Authorization": f"bearer {_access_token(sim, 'dave')}"}
     me = requests.get(sim.url + ME, headers=headers, timeout=10)
     assert me.headers["X-Rate-Limit-Limit"] == "50"  # "default" enforces RingCentral's
     body = me.json()

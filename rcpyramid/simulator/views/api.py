@@ -100,6 +100,16 @@ def path_extension(request: Request, caller: ApiCaller, directory: Directory) ->
     return ext
 
 
+def readable_extension(
+    request: Request, caller: ApiCaller, directory: Directory, permission: str
+) -> Extension:
+    """The path's extension, if the caller may read its data: its own, or an admin's reach."""
+    ext = path_extension(request, caller, directory)
+    if ext.id != caller.extension.id and not caller.admin:
+        raise errors.extended_scope_missing(permission)
+    return ext
+
+
 def _navigation(base: str, pairs: list[tuple[str, str]], per_page: int, pages: dict) -> dict:
     out = {}
     for key, number in pages.items():
@@ -352,9 +362,7 @@ def user_call_log(request: Request) -> Response:
     sim = simulator(request)
     caller = api_caller(request, "Heavy", "ReadCallLog", "ReadCallLog")
     account_uri = account_base(request, sim.directory)
-    ext = path_extension(request, caller, sim.directory)
-    if ext.id != caller.extension.id and not caller.admin:
-        raise errors.extended_scope_missing("ReadCallLog")
+    ext = readable_extension(request, caller, sim.directory, "ReadCallLog")
     return _call_log(request, caller, ext, f"{account_uri}/extension/{ext.id}")
 
 

@@ -15,7 +15,7 @@ from .. import errors
 from ..calllog import CallRecord, iso_ms
 from ..media import profile_png, recording_seconds, silent_wav
 from ..wire import json_response
-from .api import account_base, choices, path_extension
+from .api import account_base, choices, path_extension, readable_extension
 from .guards import ApiCaller, api_caller, simulator
 
 RECORDING_TYPE = "audio/wav"
@@ -74,9 +74,7 @@ def user_call_record(request: Request) -> Response:
     sim = simulator(request)
     caller = api_caller(request, "Heavy", "ReadCallLog", "ReadCallLog")
     account_uri = account_base(request, sim.directory)
-    ext = path_extension(request, caller, sim.directory)
-    if ext.id != caller.extension.id and not caller.admin:
-        raise errors.extended_scope_missing("ReadCallLog")
+    ext = readable_extension(request, caller, sim.directory, "ReadCallLog")
     found = sim.call_log.find(request.matchdict["record_id"], sim.clock.now())
     record = _visible(request, found, "callRecordId")
     if record.owner_id != ext.id:
@@ -139,9 +137,7 @@ def message(request: Request) -> Response:
     sim = simulator(request)
     caller = api_caller(request, "Light", "ReadMessages", "ReadMessages")
     account_uri = account_base(request, sim.directory)
-    ext = path_extension(request, caller, sim.directory)
-    if ext.id != caller.extension.id and not caller.admin:
-        raise errors.extended_scope_missing("ReadMessages")
+    ext = readable_extension(request, caller, sim.directory, "ReadMessages")
     message_id = request.matchdict["message_id"]
     found = sim.call_log.find_message(message_id, sim.clock.now())
     record = _visible(request, found, "messageId")
