@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from rcpyramid.cache import Answer, Cache
@@ -17,16 +17,24 @@ from rcpyramid.ringcentral.client import ApiResponse, RingCentralClient
 from rcpyramid.ringcentral.errors import (
     ApiUnauthorizedError,
     RateLimitedError,
+    RingCentralError,
+    RingCentralTimeoutError,
+    RingCentralUnavailableError,
     SignedOutError,
     TokenRequestError,
 )
 from rcpyramid.ringcentral.ratelimit import AUTH, RateLimitBudget, group_of
-from rcpyramid.tokens.interfaces import Token, TokenRepository
+from rcpyramid.tokens.interfaces import RefreshFailure, RefreshLease, Token, TokenRepository
 
 log = logging.getLogger(__name__)
 
 #: Refresh this long before the access token expires, as RingCentral's SDKs do.
 REFRESH_MARGIN = timedelta(seconds=60)
+#: How long a failed refresh is the answer for the requests queued behind it (and, with a
+#: shared store, other processes) when RingCentral did not say how long to wait.
+FAILURE_MEMORY = timedelta(seconds=10)
+#: The longest a remembered failure holds, whatever Retry-After said.
+LONGEST_FAILURE_MEMORY = timedelta(seconds=120)
 
 
 class RingCentralApi:
@@ -127,7 +135,8 @@ class RingCentralApi:
         group = group_of(path)
         self.gate.check(person, group, self.clock())
         if not token.access_valid(self.clock(), REFRESH_MARGIN):
-            token = self.refresh(login_id, token)
+            # Due soon but maybe not yet: a failed refresh then falls back on this token.
+            token = self.refresh(login_id, token, still_works=True)
         try:
             return self._call(login_id, person, group, path, token, params)
         except ApiUnauthorizedError:
@@ -164,22 +173,29 @@ class RingCentralApi:
         if token is not None:
             self._forget_cache(login_id, token)
 
-    def refresh(self, login_id: str, stale: Token) -> Token:
-        """:meth:`_refresh`, unless RingCentral's Auth-group rate limit says to wait."""
-        person = self.person(login_id, stale)
-        self.gate.check(person, AUTH, self.clock())
-        try:
-            return self._refresh(login_id, stale)
-        except RateLimitedError as error:
-            self.gate.block(person, AUTH, error, self.clock())
-            raise
+    def refresh(self, login_id: str, stale: Token, *, still_works: bool = False) -> Token:
+        """:meth:`_refresh`, unless RingCentral's Auth-group rate limit says to wait.
 
-    def _refresh(self, login_id: str, stale: Token) -> Token:
+        ``still_works``: ``stale`` was not refused, only due soon; when the refresh
+        fails while it has not expired yet, it is used and the refresh tried later.
+        """
+        person = self.person(login_id, stale)
+        try:
+            self.gate.check(person, AUTH, self.clock())
+        except RateLimitedError:
+            if still_works and stale.access_valid(self.clock()):
+                return stale
+            raise
+        return self._refresh(login_id, stale, person, still_works)
+
+    def _refresh(self, login_id: str, stale: Token, person: str, still_works: bool) -> Token:
         """Replace ``stale`` with a working token, spending the refresh token at most once.
 
         Under the login's lock the tokens are read again: when someone else already
         replaced ``stale`` with a valid token, that token is used and RingCentral is
-        not asked at all.
+        not asked at all. When the refresh before this one failed moments ago, its
+        failure is the answer here too (:class:`RefreshFailure`), and RingCentral is
+        not asked either: one refresh per expiry holds when refreshes fail.
         """
         with self.repo.refreshing(login_id) as lease:
             current = lease.token
@@ -190,22 +206,53 @@ class RingCentralApi:
                 now, REFRESH_MARGIN
             ):
                 return current
-            if not current.refresh_valid(now):
-                lease.delete()
-                self._forget_cache(login_id, current)
-                raise SignedOutError("the refresh token expired")
+            # A token not refused and not yet expired is still good for this request.
+            usable = (still_works or current.access_token != stale.access_token) and (
+                current.access_valid(now)
+            )
             try:
-                fresh = self.client.refresh(current)
-            except TokenRequestError as error:
-                if error.tokens_dead:
+                if lease.failure is not None:
+                    raise _error_of(lease.failure, now)
+                # Checked again under the lock: a 429 may have come while this one waited.
+                self.gate.check(person, AUTH, now)
+                if not current.refresh_valid(now):
                     lease.delete()
                     self._forget_cache(login_id, current)
-                    raise SignedOutError(
-                        f"RingCentral refused the refresh ({error.message})"
-                    ) from error
+                    raise SignedOutError("the refresh token expired")
+                fresh = self._spend(lease, login_id, current, person, now)
+            except (RateLimitedError, RingCentralUnavailableError, TokenRequestError):
+                if usable:
+                    log.info("the refresh failed; the access token still works until it expires")
+                    return current
                 raise
             log.info("refreshed the tokens of a login")
             return lease.save(fresh)
+
+    def _spend(
+        self, lease: RefreshLease, login_id: str, current: Token, person: str, now: datetime
+    ) -> Token:
+        """Ask RingCentral for a new pair; remember a failure with the login for the waiters."""
+        try:
+            return self.client.refresh(current)
+        except TokenRequestError as error:
+            if error.tokens_dead:
+                lease.delete()
+                self._forget_cache(login_id, current)
+                raise SignedOutError(
+                    f"RingCentral refused the refresh ({error.message})"
+                ) from error
+            lease.fail(_failure_of(error, "refused", now))
+            raise
+        except RateLimitedError as error:
+            self.gate.block(person, AUTH, error, now)
+            lease.fail(_failure_of(error, "rate_limited", now))
+            raise
+        except RingCentralTimeoutError as error:
+            lease.fail(_failure_of(error, "timeout", now))
+            raise
+        except RingCentralUnavailableError as error:
+            lease.fail(_failure_of(error, "unavailable", now))
+            raise
 
     def sign_out(self, login_id: str) -> bool:
         """Revoke at RingCentral, then forget locally whatever the revoke said. True if revoked."""
@@ -223,3 +270,30 @@ class RingCentralApi:
     def _forget_cache(self, login_id: str, token: Token) -> None:
         if self.cache is not None:
             self.cache.forget(token.owner_id or f"login:{login_id}")
+
+
+def _failure_of(error: RingCentralError, reason: str, now: datetime) -> RefreshFailure:
+    """What the waiters are told of ``error``: for as long as RingCentral asked, or a moment."""
+    hold = FAILURE_MEMORY
+    if error.retry_after is not None:
+        hold = min(timedelta(seconds=max(1, error.retry_after)), LONGEST_FAILURE_MEMORY)
+    return RefreshFailure(
+        reason=reason, until=now + hold, retry_after=error.retry_after, status=error.status
+    )
+
+
+def _error_of(failure: RefreshFailure, now: datetime) -> RingCentralError:
+    """The error a remembered failure stands for, as the refresh that failed raised it."""
+    left = max(1, int((failure.until - now).total_seconds() + 0.999))
+    said = "the refresh just before this one failed"
+    if failure.reason == "rate_limited":
+        return RateLimitedError(f"{said}: rate limited", status=failure.status, retry_after=left)
+    if failure.reason == "timeout":
+        return RingCentralTimeoutError(f"{said}: RingCentral did not answer")
+    if failure.reason == "refused":
+        return TokenRequestError(f"{said}: RingCentral refused it", status=failure.status)
+    return RingCentralUnavailableError(
+        "RingCentral's token service is not answering right now",
+        status=failure.status,
+        retry_after=failure.retry_after and left,
+    )
