@@ -18,16 +18,17 @@ import re
 import sys
 import warnings
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from pyramid.config import Configurator
-from pyramid.httpexceptions import HTTPBadRequest
 from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.router import Router
 from webob.request import BaseRequest
+
+from rcpyramid.errors import PageError
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +45,19 @@ Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 
 
-class MalformedRequestError(HTTPBadRequest):
+class MalformedRequestError(PageError):
     """The request could not be read (bad UTF-8, an unusable form); ``message`` says how."""
 
-    title = "This request could not be read"
+    page_status: ClassVar[int] = 400
+    title: ClassVar[str] = "This request could not be read"
 
     def __init__(self, message: str) -> None:
-        super().__init__(detail=message)
+        super().__init__(message)
         self.message = message
+
+    @property
+    def explanation(self) -> str:
+        return self.message
 
 
 def _utf8(value: str) -> bool:
@@ -228,12 +234,10 @@ def location_tween(handler: Callable[[Request], Response], registry: Registry) -
 def includeme(config: Configurator) -> None:
     from pyramid.tweens import EXCVIEW
 
-    from rcpyramid.views.errors import error_page
+    from rcpyramid.views.errors import page_for
 
-    def malformed(exc: MalformedRequestError, request: Request) -> Response:
-        return error_page(request, 400, exc.title, exc.message)
-
-    config.add_exception_view(malformed, context=MalformedRequestError)
+    # The page the exception describes, as for every other family of errors.
+    config.add_exception_view(page_for, context=MalformedRequestError)
     config.add_tween("rcpyramid.guard.refuse_tween", under=EXCVIEW)
     # Above the exception views, so their redirects are covered too.
     config.add_tween("rcpyramid.guard.location_tween")
