@@ -6,6 +6,7 @@ from pyramid.config import Configurator
 from pyramid.request import Request
 from pyramid.response import Response
 
+from ..calllog import HISTORY_DAYS
 from ..config import DEMO_CLIENT
 from ..rendering import render
 from ..wire import html_response
@@ -25,7 +26,7 @@ def home(request: Request) -> Response:
         active_sessions=sim.sessions.active_sessions(),
         account_id=sim.directory.account_id,
         extension_count=len(sim.directory.extensions),
-        call_log_count=len(sim.call_log),
+        history_days=HISTORY_DAYS,
         rate_limits=sim.config.rate_limits,
         default_rate_limits=sim.config.DEFAULT_RATE_LIMITS,
         test_controls=sim.config.test_controls,
