@@ -78,6 +78,13 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _non_negative_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must be a whole number, 0 or more")
+    return number
+
+
 def _port(value: str) -> int:
     number = int(value)
     if not 0 < number < 65536:
@@ -133,6 +140,8 @@ TABLE: tuple[Setting, ...] = (
     Setting("sqlalchemy.url", "RCPYRAMID_DATABASE_URL", "", _text, "database.url"),
     Setting("rcpyramid.database.pool_size", None, 20, _positive_int),
     Setting("rcpyramid.database.lock_timeout", None, 30.0, _positive_float),
+    Setting("rcpyramid.database.timeout", None, 10.0, _positive_float),
+    Setting("rcpyramid.database.max_waiting", None, 0, _non_negative_int),
     Setting("rcpyramid.database.auto_upgrade", None, False, asbool),
     Setting("rcpyramid.database.migrations", None, "", _text),
     # simulator (started by pserve when ringcentral.server_url = simulator)
@@ -382,6 +391,10 @@ class DatabaseSettings(_Section):
     url: str
     pool_size: int
     lock_timeout: float
+    #: Seconds any one database call may take, measured here (not by the server).
+    timeout: float
+    #: Threads that may wait on the database at once; 0: half the server's threads.
+    max_waiting: int
     auto_upgrade: bool
     #: Empty: ``migrations/`` of the checkout.
     migrations: str

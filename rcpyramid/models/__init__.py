@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from rcpyramid.config import DatabaseSettings, SettingsError, where
+from rcpyramid.models.deadline import DatabaseGuard, guard_engine
 from rcpyramid.models.meta import Base, metadata
 from rcpyramid.models.tokens import Login, PendingSignIn
 
@@ -53,7 +55,12 @@ def database_url(database: DatabaseSettings) -> str:
 
 
 def make_engine(
-    url: str, *, pool_size: int = 20, lock_timeout: float = 30.0, **kwargs: Any
+    url: str,
+    *,
+    pool_size: int = 20,
+    lock_timeout: float = 30.0,
+    guard: DatabaseGuard | None = None,
+    **kwargs: Any,
 ) -> Engine:
     """An engine for the token store: SQLite in WAL mode with a busy timeout, or PostgreSQL.
 
@@ -92,10 +99,15 @@ def make_engine(
         # its request with a retryable error, pyramid_retry replays it on a fresh one.
         # Recycling keeps connections younger than typical idle timeouts of proxies.
         options["pool_recycle"] = 1800
+        if guard is not None:
+            # libpq's own client-side limit on making a connection (whole seconds, 2 at least).
+            options["connect_args"] = {"connect_timeout": max(2, math.ceil(guard.timeout))}
     options.update(kwargs)
     engine = create_engine(parsed, **options)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
+    if guard is not None:
+        guard_engine(engine, guard)
     return engine
 
 
@@ -111,10 +123,13 @@ def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
-def get_engine(database: DatabaseSettings) -> Engine:
-    """The engine the database section names."""
+def get_engine(database: DatabaseSettings, guard: DatabaseGuard | None = None) -> Engine:
+    """The engine the database section names, its calls under ``guard`` when given."""
     return make_engine(
-        database_url(database), pool_size=database.pool_size, lock_timeout=database.lock_timeout
+        database_url(database),
+        pool_size=database.pool_size,
+        lock_timeout=database.lock_timeout,
+        guard=guard,
     )
 
 

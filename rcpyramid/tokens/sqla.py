@@ -59,6 +59,7 @@ from rcpyramid.clock import Clock, utcnow
 from rcpyramid.config import SettingsError, where
 from rcpyramid.models import get_engine, includeme_with_engine
 from rcpyramid.models import tokens as rows
+from rcpyramid.models.deadline import DatabaseBusyError, DatabaseGuard, deadline_passed
 from rcpyramid.models.schema import migrations_dir, missing_tables, upgrade
 from rcpyramid.tokens import configured_backend
 from rcpyramid.tokens.crypto import DecryptionError, Keyring, associated_data, load_keyring
@@ -110,7 +111,14 @@ def _translated(doing: str) -> Iterator[None]:
     """Driver errors become :class:`TokenStoreError`; the app answers those with a 503 page."""
     try:
         yield
+    except DatabaseBusyError as error:
+        raise TokenStoreError(f"the token store is busy while {doing}: {error}") from error
     except (DBAPIError, PoolTimeoutError) as error:
+        if deadline_passed():
+            # Not retryable: replaying the request would only wait as long again.
+            raise TokenStoreError(
+                f"the token store did not answer in time while {doing}"
+            ) from error
         cause = getattr(error, "orig", None) or error
         # The first line only: later lines of a driver's message may quote key values.
         summary = (str(cause).strip().splitlines() or [""])[0][:200]
@@ -161,6 +169,9 @@ class SqlTokenStore:
         self.pool_size = pool_size
         self.dialect = engine.dialect.name
         _insert(self.dialect, LOGINS)  # refuse an unsupported database now, not per request
+        #: The deadline and the bound on waiters (rcpyramid.models.deadline), when configured.
+        self.guard: DatabaseGuard | None = None
+        self.max_waiting = 0
 
     @classmethod
     def from_settings(cls, settings: Any, clock: Clock) -> SqlTokenStore:
@@ -172,10 +183,16 @@ class SqlTokenStore:
                 f"{where('rcpyramid.database.auto_upgrade')} is for development; production "
                 "runs `alembic -c production.ini upgrade head` before starting the app"
             )
-        engine = get_engine(database)
+        # Until the server says how many threads it runs, a quarter of the pool may wait.
+        guard = DatabaseGuard(
+            database.timeout, database.max_waiting or max(1, database.pool_size // 4)
+        )
+        engine = get_engine(database, guard)
         store = cls(
             engine, keyring, clock, lock_timeout=database.lock_timeout, pool_size=database.pool_size
         )
+        store.guard = guard
+        store.max_waiting = database.max_waiting
         if database.auto_upgrade:
             # A fresh development machine needs no extra command: the schema is made here.
             with _translated("upgrading the database schema"):
@@ -183,13 +200,19 @@ class SqlTokenStore:
         return store
 
     def check_threads(self, threads: int) -> None:
-        """Refuse a pool too small for ``threads`` (a request may hold two connections)."""
+        """Refuse a pool too small for ``threads`` (a request may hold two connections).
+
+        Also sets how many of them may wait on the database at once, unless configured:
+        half, so the other half keeps answering pages that need no database.
+        """
         if self.pool_size is not None and self.pool_size < 2 * threads:
             raise SettingsError(
                 f"rcpyramid.database.pool_size is {self.pool_size}, but the server runs "
                 f"{threads} threads and each request may hold two connections (its "
                 f"transaction and a refresh lock): make it at least {2 * threads}"
             )
+        if self.guard is not None and not self.max_waiting:
+            self.guard.bound(max(1, threads // 2))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -316,6 +339,11 @@ class SQLAlchemyTokenRepository(TokenRepository):
     def lock_timeout(self) -> float:
         return self.store.lock_timeout
 
+    @property
+    def store_timeout(self) -> float:
+        guard = self.store.guard
+        return guard.timeout if guard is not None else 0.0
+
     def __repr__(self) -> str:
         return f"SQLAlchemyTokenRepository(store={self.store!r})"
 
@@ -401,7 +429,10 @@ class SQLAlchemyTokenRepository(TokenRepository):
         self._check_lock_order(doing, key if table is LOGINS else None)
         key_column = table.primary_key.columns.values()[0]
         with _translated(doing):
-            conn = self.engine.connect()
+            # The lock may be waited for as long as lock_timeout, on top of the call's own.
+            conn = self.engine.connect().execution_options(
+                rcpyramid_deadline=self.lock_timeout + self.store_timeout
+            )
         try:
             with _translated(doing):
                 if self.store.dialect == "sqlite":
