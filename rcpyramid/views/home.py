@@ -64,7 +64,7 @@ def dashboard(request: Request, login_id: str) -> dict[str, Any]:
     token = api.load(login_id)
     info: Any = {}
     try:
-        info = api.get(login_id, EXTENSION_INFO).data
+        info = api.cached_get(login_id, EXTENSION_INFO, {}).data
         request.session[PERSON_KEY] = person_from_extension_info(info)
     except SignedOutError:
         raise
