@@ -180,6 +180,36 @@ class RateLimitBudget:
             else:
                 self._local.setdefault((person, group), _Local()).until = until
 
+    def left(self, person: str, group: str, now: datetime) -> int | None:
+        """Requests left for ``person`` and ``group`` now, without taking one (None: unknown).
+
+        Read-only, for pages that say beforehand how far they can go (the CSV export).
+        """
+        now_ms = _ms(now)
+        fields: dict[str, int] = {}
+        hold = 0
+        if self.store is not None:
+            key, hold_key = self._budget_key(person, group), self._hold_key()
+            try:
+                raw = self.store.run(lambda client: client.hgetall(key))
+                hold = int(self.store.run(lambda client: client.get(hold_key)) or 0)
+                fields = {k.decode(): int(v) for k, v in raw.items()}
+            except (StoreDown, ValueError):
+                fields, hold = {}, 0
+        else:
+            with self._lock:
+                entry = self._local.get((person, group))
+                hold = self._hold
+                if entry is not None:
+                    fields = {"until": entry.until, "reset": entry.reset}
+                    if entry.remaining is not None:
+                        fields["remaining"] = entry.remaining
+        if hold > now_ms or fields.get("until", 0) > now_ms:
+            return 0
+        if "remaining" in fields and fields.get("reset", 0) > now_ms:
+            return max(fields["remaining"], 0)
+        return None
+
     # -- the per-process fallback ---------------------------------------------------------
 
     def _check_local(self, person: str, group: str, now_ms: int) -> int:

@@ -469,7 +469,7 @@ def render_page(
             directions=DIRECTIONS,
             types=TYPES,
             csv_url=link(1, format="csv"),
-            export_limit=heavy_calls_allowed(request) * BULK_PER_PAGE,
+            export_limit=heavy_calls_allowed(request, request.login) * BULK_PER_PAGE,
         )
     else:
         values["records"] = records

@@ -15,7 +15,7 @@ from typing import Any
 from pyramid.request import Request
 
 from rcpyramid.ringcentral.api import RingCentralApi
-from rcpyramid.ringcentral.errors import RateLimitedError, RingCentralError
+from rcpyramid.ringcentral.errors import RateLimitedError, RingCentralError, SignedOutError
 from rcpyramid.views.formatting import PartyView, parse_time, party_view, result_kind
 
 #: RingCentral's largest call-log page.
@@ -26,9 +26,17 @@ HEAVY_CALLS_PER_VIEW = 3
 MISSED_KINDS = frozenset({"missed", "voicemail"})
 
 
-def heavy_calls_allowed(request: Request) -> int:
-    """How many call-log pages one view may fetch now."""
-    return HEAVY_CALLS_PER_VIEW
+def heavy_calls_allowed(request: Request, login_id: str | None = None) -> int:
+    """How many call-log pages one view may fetch now: a few, fewer when the budget is low."""
+    if login_id is None:
+        return HEAVY_CALLS_PER_VIEW
+    api = request.find_service(RingCentralApi)
+    try:
+        person = api.person(login_id, api.load(login_id))
+    except SignedOutError:
+        return HEAVY_CALLS_PER_VIEW
+    left = api.gate.left(person, "Heavy", request.registry.clock())
+    return HEAVY_CALLS_PER_VIEW if left is None else min(HEAVY_CALLS_PER_VIEW, left)
 
 
 OWN_CALL_LOG = "/restapi/v1.0/account/~/extension/~/call-log"

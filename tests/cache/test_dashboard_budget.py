@@ -30,3 +30,19 @@ def test_a_month_with_the_budget_nearly_spent_is_summarised_in_part_and_says_so(
     # before RingCentral had to say no.
     assert api_calls(limited_simulator) - before == 1
     assert limited_simulator.counters()["rate_limited"] == 0
+
+
+def test_the_export_offer_says_how_far_it_can_go_now(
+    make_app: Callable[..., webtest.TestApp], limited_simulator: SimulatorHandle
+) -> None:
+    testapp = make_app(**{"ringcentral.server_url": limited_simulator.url})
+    sign_in(testapp)  # one Heavy request for the dashboard
+    first = testapp.get(f"{CALL_LOG}&page=1")  # two of ten
+    assert "up to 3,000 records right now" in first.html.select_one(".export").text
+    for number in range(2, 9):
+        page = testapp.get(f"{CALL_LOG}&page={number}")
+    # Nine of RingCentral's ten a minute are spent: one page of 1000 can come now.
+    assert "up to 1,000 records right now" in page.html.select_one(".export").text
+    spent = testapp.get(f"{CALL_LOG}&page=9")
+    assert spent.html.select_one(".export a[download]") is None
+    assert "limit for call logs is spent" in spent.html.select_one(".export").text
