@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 import webtest
 
 from tests.cache.conftest import api_calls
@@ -32,10 +33,15 @@ def test_a_month_with_the_budget_nearly_spent_is_summarised_in_part_and_says_so(
     assert limited_simulator.counters()["rate_limited"] == 0
 
 
+@pytest.mark.parametrize("shared", [False, True], ids=["process-budget", "redis-budget"])
 def test_the_export_offer_says_how_far_it_can_go_now(
-    make_app: Callable[..., webtest.TestApp], limited_simulator: SimulatorHandle
+    make_app: Callable[..., webtest.TestApp],
+    limited_simulator: SimulatorHandle,
+    redis_settings: dict[str, str],
+    shared: bool,
 ) -> None:
-    testapp = make_app(**{"ringcentral.server_url": limited_simulator.url})
+    extra = redis_settings if shared else {}
+    testapp = make_app(**{"ringcentral.server_url": limited_simulator.url, **extra})
     sign_in(testapp)  # one Heavy request for the dashboard
     first = testapp.get(f"{CALL_LOG}&page=1")  # two of ten
     assert "up to 3,000 records right now" in first.html.select_one(".export").text
