@@ -28,3 +28,15 @@ class PageError(Exception):
     @property
     def explanation(self) -> str:
         return "Something went wrong on our side. It has been logged; please try again."
+
+
+class WordsError(PageError):
+    """A :class:`PageError` whose plain words are the message it is raised with."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    @property
+    def explanation(self) -> str:
+        return self.message

@@ -28,7 +28,7 @@ from pyramid.response import Response
 from pyramid.router import Router
 from webob.request import BaseRequest
 
-from rcpyramid.errors import PageError
+from rcpyramid.errors import WordsError
 
 log = logging.getLogger(__name__)
 
@@ -45,19 +45,11 @@ Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 
 
-class MalformedRequestError(PageError):
+class MalformedRequestError(WordsError):
     """The request could not be read (bad UTF-8, an unusable form); ``message`` says how."""
 
     page_status: ClassVar[int] = 400
     title: ClassVar[str] = "This request could not be read"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    @property
-    def explanation(self) -> str:
-        return self.message
 
 
 def _utf8(value: str) -> bool:

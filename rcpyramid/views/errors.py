@@ -16,7 +16,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import exception_view_config, notfound_view_config
 
-from rcpyramid.errors import PageError
+from rcpyramid.errors import PageError, WordsError
 from rcpyramid.ringcentral.errors import RingCentralError, SignedOutError
 from rcpyramid.security import end_session
 from rcpyramid.tokens.interfaces import PendingLimitError, TokenStoreError
@@ -25,7 +25,7 @@ from rcpyramid.views.safety import safe_local_path, wants_json
 log = logging.getLogger(__name__)
 
 
-class SignInError(PageError):
+class SignInError(WordsError):
     """The way back from RingCentral did not hold up (declined, bad state, no code)."""
 
     title: ClassVar[str] = "Sign-in did not complete"
@@ -33,29 +33,16 @@ class SignInError(PageError):
 
     def __init__(self, message: str, *, status: int = 400, detail: str = "") -> None:
         super().__init__(message)
-        self.message = message
         self.page_status = status  # type: ignore[misc] - the callback's error decides
         # RingCentral's own words (error_description); shown escaped, never trusted.
         self.detail = detail[:300]
 
-    @property
-    def explanation(self) -> str:
-        return self.message
 
-
-class BadInputError(PageError):
+class BadInputError(WordsError):
     """A query parameter a person can fix (a page number, a date)."""
 
     page_status: ClassVar[int] = 400
     title: ClassVar[str] = "That address is not quite right"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    @property
-    def explanation(self) -> str:
-        return self.message
 
 
 def error_page(

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 import webtest
 
-from tests.cache.relay import Relay
 from tests.conftest import SimulatorHandle, sign_in
+from tests.relay import Relay
 
 PAGES = ("/test?api=extension-call-log", "/test?api=extension", "/test?api=account-call-log")
 

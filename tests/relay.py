@@ -1,4 +1,4 @@
-"""A TCP relay to Redis that a test can stall (bytes held) or cut (connections dropped)."""
+"""A TCP relay (to Redis or PostgreSQL) a test can stall (bytes held) or cut (dropped)."""
 
 from __future__ import annotations
 
