@@ -80,3 +80,29 @@ def build_cache(settings: Settings) -> Cache:
 
 def includeme(config: Any) -> None:
     config.registry.cache = build_cache(config.registry.app_settings)
+
+
+def forget_people(ini: Mapping[str, Any], owner_ids: list[str]) -> int:
+    """For console scripts (purge): make these people's cached answers unreachable.
+
+    Only a shared Redis (``rcpyramid.cache.url``) can be told from outside the app;
+    without one, each app process keeps its own entries until they expire. Returns
+    how many people were told.
+    """
+    from rcpyramid.config import load
+
+    settings = load(ini)
+    if not settings.cache.url or not owner_ids:
+        return 0
+    cache = settings.cache
+    keys = KeyMaker(
+        settings.session.secret, settings.ringcentral.server_url, settings.ringcentral.client_id
+    )
+    store = SharedStore(cache.url, cache.socket_timeout)
+    try:
+        generations = Generations(keys, store)
+        for owner in owner_ids:
+            generations.bump(keys.person(owner))
+    finally:
+        store.close()
+    return len(owner_ids)

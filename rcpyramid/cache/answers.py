@@ -92,6 +92,7 @@ class AnswerCache:
         # person still sees the last answer, labelled with its age.
         self.keep = 4 * max(settings.lifetimes.values())
         self._local = self._memory_region(settings.max_entries)
+        self._opened = LRUDict(min(settings.max_entries, 256))
         self._redis: CacheRegion | None = None
         if self.backend == REDIS:
             assert store is not None
@@ -133,6 +134,18 @@ class AnswerCache:
         """The answer in ``sealed``, or None when it does not authenticate for ``key``."""
         if not isinstance(sealed, bytes) or self.keyring is None:
             return None
+        # The same sealed bytes as last time under this key: the answer opened then, with
+        # its JSON already parsed. Redis is still read on every view, so expiry and
+        # sign-out generations work as before; only the decryption is saved.
+        opened = self._opened.get(key)
+        if opened is not None and opened[0] == sealed:
+            return opened[1]
+        answer = self._open(key, sealed)
+        if answer is not None:
+            self._opened[key] = (sealed, answer)
+        return answer
+
+    def _open(self, key: str, sealed: bytes) -> Answer | None:
         kid, sep, blob = sealed.partition(b"\x00")
         if not sep:
             return None

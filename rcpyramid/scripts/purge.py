@@ -13,8 +13,10 @@ import logging
 import sys
 from datetime import datetime, timedelta
 
+from rcpyramid.cache import forget_people
+from rcpyramid.cache.store import StoreDown
 from rcpyramid.clock import utcnow
-from rcpyramid.config import RingCentralSettings, SessionSettings, load_section
+from rcpyramid.config import RingCentralSettings, SessionSettings, SettingsError, load_section
 from rcpyramid.ringcentral.client import RingCentralClient
 from rcpyramid.ringcentral.errors import RingCentralError
 from rcpyramid.scripts import ini_settings, script_arguments, script_repository, settings_or_exit
@@ -28,9 +30,15 @@ BATCH = 100
 
 
 def end_idle_logins(
-    repo: TokenRepository, client: RingCentralClient, seen_before: datetime
+    repo: TokenRepository,
+    client: RingCentralClient,
+    seen_before: datetime,
+    owners: list[str] | None = None,
 ) -> tuple[int, int]:
-    """Revoke and delete every login last seen before ``seen_before``: (ended, unrevoked)."""
+    """Revoke and delete every login last seen before ``seen_before``: (ended, unrevoked).
+
+    The owner id of each login ended is added to ``owners`` when given.
+    """
     ended = unrevoked = 0
     done: set[str] = set()
     while True:
@@ -46,6 +54,8 @@ def end_idle_logins(
                 log.warning("revoking an idle login at RingCentral failed: %s", error.message)
             repo.delete(login_id)
             ended += 1
+            if owners is not None and token.owner_id:
+                owners.append(token.owner_id)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,7 +73,14 @@ def main(argv: list[str] | None = None) -> int:
             now = utcnow()
             client = RingCentralClient(ringcentral, utcnow)
             cutoff = now - timedelta(seconds=session.idle_timeout)
-            ended, unrevoked = end_idle_logins(repo, client, cutoff)
+            owners: list[str] = []
+            ended, unrevoked = end_idle_logins(repo, client, cutoff, owners)
+            # The rest purge() deletes: logins whose refresh token expired.
+            owners += [
+                token.owner_id
+                for _, token in repo.idle_logins(now, 10**6)
+                if token.owner_id and not token.refresh_valid(now)
+            ]
             deleted = repo.purge(now)
     except TokenStoreError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
@@ -72,6 +89,11 @@ def main(argv: list[str] | None = None) -> int:
         f"ended {ended} idle logins ({unrevoked} not confirmed by RingCentral); "
         f"deleted {deleted} logins whose refresh token expired, and expired pending sign-ins"
     )
+    try:
+        # Their cached answers become unreachable in every app process sharing Redis.
+        forget_people(ini, owners)
+    except (SettingsError, StoreDown) as error:
+        print(f"{PROG}: their cached answers expire on their own ({error})")
     return 0
 
 

@@ -147,3 +147,26 @@ def test_a_bad_cache_setting_refuses_to_start_and_names_it(
 
     with pytest.raises(SettingsError, match=named.replace(".", r"\.")):
         make_app(**{key: value})
+
+
+def test_an_entry_sealed_under_another_key_is_a_miss_not_an_error(
+    make_app: Callable[..., webtest.TestApp],
+    redis_settings: dict[str, str],
+    simulator: SimulatorHandle,
+) -> None:
+    from rcpyramid.tokens.crypto import new_key_text
+
+    old, new = new_key_text("old"), new_key_text("new")
+    same_id_other_bytes = new_key_text("old")
+    first = make_app(**redis_settings, **{"rcpyramid.tokens.keys": old})
+    sign_in(first)
+    first.get(CALL_LOG)
+    for keys in (new, same_id_other_bytes):  # a rotation that dropped the old key; a wrong key
+        later = make_app(**redis_settings, **{"rcpyramid.tokens.keys": keys})
+        sign_in(later)
+        calls = api_calls(simulator)
+        assert later.get(CALL_LOG).status_int == 200
+        assert api_calls(simulator) == calls + 1
+        # The new entry opens under the new key, so the next view is a hit again.
+        later.get(CALL_LOG)
+        assert api_calls(simulator) == calls + 1

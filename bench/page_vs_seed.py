@@ -1,0 +1,351 @@
+"""rcpyramid's signed-in extension page against the Node quick start's, on one fast upstream.
+
+What runs, each as its own process on loopback:
+
+- ``rcpyramid-simulator`` (rate limits off): OAuth for both apps;
+- nginx in front of it: ``/restapi/v1.0/account/~/extension`` answered from a canned copy
+  of the simulator's answer, everything else passed to the simulator; measured alone too;
+- the seed (``../shared/peers/seed-express``, copied to a temporary folder and installed
+  with ``npm ci``), one Node process, as the quick start serves it;
+- rcpyramid under ``pserve bench.ini`` twice: answers cached in Redis, and with
+  ``dogpile.cache.null``.
+
+Both apps are signed in once; wrk then loads ``/test?api=extension`` (rcpyramid: the
+HTML page and ``format=json``) in interleaved rounds, and the script prints the median
+of the per-round ratios to the seed, p99 latencies, and each rcpyramid worker's PSS at
+start and after 100,000 requests. Run it from the checkout (needs nginx, wrk, node, npm
+and Redis at 127.0.0.1:6379):
+
+    python bench/page_vs_seed.py [--rounds 5] [--seconds 10] [--connections 8]
+
+This is a benchmark, not a test: it asserts nothing and its figures go in the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+import redis
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rcpyramid.simulator import DEMO_CLIENT  # noqa: E402
+from tests.browser import authorize_at_simulator, parse_form  # noqa: E402
+from tests.processes import BIN, Process, free_port, wait_until_answering  # noqa: E402
+
+#: The seed beside the checkout (``../shared``), or beside the folder of worktrees.
+SEED_CANDIDATES = [base / "shared" / "peers" / "seed-express" for base in ROOT.parents]
+EXTENSION = "/restapi/v1.0/account/~/extension"
+PAGE = "/test?api=extension"
+REDIS_URL = os.environ.get("RCPYRAMID_BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+TARGET_REQUESTS = 100_000
+
+NGINX_CONF = """
+daemon off;
+worker_processes 1;
+pid {work}/nginx.pid;
+error_log {work}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path {work}/nginx-body;
+  proxy_temp_path {work}/nginx-proxy;
+  fastcgi_temp_path {work}/nginx-fastcgi;
+  uwsgi_temp_path {work}/nginx-uwsgi;
+  scgi_temp_path {work}/nginx-scgi;
+  server {{
+    listen 127.0.0.1:{port};
+    location = {extension} {{
+      default_type application/json;
+      alias {work}/extension.json;
+    }}
+    location / {{
+      proxy_pass http://127.0.0.1:{simulator_port};
+      proxy_set_header Host $http_host;
+    }}
+  }}
+}}
+"""
+
+
+@dataclass
+class Load:
+    rps: float
+    p99_ms: float
+    requests: int
+
+
+def wrk(url: str, cookie: str, seconds: int, connections: int) -> Load:
+    """One wrk run (2 threads); its requests per second, p99 and request count."""
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    if cookie:
+        args[1:1] = ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    if "Non-2xx" in out:
+        raise SystemExit(f"{url} answered errors under load:\n{out}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
+    total = int(re.search(r"(\d+) requests in", out)[1])
+    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()
+    p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    return Load(rps, p99, total)
+
+
+def progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def cookie_header(session: requests.Session) -> str:
+    return "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+
+
+def sign_in_rcpyramid(app_url: str) -> requests.Session:
+    browser = requests.Session()
+    form = parse_form(browser.get(app_url + "/", timeout=10).text)
+    started = browser.post(app_url + form.action, data=form.fields, allow_redirects=False)
+    landed = browser.get(authorize_at_simulator(started.headers["Location"]), timeout=10)
+    assert "Signed in as" in landed.text, landed.text[:500]
+    return browser
+
+
+def sign_in_seed(seed_url: str) -> requests.Session:
+    browser = requests.Session()
+    home = browser.get(seed_url + "/", timeout=10).text
+    authorize = re.search(r'href="([^"]*oauth/authorize[^"]*)"', home)[1].replace("&amp;", "&")
+    browser.get(authorize_at_simulator(authorize), timeout=10)
+    answer = browser.get(seed_url + PAGE, timeout=10)
+    assert answer.text.startswith("{"), answer.text[:300]
+    return browser
+
+
+def worker_pss(master: Process) -> list[float]:
+    """PSS (MB) of each worker of a gunicorn master: shared pages counted once."""
+    children = psutil.Process(master.popen.pid).children()
+    return [child.memory_full_info().pss / 1e6 for child in children]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--seed", type=Path, help="the seed-express folder (default: ../shared)")
+    args = parser.parse_args()
+    seed_source = args.seed or next((p for p in SEED_CANDIDATES if p.is_dir()), None)
+    if seed_source is None:
+        raise SystemExit("the seed-express folder was not found; pass --seed")
+    for tool in ("nginx", "wrk", "node", "npm"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} is needed (apt-get install -y nginx wrk nodejs npm)")
+    redis.Redis.from_url(REDIS_URL).flushdb()  # the benchmark's own database
+    # A timeout's SIGTERM still stops every process this script started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    processes: list[Process] = []
+    work = Path(tempfile.mkdtemp(prefix="rcpyramid-bench-"))
+    try:
+        seed_port = free_port()
+        ports: dict[str, int] = {"seed": seed_port}
+        simulator_port = free_port()
+        # Both apps' redirect URIs; rcpyramid's two instances pick their ports below.
+        rc_ports = [free_port(), free_port()]
+        redirects = [f"http://localhost:{p}/oauth2callback" for p in (seed_port, *rc_ports)]
+        simulator = Process(
+            [
+                str(BIN / "rcpyramid-simulator"),
+                f"--port={simulator_port}",
+                "--rate-limits=off",
+                "--no-test-controls",
+                f"--client={DEMO_CLIENT.client_id}:{DEMO_CLIENT.client_secret}:"
+                + ",".join(redirects),
+            ]
+        )
+        processes.append(simulator)
+        simulator.wait_for_line("listening on")
+
+        # The canned answer: what the simulator answers for the page rcpyramid shows.
+        probe = sign_in_probe(simulator_port, redirects[0])
+        (work / "extension.json").write_bytes(probe)
+        # nginx's worker runs as an unprivileged user: it must be able to read the copy.
+        work.chmod(0o755)
+        (work / "extension.json").chmod(0o644)
+        nginx_port = free_port()
+        (work / "nginx.conf").write_text(
+            NGINX_CONF.format(
+                work=work, port=nginx_port, extension=EXTENSION, simulator_port=simulator_port
+            )
+        )
+        nginx = Process(["nginx", "-c", str(work / "nginx.conf"), "-p", str(work)])
+        processes.append(nginx)
+        upstream = f"http://127.0.0.1:{nginx_port}"
+        wait_until_answering(upstream + "/restapi/v1.0", nginx)
+        canned = requests.get(upstream + EXTENSION, timeout=5)
+        if canned.content != probe:
+            raise SystemExit(f"nginx does not answer the canned copy: {canned.status_code}")
+
+        seed_dir = work / "seed"
+        shutil.copytree(seed_source, seed_dir)
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],  # noqa: S607
+            cwd=seed_dir,
+            check=True,
+        )
+        seed = Process(
+            ["node", str(seed_dir / "index.js")],
+            env={
+                "PORT": str(seed_port),
+                "RINGCENTRAL_SERVER_URL": upstream,
+                "RINGCENTRAL_CLIENT_ID": DEMO_CLIENT.client_id,
+                "RINGCENTRAL_CLIENT_SECRET": DEMO_CLIENT.client_secret,
+                "RINGCENTRAL_REDIRECT_URL": redirects[0],
+            },
+            cwd=seed_dir,
+        )
+        processes.append(seed)
+        seed_url = f"http://localhost:{seed_port}"
+        wait_until_answering(seed_url + "/", seed)
+
+        apps = {}
+        for (name, backend), port in zip(
+            (("cached", "dogpile.cache.redis"), ("cache off", "dogpile.cache.null")),
+            rc_ports,
+            strict=True,
+        ):
+            url, process = start_rcpyramid_on(work, name, upstream, backend, port, processes)
+            apps[name] = (url, process)
+            ports[name] = port
+
+        seed_cookie = cookie_header(sign_in_seed(seed_url))
+        targets = {"seed (JSON text)": (f"http://127.0.0.1:{seed_port}{PAGE}", seed_cookie)}
+        for name, (url, _) in apps.items():
+            cookie = cookie_header(sign_in_rcpyramid(url))
+            base = f"http://127.0.0.1:{ports[name]}{PAGE}"
+            targets[f"rcpyramid {name}, HTML"] = (base, cookie)
+            targets[f"rcpyramid {name}, format=json"] = (base + "&format=json", cookie)
+        # Warm up every target (imports, pools, the first cache fill), then measure.
+        for url, cookie in targets.values():
+            wrk(url, cookie, 2, args.connections)
+        nginx_alone = wrk(upstream + EXTENSION, "", args.seconds, args.connections)
+        pss_start = {name: worker_pss(process) for name, (_, process) in apps.items()}
+        served = {name: 0 for name in apps}
+
+        results: dict[str, list[Load]] = {name: [] for name in targets}
+        for _ in range(args.rounds):
+            for name, (url, cookie) in targets.items():
+                load = wrk(url, cookie, args.seconds, args.connections)
+                progress(f"{name}: {load.rps:,.0f} requests/s, p99 {load.p99_ms:.1f} ms")
+                results[name].append(load)
+                for app in apps:
+                    if name.startswith(f"rcpyramid {app},"):
+                        served[app] += load.requests
+        for app in apps:
+            # Top up to 100,000 requests on the HTML page before the second PSS reading.
+            base, cookie = targets[f"rcpyramid {app}, HTML"]
+            rate = statistics.median(load.rps for load in results[f"rcpyramid {app}, HTML"])
+            while served[app] < TARGET_REQUESTS:
+                seconds = max(2, min(120, int((TARGET_REQUESTS - served[app]) / rate) + 1))
+                progress(f"{app}: {served[app]:,} requests so far, {seconds} s more")
+                served[app] += wrk(base, cookie, seconds, args.connections).requests
+        pss_end = {name: worker_pss(process) for name, (_, process) in apps.items()}
+    finally:
+        for process in reversed(processes):
+            process.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+    report(args, nginx_alone, results, pss_start, pss_end, served)
+
+
+def start_rcpyramid_on(
+    work: Path, name: str, upstream: str, backend: str, port: int, processes: list[Process]
+) -> tuple[str, Process]:
+    app = Process(
+        [str(BIN / "pserve"), str(ROOT / "bench.ini")],
+        env={
+            "RINGCENTRAL_SERVER_URL": upstream,
+            "RINGCENTRAL_CLIENT_ID": DEMO_CLIENT.client_id,
+            "RINGCENTRAL_CLIENT_SECRET": DEMO_CLIENT.client_secret,
+            "RINGCENTRAL_REDIRECT_URL": f"http://localhost:{port}/oauth2callback",
+            "RCPYRAMID_HTTP_PORT": str(port),
+            "RCPYRAMID_VAR_DIR": str(work / name.replace(" ", "-")),
+            "RCPYRAMID_CACHE_BACKEND": backend,
+            "RCPYRAMID_CACHE_URL": REDIS_URL,
+        },
+    )
+    processes.append(app)
+    url = f"http://localhost:{port}"
+    wait_until_answering(url + "/healthz", app, timeout=60)
+    return url, app
+
+
+def sign_in_probe(simulator_port: int, redirect: str) -> bytes:
+    """The simulator's extension list as rcpyramid asks for it (page 1, 25 a page)."""
+    from tests.browser import query_of
+
+    sim = f"http://127.0.0.1:{simulator_port}"
+    authorize = (
+        f"{sim}/restapi/oauth/authorize?response_type=code&client_id={DEMO_CLIENT.client_id}"
+        f"&redirect_uri={redirect}"
+    )
+    code = query_of(authorize_at_simulator(authorize))["code"]
+    token = requests.post(
+        f"{sim}/restapi/oauth/token",
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect},
+        auth=(DEMO_CLIENT.client_id, DEMO_CLIENT.client_secret),
+        timeout=10,
+    ).json()["access_token"]
+    answer = requests.get(
+        f"{sim}{EXTENSION}",
+        params={"page": 1, "perPage": 25},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    answer.raise_for_status()
+    return answer.content
+
+
+def report(
+    args: argparse.Namespace,
+    nginx_alone: Load,
+    results: dict[str, list[Load]],
+    pss_start: dict[str, list[float]],
+    pss_end: dict[str, list[float]],
+    served: dict[str, int],
+) -> None:
+    seed = results["seed (JSON text)"]
+    cpus = os.cpu_count()
+    print(f"machine: {platform.machine()}, {cpus} vCPUs, Python {platform.python_version()}")
+    print(
+        f"wrk -t2 -c{args.connections}, {args.rounds} interleaved rounds of {args.seconds} s; "
+        f"canned upstream (nginx) alone: {nginx_alone.rps:,.0f} requests/s"
+    )
+    print(f"{'page':34} {'median req/s':>12} {'vs seed':>8} {'p99 ms':>8}")
+    for name, loads in results.items():
+        ratios = [load.rps / base.rps for load, base in zip(loads, seed, strict=True)]
+        median_rps = statistics.median(load.rps for load in loads)
+        p99 = statistics.median(load.p99_ms for load in loads)
+        print(f"{name:34} {median_rps:12,.0f} {statistics.median(ratios):7.2f}x {p99:8.1f}")
+    for name in pss_start:
+        start = ", ".join(f"{v:.1f}" for v in pss_start[name])
+        end = ", ".join(f"{v:.1f}" for v in pss_end[name])
+        print(
+            f"rcpyramid {name}: worker PSS MB at start [{start}], after "
+            f"{served[name]:,} requests [{end}]"
+        )
+
+
+if __name__ == "__main__":
+    main()
