@@ -113,6 +113,13 @@ def test_dashboard_today_is_hourly_and_says_who(
     assert 1 <= len(hours) <= 25  # today so far, one row an hour (25 on a DST day)
     current = page.html.select_one("nav.quick a[aria-current]")
     assert current.text == "Today"
+    change = page.html.select_one("dl.who a")["href"]
+    choose = signed_in.get(change)
+    form = choose.forms[next(k for k, f in choose.forms.items() if f.action == "/time-zone")]
+    form["zone"] = "Europe/Berlin"
+    back = form.submit()
+    assert back.headers["Location"].endswith("/")
+    assert "Europe/Berlin" in back.follow().html.select_one("dl.who").text
 
 
 def test_dashboard_survives_ringcentral_failing(
