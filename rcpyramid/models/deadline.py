@@ -55,6 +55,7 @@ class DatabaseGuard:
         self._lock = threading.Lock()
         self._calls: dict[int, _Call] = {}
         self._thread: threading.Thread | None = None
+        self._pid = os.getpid()
 
     def bound(self, max_waiting: int) -> None:
         """Set how many threads may wait on the database at once (before serving starts)."""
@@ -68,6 +69,14 @@ class DatabaseGuard:
         if fd is None:
             return
         call = _Call(fd, time.monotonic() + (seconds or self.timeout))
+        if self._pid != os.getpid():
+            # A forked worker (gunicorn): the parent's watchdog thread and lock stayed behind.
+            self._pid, self._lock, self._calls, self._thread = (
+                os.getpid(),
+                threading.Lock(),
+                {},
+                None,
+            )
         with self._lock:
             self._calls[id(dbapi_connection)] = call
             if self._thread is None:
