@@ -170,18 +170,26 @@ def add_layout_values(event: BeforeRender) -> None:
     }
     values = event.rendering_val if isinstance(event.rendering_val, dict) else {}
     if "status" in values and "retry_after" in values:
-        event.update(error_ways_on(request, values.get("retry_after")))
+        event.update(error_ways_on(request, values.get("status"), values.get("retry_after")))
 
 
-def error_ways_on(request: Request, retry_after: Any) -> dict[str, Any]:
+#: Statuses where asking again can succeed; a 4xx for bad input fails the same way every time.
+RETRYABLE = frozenset({429, 502, 503, 504})
+
+
+def error_ways_on(request: Request, status: Any, retry_after: Any) -> dict[str, Any]:
     """An error page's ways on: the same address again, the page before, when to retry."""
-    again = safe_local_path(request.path_qs, default="") if request.method == "GET" else ""
+    callback_path = request.route_path("oauth.callback")
+    again = ""
+    # The callback's query holds a spent code and state: never put them in a link.
+    if request.method == "GET" and request.path != callback_path:
+        again = safe_local_path(request.path_qs, default="")
     back = ""
     referer = urlsplit(request.referer or "")
     if referer.netloc == request.host and referer.scheme in ("http", "https"):
         came_from = referer.path + ("?" + referer.query if referer.query else "")
         back = safe_local_path(came_from, default="")
-        if back == again:
+        if back == again or referer.path == callback_path:
             back = ""
     retry_at = None
     if isinstance(retry_after, int) and retry_after >= 0:
