@@ -110,20 +110,7 @@ class CallRecord:
             "id": self.id,
             "sessionId": self.session_id,
             "telephonySessionId": self.telephony_session_id,
-            "startTime": iso_ms(self.start_ms),
-            "duration": self.duration_ms // 1000,
-            "durationMs": self.duration_ms,
-            "type": self.type,
-            "direction": self.direction,
-            "action": self.action,
-            "result": self.result,
-            "to": self.to_party.to_json(),
-            "from": self.from_party.to_json(),
-            "extension": {
-                "uri": f"{account_uri}/extension/{self.owner_id}",
-                "id": self.owner_id,
-            },
-            "transport": self.transport,
+            **self._call_fields(account_uri, self.to_party, self.from_party),
         }
         if self.recording is not None:
             rec_id, rec_type = self.recording
@@ -183,6 +170,15 @@ class CallRecord:
         self, leg_type: str, master: bool, account_uri: str, me: Party, other: Party
     ) -> dict[str, Any]:
         inbound = self.direction == "Inbound"
+        to, from_ = (me, other) if inbound else (other, me)
+        return {
+            **self._call_fields(account_uri, to, from_),
+            "legType": leg_type,
+            "master": master,
+        }
+
+    def _call_fields(self, account_uri: str, to: Party, from_: Party) -> dict[str, Any]:
+        # What a record and each of its legs say alike about the call.
         return {
             "startTime": iso_ms(self.start_ms),
             "duration": self.duration_ms // 1000,
@@ -191,15 +187,13 @@ class CallRecord:
             "direction": self.direction,
             "action": self.action,
             "result": self.result,
-            "to": (me if inbound else other).to_json(),
-            "from": (other if inbound else me).to_json(),
-            "transport": self.transport,
-            "legType": leg_type,
-            "master": master,
+            "to": to.to_json(),
+            "from": from_.to_json(),
             "extension": {
                 "uri": f"{account_uri}/extension/{self.owner_id}",
                 "id": self.owner_id,
             },
+            "transport": self.transport,
         }
 
 

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from rcpyramid.simulator import RegisteredClient
+from rcpyramid.simulator.directory import EXTENSION_STATUSES, EXTENSION_TYPES
 
 ACCOUNT = "/restapi/v1.0/account/~"
 ME = ACCOUNT + "/extension/~"
@@ -154,17 +155,9 @@ def test_extension_list_paging_with_totals_and_navigation(rc, alice):
 def test_extension_list_covers_types_statuses_and_hostile_names(rc, alice):
     records = rc.get(EXTENSIONS + "?perPage=1000", alice).json()["records"]
     types = {r["type"] for r in records}
-    assert {
-        "User",
-        "Department",
-        "Announcement",
-        "Voicemail",
-        "IvrMenu",
-        "ParkLocation",
-        "Limited",
-    } <= types
+    assert set(EXTENSION_TYPES) <= types
     statuses = {r.get("status") for r in records}
-    assert {"Enabled", "Disabled", "Frozen", "NotActivated", "Unassigned"} <= statuses
+    assert set(EXTENSION_STATUSES) <= statuses
     names = {r["name"] for r in records}
     assert '<script>alert("x")</script>' in names
     assert "O'Brien & <Sons>" in names

@@ -10,7 +10,7 @@ import pytest
 
 from rcpyramid.simulator import DEMO_USERS, Simulator, SimulatorConfig
 from rcpyramid.simulator.calllog import CallLog, day_records
-from rcpyramid.simulator.directory import Directory
+from rcpyramid.simulator.directory import EXTENSION_STATUSES, EXTENSION_TYPES, Directory
 
 
 @pytest.fixture
@@ -38,18 +38,10 @@ def test_directory_is_deterministic_and_varied():
     assert len({e.id for e in one.extensions}) == len(one.extensions)
     assert len({e.extension_number for e in one.extensions}) == len(one.extensions)
     types = Counter(e.type for e in one.extensions)
-    for kind in (
-        "User",
-        "Department",
-        "Announcement",
-        "Voicemail",
-        "IvrMenu",
-        "ParkLocation",
-        "Limited",
-    ):
+    for kind in EXTENSION_TYPES:
         assert types[kind] >= 3, kind
     statuses = Counter(e.status for e in one.extensions)
-    for status in ("Enabled", "Disabled", "Frozen", "NotActivated", "Unassigned"):
+    for status in EXTENSION_STATUSES:
         assert statuses[status] >= 3, status
     assert any(e.status is None for e in one.extensions if e.type == "Announcement")
     zones = Counter(e.region.timezone for e in one.extensions if e.type == "User")
