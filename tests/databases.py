@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import multiprocessing
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -161,3 +162,27 @@ def upgrade_in_child(url: str, barrier: object, results: object) -> None:
         results.put(f"{type(error).__name__}: {error}")  # type: ignore[attr-defined]
     finally:
         engine.dispose()
+
+
+def run_in_processes(
+    target: Callable[..., None], args: tuple[Any, ...], workers: int
+) -> tuple[list[Any], list[int | None]]:
+    """Run ``target(*args, barrier, results)`` in ``workers`` processes: what they put, exit codes.
+
+    Each process builds its own engine, as separate app processes do. forkserver: children
+    start clean (no threads or connections of this process), forked from a server that
+    imported this module once.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["tests.databases"])
+    barrier = context.Barrier(workers)
+    results = context.Queue()
+    processes = [
+        context.Process(target=target, args=(*args, barrier, results)) for _ in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    outcomes = [results.get(timeout=60) for _ in range(workers)]
+    for process in processes:
+        process.join(30)
+    return outcomes, [process.exitcode for process in processes]

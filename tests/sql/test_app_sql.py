@@ -23,7 +23,7 @@ from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
 from tests.browser import authorize_at_simulator, local_path
 from tests.clocks import MovableClock
 from tests.conftest import SimulatorHandle, sign_in, start_sign_in
-from tests.databases import TEST_KEYS, postgres_schema, sqlite_url
+from tests.databases import TEST_KEYS
 
 EXTENSIONS = "/restapi/v1.0/account/~/extension"
 
@@ -52,19 +52,10 @@ class FlakyAfterRefresh(SQLAlchemyTokenRepository):
             raise error
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield sqlite_url(tmp_path)
-    else:
-        with postgres_schema() as url:
-            yield url
-
-
 @pytest.fixture
 def make_sql_app(
     make_testapp: Callable[..., webtest.TestApp],
-    database_url: str,
+    sql_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Callable[..., webtest.TestApp]]:
     for name in ("RCPYRAMID_DATABASE_URL", "RCPYRAMID_TOKEN_KEYS"):
@@ -75,7 +66,7 @@ def make_sql_app(
         app = make_testapp(
             **{
                 "rcpyramid.tokens.backend": f"{backend.__module__}.{backend.__qualname__}",
-                "sqlalchemy.url": database_url,
+                "sqlalchemy.url": sql_url,
                 "rcpyramid.tokens.keys": TEST_KEYS,
                 "rcpyramid.database.auto_upgrade": "true",
             }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import subprocess
 from datetime import UTC, datetime
@@ -18,7 +17,7 @@ from rcpyramid import main
 from rcpyramid.models import make_engine, metadata
 from rcpyramid.models.schema import DEFAULT_MIGRATIONS, downgrade, missing_tables, upgrade
 from rcpyramid.tokens.sqla import SchemaError
-from tests.databases import sql_app_settings, upgrade_in_child
+from tests.databases import run_in_processes, sql_app_settings, upgrade_in_child
 from tests.processes import BIN, ROOT
 
 TABLES = ["logins", "pending_sign_ins"]
@@ -117,20 +116,8 @@ def test_sql_models_match_the_migrations(sql_url: str) -> None:
 
 def test_sql_concurrent_upgrades_from_several_processes_take_turns(sql_url: str) -> None:
     # Several development processes may start at once; each runs the upgrade.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["tests.databases"])
     workers = 3
-    barrier = context.Barrier(workers)
-    results = context.Queue()
-    processes = [
-        context.Process(target=upgrade_in_child, args=(sql_url, barrier, results))
-        for _ in range(workers)
-    ]
-    for process in processes:
-        process.start()
-    outcomes = [results.get(timeout=60) for _ in range(workers)]
-    for process in processes:
-        process.join(30)
+    outcomes, _ = run_in_processes(upgrade_in_child, (sql_url,), workers)
     assert outcomes == ["ok"] * workers
     assert head_revision(sql_url) == HEAD
 
