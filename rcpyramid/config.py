@@ -564,7 +564,8 @@ SECTIONS: dict[str, type[_Section]] = {
 def load(ini: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
     """Read, parse and check every setting; a :class:`SettingsError` names the first bad one."""
     read = _Reader(ini, os.environ if environ is None else environ)
-    return Settings(**{name: section._build(read) for name, section in SECTIONS.items()})
+    sections: dict[str, Any] = {name: section._build(read) for name, section in SECTIONS.items()}
+    return Settings(**sections)
 
 
 def load_section(

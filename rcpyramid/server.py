@@ -90,9 +90,13 @@ def after_fork(registry: Any) -> None:
         store.client.connection_pool.reset()
 
 
+#: The keys waitress's Adjustments accepts (its own private table: no public one exists).
+_WAITRESS_KEYS = frozenset(Adjustments._param_map)  # type: ignore[attr-defined]
+
+
 def gunicorn_options(kw: dict[str, Any], workers: int, timeout: float) -> dict[str, Any]:
     """``[server:main]``'s waitress keys as gunicorn settings (the same limits and timeouts)."""
-    adjustments = Adjustments(**{k: v for k, v in kw.items() if k in Adjustments._param_map})
+    adjustments = Adjustments(**{k: v for k, v in kw.items() if k in _WAITRESS_KEYS})
     listen = kw.get("listen") or f"{kw.get('host', '127.0.0.1')}:{kw.get('port', 8080)}"
     options: dict[str, Any] = {
         "bind": shlex.split(str(listen)),
@@ -120,13 +124,14 @@ def gunicorn_options(kw: dict[str, Any], workers: int, timeout: float) -> dict[s
 
 def proxied(wsgi_app: Any, kw: dict[str, Any]) -> Any:
     """production.ini's trusted-proxy keys, applied as waitress applies them."""
-    adjustments = Adjustments(**{k: v for k, v in kw.items() if k in Adjustments._param_map})
+    adjustments = Adjustments(**{k: v for k, v in kw.items() if k in _WAITRESS_KEYS})
     if not adjustments.trusted_proxy:
         return proxy_headers_middleware(wsgi_app, clear_untrusted=True)
     return proxy_headers_middleware(
         wsgi_app,
         trusted_proxy=adjustments.trusted_proxy,
-        trusted_proxy_count=adjustments.trusted_proxy_count,
+        # Adjustments leaves it None when unset; waitress's own default is one proxy.
+        trusted_proxy_count=adjustments.trusted_proxy_count or 1,
         trusted_proxy_headers=adjustments.trusted_proxy_headers,
         clear_untrusted=adjustments.clear_untrusted_proxy_headers,
     )

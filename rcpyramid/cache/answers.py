@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -65,7 +65,7 @@ class ExpiringRedisBackend(RedisBackend):
     def set_serialized(self, key: str, value: bytes) -> None:
         self.writer_client.set(key, value, ex=self.redis_expiration_time)
 
-    def set_serialized_multi(self, mapping: dict[str, bytes]) -> None:
+    def set_serialized_multi(self, mapping: Mapping[str, bytes]) -> None:
         pipe = self.writer_client.pipeline()
         for key, value in mapping.items():
             pipe.set(key, value, ex=self.redis_expiration_time)
@@ -147,7 +147,7 @@ class AnswerCache:
 
     def _open(self, key: str, sealed: bytes) -> Answer | None:
         kid, sep, blob = sealed.partition(b"\x00")
-        if not sep:
+        if not sep or self.keyring is None:
             return None
         try:
             document = json.loads(
@@ -203,7 +203,8 @@ class AnswerCache:
         value = self._local.get_or_create(key, creator, expiration_time=lifetime)
         if fresh:
             return fresh[0]
-        return _as_cached(value)
+        cached = _as_cached(value)
+        return cached if cached is not None else fetch()
 
     def stale(self, key: str) -> Answer | None:
         """Whatever answer is kept for ``key``, however old (for when no call may be made)."""

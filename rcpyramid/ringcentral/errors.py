@@ -86,6 +86,8 @@ class RateLimitedError(RingCentralError):
 
     page_status: ClassVar[int] = 429
     title: ClassVar[str] = "RingCentral asks us to slow down"
+    #: The answer's X-Rate-Limit-* headers; an empty dict means an account-wide limit.
+    rate_headers: dict[str, str] | None = None
 
     def __init__(self, message: str, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)

@@ -155,7 +155,7 @@ class RateLimitBudget:
         wait = error.retry_after if error.retry_after is not None else DEFAULT_WAIT
         now_ms = _ms(now)
         until = now_ms + wait * 1000
-        account_wide = getattr(error, "rate_headers", None) == {}
+        account_wide = error.rate_headers == {}
         key = self._hold_key() if account_wide else self._budget_key(person, group)
         if self.store is not None:
             try:

@@ -313,8 +313,8 @@ class Directory:
     def _statuses(rng: random.Random, ext_type: str, count: int) -> list[str | None]:
         if ext_type == "User":
             # Several of every status, placed at seeded positions.
-            forced = [s for s in EXTENSION_STATUSES[1:] for _ in range(4)]
-            statuses: list[str | None] = ["Enabled"] * (count - len(forced)) + list(forced)
+            forced: list[str | None] = [s for s in EXTENSION_STATUSES[1:] for _ in range(4)]
+            statuses: list[str | None] = [*(["Enabled"] * (count - len(forced))), *forced]
             rng.shuffle(statuses)
             return statuses
         if ext_type == "Announcement":

@@ -37,7 +37,8 @@ class RunningServer:
         if triggers and self._thread is not None and self._thread.is_alive():
             # Closing asyncore channels from another thread races the loop; run it there.
             try:
-                triggers[0].pull_trigger(lambda: wasyncore.close_all(self._map))
+                # typeshed gives the thunk a parameter; waitress calls it with none.
+                triggers[0].pull_trigger(lambda: wasyncore.close_all(self._map))  # type: ignore[arg-type,misc]
                 pulled = True
             except OSError:
                 # The loop already closed its trigger on its way out: nothing left to race.
@@ -114,7 +115,8 @@ def serve_in_thread(
             if attempt == attempts - 1:
                 raise
     effective = getattr(server, "effective_listen", None)
-    actual_port = int(effective[0][1] if effective else server.effective_port)
+    # Both server kinds set these in __init__; typeshed's stubs do not declare them.
+    actual_port = int(effective[0][1] if effective else server.effective_port)  # type: ignore[union-attr]
     thread = threading.Thread(target=server.run, name=f"waitress-{actual_port}", daemon=True)
     thread.start()
     url_host = host if host == "localhost" else hosts[0]

@@ -35,7 +35,7 @@ def _decode(hint: Any, value: Any) -> Any:
         if parsed.tzinfo is None:
             raise ValueError("naive datetime in the state file")
         return parsed
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return revive(hint, value)
     return value
 

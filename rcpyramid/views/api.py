@@ -296,8 +296,8 @@ def api_page(request: Request) -> Response:
     if login_id is None:
         # Signing in from home comes back here (a validated local path; see oauth.sign_in).
         wanted = safe_local_path(request.path_qs, default="") if api_key in PAGES else ""
-        query = {"next": wanted} if wanted else {}
-        return HTTPFound(location=request.route_path("home", _query=query))
+        home_query = {"next": wanted} if wanted else {}
+        return HTTPFound(location=request.route_path("home", _query=home_query))
     if not api_key:
         return HTTPFound(location=request.route_path("home"))
     page = PAGES.get(api_key)

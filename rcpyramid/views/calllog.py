@@ -73,7 +73,8 @@ def call_row(record: dict[str, Any], me: str | None, country: str) -> CallRow:
     In a person's own call log every record belongs to them, so its ``extension.id`` is
     theirs; in the company's log the caller passes the signed-in person's id.
     """
-    owner = record.get("extension") if isinstance(record.get("extension"), dict) else {}
+    extension = record.get("extension")
+    owner = extension if isinstance(extension, dict) else {}
     me = str(owner.get("id") or "") if me is None else me
     try:
         seconds = max(int(record.get("duration") or 0), 0)

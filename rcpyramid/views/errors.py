@@ -33,7 +33,8 @@ class SignInError(WordsError):
 
     def __init__(self, message: str, *, status: int = 400, detail: str = "") -> None:
         super().__init__(message)
-        self.page_status = status  # type: ignore[misc] - the callback's error decides
+        # The callback's error decides this instance's status.
+        self.page_status = status  # type: ignore[misc]
         # RingCentral's own words (error_description); shown escaped, never trusted.
         self.detail = detail[:300]
 

@@ -26,8 +26,8 @@ PERSON_KEY = "person"
 #: A zone the person chose on a page; it wins over RingCentral's regional settings.
 ZONE_KEY = "zone"
 #: Names RingCentral uses (``US/Pacific``) are links in the tz database; tzdata has them all.
-_REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe")
-_REGIONS += ("Indian", "Pacific")
+_REGIONS: tuple[str, ...] = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia")
+_REGIONS += ("Europe", "Indian", "Pacific")
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,10 @@ class Person:
     country: str
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def person_from_extension_info(data: Any) -> dict[str, Any]:
     """What the session keeps of ``/restapi/v1.0/account/~/extension/~``.
 
@@ -45,12 +49,11 @@ def person_from_extension_info(data: Any) -> dict[str, Any]:
     administrator flag (RingCentral enforces it anyway) and the regional settings.
     """
     data = data if isinstance(data, dict) else {}
-    permissions = data.get("permissions") if isinstance(data.get("permissions"), dict) else {}
-    admin = permissions.get("admin") if isinstance(permissions.get("admin"), dict) else {}
-    regional = data.get("regionalSettings")
-    regional = regional if isinstance(regional, dict) else {}
-    zone = regional.get("timezone") if isinstance(regional.get("timezone"), dict) else {}
-    country = regional.get("homeCountry") if isinstance(regional.get("homeCountry"), dict) else {}
+    permissions = _mapping(data.get("permissions"))
+    admin = _mapping(permissions.get("admin"))
+    regional = _mapping(data.get("regionalSettings"))
+    zone = _mapping(regional.get("timezone"))
+    country = _mapping(regional.get("homeCountry"))
     enabled = admin.get("enabled")
     return {
         "admin": enabled if isinstance(enabled, bool) else None,
