@@ -102,11 +102,17 @@ def _bounded_int(request: Request, name: str, default: int, largest: int) -> int
     return int(raw)
 
 
+class YearOutOfRange(ValueError):
+    """A well-formed date whose year this app does not ask RingCentral about."""
+
+
 def _parse_moment(raw: str, zone: tzinfo, *, end_of_day: bool) -> datetime:
     """``YYYY-MM-DD`` (the whole day) or ``YYYY-MM-DDTHH:MM[:SS]`` in ``zone``."""
     match = _MOMENT.fullmatch(raw)
-    if match is None or not EARLIEST_YEAR <= int(match["year"]) <= LATEST_YEAR:
+    if match is None:
         raise ValueError(raw)
+    if not EARLIEST_YEAR <= int(match["year"]) <= LATEST_YEAR:
+        raise YearOutOfRange(raw)
     if "T" in raw:
         moment = datetime.fromisoformat(raw)
         if moment.tzinfo is not None:
@@ -213,6 +219,15 @@ class CallQuery:
 _DATE_EXAMPLE = "Choose it with the date picker, or write it as year-month-day (2026-11-27)."
 
 
+def _date_problem(which: str, problem: ValueError) -> str:
+    if isinstance(problem, YearOutOfRange):
+        return (
+            f"The {which} date is out of range: choose a year from {EARLIEST_YEAR} "
+            f"to {LATEST_YEAR}."
+        )
+    return f"The {which} date is not a date. {_DATE_EXAMPLE}"
+
+
 def call_query(request: Request, zone: tzinfo, now: datetime) -> CallQuery:
     """Read the call-log form; mistakes become plain-words problems, never an exception."""
     raw_from = request.GET.get("from", "").strip()[:40]
@@ -229,15 +244,15 @@ def call_query(request: Request, zone: tzinfo, now: datetime) -> CallQuery:
     end = start = None
     try:
         end = _parse_moment(raw_to, zone, end_of_day=True) if raw_to else now
-    except ValueError:
-        out.problems.append(FormProblem("to", f"The end date is not a date. {_DATE_EXAMPLE}"))
+    except ValueError as problem:
+        out.problems.append(FormProblem("to", _date_problem("end", problem)))
     try:
         if raw_from:
             start = _parse_moment(raw_from, zone, end_of_day=False)
         elif end is not None:
             start = end - DEFAULT_RANGE
-    except ValueError:
-        out.problems.append(FormProblem("from", f"The start date is not a date. {_DATE_EXAMPLE}"))
+    except ValueError as problem:
+        out.problems.append(FormProblem("from", _date_problem("start", problem)))
     if start is not None and end is not None:
         if start >= end:
             out.problems.append(
@@ -278,7 +293,9 @@ def quick_ranges(
         ("Last 30 days", today - timedelta(days=29), today),
     )
     kept = {k: v for k, v in query.query().items() if k in ("direction", "type")}
-    out = []
+    # The default: a rolling window (no dates in the address), current when no date was given.
+    rolling = request.route_path("api.page", _query={"api": page.key, **kept, "perPage": per_page})
+    out = [QuickRange("Last 24 hours", rolling, not (query.raw_from or query.raw_to))]
     for label, first, last in spans:
         values = {"from": first.isoformat(), "to": last.isoformat()}
         url = request.route_path(

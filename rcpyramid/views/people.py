@@ -185,7 +185,7 @@ def error_ways_on(request: Request, status: Any, retry_after: Any) -> dict[str, 
     callback_path = request.route_path("oauth.callback")
     again = ""
     # The callback's query holds a spent code and state: never put them in a link.
-    if request.method == "GET" and request.path != callback_path:
+    if request.method == "GET" and status in RETRYABLE and request.path != callback_path:
         again = safe_local_path(request.path_qs, default="")
     back = ""
     referer = urlsplit(request.referer or "")

@@ -180,6 +180,27 @@ def test_logout_without_csrf_token_is_refused(signed_in: webtest.TestApp) -> Non
     assert "Signed in as" in signed_in.get("/").text
 
 
+def test_logout_with_a_wrong_token_is_refused(signed_in: webtest.TestApp) -> None:
+    signed_in.post("/logout", {"csrf_token": "made-up"}, status=400)
+    assert "Signed in as" in signed_in.get("/").text
+
+
+def test_a_stale_logout_form_lands_signed_out(signed_in: webtest.TestApp) -> None:
+    stale = signed_in.get("/logout").forms[0]
+    # Logged out in another tab: the session's token changed since this form was drawn.
+    signed_in.get("/logout").forms[0].submit()
+    answer = stale.submit()
+    assert answer.status_int == 303
+    assert "You are signed out." in answer.follow().text
+
+
+def test_logout_without_any_session_lands_signed_out(testapp: webtest.TestApp) -> None:
+    answer = testapp.post("/logout", {})
+    assert answer.status_int == 303
+    assert answer.location.endswith("/")
+    assert "You are signed out." in answer.follow().text
+
+
 def test_seed_routes_keep_answering(testapp: webtest.TestApp) -> None:
     assert testapp.get("/index").location.endswith("/")
     assert testapp.get("/test?api=extension").status_int == 302

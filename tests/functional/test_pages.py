@@ -11,11 +11,12 @@ from datetime import UTC, datetime, time, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
+import pytest
 import webtest
 
 from rcpyramid.views.export import neutralise
-from tests.browser import authorize_at_simulator, local_path
-from tests.conftest import SimulatorHandle, sign_in
+from tests.browser import authorize_at_simulator, local_path, query_of
+from tests.conftest import SimulatorHandle, sign_in, start_sign_in
 from tests.stores import only_token
 
 OWN = "/test?api=extension-call-log"
@@ -181,14 +182,20 @@ def test_a_page_past_the_end_says_so_and_links_back(signed_in: webtest.TestApp) 
 def test_quick_ranges_fill_the_date_inputs(signed_in: webtest.TestApp) -> None:
     page = signed_in.get(OWN)
     links = {a.text: a["href"] for a in page.html.select("nav.quick a")}
-    assert list(links) == ["Today", "Yesterday", "Last 7 days", "Last 30 days"]
+    assert list(links) == ["Last 24 hours", "Today", "Yesterday", "Last 7 days", "Last 30 days"]
     week = signed_in.get(links["Last 7 days"])
     query = parse_qs(urlsplit(links["Last 7 days"]).query)
     assert week.html.select_one("#from")["value"] == query["from"][0]
     assert week.html.select_one("#to")["value"] == query["to"][0]
     assert week.html.select_one("nav.quick a[aria-current]").text == "Last 7 days"
-    # The default (the last 24 hours) fills the inputs too.
-    assert page.html.select_one("#from")["value"] and page.html.select_one("#to")["value"]
+    # The rolling default is not two calendar days: its inputs stay empty and it says so.
+    assert page.html.select_one("nav.quick a[aria-current]").text == "Last 24 hours"
+    assert not page.html.select_one("#from").get("value")
+    assert not page.html.select_one("#to").get("value")
+    assert "the last 24 hours" in page.html.select_one("#range").text
+    again = page.forms[next(k for k, f in page.forms.items() if f.action == "/test")].submit()
+    assert "the last 24 hours" in again.html.select_one("#range").text
+    assert links["Last 24 hours"] == page.html.select_one("nav.quick a[aria-current]")["href"]
 
 
 def test_direction_and_type_filters_reach_ringcentral(signed_in: webtest.TestApp) -> None:
@@ -221,6 +228,9 @@ def test_date_form_mistakes_are_explained_next_to_the_form(
     assert page.html.select_one("#from")["value"] == "yesterday"
     page = signed_in.get(OWN + "&from=2020-01-01&to=2026-01-01", status=400)
     assert "more than a year" in page.html.select_one("#from-error").text
+    page = signed_in.get(OWN + "&from=1900-01-01&to=2026-12-01", status=400)
+    said = page.html.select_one("#from-error").text
+    assert "out of range" in said and "2000" in said and "not a date" not in said
     # Nothing was asked of RingCentral for a form that could not be read.
     assert simulator.counters()["api_calls"] == calls
 
@@ -269,6 +279,23 @@ def test_a_deep_link_before_sign_in_lands_on_the_page_asked_for(
     # Only local paths: another site, or a path that leaves it, is not followed.
     for bad in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
         assert testapp.get("/", params={"next": bad}).forms[0].fields.get("return_to") is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["/test?api=nope", "/test?api=extension&perPage=1000000000", "/test?api=extension&page=abc"],
+)
+def test_bad_input_offers_no_try_again(signed_in: webtest.TestApp, query: str) -> None:
+    page = signed_in.get(query, status=400)
+    # The same address fails the same way; the way on is the dashboard.
+    assert page.html.select_one("#try-again") is None
+    assert page.html.find("a", string="Go to your dashboard") is not None
+
+
+def test_a_failed_sign_in_has_one_primary_action(testapp: webtest.TestApp) -> None:
+    state = query_of(start_sign_in(testapp))["state"]
+    page = testapp.get(f"/oauth2callback?error=temporarily_unavailable&state={state}", status=503)
+    assert [b.text.strip() for b in page.html.select(".primary")] == ["Sign in with RingCentral"]
 
 
 def test_error_pages_lead_on(signed_in: webtest.TestApp, simulator: SimulatorHandle) -> None:
