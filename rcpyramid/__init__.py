@@ -22,6 +22,7 @@ when = rcpyramid.views.formatting:when
 party = rcpyramid.views.formatting:party
 result = rcpyramid.views.formatting:result
 status_words = rcpyramid.views.formatting:status_words
+extension_status = rcpyramid.views.formatting:extension_status
 """
 
 

@@ -515,6 +515,7 @@ def _freshness(
         )
     return {
         "as_of": fetched.strftime("%H:%M:%S"),
+        "as_of_zone": zone.name,
         "as_of_iso": fetched.isoformat(timespec="seconds"),
         "fresh_at": fresh_at.strftime("%H:%M:%S") if fresh_at else None,
         "refresh_url": None if fresh_at else refresh_url,

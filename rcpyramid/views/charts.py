@@ -12,7 +12,8 @@ from markupsafe import Markup
 from rcpyramid.views.calllog import Summary
 
 WIDTH, HEIGHT = 720, 260
-LEFT, RIGHT, TOP, BOTTOM = 36, 8, 12, 34
+#: Room for the labels at the phone size (app.css draws them larger there).
+LEFT, RIGHT, TOP, BOTTOM = 48, 8, 12, 40
 
 
 def _nice_top(value: int) -> int:
@@ -63,11 +64,16 @@ def call_volume_svg(summary: Summary, title: str) -> Markup:
                 _rect("bar-out", x + bar, y(bucket.outbound), bar, y(0) - y(bucket.outbound))
             )
         if index % label_every == 0:
+            # Every other label gives way on phones, where the chart is half as wide.
+            kind = "axis" if index % (2 * label_every) == 0 else "axis minor"
             parts.append(
                 Markup(
-                    '<text class="axis" x="{x}" y="{y}" text-anchor="middle">{label}</text>'
+                    '<text class="{kind}" x="{x}" y="{y}" text-anchor="middle">{label}</text>'
                 ).format(
-                    x=_n(LEFT + index * slot + slot / 2), y=HEIGHT - BOTTOM + 16, label=bucket.label
+                    kind=kind,
+                    x=_n(LEFT + index * slot + slot / 2),
+                    y=HEIGHT - BOTTOM + 22,
+                    label=bucket.label,
                 )
             )
     parts.append(

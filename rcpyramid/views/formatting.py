@@ -64,7 +64,7 @@ def talk_time_text(seconds: int) -> str:
     hours, rest = divmod(max(int(seconds), 0), 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
-        return f"{hours} h {minutes} min"
+        return f"{hours:,} h {minutes} min"
     if minutes:
         return f"{minutes} min"
     return f"{secs} s"
@@ -193,6 +193,25 @@ def result(value: Any) -> Markup:
     mark = RESULT_MARKS.get(kind, "")
     template = Markup('<span class="result result-{}"><span aria-hidden="true">{}</span> {}</span>')
     return template.format(kind, mark, words)
+
+
+#: RingCentral's extension ``status`` values, in words.
+EXTENSION_STATUSES = {
+    "Enabled": "Enabled",
+    "Disabled": "Disabled",
+    "Frozen": "Frozen",
+    "NotActivated": "Not activated yet",
+    "Unassigned": "Unassigned",
+}
+
+
+def extension_status(value: Any) -> str:
+    """``NotActivated`` -> ``Not activated yet``; a value RingCentral adds later, split in words."""
+    raw = str(value or "")[:40]
+    if raw in EXTENSION_STATUSES:
+        return EXTENSION_STATUSES[raw]
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", raw)
+    return words[:1].upper() + words[1:].lower()
 
 
 def status_words(status: Any) -> str:

@@ -8,6 +8,7 @@ can draw its tabs without another call to RingCentral.
 from __future__ import annotations
 
 import functools
+import importlib.resources
 import zoneinfo
 from dataclasses import dataclass
 from datetime import timedelta
@@ -126,13 +127,22 @@ def zone_choice(request: Request) -> ZoneChoice:
     return ZoneChoice(fallback_zone(request), "default", rc_name)
 
 
+def _current_names() -> set[str]:
+    """The tz database's zones by country (zone.tab): today's names, no legacy aliases."""
+    # zone.tab, not "every zone that is no link": Europe/Oslo is a link now, yet people's name.
+    table = importlib.resources.files("tzdata").joinpath("zoneinfo", "zone.tab")
+    rows = (line.split("\t") for line in table.read_text(encoding="utf-8").splitlines())
+    return {row[2].strip() for row in rows if len(row) >= 3 and not row[0].startswith("#")}
+
+
 @functools.cache
 def zone_names() -> tuple[str, ...]:
     """Zone names a person picks from: the regional ones, without the legacy aliases."""
+    current = _current_names()
     names = {
         name
         for name in zoneinfo.available_timezones()
-        if name.split("/", 1)[0] in _REGIONS and "/" in name
+        if name.split("/", 1)[0] in _REGIONS and "/" in name and name in current
     }
     return ("UTC", *sorted(names))
 

@@ -15,6 +15,7 @@ import pytest
 import webtest
 
 from rcpyramid.views.export import neutralise
+from rcpyramid.views.formatting import talk_time_text
 from tests.browser import authorize_at_simulator, local_path, query_of
 from tests.conftest import SimulatorHandle, sign_in, start_sign_in
 from tests.stores import only_token
@@ -61,7 +62,7 @@ def talk_text(seconds: int) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
-        return f"{hours} h {minutes} min"
+        return f"{hours:,} h {minutes} min"
     return f"{minutes} min" if minutes else f"{secs} s"
 
 
@@ -77,7 +78,7 @@ def test_dashboard_numbers_equal_the_simulators_records(
 
     page, expected = stable_counts(signed_in, simulator, me.id, week_start, "/?range=7d")
     figures = {key: page.html.select_one(f"#fig-{key}").text for key in ("in", "out", "missed")}
-    assert figures == {key: str(expected[key]) for key in ("in", "out", "missed")}
+    assert figures == {key: f"{expected[key]:,}" for key in ("in", "out", "missed")}
     assert page.html.select_one("#fig-talk").text == talk_text(expected["talk"])
     # The chart's table: one row a day, adding up to the same numbers.
     rows = page.html.select("#chart-numbers tbody tr")
@@ -434,3 +435,25 @@ def test_bob_sees_his_own_dashboard(testapp: webtest.TestApp) -> None:
     assert "Signed in as Bob Johnson" in home.text
     assert "Standard user" in home.html.select_one("dl.who").text
     assert home.html.select_one("#fig-in") is not None
+
+
+def test_big_figures_have_thousands_separators() -> None:
+    assert talk_time_text(1234 * 3600 + 5 * 60) == "1,234 h 5 min"
+
+
+def test_extension_statuses_and_freshness_are_in_words(
+    signed_in: webtest.TestApp, simulator: SimulatorHandle
+) -> None:
+    page = signed_in.get("/test?api=extension&perPage=100")
+    statuses = {td.text for td in page.html.select('td[data-label="Status"]')}
+    assert "Not activated yet" in statuses and "NotActivated" not in statuses
+    assert statuses <= {"Enabled", "Disabled", "Frozen", "Not activated yet", "Unassigned", ""}
+    freshness = page.html.select_one(".freshness").text
+    assert f"({alice(simulator).region.timezone})" in freshness
+
+
+def test_zone_list_has_todays_names_only(signed_in: webtest.TestApp) -> None:
+    page = signed_in.get("/time-zone")
+    names = {option.text for option in page.html.select("select[name=zone] option")}
+    assert {"Asia/Kolkata", "Asia/Ho_Chi_Minh", "Europe/Kyiv", "Europe/Oslo", "UTC"} <= names
+    assert not names & {"Asia/Calcutta", "Asia/Saigon", "Europe/Kiev", "US/Pacific"}
