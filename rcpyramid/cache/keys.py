@@ -134,10 +134,13 @@ class Generations:
     def _shared(self, client: Any, person: str) -> str:
         self._flush_pending(client)
         key = self.keys.generation_key(person)
-        pipe = client.pipeline(transaction=False)
-        pipe.set(key, secrets.token_hex(16), nx=True, ex=GENERATION_TTL)
-        pipe.get(key)
-        _, value = pipe.execute()
+        # One GET on the hot path; only a person without a generation yet makes one.
+        value = client.get(key)
+        if value is None:
+            pipe = client.pipeline(transaction=False)
+            pipe.set(key, secrets.token_hex(16), nx=True, ex=GENERATION_TTL)
+            pipe.get(key)
+            _, value = pipe.execute()
         return value.decode("ascii") if isinstance(value, bytes) else str(value)
 
     def _local_current(self, person: str) -> str:
