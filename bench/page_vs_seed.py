@@ -143,6 +143,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument(
+        "--pss-requests",
+        type=int,
+        default=TARGET_REQUESTS,
+        help="requests each rcpyramid instance serves before the second PSS reading",
+    )
     parser.add_argument("--seed", type=Path, help="the seed-express folder (default: ../shared)")
     args = parser.parse_args()
     seed_source = args.seed or next((p for p in SEED_CANDIDATES if p.is_dir()), None)
@@ -256,8 +262,8 @@ def main() -> None:
             # Top up to 100,000 requests on the HTML page before the second PSS reading.
             base, cookie = targets[f"rcpyramid {app}, HTML"]
             rate = statistics.median(load.rps for load in results[f"rcpyramid {app}, HTML"])
-            while served[app] < TARGET_REQUESTS:
-                seconds = max(2, min(120, int((TARGET_REQUESTS - served[app]) / rate) + 1))
+            while served[app] < args.pss_requests:
+                seconds = max(2, min(120, int((args.pss_requests - served[app]) / rate) + 1))
                 progress(f"{app}: {served[app]:,} requests so far, {seconds} s more")
                 served[app] += wrk(base, cookie, seconds, args.connections).requests
         pss_end = {name: worker_pss(process) for name, (_, process) in apps.items()}
