@@ -22,6 +22,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from rcpyramid.cache.keys import KeyMaker
 from rcpyramid.cache.store import SharedStore, StoreDown
@@ -135,11 +136,8 @@ class RateLimitBudget:
         if self.store is not None:
             try:
                 self.store.run(
-                    lambda client: (
-                        client.pipeline(transaction=True)
-                        .hset(key, mapping={"remaining": remaining, "reset": reset})
-                        .pexpire(key, window * 1000 + 1000)
-                        .execute()
+                    lambda client: _write(
+                        client, key, {"remaining": remaining, "reset": reset}, window * 1000 + 1000
                     )
                 )
             except StoreDown:
@@ -163,12 +161,7 @@ class RateLimitBudget:
                     self.store.run(lambda client: client.set(key, until, px=wait * 1000 + 1000))
                 else:
                     self.store.run(
-                        lambda client: (
-                            client.pipeline(transaction=True)
-                            .hset(key, "until", until)
-                            .pexpire(key, wait * 1000 + 1000)
-                            .execute()
-                        )
+                        lambda client: _write(client, key, {"until": until}, wait * 1000 + 1000)
                     )
             except StoreDown:
                 pass
@@ -193,7 +186,9 @@ class RateLimitBudget:
             try:
                 raw = self.store.run(lambda client: client.hgetall(key))
                 hold = int(self.store.run(lambda client: client.get(hold_key)) or 0)
-                fields = {k.decode(): int(v) for k, v in raw.items()}
+                fields = {
+                    (k.decode() if isinstance(k, bytes) else str(k)): int(v) for k, v in raw.items()
+                }
             except (StoreDown, ValueError):
                 fields, hold = {}, 0
         else:
@@ -232,6 +227,14 @@ class RateLimitBudget:
 
 #: The name callers used for the per-process gate this budget replaces.
 RateLimitGate = RateLimitBudget
+
+
+def _write(client: Any, key: str, fields: dict[str, int], expire_ms: int) -> None:
+    """Set hash fields and the key's expiry in one transaction."""
+    pipe = client.pipeline(transaction=True)
+    pipe.hset(key, mapping=fields)
+    pipe.pexpire(key, expire_ms)
+    pipe.execute()
 
 
 def _ms(moment: datetime) -> int:
