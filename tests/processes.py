@@ -81,6 +81,11 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait(timeout=10)
+        # The reader sees end of file once the child is gone; close the pipe after it rather
+        # than leave it to the garbage collector (a ResourceWarning, an error under pytest).
+        self._reader.join(timeout=10)
+        if self.popen.stdout is not None:
+            self.popen.stdout.close()
 
 
 def wait_until_answering(url: str, process: Process, timeout: float = 30) -> None:

@@ -236,6 +236,8 @@ def includeme(config: Configurator) -> None:
         log.warning("the token database did not answer at start: %s", type(error).__name__)
     else:
         if missing:
+            # The app will not start: close the pool's connections now, not at garbage collection.
+            store.close()
             raise SchemaError(
                 f"the token database lacks the tables {', '.join(missing)}: run "
                 "`alembic -c <your ini file> upgrade head` (development.ini does it at start "
