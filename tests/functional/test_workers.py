@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -100,8 +101,11 @@ def test_bench_ini_serves_the_journey_with_two_gunicorn_workers_behind_a_trusted
     processes.append(app)
     app_url = f"http://localhost:{http_port}"
     wait_until_answering(app_url + "/healthz", app)
-    workers = psutil.Process(app.popen.pid).children()
-    assert len(workers) == 2, app.output
+    # The first worker may answer while gunicorn still forks the second (slow under load).
+    deadline = time.monotonic() + 30
+    while len(psutil.Process(app.popen.pid).children()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(psutil.Process(app.popen.pid).children()) == 2, app.output
     browse_journey(app_url)
     assert requests.get(app_url + "/healthz", timeout=10).json()["cache"] == "ok"
     # The proxy's X-Forwarded-Host is believed (it comes from 127.0.0.1): that host is not
