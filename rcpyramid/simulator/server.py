@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from waitress import wasyncore
+from waitress.channel import HTTPChannel
 from waitress.server import create_server
 from waitress.trigger import trigger
 
@@ -38,7 +39,7 @@ class RunningServer:
             # Closing asyncore channels from another thread races the loop; run it there.
             try:
                 # typeshed gives the thunk a parameter; waitress calls it with none.
-                triggers[0].pull_trigger(lambda: wasyncore.close_all(self._map))  # type: ignore[arg-type,misc]
+                triggers[0].pull_trigger(lambda: _close_all(self._map))  # type: ignore[arg-type,misc]
                 pulled = True
             except OSError:
                 # The loop already closed its trigger on its way out: nothing left to race.
@@ -46,8 +47,18 @@ class RunningServer:
             if pulled:
                 self._thread.join(timeout=5)
         if not pulled:
-            wasyncore.close_all(self._map)
+            _close_all(self._map)
         self._server.task_dispatcher.shutdown(timeout=5)
+
+
+def _close_all(sockmap: dict) -> None:
+    # A channel's close() leaves its output buffers (temporary files once an answer is
+    # large) to the garbage collector; handle_close closes them and makes a task still
+    # writing into the channel stop (ClientDisconnected) instead of filling new ones.
+    for channel in list(sockmap.values()):
+        if isinstance(channel, HTTPChannel):
+            channel.handle_close()
+    wasyncore.close_all(sockmap)
 
 
 def _ipv6_loopback_available() -> bool:
