@@ -503,8 +503,11 @@ class CacheSettings(_Section):
             raise SettingsError(f"{where('rcpyramid.cache.lifetimes')}: {error}") from error
         if values["workers"] > 1:
             _check_prefork(read, values["backend"], url)
-        calls = read("ringcentral.connect_timeout") + read("ringcentral.read_timeout")
-        values["lock_timeout"] = read("rcpyramid.database.lock_timeout") + 2 * calls + 5
+        # The slowest refresh path: the login's lock, the token call, the API call again.
+        # total_timeout bounds a call once connected (the watchdog cuts a dripping answer);
+        # connect_timeout alone bounds a connect that never completes.
+        call = max(read("ringcentral.total_timeout"), read("ringcentral.connect_timeout"))
+        values["lock_timeout"] = read("rcpyramid.database.lock_timeout") + 2 * call + 5
         return cls(**values)
 
 

@@ -145,3 +145,24 @@ def test_simulator_rate_limits_are_parsed_by_the_simulator_at_start(tmp_path: Pa
     assert settings.simulator.rate_limits == "Nope=3"
     with pytest.raises(SettingsError, match=r"rcpyramid\.simulator\.rate_limits"):
         start_builtin_simulator(settings)
+
+
+def test_a_worker_outlives_the_slowest_refresh_path(tmp_path: Path) -> None:
+    """gunicorn must never kill a worker that holds a token it has just rotated."""
+    from rcpyramid.server import gunicorn_options
+
+    settings = load(
+        {
+            **GOOD,
+            "here": str(tmp_path),
+            "rcpyramid.database.lock_timeout": "12",
+            "ringcentral.connect_timeout": "2",
+            "ringcentral.read_timeout": "3",
+            "ringcentral.total_timeout": "40",
+        },
+        {},
+    )
+    # The lock wait, then the token call and the API call, each up to total_timeout.
+    slowest = 12 + 2 * 40
+    options = gunicorn_options({"listen": "127.0.0.1:0"}, 2, settings.cache.lock_timeout + 5)
+    assert options["timeout"] > slowest
