@@ -23,7 +23,7 @@ from rcpyramid.simulator import DEMO_CLIENT, serve_in_thread
 from rcpyramid.simulator.testing import RunningSimulator, start_simulator
 from tests.browser import authorize_at_simulator, local_path
 from tests.clocks import MovableClock
-from tests.processes import free_port
+from tests.processes import Process, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -136,3 +136,12 @@ def served_app(make_testapp: Callable[..., webtest.TestApp], served_port: int) -
 def signed_in(testapp: webtest.TestApp) -> webtest.TestApp:
     sign_in(testapp)
     return testapp
+
+
+@pytest.fixture
+def processes() -> Iterator[list[Process]]:
+    """Processes a test starts (append them); stopped afterwards, the last started first."""
+    started: list[Process] = []
+    yield started
+    for process in reversed(started):
+        process.stop()

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import requests
 
 from tests.browser import authorize_at_simulator, parse_form
@@ -18,14 +16,6 @@ CLEAN_ENV = {
     "RINGCENTRAL_REDIRECT_URL": "",
     "RCPYRAMID_SESSION_SECRET": "",
 }
-
-
-@pytest.fixture
-def processes() -> Iterator[list[Process]]:
-    started: list[Process] = []
-    yield started
-    for process in started:
-        process.stop()
 
 
 def browse_journey(app_url: str, username: str = "alice") -> requests.Session:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -46,14 +45,6 @@ def test_more_than_one_worker_refuses_what_one_process_would_keep_to_itself(
         load(settings, environ={})
     assert named in str(refused.value)
     load({**settings, "rcpyramid.workers": "1"}, environ={})
-
-
-@pytest.fixture
-def processes() -> Iterator[list[Process]]:
-    started: list[Process] = []
-    yield started
-    for process in started:
-        process.stop()
 
 
 def bench_ini_with(tmp_path: Path, server_keys: str) -> Path:

@@ -7,11 +7,9 @@ simulator, its own process) sees exactly one refresh grant.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pytest
 import requests
 
 from tests.browser import authorize_at_simulator, parse_form
@@ -20,14 +18,6 @@ from tests.processes import BIN, Process, free_port, wait_until_answering
 
 CLIENT_ID = "scale-client"
 CLIENT_SECRET = "scale-secret-0123456789abcdef"
-
-
-@pytest.fixture
-def processes() -> Iterator[list[Process]]:
-    started: list[Process] = []
-    yield started
-    for process in reversed(started):
-        process.stop()
 
 
 def test_postgresql_two_app_processes_share_sign_ins_and_refresh_once(
