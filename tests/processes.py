@@ -88,6 +88,21 @@ class Process:
             self.popen.stdout.close()
 
 
+def start_simulator_cli(processes: list[Process], port: int, client: str) -> Process:
+    """``rcpyramid-simulator`` on ``port``: limits off, one ``id:secret:redirect`` client."""
+    simulator = Process(
+        [
+            str(BIN / "rcpyramid-simulator"),
+            f"--port={port}",
+            "--rate-limits=off",
+            f"--client={client}",
+        ]
+    )
+    processes.append(simulator)
+    simulator.wait_for_line("listening on")
+    return simulator
+
+
 def wait_until_answering(url: str, process: Process, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

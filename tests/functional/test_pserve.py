@@ -7,7 +7,14 @@ from pathlib import Path
 import requests
 
 from tests.browser import authorize_at_simulator, parse_form
-from tests.processes import BIN, Process, free_port, is_listening, wait_until_answering
+from tests.processes import (
+    BIN,
+    Process,
+    free_port,
+    is_listening,
+    start_simulator_cli,
+    wait_until_answering,
+)
 
 CLEAN_ENV = {
     "RINGCENTRAL_SERVER_URL": "",
@@ -68,19 +75,9 @@ def test_environment_points_pserve_at_another_server_and_the_builtin_one_stays_o
 ) -> None:
     http_port, other_port, builtin_port = free_port(), free_port(), free_port()
     redirect = f"http://localhost:{http_port}/oauth2callback"
-    other = Process(
-        [
-            str(BIN / "rcpyramid-simulator"),
-            "--port",
-            str(other_port),
-            "--rate-limits",
-            "off",
-            "--client",
-            f"another-client:another-secret-0123456789:{redirect}",
-        ]
+    start_simulator_cli(
+        processes, other_port, f"another-client:another-secret-0123456789:{redirect}"
     )
-    processes.append(other)
-    other.wait_for_line("listening on")
     app = Process(
         [
             str(BIN / "pserve"),

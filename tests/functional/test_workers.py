@@ -13,7 +13,7 @@ from rcpyramid.config import SettingsError, load
 from rcpyramid.simulator import DEMO_CLIENT
 from tests.cache.conftest import REDIS_URL
 from tests.functional.test_pserve import CLEAN_ENV, browse_journey
-from tests.processes import BIN, ROOT, Process, free_port, wait_until_answering
+from tests.processes import BIN, ROOT, Process, free_port, start_simulator_cli, wait_until_answering
 
 PREFORK = {
     "rcpyramid.workers": "2",
@@ -62,16 +62,11 @@ def test_bench_ini_serves_the_journey_with_two_gunicorn_workers_behind_a_trusted
 ) -> None:
     http_port, simulator_port = free_port(), free_port()
     redirect = f"http://localhost:{http_port}/oauth2callback"
-    simulator = Process(
-        [
-            str(BIN / "rcpyramid-simulator"),
-            f"--port={simulator_port}",
-            "--rate-limits=off",
-            f"--client={DEMO_CLIENT.client_id}:{DEMO_CLIENT.client_secret}:{redirect}",
-        ]
+    start_simulator_cli(
+        processes,
+        simulator_port,
+        f"{DEMO_CLIENT.client_id}:{DEMO_CLIENT.client_secret}:{redirect}",
     )
-    processes.append(simulator)
-    simulator.wait_for_line("listening on")
     ini = bench_ini_with(
         tmp_path,
         "trusted_proxy = 127.0.0.1\n"

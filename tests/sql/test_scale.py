@@ -14,7 +14,7 @@ import requests
 
 from tests.browser import authorize_at_simulator, parse_form
 from tests.databases import TEST_KEYS, postgres_schema
-from tests.processes import BIN, Process, free_port, wait_until_answering
+from tests.processes import BIN, Process, free_port, start_simulator_cli, wait_until_answering
 
 CLIENT_ID = "scale-client"
 CLIENT_SECRET = "scale-secret-0123456789abcdef"
@@ -27,19 +27,7 @@ def test_postgresql_two_app_processes_share_sign_ins_and_refresh_once(
         simulator_port, port_one, port_two = free_port(), free_port(), free_port()
         # One redirect URI, the first app's: RingCentral knows one per client.
         redirect = f"http://localhost:{port_one}/oauth2callback"
-        simulator = Process(
-            [
-                str(BIN / "rcpyramid-simulator"),
-                "--port",
-                str(simulator_port),
-                "--rate-limits",
-                "off",
-                "--client",
-                f"{CLIENT_ID}:{CLIENT_SECRET}:{redirect}",
-            ]
-        )
-        processes.append(simulator)
-        simulator.wait_for_line("listening on")
+        start_simulator_cli(processes, simulator_port, f"{CLIENT_ID}:{CLIENT_SECRET}:{redirect}")
         simulator_url = f"http://127.0.0.1:{simulator_port}"
 
         shared = {
