@@ -122,10 +122,23 @@ def sign_in(testapp: webtest.TestApp, username: str = "alice") -> webtest.TestRe
 
 
 @pytest.fixture
-def served_app(make_testapp: Callable[..., webtest.TestApp], served_port: int) -> Iterator[str]:
+def served_app_settings() -> dict[str, str]:
+    """Settings ``served_app`` adds to the suite's own (a folder's conftest may override)."""
+    return {}
+
+
+@pytest.fixture
+def served_app(
+    make_testapp: Callable[..., webtest.TestApp],
+    served_port: int,
+    served_app_settings: dict[str, str],
+) -> Iterator[str]:
     """The real app on a real socket (waitress, 40 threads); yields its base URL."""
     testapp = make_testapp(
-        **{"ringcentral.redirect_url": f"http://localhost:{served_port}/oauth2callback"}
+        **{
+            "ringcentral.redirect_url": f"http://localhost:{served_port}/oauth2callback",
+            **served_app_settings,
+        }
     )
     running = serve_in_thread(testapp.app, host="localhost", port=served_port, threads=40)
     yield f"http://localhost:{served_port}"

@@ -73,3 +73,9 @@ def browser() -> Iterator:
 @pytest.fixture(scope="session")
 def axe_source() -> str:
     return require_axe()
+
+
+@pytest.fixture
+def served_app_settings() -> dict[str, str]:
+    """The pages as a person meets them: with development.ini's answer cache (in memory)."""
+    return {"rcpyramid.cache.backend": "dogpile.cache.memory"}

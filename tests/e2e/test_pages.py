@@ -78,6 +78,11 @@ def check_page(
         WebDriverWait(driver, 20).until(
             lambda d: d.execute_script("return document.readyState") == "complete"
         )
+        # A page that should show its content must not have become an error page (a 429
+        # would otherwise pass every check below while the real page goes unchecked).
+        errors = driver.find_elements(By.CSS_SELECTOR, "p.status")
+        if errors and not name.startswith("error-"):
+            findings.problems.append(f"{name} at {width}px is an error page: {errors[0].text}")
         scroll_width, inner_width = driver.execute_script(
             "return [document.documentElement.scrollWidth, window.innerWidth]"
         )
@@ -152,7 +157,8 @@ def test_every_page_fits_a_phone_and_passes_axe(
             if status != 429 or not queued:
                 simulator.control("fail-next", status=status, path=path, **extra)
                 queued.append(status)
-            browser.get(served_app + "/test?api=extension")
+            # A page not seen before: no cached answer stands in for RingCentral's.
+            browser.get(served_app + "/test?api=extension&page=2")
 
         return load
 
