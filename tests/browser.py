@@ -2,10 +2,66 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from rcpyramid.simulator.testing import sign_in_at
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+HOW = "install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"
+
+
+def require_browser() -> None:
+    """Skip (saying how to get it) without Chromium; under CI a missing browser fails."""
+    import pytest
+
+    if CHROMIUM and CHROMEDRIVER:
+        return
+    assert not os.environ.get("CI"), f"CI must have Chromium: {HOW}"
+    pytest.skip(f"no Chromium here: {HOW} to run the browser tests")
+
+
+@contextmanager
+def chromium(*extra_flags: str) -> Iterator[Any]:
+    """Headless Chromium with a fresh profile, quit and removed afterwards.
+
+    The background-networking flags keep it from calling out of this closed network.
+    """
+    require_browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="rcpyramid-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        *extra_flags,
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
 
 
 class FormParser(HTMLParser):

@@ -7,30 +7,20 @@ says how to get them; under CI (``CI`` set) a missing piece fails them instead.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.browser import chromium
+
 E2E_DIR = Path(__file__).resolve().parent
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-HOW = "install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"
 AXE = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
 AXE_HOW = "run `npm ci --prefix tests/e2e` to install axe-core"
 #: Where the page checks leave a screenshot of every page at every width (gitignored).
 SCREENSHOTS = Path(
     os.environ.get("RCPYRAMID_SCREENSHOTS", E2E_DIR.parent.parent / "var" / "screenshots")
 )
-
-
-def require_browser() -> None:
-    if CHROMIUM and CHROMEDRIVER:
-        return
-    assert not os.environ.get("CI"), f"CI must have Chromium: {HOW}"
-    pytest.skip(f"no Chromium here: {HOW} to run the browser tests")
 
 
 def require_axe() -> str:
@@ -42,32 +32,8 @@ def require_axe() -> str:
 
 @pytest.fixture
 def browser() -> Iterator:
-    require_browser()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="rcpyramid-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--hide-scrollbars",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with chromium("--hide-scrollbars") as driver:
+        yield driver
 
 
 @pytest.fixture(scope="session")
