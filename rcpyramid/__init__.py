@@ -52,13 +52,14 @@ def main(global_config: dict[str, Any] | None, **settings: Any) -> RequestGuard:
         config.registry.app_settings = app_settings
         config.registry.clock = settings.get("rcpyramid.clock") or utcnow
         config.include("pyramid_jinja2")
-        config.include("pyramid_services")
+        config.include("rcpyramid.services")
         config.include(".security")
         config.include(".tokens")
         config.include(".cache")
         config.include(".ringcentral")
         config.include(".routes")
         config.include(".views.person")
+        config.include(".views.api")
         config.include(".guard")
         config.scan(".views")
     # Checked before Pyramid parses anything; `.registry` stays reachable through it.

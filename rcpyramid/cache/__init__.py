@@ -12,7 +12,7 @@ from typing import Any
 
 from rcpyramid.cache.answers import Answer, AnswerCache
 from rcpyramid.cache.keys import Generations, KeyMaker
-from rcpyramid.cache.store import SharedStore
+from rcpyramid.cache.store import SharedStore, StoreDown
 from rcpyramid.config import CacheSettings, Settings
 
 __all__ = ["Answer", "Cache", "build_cache", "includeme"]
@@ -42,6 +42,28 @@ class Cache:
 
     def key(self, person: str, path: str, query: Mapping[str, Any]) -> str:
         return self.keys.answer(person, self.generations.current(person), path, query)
+
+    def lookup(
+        self, person: str, path: str, query: Mapping[str, Any], lifetime: int
+    ) -> tuple[str, Answer | None]:
+        """The key of ``person``'s answer, and the answer under it if younger than ``lifetime``.
+
+        In Redis, one round trip when the person's generation is still the one this
+        process read last: the entry made under that guess and the current generation
+        are read together, and the entry counts only if the guess was right.
+        """
+        guess = self.generations.last_seen(person) if self.answers.shared else None
+        if guess is not None:
+            key = self.keys.answer(person, guess, path, query)
+            try:
+                generation, sealed = self.generations.read_with(person, key)
+            except StoreDown:
+                pass
+            else:
+                if generation == guess:
+                    return key, self.answers.fresh_from(key, sealed, lifetime)
+        key = self.key(person, path, query)
+        return key, self.answers.fresh(key, lifetime)
 
     def forget(self, owner_id: str) -> None:
         """Sign-out: every entry of this person becomes unreachable in every process."""

@@ -12,7 +12,9 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -60,7 +62,31 @@ def _identity(value: bytes) -> bytes:
 
 
 class ExpiringRedisBackend(RedisBackend):
-    """dogpile's Redis backend, writing each key with its expiry in one SET."""
+    """dogpile's Redis backend, writing each key with its expiry in one SET.
+
+    A value already read from Redis (with the generation it depends on, in one MGET:
+    :meth:`AnswerCache.fresh_from`) is handed to dogpile through :meth:`handed`, so
+    dogpile checks its age as it does any other read, without a second round trip.
+    """
+
+    def __init__(self, arguments: dict[str, Any]) -> None:
+        super().__init__(arguments)
+        self._handoff = threading.local()
+
+    @contextmanager
+    def handed(self, key: str, value: bytes) -> Iterator[None]:
+        self._handoff.item = (key, value)
+        try:
+            yield
+        finally:
+            self._handoff.item = None
+
+    def get_serialized(self, key: str) -> Any:
+        item = getattr(self._handoff, "item", None)
+        if item is not None and item[0] == key:
+            self._handoff.item = None
+            return item[1]
+        return super().get_serialized(key)
 
     def set_serialized(self, key: str, value: bytes) -> None:
         self.writer_client.set(key, value, ex=self.redis_expiration_time)
@@ -205,6 +231,36 @@ class AnswerCache:
             return fresh[0]
         cached = _as_cached(value)
         return cached if cached is not None else fetch()
+
+    @property
+    def shared(self) -> bool:
+        """True when answers are read from the shared Redis right now."""
+        return self._use_redis()
+
+    def fresh_from(self, key: str, sealed: Any, lifetime: int) -> Answer | None:
+        """:meth:`fresh`, for a value of ``key`` read from Redis just now (None: none there)."""
+        if not isinstance(sealed, bytes) or self._redis is None:
+            return None
+        backend = self._redis.backend
+        assert isinstance(backend, ExpiringRedisBackend)
+        with backend.handed(key, sealed):
+            value = self._redis.get(key, expiration_time=lifetime)
+        return None if value is NO_VALUE else self.open(key, value)
+
+    def fresh(self, key: str, lifetime: int) -> Answer | None:
+        """The cached answer younger than ``lifetime``, or None; never fetches, never waits."""
+        if not self.enabled:
+            return None
+        if self._use_redis():
+            assert self._redis is not None
+            try:
+                value = self._redis.get(key, expiration_time=lifetime)
+            except redis.RedisError as error:
+                self._redis_failed(error)
+            else:
+                return None if value is NO_VALUE else self.open(key, value)
+        value = self._local.get(key, expiration_time=lifetime)
+        return None if value is NO_VALUE else _as_cached(value)
 
     def stale(self, key: str) -> Answer | None:
         """Whatever answer is kept for ``key``, however old (for when no call may be made)."""

@@ -19,7 +19,7 @@ import logging
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 from rcpyramid.cache.store import SharedStore, StoreDown
@@ -36,10 +36,10 @@ class LRUDict:
 
     def __init__(self, max_entries: int) -> None:
         self.max_entries = max_entries
-        self._data: OrderedDict[str, Any] = OrderedDict()
+        self._data: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str, default: Any = None) -> Any:
+    def get(self, key: Hashable, default: Any = None) -> Any:
         with self._lock:
             try:
                 self._data.move_to_end(key)
@@ -47,23 +47,23 @@ class LRUDict:
                 return default
             return self._data[key]
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: Hashable) -> Any:
         with self._lock:
             self._data.move_to_end(key)
             return self._data[key]
 
-    def __setitem__(self, key: str, value: Any) -> None:
+    def __setitem__(self, key: Hashable, value: Any) -> None:
         with self._lock:
             self._data[key] = value
             self._data.move_to_end(key)
             while len(self._data) > self.max_entries:
                 self._data.popitem(last=False)
 
-    def __delitem__(self, key: str) -> None:
+    def __delitem__(self, key: Hashable) -> None:
         with self._lock:
             del self._data[key]
 
-    def pop(self, key: str, default: Any = None) -> Any:
+    def pop(self, key: Hashable, default: Any = None) -> Any:
         with self._lock:
             return self._data.pop(key, default)
 
@@ -120,6 +120,8 @@ class Generations:
         self.keys = keys
         self.store = store
         self._local = LRUDict(max_entries)
+        #: The shared generation this process read last, per person (see Cache.lookup).
+        self._seen = LRUDict(max_entries)
         self._pending: set[str] = set()
         self._lock = threading.Lock()
 
@@ -141,7 +143,30 @@ class Generations:
             pipe.set(key, secrets.token_hex(16), nx=True, ex=GENERATION_TTL)
             pipe.get(key)
             _, value = pipe.execute()
-        return value.decode("ascii") if isinstance(value, bytes) else str(value)
+        current = value.decode("ascii") if isinstance(value, bytes) else str(value)
+        self._seen[person] = current
+        return current
+
+    def last_seen(self, person: str) -> str | None:
+        """The generation this process read last for ``person``: a guess, until confirmed."""
+        return None if self.store is None else self._seen.get(person)
+
+    def read_with(self, person: str, key: str) -> tuple[str | None, Any]:
+        """``person``'s current shared generation and ``key``'s value, read at one instant.
+
+        One MGET, which Redis runs atomically: if the generation is the one ``key`` was
+        made with, the value was read under it (StoreDown when Redis does not answer).
+        """
+        assert self.store is not None
+
+        def read(client: Any) -> tuple[str | None, Any]:
+            self._flush_pending(client)
+            generation, value = client.mget([self.keys.generation_key(person), key])
+            if isinstance(generation, bytes):
+                return generation.decode("ascii"), value
+            return None, value
+
+        return self.store.run(read)
 
     def _local_current(self, person: str) -> str:
         value = self._local.get(person)
@@ -153,6 +178,7 @@ class Generations:
     def bump(self, person: str) -> None:
         """Make every entry of ``person`` unreachable, here and (when shared) everywhere."""
         self._local[person] = secrets.token_hex(16)
+        self._seen.pop(person)
         if self.store is None:
             return
         key = self.keys.generation_key(person)

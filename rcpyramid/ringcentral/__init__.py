@@ -5,7 +5,7 @@ from datetime import timedelta
 from pyramid.config import Configurator
 from pyramid.request import Request
 
-from rcpyramid.ringcentral.api import RingCentralApi
+from rcpyramid.ringcentral.api import RecentLogins, RingCentralApi
 from rcpyramid.ringcentral.client import RingCentralClient
 from rcpyramid.tokens.interfaces import TokenRepository
 
@@ -17,14 +17,18 @@ def includeme(config: Configurator) -> None:
     # The prefork server gives each worker a fresh pool (rcpyramid.server).
     registry.ringcentral_client = client
     cache = registry.cache
+    recent = RecentLogins()
+    max_age = timedelta(seconds=registry.app_settings.session.absolute_timeout)
 
     def api_factory(context: object, request: Request) -> RingCentralApi:
         return RingCentralApi(
             client,
-            request.find_service(TokenRepository),
+            # Asked on first use: a cache hit opens no database session.
+            lambda: request.find_service(TokenRepository),
             registry.clock,
-            max_age=timedelta(seconds=registry.app_settings.session.absolute_timeout),
+            max_age=max_age,
             cache=cache,
+            recent=recent,
         )
 
     config.register_service_factory(api_factory, RingCentralApi)

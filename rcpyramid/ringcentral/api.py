@@ -7,11 +7,13 @@ of one login (threads, or processes sharing a database) spend the refresh token 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from rcpyramid.cache import Answer, Cache
+from rcpyramid.cache.keys import LRUDict
 from rcpyramid.clock import Clock
 from rcpyramid.ringcentral.client import ApiResponse, RingCentralClient
 from rcpyramid.ringcentral.errors import (
@@ -35,6 +37,36 @@ REFRESH_MARGIN = timedelta(seconds=60)
 FAILURE_MEMORY = timedelta(seconds=10)
 #: The longest a remembered failure holds, whatever Retry-After said.
 LONGEST_FAILURE_MEMORY = timedelta(seconds=120)
+#: How long a login read from the token store counts as signed in for a cache hit.
+SIGNED_IN_RECHECK = timedelta(seconds=2)
+
+
+class RecentLogins:
+    """Logins this process read from the token store a moment ago, and whose they are.
+
+    A cached answer needs to know who the person is, not their access token: a login
+    read within :data:`SIGNED_IN_RECHECK` is served from the cache without reading its
+    tokens again. A sign-out in this process forgets the login at once; in another
+    process it replaces the person's generation, which is in every cache key, so their
+    entries are unreachable at once there too, and the miss that follows reads the store.
+    One per process, shared by every request's :class:`RingCentralApi`.
+    """
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self._seen: LRUDict = LRUDict(max_entries)
+
+    def whose(self, login_id: str, now: datetime) -> tuple[str, str] | None:
+        """(person, owner id) of a login read in the last few seconds, else None."""
+        seen = self._seen.get(login_id)
+        if seen is None or not timedelta(0) <= now - seen[2] < SIGNED_IN_RECHECK:
+            return None
+        return seen[0], seen[1]
+
+    def note(self, login_id: str, person: str, owner_id: str, now: datetime) -> None:
+        self._seen[login_id] = (person, owner_id, now)
+
+    def forget(self, login_id: str) -> None:
+        self._seen.pop(login_id)
 
 
 class RingCentralApi:
@@ -43,18 +75,28 @@ class RingCentralApi:
     def __init__(
         self,
         client: RingCentralClient,
-        repo: TokenRepository,
+        repo: TokenRepository | Callable[[], TokenRepository],
         clock: Clock,
         max_age: timedelta | None = None,
         gate: RateLimitBudget | None = None,
         cache: Cache | None = None,
+        recent: RecentLogins | None = None,
     ) -> None:
         self.client = client
-        self.repo = repo
+        # A callable is asked on first use: a cache hit of a login read a moment ago
+        # opens no database session at all.
+        self._repo = repo
         self.clock = clock
         self.max_age = max_age
         self.cache = cache
         self.gate = gate or (cache.budget if cache is not None else RateLimitBudget())
+        self.recent = recent if recent is not None else RecentLogins()
+
+    @property
+    def repo(self) -> TokenRepository:
+        if not isinstance(self._repo, TokenRepository):
+            self._repo = self._repo()
+        return self._repo
 
     def load(self, login_id: str) -> Token:
         """The login's tokens; a login older than ``max_age`` is signed out on the server."""
@@ -68,7 +110,18 @@ class RingCentralApi:
         ):
             self.sign_out(login_id)
             raise SignedOutError("the sign-in reached its maximum age")
+        if self.cache is not None:
+            person = self.person(login_id, token)
+            self.recent.note(login_id, person, token.owner_id or "", self.clock())
         return token
+
+    def whose(self, login_id: str) -> tuple[str, str]:
+        """(person, owner id) of a signed-in login, read a moment ago or now (SignedOutError)."""
+        known = self.recent.whose(login_id, self.clock())
+        if known is not None:
+            return known
+        token = self.load(login_id)
+        return self.person(login_id, token), token.owner_id or ""
 
     def person(self, login_id: str, token: Token) -> str:
         """Whom RingCentral counts and the cache keys: the owner id (the login id if none)."""
@@ -100,26 +153,43 @@ class RingCentralApi:
         no and an older answer is kept, that answer comes back with ``fresh_in`` (the
         seconds until a call may be made); without one, :class:`RateLimitedError`.
         """
-        token = self.load(login_id)
-        person = self.person(login_id, token)
-        group = group_of(path)
         if self.cache is None:
-            response = self._get(login_id, token, person, path, params)
+            tokens = self.load(login_id)
+            response = self._get(login_id, tokens, self.person(login_id, tokens), path, params)
             return Answer("", response.body, response.content_type, self.clock().timestamp())
-        key = self.cache.key(person, path, params if key_params is None else key_params)
+        cache = self.cache
+        group = group_of(path)
+        lifetime = cache.lifetime(group)
+        token: Token | None = None
+        known = self.recent.whose(login_id, self.clock())
+        if known is not None:
+            person = known[0]
+        else:
+            token = self.load(login_id)
+            person = self.person(login_id, token)
+        query = params if key_params is None else key_params
+        if refresh:
+            key = cache.key(person, path, query)
+        else:
+            # The hot path: a fresh answer for a login read a moment ago reads no tokens.
+            key, hit = cache.lookup(person, path, query, lifetime)
+            if hit is not None:
+                return hit
+        # A miss calls RingCentral: with the tokens as they are now, not as they were.
+        current = token or self.load(login_id)
 
         def fetch() -> Answer:
-            response = self._get(login_id, token, person, path, params)
+            response = self._get(login_id, current, person, path, params)
             return Answer(key, response.body, response.content_type, self.clock().timestamp())
 
         try:
             if refresh:
                 answer = fetch()
-                self.cache.answers.put(answer)
+                cache.answers.put(answer)
                 return answer
-            return self.cache.answers.get_or_fetch(key, fetch, self.cache.lifetime(group))
+            return cache.answers.get_or_fetch(key, fetch, lifetime)
         except RateLimitedError as error:
-            kept = self.cache.answers.stale(key)
+            kept = cache.answers.stale(key)
             if kept is None:
                 raise
             return replace(kept, fresh_in=error.retry_after or 1)
@@ -169,6 +239,7 @@ class RingCentralApi:
 
     def _forget(self, login_id: str, token: Token | None) -> None:
         """Delete the login; the person's cached answers become unreachable everywhere."""
+        self.recent.forget(login_id)
         self.repo.delete(login_id)
         if token is not None:
             self._forget_cache(login_id, token)
@@ -268,6 +339,7 @@ class RingCentralApi:
         return revoked
 
     def _forget_cache(self, login_id: str, token: Token) -> None:
+        self.recent.forget(login_id)
         if self.cache is not None:
             self.cache.forget(token.owner_id or f"login:{login_id}")
 

@@ -36,7 +36,7 @@ def token_registry(config_uri: str) -> Registry:
     with Configurator(settings=settings) as config:
         config.registry.app_settings = load_store(settings)
         config.registry.clock = utcnow
-        config.include("pyramid_services")
+        config.include("rcpyramid.services")
         config.include("rcpyramid.tokens")
     return config.registry
 

@@ -40,7 +40,7 @@ class _Bucket:
 
 
 class RateLimiter:
-    """Counts requests per (user, client, group); refuses them only when limits are enforced."""
+    """Counts requests per (user, client, group) where limits are on, and refuses the excess."""
 
     def __init__(self, config: SimulatorConfig, clock: Clock, counters: Counters) -> None:
         self._config = config
@@ -50,12 +50,17 @@ class RateLimiter:
         self._buckets: dict[tuple[str | None, str | None, str], _Bucket] = {}
 
     def hit(self, key: RateKey, group: str, *, count: bool = True) -> RateStatus:
-        """Count one request of `group` for `key` in the sliding window; enforce if set.
+        """Count one request of `group` for `key` in the sliding window, and enforce it.
 
         With count=False the request is neither counted nor refused: it only reports the
-        window as it stands.
+        window as it stands. With the group's limit off, nothing is counted: the
+        headers report the whole limit remaining.
         """
         limit, enforced = self._config.limit_for(group)
+        if not enforced:
+            # A client that follows X-Rate-Limit-Remaining (as the app does) must not be
+            # told to stop by a server that would never refuse it.
+            return RateStatus(group, limit, limit)
         with self._lock:
             now = self._clock.now()
             bucket = self._buckets.setdefault((key[0], key[1], group), _Bucket())
@@ -64,13 +69,12 @@ class RateLimiter:
                 bucket.hits.popleft()
             if not count:
                 return RateStatus(group, limit, max(0, limit - len(bucket.hits)))
-            if enforced:
-                in_penalty = bucket.penalty_until is not None and now < bucket.penalty_until
-                if in_penalty or len(bucket.hits) >= limit:
-                    # Any request during the penalty restarts it (reference §7).
-                    bucket.penalty_until = now + timedelta(seconds=RATE_PENALTY_SECONDS)
-                    self._counters.count("rate_limited")
-                    return RateStatus(group, limit, 0, True, RATE_PENALTY_SECONDS)
+            in_penalty = bucket.penalty_until is not None and now < bucket.penalty_until
+            if in_penalty or len(bucket.hits) >= limit:
+                # Any request during the penalty restarts it (reference §7).
+                bucket.penalty_until = now + timedelta(seconds=RATE_PENALTY_SECONDS)
+                self._counters.count("rate_limited")
+                return RateStatus(group, limit, 0, True, RATE_PENALTY_SECONDS)
             bucket.hits.append(now)
             return RateStatus(group, limit, max(0, limit - len(bucket.hits)))
 

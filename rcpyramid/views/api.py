@@ -22,6 +22,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from rcpyramid.cache import Answer
+from rcpyramid.cache.keys import LRUDict
 from rcpyramid.ringcentral.api import RingCentralApi
 from rcpyramid.ringcentral.errors import PermissionDeniedError
 from rcpyramid.views.calllog import (
@@ -386,7 +387,7 @@ def api_page(request: Request) -> Response:
     return render_page(
         request,
         page,
-        answer.data,
+        answer,
         page_number,
         per_page,
         query,
@@ -423,10 +424,36 @@ def admins_only(request: Request) -> Response:
     return no_store(response)
 
 
+class PageMemo:
+    """Pages rendered from a cached answer, kept per process: a reload renders nothing.
+
+    The key is everything such a page is made of: the answer (its key names the person,
+    their sign-out generation and the query; with the time it was fetched), the address,
+    the session's CSRF token (the header's sign-out form), the person (tabs, country)
+    and zone, and for call logs the minute (the rolling window's words) and the export
+    budget. Error pages and pages of a spent budget are never kept. Never shared, never
+    written out.
+    """
+
+    #: Larger pages (up to 1,000 rows) are rendered each time rather than held.
+    MAX_CHARS = 64_000
+
+    def __init__(self, max_entries: int = 256) -> None:
+        self._pages: LRUDict = LRUDict(max_entries)
+
+    def get(self, key: tuple[Any, ...]) -> str | None:
+        found = self._pages.get(key)
+        return found if isinstance(found, str) else None
+
+    def put(self, key: tuple[Any, ...], text: str) -> None:
+        if len(text) <= self.MAX_CHARS:
+            self._pages[key] = text
+
+
 def render_page(
     request: Request,
     page: ApiPage,
-    data: Any,
+    answer: Answer | None,
     page_number: int,
     per_page: int,
     query: CallQuery | None,
@@ -438,9 +465,64 @@ def render_page(
     freshness: Callable[[str], dict[str, Any]] | None = None,
     me: str | None = "",
 ) -> Response:
-    data = data if isinstance(data, dict) else {}
-    navigation = data.get("navigation") if isinstance(data.get("navigation"), dict) else {}
-    paging = data.get("paging") if isinstance(data.get("paging"), dict) else {}
+    export_limit = heavy_calls_allowed(request, request.login) * BULK_PER_PAGE if page.dated else 0
+    memo: PageMemo = request.registry.page_memo
+    key: tuple[Any, ...] | None = None
+    text = None
+    # Kept only where the answer is kept too (dogpile.cache.null: every view is new).
+    keep = request.registry.cache.answers.enabled
+    if keep and answer is not None and status == 200 and answer.fresh_in is None:
+        minute = int(now.timestamp() // 60) if page.dated else 0
+        csrf = request.session.get_csrf_token()
+        key = (page.key, answer.key, answer.fetched_at, request.path_qs, csrf, zone, who, me)
+        key += (minute, export_limit)
+        text = memo.get(key)
+    if text is None:
+        values = _page_values(
+            request,
+            page,
+            answer,
+            page_number,
+            per_page,
+            query,
+            zone,
+            who,
+            now,
+            status=status,
+            freshness=freshness,
+            me=me,
+            export_limit=export_limit,
+        )
+        text = render(page.template, values, request=request)
+        if key is not None:
+            memo.put(key, text)
+    response = request.response
+    response.text = text
+    response.status = status
+    response.headers["Vary"] = "Accept"
+    return no_store(response)
+
+
+def _page_values(
+    request: Request,
+    page: ApiPage,
+    answer: Answer | None,
+    page_number: int,
+    per_page: int,
+    query: CallQuery | None,
+    zone: ZoneChoice,
+    who: Person | None,
+    now: datetime,
+    *,
+    status: int,
+    freshness: Callable[[str], dict[str, Any]] | None,
+    me: str | None,
+    export_limit: int,
+) -> dict[str, Any]:
+    received = answer.data if answer is not None else None
+    data: dict[str, Any] = received if isinstance(received, dict) else {}
+    navigation = _mapping(data.get("navigation"))
+    paging = _mapping(data.get("paging"))
     records = records_of(data)
 
     def link(number: int, **extra: str) -> str:
@@ -486,17 +568,21 @@ def render_page(
             directions=DIRECTIONS,
             types=TYPES,
             csv_url=link(1, format="csv"),
-            export_limit=heavy_calls_allowed(request, request.login) * BULK_PER_PAGE,
+            export_limit=export_limit,
         )
     else:
         values["records"] = records
     if freshness is not None:
         values.update(freshness(link(page_number, refresh="1")))
-    response = request.response
-    response.text = render(page.template, values, request=request)
-    response.status = status
-    response.headers["Vary"] = "Accept"
-    return no_store(response)
+    return values
+
+
+def includeme(config: Any) -> None:
+    config.registry.page_memo = PageMemo()
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _int_or_none(value: Any) -> int | None:

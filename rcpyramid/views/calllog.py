@@ -32,7 +32,7 @@ def heavy_calls_allowed(request: Request, login_id: str | None = None) -> int:
         return HEAVY_CALLS_PER_VIEW
     api = request.find_service(RingCentralApi)
     try:
-        person = api.person(login_id, api.load(login_id))
+        person, _ = api.whose(login_id)
     except SignedOutError:
         return HEAVY_CALLS_PER_VIEW
     left = api.gate.left(person, "Heavy", request.registry.clock())
@@ -46,7 +46,7 @@ def me_in(request: Request, login_id: str, path: str) -> str | None:
     """Who is "You" in the rows of ``path``: see :func:`call_row`."""
     if path == OWN_CALL_LOG:
         return None
-    return request.find_service(RingCentralApi).load(login_id).owner_id or ""
+    return request.find_service(RingCentralApi).whose(login_id)[1]
 
 
 @dataclass(frozen=True)

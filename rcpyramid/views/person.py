@@ -15,9 +15,36 @@ from typing import Any
 from pyramid.config import Configurator
 from pyramid.request import Request
 
+from rcpyramid.cache.keys import LRUDict
 from rcpyramid.ringcentral.api import RingCentralApi
-from rcpyramid.security import end_session, held_login_id, note_seen, session_timed_out
+from rcpyramid.security import (
+    end_session,
+    held_login_id,
+    note_seen,
+    seen_at_resolution,
+    session_timed_out,
+)
 from rcpyramid.tokens.interfaces import TokenRepository
+
+
+class SeenWrites:
+    """When this process last wrote each login's last-seen time.
+
+    The session cookie's idle clock says when a write is due, but a client that does
+    not keep the cookie it is given (a script, a load generator, tabs answered out of
+    order) shows the old one every time, and every request would write. Per process,
+    a login's last-seen time is written at most once per resolution.
+    """
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self._written: LRUDict = LRUDict(max_entries)
+
+    def due(self, login_id: str, now: float, resolution: float) -> bool:
+        last = self._written.get(login_id)
+        if isinstance(last, float) and 0 <= now - last <= resolution:
+            return False
+        self._written[login_id] = now
+        return True
 
 
 def sign_out_if_timed_out(request: Request) -> None:
@@ -35,7 +62,11 @@ def sign_out_if_timed_out(request: Request) -> None:
         end_session(request)
         request.session.flash("Your session timed out. Please sign in again.")
     elif note_seen(request):
-        request.find_service(TokenRepository).touch(login_id, request.registry.clock())
+        registry = request.registry
+        now = registry.clock()
+        resolution = seen_at_resolution(registry.app_settings.session.idle_timeout)
+        if registry.seen_writes.due(login_id, now.timestamp(), resolution):
+            request.find_service(TokenRepository).touch(login_id, now)
 
 
 def person_deriver(view: Callable[..., Any], info: Any) -> Callable[..., Any]:
@@ -54,4 +85,5 @@ person_deriver.options = ("person",)  # type: ignore[attr-defined]
 
 
 def includeme(config: Configurator) -> None:
+    config.registry.seen_writes = SeenWrites()
     config.add_view_deriver(person_deriver)

@@ -7,6 +7,7 @@ registry, memory and dogpile regions; what they share is Redis (and the simulato
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import requests
@@ -16,6 +17,7 @@ from rcpyramid.simulator import DEMO_CLIENT
 from tests.cache.conftest import api_calls, stored_logins
 from tests.clocks import MovableClock
 from tests.conftest import SimulatorHandle, sign_in
+from tests.databases import TEST_KEYS
 
 CALL_LOG = "/test?api=extension-call-log"
 
@@ -73,3 +75,29 @@ def test_signing_out_makes_the_persons_entries_unreachable_in_every_process(
     calls = api_calls(simulator)
     second.get(CALL_LOG)
     assert api_calls(simulator) == calls + 1, "the second process served an entry from before"
+
+
+def test_a_cookie_kept_after_logout_in_one_process_gets_no_cached_page_from_another(
+    make_app: Callable[..., webtest.TestApp],
+    redis_settings: dict[str, str],
+    simulator: SimulatorHandle,
+    tmp_path: Path,
+) -> None:
+    """A tab (or a copied cookie) the logout did not reach, its next view on another process."""
+    shared = {
+        **redis_settings,
+        "rcpyramid.tokens.backend": "rcpyramid.tokens.sqla.SQLAlchemyTokenRepository",
+        "sqlalchemy.url": f"sqlite:///{tmp_path / 'tokens.sqlite'}",
+        "rcpyramid.tokens.keys": TEST_KEYS,
+        "rcpyramid.database.auto_upgrade": "true",
+    }
+    first, second = make_app(**shared), make_app(**shared)
+    sign_in(first, "alice")
+    kept = "; ".join(f"{c.name}={c.value}" for c in first.cookiejar)
+    # The second process knows this login and holds its answer: the fast path is primed.
+    for _ in range(2):
+        assert "Data as of" in second.get(CALL_LOG, headers={"Cookie": kept}).text
+    sign_out_by_logout(first, simulator)
+    page = second.get(CALL_LOG, headers={"Cookie": kept}, expect_errors=True)
+    assert "Data as of" not in page.text
+    assert page.status_int in (302, 401), page.status
