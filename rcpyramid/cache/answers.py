@@ -49,6 +49,15 @@ class Answer:
     #: Set when the budget is spent and this is an older answer: seconds until a fresh one.
     fresh_in: int | None = None
 
+    @classmethod
+    def received(
+        cls, key: str, body: bytes, content_type: str, fetched_at: float, data: Any
+    ) -> Answer:
+        """A fresh answer whose body the client already parsed into ``data``."""
+        answer = cls(key, body, content_type, fetched_at)
+        answer.__dict__["data"] = data  # what cached_property stores: no second parse
+        return answer
+
     @cached_property
     def data(self) -> Any:
         try:

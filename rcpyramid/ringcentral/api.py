@@ -37,33 +37,45 @@ REFRESH_MARGIN = timedelta(seconds=60)
 FAILURE_MEMORY = timedelta(seconds=10)
 #: The longest a remembered failure holds, whatever Retry-After said.
 LONGEST_FAILURE_MEMORY = timedelta(seconds=120)
-#: How long a login read from the token store counts as signed in for a cache hit.
+#: How long tokens read from the token store are used again without reading it.
 SIGNED_IN_RECHECK = timedelta(seconds=2)
 
 
 class RecentLogins:
-    """Logins this process read from the token store a moment ago, and whose they are.
+    """Tokens this process read from the token store a moment ago, and whose they are.
 
-    A cached answer needs to know who the person is, not their access token: a login
-    read within :data:`SIGNED_IN_RECHECK` is served from the cache without reading its
-    tokens again. A sign-out in this process forgets the login at once; in another
-    process it replaces the person's generation, which is in every cache key, so their
-    entries are unreachable at once there too, and the miss that follows reads the store.
-    One per process, shared by every request's :class:`RingCentralApi`.
+    A login read within :data:`SIGNED_IN_RECHECK` is not read again: a cache hit needs
+    to know who the person is, a miss its access token, and neither needs the database
+    for it every time. What can change meanwhile elsewhere is safe: a refresh in
+    another process invalidates this access token, and the 401 that follows refreshes
+    through the repository's lock, which finds the new pair and uses it (RingCentral is
+    not asked twice); a sign-out in another process replaces the person's generation,
+    which is in every cache key, so their entries are unreachable at once, and the
+    revoked token meets a 401, whose refresh finds the login gone. A sign-out or refresh
+    in this process updates it at once. One per process, shared by every request.
     """
 
     def __init__(self, max_entries: int = 10_000) -> None:
         self._seen: LRUDict = LRUDict(max_entries)
 
-    def whose(self, login_id: str, now: datetime) -> tuple[str, str] | None:
-        """(person, owner id) of a login read in the last few seconds, else None."""
+    def _fresh(self, login_id: str, now: datetime) -> tuple[str, Token, datetime] | None:
         seen = self._seen.get(login_id)
         if seen is None or not timedelta(0) <= now - seen[2] < SIGNED_IN_RECHECK:
             return None
-        return seen[0], seen[1]
+        return seen
 
-    def note(self, login_id: str, person: str, owner_id: str, now: datetime) -> None:
-        self._seen[login_id] = (person, owner_id, now)
+    def whose(self, login_id: str, now: datetime) -> tuple[str, str] | None:
+        """(person, owner id) of a login read in the last few seconds, else None."""
+        seen = self._fresh(login_id, now)
+        return None if seen is None else (seen[0], seen[1].owner_id or "")
+
+    def token(self, login_id: str, now: datetime) -> Token | None:
+        """The tokens of a login read in the last few seconds, else None."""
+        seen = self._fresh(login_id, now)
+        return None if seen is None else seen[1]
+
+    def note(self, login_id: str, person: str, token: Token, now: datetime) -> None:
+        self._seen[login_id] = (person, token, now)
 
     def forget(self, login_id: str) -> None:
         self._seen.pop(login_id)
@@ -99,7 +111,14 @@ class RingCentralApi:
         return self._repo
 
     def load(self, login_id: str) -> Token:
-        """The login's tokens; a login older than ``max_age`` is signed out on the server."""
+        """The login's tokens; a login older than ``max_age`` is signed out on the server.
+
+        Tokens read a moment ago in this process are used again (:class:`RecentLogins`).
+        """
+        if self.cache is not None:
+            recent = self.recent.token(login_id, self.clock())
+            if recent is not None:
+                return recent
         token = self.repo.get(login_id)
         if token is None:
             raise SignedOutError("not signed in")
@@ -110,10 +129,12 @@ class RingCentralApi:
         ):
             self.sign_out(login_id)
             raise SignedOutError("the sign-in reached its maximum age")
-        if self.cache is not None:
-            person = self.person(login_id, token)
-            self.recent.note(login_id, person, token.owner_id or "", self.clock())
+        self._remember(login_id, token)
         return token
+
+    def _remember(self, login_id: str, token: Token) -> None:
+        if self.cache is not None:
+            self.recent.note(login_id, self.person(login_id, token), token, self.clock())
 
     def whose(self, login_id: str) -> tuple[str, str]:
         """(person, owner id) of a signed-in login, read a moment ago or now (SignedOutError)."""
@@ -156,7 +177,9 @@ class RingCentralApi:
         if self.cache is None:
             tokens = self.load(login_id)
             response = self._get(login_id, tokens, self.person(login_id, tokens), path, params)
-            return Answer("", response.body, response.content_type, self.clock().timestamp())
+            return Answer.received(
+                "", response.body, response.content_type, self.clock().timestamp(), response.data
+            )
         cache = self.cache
         group = group_of(path)
         lifetime = cache.lifetime(group)
@@ -180,7 +203,9 @@ class RingCentralApi:
 
         def fetch() -> Answer:
             response = self._get(login_id, current, person, path, params)
-            return Answer(key, response.body, response.content_type, self.clock().timestamp())
+            return Answer.received(
+                key, response.body, response.content_type, self.clock().timestamp(), response.data
+            )
 
         try:
             if refresh:
@@ -272,7 +297,10 @@ class RingCentralApi:
             current = lease.token
             now = self.clock()
             if current is None:
+                self.recent.forget(login_id)
                 raise SignedOutError("signed out while waiting for a refresh")
+            # What the store holds now is what this process uses next.
+            self._remember(login_id, current)
             if current.access_token != stale.access_token and current.access_valid(
                 now, REFRESH_MARGIN
             ):
@@ -297,7 +325,9 @@ class RingCentralApi:
                     return current
                 raise
             log.info("refreshed the tokens of a login")
-            return lease.save(fresh)
+            saved = lease.save(fresh)
+            self._remember(login_id, saved)
+            return saved
 
     def _spend(
         self, lease: RefreshLease, login_id: str, current: Token, person: str, now: datetime

@@ -1,8 +1,9 @@
 """RingCentral over HTTP: the authorize URL, the two grants, revoke and API GETs.
 
-Built on requests-oauthlib. Every call makes a fresh ``OAuth2Session`` (it keeps a
-token, a state and a verifier on itself, so sharing one between people would mix
-them up) mounted on one pooled HTTP adapter shared by the whole process. The client
+Built on requests-oauthlib. Every OAuth call makes a fresh ``OAuth2Session`` (it keeps
+a token, a state and a verifier on itself, so sharing one between people would mix
+them up) mounted on one pooled HTTP adapter shared by the whole process; API GETs
+carry the bearer token themselves and go straight to that adapter. The client
 keeps no tokens and refreshes nothing on its own: callers refresh through the token
 repository's protocol (see :mod:`rcpyramid.ringcentral.api`).
 """
@@ -150,6 +151,15 @@ class RingCentralClient:
         self.clock = clock
         self.server_url = settings.server_url.rstrip("/")
         self.timeout = (settings.connect_timeout, settings.read_timeout)
+        # What requests reads from the environment (HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE)
+        # for this server: once, not on every call; API GETs pass it to the adapter.
+        environment = requests.Session().merge_environment_settings(
+            self.server_url, {}, None, None, None
+        )
+        self._proxies: dict[str, str] = dict(environment["proxies"])
+        verify = environment["verify"]
+        self._verify: bool | str = True if verify is None else verify
+        self._cert: str | tuple[str, str] | None = environment["cert"]
         self.new_pool()
 
     def new_pool(self) -> None:
@@ -369,11 +379,21 @@ class RingCentralClient:
     # -- REST API -----------------------------------------------------------------
 
     def get(self, path: str, token: Token, params: dict[str, Any] | None = None) -> ApiResponse:
-        """GET a REST API path with the access token; non-2xx answers raise."""
-        session = self._session(token={"access_token": token.access_token, "token_type": "Bearer"})
+        """GET a REST API path with the access token; non-2xx answers raise.
+
+        No Session: nothing one person's call receives (a cookie) can ride along on
+        another's, and no redirect is followed, so the token goes to the server only.
+        """
+        headers = {"Accept": "application/json", "Authorization": f"Bearer {token.access_token}"}
+        request = requests.Request("GET", self.url(path), params=params or {}, headers=headers)
         with self._calling("RingCentral"):
-            response = session.get(
-                self.url(path), params=params or {}, timeout=self.timeout, stream=True
+            response = self._adapter.send(
+                request.prepare(),
+                stream=True,
+                timeout=self.timeout,
+                verify=self._verify,
+                cert=self._cert,
+                proxies=self._proxies,
             )
             body = self._read_capped(response)
         status = response.status_code

@@ -4,15 +4,20 @@ requests' read timeout bounds each socket read, so an answer that drips one byte
 second never times out; and requests-oauthlib reads the token answer itself, where no
 check between reads can run. So each call runs under a :class:`Deadline`: the
 connection pool's connection class registers the socket of every connection the calling
-thread uses with it, and when the deadline passes a timer thread shuts those sockets
+thread uses with it, and when the deadline passes the watchdog shuts those sockets
 down, which ends a blocked read at once. The caller then sees :attr:`Deadline.expired`.
+One watchdog thread per process keeps every deadline.
 """
 
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
+import os
 import socket
 import threading
+import time
 from types import TracebackType
 from typing import Any
 
@@ -28,20 +33,24 @@ class Deadline:
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
+        self.due = 0.0
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
         self._expired = False
         self._over = False
-        self._timer = threading.Timer(seconds, self._cut)
-        self._timer.daemon = True
 
     @property
     def expired(self) -> bool:
         return self._expired
 
+    @property
+    def over(self) -> bool:
+        return self._over
+
     def __enter__(self) -> Deadline:
         _active.deadline = self
-        self._timer.start()
+        self.due = time.monotonic() + self.seconds
+        _watchdog().watch(self)
         return self
 
     def __exit__(
@@ -54,7 +63,6 @@ class Deadline:
             # From here on the connections are back in the pool, serving other calls.
             self._over = True
             self._sockets.clear()
-        self._timer.cancel()
         _active.deadline = None
 
     def watch(self, sock: socket.socket) -> None:
@@ -65,13 +73,79 @@ class Deadline:
             if self._expired:
                 _shut(sock)
 
-    def _cut(self) -> None:
+    def cut(self) -> None:
+        """The deadline passed: shut down every connection the call is using."""
         with self._lock:
             if self._over:
                 return
             self._expired = True
             for sock in self._sockets:
                 _shut(sock)
+
+
+class _Watchdog:
+    """One thread per process that cuts the calls whose deadline passed.
+
+    A thread per call (a ``threading.Timer``) cost a thread start on every call to
+    RingCentral. Here calls wait in a heap by due time; ended ones are dropped from
+    it as the heap grows, so it holds about as many entries as calls in flight.
+    """
+
+    #: Past this size, ended calls are swept out of the heap when the next one comes.
+    SWEEP_AT = 64
+
+    def __init__(self) -> None:
+        self._wake = threading.Condition(threading.Lock())
+        self._heap: list[tuple[float, int, Deadline]] = []
+        self._order = itertools.count()
+        self._thread = threading.Thread(target=self._run, name="rcpyramid-deadlines", daemon=True)
+        self._thread.start()
+
+    def watch(self, deadline: Deadline) -> None:
+        with self._wake:
+            if len(self._heap) >= self.SWEEP_AT:
+                self._heap = [entry for entry in self._heap if not entry[2].over]
+                heapq.heapify(self._heap)
+            heapq.heappush(self._heap, (deadline.due, next(self._order), deadline))
+            if self._heap[0][2] is deadline:
+                self._wake.notify()
+
+    def _run(self) -> None:
+        while True:
+            due: list[Deadline] = []
+            with self._wake:
+                now = time.monotonic()
+                while self._heap and (self._heap[0][2].over or self._heap[0][0] <= now):
+                    _, _, deadline = heapq.heappop(self._heap)
+                    if not deadline.over:
+                        due.append(deadline)
+                if not due:
+                    self._wake.wait(self._heap[0][0] - now if self._heap else None)
+            for deadline in due:
+                deadline.cut()
+
+
+_watchdog_lock = threading.Lock()
+_process_watchdog: _Watchdog | None = None
+
+
+def _watchdog() -> _Watchdog:
+    global _process_watchdog
+    if _process_watchdog is None:
+        with _watchdog_lock:
+            if _process_watchdog is None:
+                _process_watchdog = _Watchdog()
+    return _process_watchdog
+
+
+def _after_fork_in_child() -> None:
+    # Threads do not survive a fork: a worker starts its own watchdog on its first call.
+    global _process_watchdog, _watchdog_lock
+    _process_watchdog = None
+    _watchdog_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _shut(sock: socket.socket) -> None:
