@@ -95,8 +95,10 @@ def encrypted_rows(keyring: Keyring, ids: list[str], now: datetime) -> Iterator[
 
 
 def load_memory(repo: MemoryTokenRepository, ids: list[str], now: datetime) -> None:
+    # Through the contract's own verb: a dict write under the backend's lock, each.
     stored = replace(token(now), created_at=now, updated_at=now)
-    repo._tokens.update(dict.fromkeys(ids, stored))
+    for login_id in ids:
+        repo.save(login_id, stored)
 
 
 def load_sqlite(repo: SQLAlchemyTokenRepository, ids: list[str], now: datetime) -> None:
