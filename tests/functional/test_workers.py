@@ -73,17 +73,15 @@ def test_bench_ini_serves_the_journey_with_two_gunicorn_workers_behind_a_trusted
         "trusted_proxy_headers = x-forwarded-for x-forwarded-host x-forwarded-proto\n"
         "clear_untrusted_proxy_headers = yes\n",
     )
-    app = Process(
-        [str(BIN / "pserve"), str(ini)],
-        env={
-            **CLEAN_ENV,
-            "RINGCENTRAL_SERVER_URL": f"http://127.0.0.1:{simulator_port}",
-            "RCPYRAMID_HTTP_PORT": str(http_port),
-            "RCPYRAMID_VAR_DIR": str(tmp_path / "var"),
-            "RCPYRAMID_CACHE_URL": REDIS_URL,
-            "RCPYRAMID_CANONICAL_HOST": f"localhost:{http_port}",
-        },
-    )
+    app_env = {
+        **CLEAN_ENV,
+        "RINGCENTRAL_SERVER_URL": f"http://127.0.0.1:{simulator_port}",
+        "RCPYRAMID_HTTP_PORT": str(http_port),
+        "RCPYRAMID_VAR_DIR": str(tmp_path / "var"),
+        "RCPYRAMID_CACHE_URL": REDIS_URL,
+        "RCPYRAMID_CANONICAL_HOST": f"localhost:{http_port}",
+    }
+    app = Process([str(BIN / "pserve"), str(ini)], env=app_env)
     processes.append(app)
     app_url = f"http://localhost:{http_port}"
     wait_until_answering(app_url + "/healthz", app)
@@ -104,3 +102,11 @@ def test_bench_ini_serves_the_journey_with_two_gunicorn_workers_behind_a_trusted
     )
     assert proxied.status_code == 308
     assert proxied.headers["Location"] == f"http://localhost:{http_port}/"
+
+    # Each worker listens on a socket of its own (SO_REUSEPORT): a second server started
+    # by mistake on the same port must refuse, not quietly take half the connections.
+    second = Process([str(BIN / "pserve"), str(ini)], env=app_env)
+    processes.append(second)
+    assert second.popen.wait(timeout=60) != 0
+    assert f"{http_port} is in use" in second.output, second.output
+    assert requests.get(app_url + "/healthz", timeout=10).ok
