@@ -1,13 +1,29 @@
-"""The database watchdog cuts a call at its deadline, also in a forked worker (gunicorn)."""
+"""The watchdogs cut a call at its deadline, also in a forked worker (gunicorn).
+
+Two of them: the database's (``rcpyramid.models.deadline``) and RingCentral's, one
+thread per process (``rcpyramid.ringcentral.deadline``).
+"""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
+from rcpyramid.ringcentral import deadline as call_deadline
+from rcpyramid.ringcentral.deadline import Deadline
 from tests.processes import ROOT
 
-SCRIPT = """
+#: Run ``cut_at_deadline()`` (defined before this) in the process, then in a forked child.
+IN_PARENT_AND_WORKER = """
+print("parent", cut_at_deadline())
+pid = os.fork()
+if pid == 0:
+    print("worker", cut_at_deadline(), flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)
+"""
+
+DATABASE = """
 import os, socket
 from rcpyramid.models.deadline import DatabaseGuard
 
@@ -22,19 +38,25 @@ def cut_at_deadline():
     ours.settimeout(30)  # a limit for the test only: the watchdog ends the read long before
     guard.arm(Connection(ours))
     return ours.recv(1) == b""  # the blocked read ends: the socket was shut
+"""
 
-print("parent", cut_at_deadline())
-pid = os.fork()
-if pid == 0:
-    print("worker", cut_at_deadline(), flush=True)
-    os._exit(0)
-os.waitpid(pid, 0)
+RINGCENTRAL = """
+import os, socket
+from rcpyramid.ringcentral.deadline import Deadline
+
+def cut_at_deadline():
+    ours, theirs = socket.socketpair()
+    ours.settimeout(30)  # a limit for the test only: the watchdog ends the read long before
+    with Deadline(0.2) as deadline:
+        deadline.watch(ours)
+        data = ours.recv(1)
+    return data == b"" and deadline.expired
 """
 
 
-def test_the_watchdog_cuts_a_blocked_read_in_the_parent_and_in_a_forked_worker() -> None:
+def in_parent_and_worker(script: str) -> list[str]:
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
+        [sys.executable, "-c", script + IN_PARENT_AND_WORKER],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -42,4 +64,24 @@ def test_the_watchdog_cuts_a_blocked_read_in_the_parent_and_in_a_forked_worker()
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["parent", "True", "worker", "True"]
+    return done.stdout.split()
+
+
+def test_the_watchdog_cuts_a_blocked_read_in_the_parent_and_in_a_forked_worker() -> None:
+    assert in_parent_and_worker(DATABASE) == ["parent", "True", "worker", "True"]
+
+
+def test_a_ringcentral_call_is_cut_at_its_deadline_in_the_parent_and_in_a_forked_worker() -> None:
+    assert in_parent_and_worker(RINGCENTRAL) == ["parent", "True", "worker", "True"]
+
+
+def test_ringcentral_calls_that_ended_in_time_are_not_cut_and_not_kept() -> None:
+    finished = []
+    for _ in range(1000):
+        with Deadline(30) as deadline:
+            pass
+        finished.append(deadline)
+    assert not any(deadline.expired for deadline in finished)
+    watchdog = call_deadline._watchdog()
+    # Ended calls are swept out as new ones come: the heap holds about the calls in flight.
+    assert len(watchdog._heap) <= watchdog.SWEEP_AT + 1
