@@ -253,8 +253,7 @@ class AnswerCache:
         backend = self._redis.backend
         assert isinstance(backend, ExpiringRedisBackend)
         with backend.handed(key, sealed):
-            value = self._redis.get(key, expiration_time=lifetime)
-        return None if value is NO_VALUE else self.open(key, value)
+            return self.fresh(key, lifetime)
 
     def fresh(self, key: str, lifetime: int) -> Answer | None:
         """The cached answer younger than ``lifetime``, or None; never fetches, never waits."""

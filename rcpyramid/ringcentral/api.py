@@ -42,7 +42,7 @@ SIGNED_IN_RECHECK = timedelta(seconds=2)
 
 
 class RecentLogins:
-    """Tokens this process read from the token store a moment ago, and whose they are.
+    """Tokens this process read from the token store a moment ago.
 
     A login read within :data:`SIGNED_IN_RECHECK` is not read again: a cache hit needs
     to know who the person is, a miss its access token, and neither needs the database
@@ -58,24 +58,15 @@ class RecentLogins:
     def __init__(self, max_entries: int = 10_000) -> None:
         self._seen: LRUDict = LRUDict(max_entries)
 
-    def _fresh(self, login_id: str, now: datetime) -> tuple[str, Token, datetime] | None:
-        seen = self._seen.get(login_id)
-        if seen is None or not timedelta(0) <= now - seen[2] < SIGNED_IN_RECHECK:
-            return None
-        return seen
-
-    def whose(self, login_id: str, now: datetime) -> tuple[str, str] | None:
-        """(person, owner id) of a login read in the last few seconds, else None."""
-        seen = self._fresh(login_id, now)
-        return None if seen is None else (seen[0], seen[1].owner_id or "")
-
     def token(self, login_id: str, now: datetime) -> Token | None:
         """The tokens of a login read in the last few seconds, else None."""
-        seen = self._fresh(login_id, now)
-        return None if seen is None else seen[1]
+        seen = self._seen.get(login_id)
+        if seen is None or not timedelta(0) <= now - seen[1] < SIGNED_IN_RECHECK:
+            return None
+        return seen[0]
 
-    def note(self, login_id: str, person: str, token: Token, now: datetime) -> None:
-        self._seen[login_id] = (person, token, now)
+    def note(self, login_id: str, token: Token, now: datetime) -> None:
+        self._seen[login_id] = (token, now)
 
     def forget(self, login_id: str) -> None:
         self._seen.pop(login_id)
@@ -102,7 +93,8 @@ class RingCentralApi:
         self.max_age = max_age
         self.cache = cache
         self.gate = gate or (cache.budget if cache is not None else RateLimitBudget())
-        self.recent = recent if recent is not None else RecentLogins()
+        # None: every load reads the store (a bare API object, as some tests build one).
+        self.recent = recent
 
     @property
     def repo(self) -> TokenRepository:
@@ -115,7 +107,7 @@ class RingCentralApi:
 
         Tokens read a moment ago in this process are used again (:class:`RecentLogins`).
         """
-        if self.cache is not None:
+        if self.recent is not None:
             recent = self.recent.token(login_id, self.clock())
             if recent is not None:
                 return recent
@@ -133,14 +125,15 @@ class RingCentralApi:
         return token
 
     def _remember(self, login_id: str, token: Token) -> None:
-        if self.cache is not None:
-            self.recent.note(login_id, self.person(login_id, token), token, self.clock())
+        if self.recent is not None:
+            self.recent.note(login_id, token, self.clock())
+
+    def _forget_recent(self, login_id: str) -> None:
+        if self.recent is not None:
+            self.recent.forget(login_id)
 
     def whose(self, login_id: str) -> tuple[str, str]:
         """(person, owner id) of a signed-in login, read a moment ago or now (SignedOutError)."""
-        known = self.recent.whose(login_id, self.clock())
-        if known is not None:
-            return known
         token = self.load(login_id)
         return self.person(login_id, token), token.owner_id or ""
 
@@ -183,13 +176,7 @@ class RingCentralApi:
         cache = self.cache
         group = group_of(path)
         lifetime = cache.lifetime(group)
-        token: Token | None = None
-        known = self.recent.whose(login_id, self.clock())
-        if known is not None:
-            person = known[0]
-        else:
-            token = self.load(login_id)
-            person = self.person(login_id, token)
+        person, _ = self.whose(login_id)
         query = params if key_params is None else key_params
         if refresh:
             key = cache.key(person, path, query)
@@ -198,8 +185,8 @@ class RingCentralApi:
             key, hit = cache.lookup(person, path, query, lifetime)
             if hit is not None:
                 return hit
-        # A miss calls RingCentral: with the tokens as they are now, not as they were.
-        current = token or self.load(login_id)
+        # A miss calls RingCentral (load: the tokens just read, see RecentLogins).
+        current = self.load(login_id)
 
         def fetch() -> Answer:
             response = self._get(login_id, current, person, path, params)
@@ -264,7 +251,7 @@ class RingCentralApi:
 
     def _forget(self, login_id: str, token: Token | None) -> None:
         """Delete the login; the person's cached answers become unreachable everywhere."""
-        self.recent.forget(login_id)
+        self._forget_recent(login_id)
         self.repo.delete(login_id)
         if token is not None:
             self._forget_cache(login_id, token)
@@ -297,7 +284,7 @@ class RingCentralApi:
             current = lease.token
             now = self.clock()
             if current is None:
-                self.recent.forget(login_id)
+                self._forget_recent(login_id)
                 raise SignedOutError("signed out while waiting for a refresh")
             # What the store holds now is what this process uses next.
             self._remember(login_id, current)
@@ -369,7 +356,7 @@ class RingCentralApi:
         return revoked
 
     def _forget_cache(self, login_id: str, token: Token) -> None:
-        self.recent.forget(login_id)
+        self._forget_recent(login_id)
         if self.cache is not None:
             self.cache.forget(token.owner_id or f"login:{login_id}")
 

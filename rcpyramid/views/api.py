@@ -34,7 +34,14 @@ from rcpyramid.views.calllog import (
 )
 from rcpyramid.views.errors import BadInputError
 from rcpyramid.views.formatting import day_text, local_text
-from rcpyramid.views.people import Person, ZoneChoice, person, zone_choice, zone_names
+from rcpyramid.views.people import (
+    Person,
+    ZoneChoice,
+    as_mapping,
+    person,
+    zone_choice,
+    zone_names,
+)
 from rcpyramid.views.safety import no_store, safe_local_path, wants_json
 
 
@@ -468,7 +475,6 @@ def render_page(
     export_limit = heavy_calls_allowed(request, request.login) * BULK_PER_PAGE if page.dated else 0
     memo: PageMemo = request.registry.page_memo
     key: tuple[Any, ...] | None = None
-    text = None
     # Kept only where the answer is kept too (dogpile.cache.null: every view is new).
     keep = request.registry.cache.answers.enabled
     if keep and answer is not None and status == 200 and answer.fresh_in is None:
@@ -476,53 +482,12 @@ def render_page(
         csrf = request.session.get_csrf_token()
         key = (page.key, answer.key, answer.fetched_at, request.path_qs, csrf, zone, who, me)
         key += (minute, export_limit)
-        text = memo.get(key)
-    if text is None:
-        values = _page_values(
-            request,
-            page,
-            answer,
-            page_number,
-            per_page,
-            query,
-            zone,
-            who,
-            now,
-            status=status,
-            freshness=freshness,
-            me=me,
-            export_limit=export_limit,
-        )
-        text = render(page.template, values, request=request)
-        if key is not None:
-            memo.put(key, text)
-    response = request.response
-    response.text = text
-    response.status = status
-    response.headers["Vary"] = "Accept"
-    return no_store(response)
-
-
-def _page_values(
-    request: Request,
-    page: ApiPage,
-    answer: Answer | None,
-    page_number: int,
-    per_page: int,
-    query: CallQuery | None,
-    zone: ZoneChoice,
-    who: Person | None,
-    now: datetime,
-    *,
-    status: int,
-    freshness: Callable[[str], dict[str, Any]] | None,
-    me: str | None,
-    export_limit: int,
-) -> dict[str, Any]:
-    received = answer.data if answer is not None else None
-    data: dict[str, Any] = received if isinstance(received, dict) else {}
-    navigation = _mapping(data.get("navigation"))
-    paging = _mapping(data.get("paging"))
+        kept = memo.get(key)
+        if kept is not None:
+            return _page_response(request, kept, status)
+    data = as_mapping(answer.data if answer is not None else None)
+    navigation = as_mapping(data.get("navigation"))
+    paging = as_mapping(data.get("paging"))
     records = records_of(data)
 
     def link(number: int, **extra: str) -> str:
@@ -574,15 +539,22 @@ def _page_values(
         values["records"] = records
     if freshness is not None:
         values.update(freshness(link(page_number, refresh="1")))
-    return values
+    text = render(page.template, values, request=request)
+    if key is not None:
+        memo.put(key, text)
+    return _page_response(request, text, status)
+
+
+def _page_response(request: Request, text: str, status: int) -> Response:
+    response = request.response
+    response.text = text
+    response.status = status
+    response.headers["Vary"] = "Accept"
+    return no_store(response)
 
 
 def includeme(config: Any) -> None:
     config.registry.page_memo = PageMemo()
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _int_or_none(value: Any) -> int | None:

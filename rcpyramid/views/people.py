@@ -39,7 +39,8 @@ class Person:
     country: str
 
 
-def _mapping(value: Any) -> dict[str, Any]:
+def as_mapping(value: Any) -> dict[str, Any]:
+    """A JSON object from RingCentral, or an empty one for anything else."""
     return value if isinstance(value, dict) else {}
 
 
@@ -50,11 +51,11 @@ def person_from_extension_info(data: Any) -> dict[str, Any]:
     administrator flag (RingCentral enforces it anyway) and the regional settings.
     """
     data = data if isinstance(data, dict) else {}
-    permissions = _mapping(data.get("permissions"))
-    admin = _mapping(permissions.get("admin"))
-    regional = _mapping(data.get("regionalSettings"))
-    zone = _mapping(regional.get("timezone"))
-    country = _mapping(regional.get("homeCountry"))
+    permissions = as_mapping(data.get("permissions"))
+    admin = as_mapping(permissions.get("admin"))
+    regional = as_mapping(data.get("regionalSettings"))
+    zone = as_mapping(regional.get("timezone"))
+    country = as_mapping(regional.get("homeCountry"))
     enabled = admin.get("enabled")
     return {
         "admin": enabled if isinstance(enabled, bool) else None,
