@@ -15,6 +15,7 @@ master holds no thread and no socket a worker could share by accident.
 
 from __future__ import annotations
 
+import gc
 import logging
 import shlex
 import socket
@@ -168,6 +169,19 @@ def proxied(wsgi_app: Any, kw: dict[str, Any]) -> Any:
     )
 
 
+def freeze_heap() -> None:
+    """Before a fork: keep the app's objects out of the workers' garbage collections.
+
+    A worker's full collection writes into the header of every object it tracks; for
+    the objects built in the master that copies each page they sit on into the worker,
+    and the pages the workers shared become private (PSS grew by about 8 % over the
+    first tens of thousands of requests). Frozen objects are never collected, so the
+    garbage is collected first.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def serve_prefork(
     wsgi_app: Any, kw: dict[str, Any], workers: int, timeout: float, on_fork: Callable[[], None]
 ) -> None:
@@ -188,6 +202,7 @@ def serve_prefork(
                 # gunicorn 25+ opens a control socket at one path per user: two servers
                 # (tests, a benchmark beside the app) would fight over it.
                 self.cfg.set("control_socket_disable", True)
+            self.cfg.set("pre_fork", lambda server, worker: freeze_heap())
             self.cfg.set("post_fork", lambda server, worker: on_fork())
 
         def load(self) -> Any:
