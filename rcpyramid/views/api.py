@@ -34,6 +34,7 @@ from rcpyramid.views.calllog import (
 )
 from rcpyramid.views.errors import BadInputError
 from rcpyramid.views.formatting import day_text, local_text
+from rcpyramid.views.links import route_with_query
 from rcpyramid.views.people import (
     Person,
     ZoneChoice,
@@ -302,12 +303,12 @@ def quick_ranges(
     )
     kept = {k: v for k, v in query.query().items() if k in ("direction", "type")}
     # The default: a rolling window (no dates in the address), current when no date was given.
-    rolling = request.route_path("api.page", _query={"api": page.key, **kept, "perPage": per_page})
+    rolling = route_with_query(request, "api.page", {"api": page.key, **kept, "perPage": per_page})
     out = [QuickRange("Last 24 hours", rolling, not (query.raw_from or query.raw_to))]
     for label, first, last in spans:
         values = {"from": first.isoformat(), "to": last.isoformat()}
-        url = request.route_path(
-            "api.page", _query={"api": page.key, **values, **kept, "perPage": per_page}
+        url = route_with_query(
+            request, "api.page", {"api": page.key, **values, **kept, "perPage": per_page}
         )
         current = (query.raw_from, query.raw_to) == (values["from"], values["to"])
         out.append(QuickRange(label, url, current))
@@ -322,7 +323,7 @@ def api_page(request: Request) -> Response:
         # Signing in from home comes back here (a validated local path; see oauth.sign_in).
         wanted = safe_local_path(request.path_qs, default="") if api_key in PAGES else ""
         home_query = {"next": wanted} if wanted else {}
-        return HTTPFound(location=request.route_path("home", _query=home_query))
+        return HTTPFound(location=route_with_query(request, "home", home_query))
     if not api_key:
         return HTTPFound(location=request.route_path("home"))
     page = PAGES.get(api_key)
@@ -416,7 +417,7 @@ def _link(
 ) -> str:
     kept = query.query() if query is not None else {}
     values = {"api": page.key, "page": number, "perPage": per_page, **kept, **extra}
-    return request.route_path("api.page", _query=values)
+    return route_with_query(request, "api.page", values)
 
 
 def admins_only(request: Request) -> Response:
@@ -424,7 +425,7 @@ def admins_only(request: Request) -> Response:
     response = request.response
     response.text = render(
         "admins_only.jinja2",
-        {"own_url": request.route_path("api.page", _query={"api": "extension-call-log"})},
+        {"own_url": route_with_query(request, "api.page", {"api": "extension-call-log"})},
         request=request,
     )
     response.status = 403

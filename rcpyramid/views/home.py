@@ -21,6 +21,7 @@ from rcpyramid.ringcentral.errors import RateLimitedError, RingCentralError, Sig
 from rcpyramid.views.calllog import call_row, fetch_range, heavy_calls_allowed, summarise
 from rcpyramid.views.charts import call_volume_svg
 from rcpyramid.views.formatting import day_text, talk_time_text
+from rcpyramid.views.links import route_with_query
 from rcpyramid.views.people import PERSON_KEY, person, person_from_extension_info, zone_choice
 from rcpyramid.views.safety import no_store, safe_local_path
 
@@ -94,7 +95,7 @@ def dashboard(request: Request, login_id: str) -> dict[str, Any]:
         "who": identity,
         "zone": zone,
         "ranges": [
-            (key, name, request.route_path("home", _query={"range": key}), key == chosen)
+            (key, name, route_with_query(request, "home", {"range": key}), key == chosen)
             for key, (name, _days) in RANGES.items()
         ],
         "range_label": label,
@@ -105,9 +106,10 @@ def dashboard(request: Request, login_id: str) -> dict[str, Any]:
         ),
         "summary": None,
         "notes": notes,
-        "calls_url": request.route_path(
+        "calls_url": route_with_query(
+            request,
             "api.page",
-            _query={
+            {
                 "api": "extension-call-log",
                 "from": first_day.isoformat(),
                 "to": local_now.date().isoformat(),

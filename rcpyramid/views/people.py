@@ -21,6 +21,7 @@ from pyramid.request import Request
 
 from rcpyramid.security import held_login_id
 from rcpyramid.views.formatting import iso_utc
+from rcpyramid.views.links import route_with_query
 from rcpyramid.views.safety import safe_local_path
 
 PERSON_KEY = "person"
@@ -166,7 +167,7 @@ def tabs(request: Request, who: Person) -> list[Tab]:
     for page in PAGES.values():
         if page.admin_only and who.admin is False:
             continue
-        url = request.route_path("api.page", _query={"api": page.key})
+        url = route_with_query(request, "api.page", {"api": page.key})
         out.append(Tab(page.title, url, current_api == page.key))
     return out
 
