@@ -83,6 +83,46 @@ http {{
 """
 
 
+#: wrk alone sends the first cookie on every request; a browser keeps what the app sets.
+#: rcpyramid re-signs its session cookie when the idle clock moves (once a minute for a
+#: browser, on every request for a client that replays an old cookie), so this keeps
+#: the cookie as a browser would, for both apps alike. One cookie table per wrk thread.
+COOKIE_JAR_LUA = r"""
+local jar = {}
+local header = nil
+
+local function joined()
+  local parts = {}
+  for name, value in pairs(jar) do parts[#parts + 1] = name .. "=" .. value end
+  return table.concat(parts, "; ")
+end
+
+init = function(args)
+  for pair in string.gmatch(wrk.headers["Cookie"] or "", "[^;]+") do
+    local name, value = pair:match("^%s*([^=]+)=(.*)$")
+    if name then jar[name] = value end
+  end
+  header = joined()
+end
+
+request = function()
+  wrk.headers["Cookie"] = header
+  return wrk.format()
+end
+
+response = function(status, headers, body)
+  local set = headers["Set-Cookie"] or headers["set-cookie"]
+  if set then
+    local name, value = set:match("^%s*([^=;]+)=([^;]*)")
+    if name then
+      jar[name] = value
+      header = joined()
+    end
+  end
+end
+"""
+
+
 @dataclass
 class Load:
     rps: float
@@ -91,11 +131,17 @@ class Load:
     errors: int
 
 
-def wrk(url: str, cookie: str, seconds: int, connections: int) -> Load:
-    """One wrk run (2 threads); its requests per second, p99 and request count."""
+def wrk(url: str, cookie: str, seconds: int, connections: int, jar: Path | None = None) -> Load:
+    """One wrk run (2 threads); its requests per second, p99 and request count.
+
+    With ``jar`` (a file holding :data:`COOKIE_JAR_LUA`), cookies the server sets are
+    sent from then on, as a browser sends them.
+    """
     args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     if cookie:
         args[1:1] = ["-H", f"Cookie: {cookie}"]
+    if jar is not None:
+        args[1:1] = ["-s", str(jar)]
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout  # noqa: S603
     failed = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
@@ -242,9 +288,11 @@ def main() -> None:
             base = f"http://127.0.0.1:{ports[name]}{PAGE}"
             targets[f"rcpyramid {name}, HTML"] = (base, cookie)
             targets[f"rcpyramid {name}, format=json"] = (base + "&format=json", cookie)
+        jar = work / "cookie-jar.lua"
+        jar.write_text(COOKIE_JAR_LUA)
         # Warm up every target (imports, pools, the first cache fill), then measure.
         for url, cookie in targets.values():
-            wrk(url, cookie, 2, args.connections)
+            wrk(url, cookie, 2, args.connections, jar)
         nginx_alone = wrk(upstream + EXTENSION, "", args.seconds, args.connections)
         pss_start = {name: worker_pss(process) for name, (_, process) in apps.items()}
         served = {name: 0 for name in apps}
@@ -252,7 +300,7 @@ def main() -> None:
         results: dict[str, list[Load]] = {name: [] for name in targets}
         for _ in range(args.rounds):
             for name, (url, cookie) in targets.items():
-                load = wrk(url, cookie, args.seconds, args.connections)
+                load = wrk(url, cookie, args.seconds, args.connections, jar)
                 progress(f"{name}: {load.rps:,.0f} requests/s, p99 {load.p99_ms:.1f} ms")
                 results[name].append(load)
                 for app in apps:
@@ -265,7 +313,7 @@ def main() -> None:
             while served[app] < args.pss_requests:
                 seconds = max(2, min(120, int((args.pss_requests - served[app]) / rate) + 1))
                 progress(f"{app}: {served[app]:,} requests so far, {seconds} s more")
-                served[app] += wrk(base, cookie, seconds, args.connections).requests
+                served[app] += wrk(base, cookie, seconds, args.connections, jar).requests
         pss_end = {name: worker_pss(process) for name, (_, process) in apps.items()}
     finally:
         for process in reversed(processes):
