@@ -27,7 +27,7 @@ from pyramid.exceptions import ConfigurationError
 from pyramid.settings import asbool
 
 from rcpyramid import devsecrets
-from rcpyramid.routes import CALLBACK_PATH
+from rcpyramid.routes import CALLBACK_PATH, WEBHOOK_PATH
 
 #: ``ringcentral.server_url`` takes this word to mean the built-in simulator.
 BUILTIN_SIMULATOR = "simulator"
@@ -85,6 +85,13 @@ def _non_negative_int(value: str) -> int:
     return number
 
 
+def _non_negative_float(value: str) -> float:
+    number = float(value)
+    if not number >= 0:
+        raise ValueError("must be a number, 0 or more")
+    return number
+
+
 def _port(value: str) -> int:
     number = int(value)
     if not 0 < number < 65536:
@@ -124,6 +131,8 @@ TABLE: tuple[Setting, ...] = (
     Setting("ringcentral.total_timeout", None, 30.0, _positive_float),
     Setting("ringcentral.max_response_bytes", None, 16 * 1024 * 1024, _positive_int),
     Setting("ringcentral.pool_size", None, 20, _positive_int),
+    # Where RingCentral delivers webhook events (empty: the simulator's default, or none).
+    Setting("ringcentral.webhook_url", "RINGCENTRAL_WEBHOOK_URL", "", _text, "history.webhook_url"),
     # session
     Setting("rcpyramid.session.secret", "RCPYRAMID_SESSION_SECRET", "", _text),
     Setting("rcpyramid.session.cookie_name", None, "rcpyramid_session", _text),
@@ -157,6 +166,13 @@ TABLE: tuple[Setting, ...] = (
     Setting("rcpyramid.cache.max_entries", None, 5000, _positive_int),
     Setting("rcpyramid.cache.socket_timeout", None, 0.5, _positive_float),
     Setting("rcpyramid.workers", "RCPYRAMID_WORKERS", 1, _positive_int, "cache.workers"),
+    # history (the live, local call history: rcpyramid.livehistory)
+    Setting("rcpyramid.history.days", None, 90, _positive_int),
+    Setting("rcpyramid.history.record_delay", None, 30.0, _non_negative_float),
+    Setting("rcpyramid.history.worker", None, True, asbool),
+    Setting("rcpyramid.history.subscription_lifetime", None, 604800, _positive_int),
+    Setting("rcpyramid.history.poll_interval", None, 60, _positive_int),
+    Setting("rcpyramid.history.lease", None, 60.0, _positive_float),
 )
 # fmt: on
 
@@ -532,6 +548,52 @@ def _check_prefork(read: _Reader, backend: str, url: str) -> None:
 
 
 @dataclass(frozen=True)
+class HistorySettings(_Section):
+    """The live call history: how far back, how it stays current, where RingCentral delivers."""
+
+    NAME: ClassVar[str] = "history"
+    #: Days of calls kept per person (and per account for administrators).
+    days: int
+    #: Seconds between a call's end and the sync that fetches its record.
+    record_delay: float
+    #: False: no background thread (tests drive ``run_due_once``; a separate process may).
+    worker: bool
+    #: ``expiresIn`` asked for each webhook subscription.
+    subscription_lifetime: int
+    #: Without a webhook address: at most one ISync this often while a page is open.
+    poll_interval: int
+    #: Seconds a worker holds a person's sync; a killed worker's hold ends after it.
+    lease: float
+    #: Empty: no webhooks (syncs while a page is open). Checked: https, public in production.
+    webhook_url: str
+
+    @classmethod
+    def _build(cls, read: _Reader) -> HistorySettings:
+        values = read.section(cls.NAME)
+        url = values["webhook_url"].strip()
+        if not url and read("ringcentral.server_url").rstrip("/") == BUILTIN_SIMULATOR:
+            # The built-in simulator delivers to this app's own port on loopback.
+            url = f"http://localhost:{read('rcpyramid.http_port')}{WEBHOOK_PATH}"
+        if url:
+            parts = urlsplit(url)
+            if parts.scheme not in {"http", "https"} or not parts.hostname:
+                raise _fail("ringcentral.webhook_url", f"is not an http(s) URL: {url!r}")
+            if read.production and parts.scheme != "https":
+                raise _fail(
+                    "ringcentral.webhook_url",
+                    f"is plain http ({url}); RingCentral delivers to https addresses only",
+                )
+            if read.production and is_loopback_host(parts.hostname):
+                raise _fail(
+                    "ringcentral.webhook_url",
+                    f"is a loopback address ({parts.hostname}), which RingCentral cannot reach: "
+                    "give the app's public https address",
+                )
+        values["webhook_url"] = url
+        return cls(**values)
+
+
+@dataclass(frozen=True)
 class Settings:
     """The validated settings the app runs with, one section per part."""
 
@@ -542,6 +604,7 @@ class Settings:
     database: DatabaseSettings
     simulator: SimulatorSettings
     cache: CacheSettings
+    history: HistorySettings
 
 
 @dataclass(frozen=True)
@@ -561,6 +624,7 @@ SECTIONS: dict[str, type[_Section]] = {
     "database": DatabaseSettings,
     "simulator": SimulatorSettings,
     "cache": CacheSettings,
+    "history": HistorySettings,
 }
 
 

@@ -2,6 +2,9 @@
 
 from pyramid.config import Configurator
 
+#: Where RingCentral delivers webhook events (``ringcentral.webhook_url`` ends with it).
+WEBHOOK_PATH = "/webhooks/ringcentral"
+
 #: The redirect URI's path: the default ``ringcentral.redirect_url`` ends with it.
 CALLBACK_PATH = "/oauth2callback"
 
@@ -16,3 +19,5 @@ def includeme(config: Configurator) -> None:
     config.add_route("api.page", "/test")
     config.add_route("prefs.zone", "/time-zone")
     config.add_route("health", "/healthz")
+    config.add_route("webhooks.ringcentral", WEBHOOK_PATH)
+    config.add_route("history.updates", "/calls/updates")

@@ -90,6 +90,22 @@ def after_fork(registry: Any) -> None:
     store = getattr(getattr(registry, "cache", None), "store", None)
     if store is not None:
         store.client.connection_pool.reset()
+    start_history_worker(registry, forked=True)
+
+
+def start_history_worker(registry: Any, *, forked: bool = False) -> None:
+    """The live history's background thread (rcpyramid.livehistory.worker), if configured.
+
+    Started by the server, never by building the app: a prefork master starts none
+    (threads do not survive a fork), each worker starts its own after the fork.
+    """
+    live = getattr(registry, "live_history", None)
+    if live is None or not registry.app_settings.history.worker:
+        return
+    if forked:
+        live.worker.after_fork()
+    else:
+        live.worker.start()
 
 
 #: The keys waitress's Adjustments accepts (its own private table: no public one exists).
@@ -246,6 +262,7 @@ def run(wsgi_app: Any, global_conf: dict[str, Any], **kw: Any) -> None:
     simulator = (
         start_builtin_simulator(settings) if settings.ringcentral.builtin_simulator else None
     )
+    start_history_worker(registry)
     try:
         waitress.serve(wsgi_app, **kw)
     finally:

@@ -84,6 +84,7 @@ class RingCentralApi:
         gate: RateLimitBudget | None = None,
         cache: Cache | None = None,
         recent: RecentLogins | None = None,
+        ended: Callable[[str, Token, bool], None] | None = None,
     ) -> None:
         self.client = client
         # A callable is asked on first use: a cache hit of a login read a moment ago
@@ -95,6 +96,9 @@ class RingCentralApi:
         self.gate = gate or (cache.budget if cache is not None else RateLimitBudget())
         # None: every load reads the store (a bare API object, as some tests build one).
         self.recent = recent
+        #: Told ``(login_id, token, usable)`` when a login ends here: before the revoke of a
+        #: sign-out (``usable``: the token still works), after RingCentral killed the tokens.
+        self.ended = ended
 
     @property
     def repo(self) -> TokenRepository:
@@ -151,6 +155,32 @@ class RingCentralApi:
         """
         token = self.load(login_id)
         return self._get(login_id, token, self.person(login_id, token), path, params)
+
+    def call(
+        self,
+        login_id: str,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        group: str | None = None,
+    ) -> ApiResponse:
+        """Any method on ``path`` (subscriptions), with :meth:`get`'s refresh and budget.
+
+        ``group``: the rate-limit group when the path alone does not say (an id in it).
+        """
+        token = self.load(login_id)
+        return self._get(
+            login_id,
+            token,
+            self.person(login_id, token),
+            path,
+            params,
+            method=method,
+            json_body=json_body,
+            group=group,
+        )
 
     def cached_get(
         self,
@@ -213,19 +243,23 @@ class RingCentralApi:
         person: str,
         path: str,
         params: dict[str, Any] | None,
+        *,
+        method: str = "GET",
+        json_body: Any = None,
+        group: str | None = None,
     ) -> ApiResponse:
-        group = group_of(path)
+        group = group or group_of(path)
         self.gate.check(person, group, self.clock())
         if not token.access_valid(self.clock(), REFRESH_MARGIN):
             # Due soon but maybe not yet: a failed refresh then falls back on this token.
             token = self.refresh(login_id, token, still_works=True)
         try:
-            return self._call(login_id, person, group, path, token, params)
+            return self._call(person, group, path, token, params, method, json_body)
         except ApiUnauthorizedError:
             log.info("RingCentral refused an access token (401); refreshing once")
         token = self.refresh(login_id, token)
         try:
-            return self._call(login_id, person, group, path, token, params)
+            return self._call(person, group, path, token, params, method, json_body)
         except ApiUnauthorizedError as error:
             # A token RingCentral issued a moment ago and refuses now belongs to a session
             # that was ended on RingCentral's side (revoked, password changed).
@@ -234,15 +268,19 @@ class RingCentralApi:
 
     def _call(
         self,
-        login_id: str,
         person: str,
         group: str,
         path: str,
         token: Token,
         params: dict[str, Any] | None,
+        method: str = "GET",
+        json_body: Any = None,
     ) -> ApiResponse:
         try:
-            response = self.client.get(path, token, params)
+            if method == "GET":
+                response = self.client.get(path, token, params)
+            else:
+                response = self.client.send(method, path, token, params, json_body)
         except RateLimitedError as error:
             self.gate.block(person, group, error, self.clock())
             raise
@@ -255,6 +293,21 @@ class RingCentralApi:
         self.repo.delete(login_id)
         if token is not None:
             self._forget_cache(login_id, token)
+
+    def _tell_ended(self, login_id: str, token: Token, *, usable: bool) -> None:
+        """Tell ``ended`` once per login; inside a refresh's lock, once the lock is released.
+
+        (Under the lock, a subscriber writing to the same SQLite file would wait for it.)
+        """
+        told: set[str] = self.__dict__.setdefault("_told_ended", set())
+        if self.ended is None or login_id in told:
+            return
+        told.add(login_id)
+        queued: list[tuple[str, Token, bool]] | None = self.__dict__.get("_ended_queue")
+        if queued is not None:
+            queued.append((login_id, token, usable))
+        else:
+            self.ended(login_id, token, usable)
 
     def refresh(self, login_id: str, stale: Token, *, still_works: bool = False) -> Token:
         """:meth:`_refresh`, unless RingCentral's Auth-group rate limit says to wait.
@@ -269,7 +322,15 @@ class RingCentralApi:
             if still_works and stale.access_valid(self.clock()):
                 return stale
             raise
-        return self._refresh(login_id, stale, person, still_works)
+        queued: list[tuple[str, Token, bool]] = []
+        self.__dict__["_ended_queue"] = queued
+        try:
+            return self._refresh(login_id, stale, person, still_works)
+        finally:
+            del self.__dict__["_ended_queue"]
+            for ended in queued:
+                if self.ended is not None:
+                    self.ended(*ended)
 
     def _refresh(self, login_id: str, stale: Token, person: str, still_works: bool) -> Token:
         """Replace ``stale`` with a working token, spending the refresh token at most once.
@@ -347,6 +408,9 @@ class RingCentralApi:
         token = self.repo.get(login_id)
         revoked = False
         if token is not None:
+            # Before the revoke: what the login set up at RingCentral (a webhook
+            # subscription) can still be deleted with its token.
+            self._tell_ended(login_id, token, usable=True)
             try:
                 self.client.revoke(token)
                 revoked = True
@@ -356,9 +420,11 @@ class RingCentralApi:
         return revoked
 
     def _forget_cache(self, login_id: str, token: Token) -> None:
+        """The login ended (signed out, or its tokens died): forget what it left behind."""
         self._forget_recent(login_id)
         if self.cache is not None:
             self.cache.forget(token.owner_id or f"login:{login_id}")
+        self._tell_ended(login_id, token, usable=False)
 
 
 def _failure_of(error: RingCentralError, reason: str, now: datetime) -> RefreshFailure:

@@ -384,8 +384,24 @@ class RingCentralClient:
         No Session: nothing one person's call receives (a cookie) can ride along on
         another's, and no redirect is followed, so the token goes to the server only.
         """
+        return self.send("GET", path, token, params)
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        token: Token,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+    ) -> ApiResponse:
+        """Any REST API method (subscriptions POST, PUT and DELETE); non-2xx answers raise.
+
+        An answer without a body (``204 No Content`` of a DELETE) has ``data`` None.
+        """
         headers = {"Accept": "application/json", "Authorization": f"Bearer {token.access_token}"}
-        request = requests.Request("GET", self.url(path), params=params or {}, headers=headers)
+        request = requests.Request(
+            method, self.url(path), params=params or {}, headers=headers, json=json_body
+        )
         with self._calling("RingCentral"):
             response = self._adapter.send(
                 request.prepare(),
@@ -399,7 +415,7 @@ class RingCentralClient:
         status = response.status_code
         content_type = response.headers.get("Content-Type", "application/json")
         data = _json_or_none(content_type, body)
-        if status < 400 and data is None:
+        if status < 400 and data is None and (method == "GET" or body.strip()):
             raise RingCentralUnavailableError(
                 f"RingCentral answered HTTP {status} with something that is not JSON", status=status
             )

@@ -21,7 +21,7 @@ import math
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from rcpyramid.cache.keys import KeyMaker
@@ -33,14 +33,38 @@ DEFAULT_WAIT = 60
 #: RingCentral's default rate-limit window (seconds), when an answer does not say.
 DEFAULT_WINDOW = 60
 
+LIGHT, MEDIUM, HEAVY, AUTH = "Light", "Medium", "Heavy", "Auth"
+
+OWN_CALL_LOG = "/restapi/v1.0/account/~/extension/~/call-log"
+ACCOUNT_CALL_LOG = "/restapi/v1.0/account/~/call-log"
+#: Call-log sync (FSync/ISync), the person's and (administrators) the account's.
+OWN_CALL_LOG_SYNC = "/restapi/v1.0/account/~/extension/~/call-log-sync"
+ACCOUNT_CALL_LOG_SYNC = "/restapi/v1.0/account/~/call-log-sync"
+#: Webhook subscriptions: create (POST, Medium) here; one by id below.
+SUBSCRIPTIONS = "/restapi/v1.0/subscription"
+#: Groups of ``/subscription/{id}`` by method: read Light, update and delete Medium.
+SUBSCRIPTION_GROUPS = {"GET": LIGHT, "PUT": MEDIUM, "DELETE": MEDIUM}
+#: ``POST /subscription/{id}/renew`` is Light.
+SUBSCRIPTION_RENEW_GROUP = LIGHT
+
 #: The rate-limit group of each API path the app calls (RingCentral's API reference).
 GROUPS = {
-    "/restapi/v1.0/account/~/extension/~": "Light",
-    "/restapi/v1.0/account/~/extension": "Medium",
-    "/restapi/v1.0/account/~/extension/~/call-log": "Heavy",
-    "/restapi/v1.0/account/~/call-log": "Heavy",
+    "/restapi/v1.0/account/~/extension/~": LIGHT,
+    "/restapi/v1.0/account/~/extension": MEDIUM,
+    OWN_CALL_LOG: HEAVY,
+    ACCOUNT_CALL_LOG: HEAVY,
+    OWN_CALL_LOG_SYNC: HEAVY,
+    ACCOUNT_CALL_LOG_SYNC: HEAVY,
+    SUBSCRIPTIONS: MEDIUM,
 }
-AUTH = "Auth"
+
+#: How RingCentral writes a moment in a query (``dateFrom``): UTC, milliseconds, a Z.
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.000Z"
+
+
+def rc_time(moment: datetime) -> str:
+    """``moment`` (aware) as RingCentral reads it in a query string."""
+    return moment.astimezone(UTC).strftime(TIME_FORMAT)
 
 
 def group_of(path: str) -> str:

@@ -14,6 +14,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from rcpyramid.events import LoginStarted
 from rcpyramid.ringcentral.api import RingCentralApi
 from rcpyramid.ringcentral.client import RingCentralClient
 from rcpyramid.ringcentral.errors import RingCentralError
@@ -125,6 +126,7 @@ def callback(request: Request) -> Response:
     repo.save(login_id, token)
     start_login_session(request, login_id)
     remember_person(request, profile)
+    request.registry.notify(LoginStarted(request, login_id, token, profile))
     log.info("a person signed in (owner %s)", token.owner_id)
     return no_store(HTTPSeeOther(location=pending.return_to))
 

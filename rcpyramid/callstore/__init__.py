@@ -1,0 +1,1 @@
+"""The local call history: records, and what keeps them live."""

@@ -1,0 +1,220 @@
+"""The live call history engine: sync, subscriptions, the webhook receiver's logic, the worker.
+
+Between the views and RingCentral: a person's history starts when their first
+login starts (an FSync by the worker, then the webhook subscription), is kept
+current by an ISync after each call-ended delivery (``rcpyramid.history.record_delay``
+later), or, without a webhook address, at most once per ``poll_interval`` while a
+page of theirs is open; and is deleted with their subscription when their last
+login ends. An account's company history lives while one of its administrators
+is signed in. ``registry.live_history`` is the one :class:`LiveHistory` per process.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from pyramid.config import Configurator
+from pyramid.registry import Registry
+
+from rcpyramid.callstore.schedule import (
+    COMPANY,
+    PERSON,
+    LiveSchedule,
+    LoginLink,
+    MemoryLiveSchedule,
+)
+from rcpyramid.clock import Clock
+from rcpyramid.config import HistorySettings
+from rcpyramid.events import LoginEnded, LoginStarted
+from rcpyramid.livehistory.keys import HistoryKeys
+from rcpyramid.livehistory.receiver import Receiver, Verdict
+from rcpyramid.livehistory.records import MemoryRecords, RecordsPort
+from rcpyramid.livehistory.subscriptions import Subscriptions
+from rcpyramid.livehistory.worker import ApiMaker, LiveWorker, RepoOpener
+from rcpyramid.ringcentral.client import RingCentralClient
+from rcpyramid.tokens import open_repository
+from rcpyramid.tokens.interfaces import Token, TokenRepository
+
+log = logging.getLogger(__name__)
+
+#: Where the session keeps the history keys of the signed-in person: [own, company or ""].
+SESSION_KEY = "history"
+
+__all__ = ["SESSION_KEY", "LiveHistory", "history_keys_of", "includeme"]
+
+
+def _as_mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+class LiveHistory:
+    """One per process: the engine's parts, and what views and login events ask of it."""
+
+    def __init__(
+        self,
+        settings: HistorySettings,
+        schedule: LiveSchedule,
+        records: RecordsPort,
+        keys: HistoryKeys,
+        clock: Clock,
+        client: RingCentralClient,
+        make_api: ApiMaker,
+        open_repository: RepoOpener,
+    ) -> None:
+        self.settings = settings
+        self.schedule = schedule
+        self.records = records
+        self.keys = keys
+        self.clock = clock
+        self.client = client
+        self.subscriptions = Subscriptions(schedule, keys, settings, clock)
+        self.receiver = Receiver(schedule, keys, settings.record_delay)
+        self.worker = LiveWorker(
+            schedule, records, settings, clock, make_api, open_repository, self.subscriptions
+        )
+
+    # -- logins -----------------------------------------------------------------------
+
+    def login_started(self, login_id: str, token: Token, profile: Any) -> tuple[str, str]:
+        """Link the login to its person's history (and the company's for an administrator).
+
+        Returns the history keys (own, company or ""). The worker does the syncing and
+        subscribing right after, never the sign-in itself.
+        """
+        if not token.owner_id:
+            return "", ""
+        data = _as_mapping(profile)
+        account_id = str(_as_mapping(data.get("account")).get("id") or "")
+        admin = _as_mapping(_as_mapping(data.get("permissions")).get("admin")).get("enabled")
+        person = self.keys.person(token.owner_id)
+        company = self.keys.company(account_id) if admin is True and account_id else ""
+        now = self.clock()
+        self.schedule.add_login(
+            LoginLink(
+                login_key=self.keys.login(login_id),
+                owner=person,
+                company=company,
+                login_id=login_id,
+                created_at=now,
+            )
+        )
+        self.schedule.ensure_owner(person, PERSON, now)
+        self.schedule.mark_due(person, now)
+        if company:
+            self.schedule.ensure_owner(company, COMPANY, now)
+        self.worker.wake()
+        return person, company
+
+    def login_ended(self, login_id: str, token: Token, usable: bool) -> None:
+        """Unlink the login; the last one of a person deletes their history and subscription."""
+        link = self.schedule.remove_login(self.keys.login(login_id))
+        if link is None:
+            return
+        if not self.worker.links_of(link.owner, PERSON):
+            if usable:
+                self.subscriptions.delete_all(self.client, token, link.owner)
+            self.forget(link.owner)
+            log.info("a person's last login ended: their history is deleted")
+        if link.company and not self.worker.links_of(link.company, COMPANY):
+            self.forget(link.company)
+            log.info("the last administrator of an account signed out: its history is deleted")
+
+    def forget(self, owner: str) -> None:
+        self.records.forget(owner)
+        self.schedule.forget_owner(owner)
+
+    # -- the receiver and the pages' poll ---------------------------------------------
+
+    def deliver(self, headers: Mapping[str, str], envelope: Any) -> Verdict:
+        verdict = self.receiver.deliver(headers, envelope, self.clock())
+        if verdict.due:
+            self.worker.wake()
+        return verdict
+
+    def updates(self, owner: str, since: int) -> dict[str, Any]:
+        """What a live page polls: one read of the owner's state, no call to RingCentral.
+
+        ``counter`` grows by one for every call record a sync brought in; ``new_calls``
+        is how many since the page's ``since`` (0 when the history started over).
+        """
+        state = self.schedule.owner(owner) if owner else None
+        if state is None:
+            return {"counter": 0, "new_calls": 0, "history_from": None, "filling": True}
+        now = self.clock()
+        if (
+            not self.settings.webhook_url
+            and state.due_at is None
+            and (
+                state.last_sync_at is None
+                or now - state.last_sync_at >= timedelta(seconds=self.settings.poll_interval)
+            )
+        ):
+            # No webhooks: a page of this person is open, so an ISync is due (once a minute).
+            self.schedule.mark_due(owner, now)
+            self.worker.wake()
+        new = state.counter - since if 0 <= since <= state.counter else 0
+        return {
+            "counter": state.counter,
+            "new_calls": new,
+            "history_from": _iso(state.history_from),
+            "filling": state.filling or state.sync_time is None,
+        }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment is not None else None
+
+
+def history_keys_of(session: Mapping[str, Any]) -> tuple[str, str]:
+    """The signed-in person's history keys the session holds: (own, company or "")."""
+    kept = session.get(SESSION_KEY)
+    if isinstance(kept, list | tuple) and len(kept) == 2 and all(isinstance(k, str) for k in kept):
+        return kept[0], kept[1]
+    return "", ""
+
+
+def on_login_started(event: LoginStarted) -> None:
+    live: LiveHistory = event.request.registry.live_history
+    person, company = live.login_started(event.login_id, event.token, event.profile)
+    if person:
+        # Opaque keyed hashes, not ids: the poll reads the history state by them.
+        event.request.session[SESSION_KEY] = [person, company]
+
+
+def on_login_ended(event: LoginEnded) -> None:
+    live: LiveHistory | None = getattr(event.registry, "live_history", None)
+    if live is not None:
+        live.login_ended(event.login_id, event.token, event.usable)
+
+
+def _stores(config: Configurator) -> tuple[LiveSchedule, RecordsPort]:
+    """The schedule and records on the token store's database, or in memory."""
+    return MemoryLiveSchedule(), MemoryRecords()
+
+
+def includeme(config: Configurator) -> None:
+    registry: Registry = config.registry
+    settings = registry.app_settings
+    schedule, records = _stores(config)
+
+    @contextmanager
+    def repository() -> Iterator[TokenRepository]:
+        with open_repository(registry) as repo:
+            yield repo
+
+    registry.live_history = LiveHistory(
+        settings.history,
+        schedule,
+        records,
+        HistoryKeys(settings.session.secret),
+        registry.clock,
+        registry.ringcentral_client,
+        registry.make_ringcentral_api,
+        repository,
+    )
+    config.add_subscriber(on_login_started, LoginStarted)
+    config.add_subscriber(on_login_ended, LoginEnded)

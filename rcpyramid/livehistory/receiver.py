@@ -1,0 +1,122 @@
+"""What a webhook delivery means: checked, de-duplicated, turned into a due mark. No HTTP.
+
+The receiver answers within milliseconds and never calls RingCentral (RingCentral
+blacklists slow receivers): a delivery is one indexed read (the subscription by id),
+a constant-time comparison of the verification token's keyed hash, and at most one
+write (a due mark the worker acts on after the record delay).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from rcpyramid.cache.keys import LRUDict
+from rcpyramid.callstore.schedule import LiveSchedule
+from rcpyramid.livehistory.keys import HistoryKeys
+
+#: Deliveries remembered per process to drop duplicates (by subscription and uuid).
+SEEN_DELIVERIES = 10_000
+#: ``/restapi/v1.0/account/{account}/extension/{extension}/presence`` and the account's.
+_EXTENSION_EVENT = re.compile(r"^/restapi/v1\.0/account/([^/?]+)/extension/([^/?]+)/")
+_ACCOUNT_EVENT = re.compile(r"^/restapi/v1\.0/account/([^/?]+)/(presence|telephony/sessions)")
+_REMINDER_EVENT = "/restapi/v1.0/subscription"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The receiver's answer: a status and, for the logs, why (never a value from the body)."""
+
+    status: int
+    reason: str
+    #: Owners marked due by this delivery.
+    due: tuple[str, ...] = ()
+
+
+def call_ended(event: str, body: Any) -> bool:
+    """A presence entry ``NoCall`` + ``terminationType: final``, or a ``Disconnected`` party."""
+    if not isinstance(body, dict):
+        return False
+    if "/presence" in event:
+        calls = body.get("activeCalls")
+        return isinstance(calls, list) and any(
+            isinstance(call, dict)
+            and call.get("telephonyStatus") == "NoCall"
+            and str(call.get("terminationType") or "").lower() == "final"
+            for call in calls
+        )
+    if "/telephony/sessions" in event:
+        parties = body.get("parties")
+        return isinstance(parties, list) and any(
+            isinstance(party, dict)
+            and isinstance(party.get("status"), dict)
+            and party["status"].get("code") == "Disconnected"
+            for party in parties
+        )
+    return False
+
+
+class Receiver:
+    def __init__(self, schedule: LiveSchedule, keys: HistoryKeys, record_delay: float) -> None:
+        self.schedule = schedule
+        self.keys = keys
+        self.record_delay = timedelta(seconds=record_delay)
+        self._seen = LRUDict(SEEN_DELIVERIES)
+
+    def deliver(self, headers: Mapping[str, str], envelope: Any, now: datetime) -> Verdict:
+        """Check a parsed delivery and act on it; a 4xx verdict changed nothing."""
+        if not isinstance(envelope, dict):
+            return Verdict(400, "not a JSON object")
+        subscription_id = envelope.get("subscriptionId")
+        token = headers.get("Verification-Token") or ""
+        if not isinstance(subscription_id, str) or not 0 < len(subscription_id) <= 128:
+            return Verdict(400, "no subscription id")
+        if not token or len(token) > 256:
+            return Verdict(403, "no verification token")
+        row = self.schedule.subscription(subscription_id)
+        if row is None:
+            return Verdict(404, "unknown subscription")
+        if not self.keys.same(self.keys.token(token), row.token_hash):
+            return Verdict(403, "wrong verification token")
+        owner_id = envelope.get("ownerId")
+        if owner_id is not None and not self.keys.same(self.keys.person(str(owner_id)), row.owner):
+            return Verdict(403, "another person's delivery")
+        event = envelope.get("event")
+        if not isinstance(event, str):
+            return Verdict(400, "no event")
+        uuid = envelope.get("uuid")
+        seen_key = (subscription_id, uuid[:128]) if isinstance(uuid, str) and uuid else None
+        if seen_key is not None and self._seen.get(seen_key):
+            return Verdict(200, "duplicate")
+        verdict = self._act(row.id, row.owner, row.company, event, envelope.get("body"), now)
+        if seen_key is not None and verdict.status == 200:
+            # Only once acted on: a delivery that failed half-way is taken again.
+            self._seen[seen_key] = True
+        return verdict
+
+    def _act(
+        self, subscription_id: str, person: str, company: str, event: str, body: Any, now: datetime
+    ) -> Verdict:
+        if event.startswith(_REMINDER_EVENT):
+            self.schedule.flag_renewal(subscription_id)
+            return Verdict(200, "reminder")
+        if not call_ended(event, body):
+            return Verdict(200, "not a call end")
+        owner = self._owner_of(event, person, company)
+        if owner is None:
+            return Verdict(403, "an event of another extension or account")
+        self.schedule.mark_due(owner, now + self.record_delay, retries=1)
+        return Verdict(200, "call ended", (owner,))
+
+    def _owner_of(self, event: str, person: str, company: str) -> str | None:
+        """The history an event's own path belongs to, if this subscription covers it."""
+        match = _EXTENSION_EVENT.match(event)
+        if match:
+            return person if self.keys.same(self.keys.person(match.group(2)), person) else None
+        match = _ACCOUNT_EVENT.match(event)
+        if match and company and self.keys.same(self.keys.company(match.group(1)), company):
+            return company
+        return None

@@ -1,0 +1,231 @@
+"""Call-log sync: FSync at sign-in, ISync after each call, backfill to the history window.
+
+RingCentral's call-log sync (``call-log-sync``, Heavy) gives the newest 250 records
+of at most the last 30 days (FSync) and a token; with the token, an ISync gives
+only what changed since, deleted records flagged. What lies before the FSync's
+frame (up to ``rcpyramid.history.days``) comes from the paged call log, one page
+per worker round while the shared Heavy budget leaves the pages their share. A
+token RingCentral no longer takes (``CLG-10x``, "Parameter [syncToken] is invalid")
+is answered with an FSync. Records are merged before the token that follows them
+is saved, so a sync cut short repeats the same records (merged by id) and loses
+nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from rcpyramid.callstore.schedule import COMPANY, LiveSchedule, OwnerState
+from rcpyramid.clock import Clock
+from rcpyramid.config import HistorySettings
+from rcpyramid.livehistory.records import RecordsPort, start_time
+from rcpyramid.ringcentral.api import RingCentralApi
+from rcpyramid.ringcentral.errors import ApiError, RateLimitedError
+from rcpyramid.ringcentral.ratelimit import (
+    ACCOUNT_CALL_LOG,
+    ACCOUNT_CALL_LOG_SYNC,
+    HEAVY,
+    OWN_CALL_LOG,
+    OWN_CALL_LOG_SYNC,
+    rc_time,
+)
+
+log = logging.getLogger(__name__)
+
+#: RingCentral's FSync reaches back this far at most, and returns this many records at most.
+FSYNC_DAYS = 30
+RECORD_COUNT = 250
+#: The paged call log's largest page, for the backfill.
+BACKFILL_PER_PAGE = 1000
+#: Heavy requests a person keeps for their own pages: the backfill waits below this.
+HEAVY_RESERVE = 4
+#: Between two backfill pages of one history, so the pages keep their Heavy budget.
+BACKFILL_PAUSE = timedelta(seconds=8)
+
+
+class SyncTokenLostError(Exception):
+    """RingCentral no longer takes the stored sync token: an FSync starts over."""
+
+
+def token_lost(error: ApiError) -> bool:
+    """True for RingCentral's answers that mean "this sync token is no good: FSync again"."""
+    code = (error.error_code or "").upper()
+    return error.status == 400 and (
+        code.startswith("CLG-10") or "parameter [synctoken] is invalid" in error.message.lower()
+    )
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What one sync did, for the worker's next due time and the logs."""
+
+    kind: str
+    new: int = 0
+    deleted: int = 0
+    backfilled: int = 0
+    filling: bool = False
+    #: When this history wants its next round (backfill pages left), else None.
+    next_due: datetime | None = None
+
+
+def _records(data: Any) -> list[dict[str, Any]]:
+    records = data.get("records") if isinstance(data, dict) else None
+    return [r for r in records if isinstance(r, dict) and r.get("id")] if records else []
+
+
+def _sync_info(data: Any) -> tuple[str, datetime | None]:
+    info = data.get("syncInfo") if isinstance(data, dict) else None
+    info = info if isinstance(info, dict) else {}
+    token = str(info.get("syncToken") or "")
+    when = start_time({"startTime": info.get("syncTime")})
+    return token, when
+
+
+class HistorySync:
+    """One sync round of one history; the caller holds the owner's lease."""
+
+    def __init__(
+        self,
+        schedule: LiveSchedule,
+        records: RecordsPort,
+        settings: HistorySettings,
+        clock: Clock,
+    ) -> None:
+        self.schedule = schedule
+        self.records = records
+        self.settings = settings
+        self.clock = clock
+
+    def window_start(self, now: datetime) -> datetime:
+        return now - timedelta(days=self.settings.days)
+
+    def run(self, api: RingCentralApi, login_id: str, state: OwnerState, holder: str) -> SyncResult:
+        """ISync when a token is kept (FSync when it is lost or missing), then backfill."""
+        company = state.kind == COMPANY
+        if state.sync_token:
+            try:
+                result = self.isync(api, login_id, state, holder, company)
+            except SyncTokenLostError:
+                log.info("RingCentral no longer takes a history's sync token; full sync")
+                result = self.fsync(api, login_id, state, holder, company)
+        else:
+            result = self.fsync(api, login_id, state, holder, company)
+        now = self.clock()
+        self.records.trim(state.owner, self.window_start(now))
+        current = self.schedule.owner(state.owner)
+        if current is not None and current.filling:
+            return self.backfill(api, login_id, current, holder, company, result)
+        return result
+
+    def fsync(
+        self, api: RingCentralApi, login_id: str, state: OwnerState, holder: str, company: bool
+    ) -> SyncResult:
+        now = self.clock()
+        window = self.window_start(now)
+        # A minute inside RingCentral's 30 days, so its clock and ours may differ a little.
+        date_from = max(window, now - timedelta(days=FSYNC_DAYS) + timedelta(minutes=1))
+        params = {"syncType": "FSync", "recordCount": RECORD_COUNT, "dateFrom": rc_time(date_from)}
+        path = ACCOUNT_CALL_LOG_SYNC if company else OWN_CALL_LOG_SYNC
+        data = api.get(login_id, path, params).data
+        records = _records(data)
+        token, sync_time = _sync_info(data)
+        new = self.records.merge(state.owner, records)
+        full = len(records) >= RECORD_COUNT
+        oldest = min((t for r in records if (t := start_time(r)) is not None), default=None)
+        # Full: the frame reaches only to its oldest record; otherwise to date_from.
+        covered = (oldest or date_from) if full else date_from
+        filling = covered > window
+        self.schedule.save_sync(
+            state.owner,
+            holder,
+            add=new,
+            sync_token=token,
+            sync_time=sync_time or now,
+            last_sync_at=now,
+            history_from=covered,
+            filling=filling,
+            backfill_before=covered if filling else None,
+        )
+        log.info("full sync of a history: %s records (%s new)", len(records), new)
+        return SyncResult("FSync", new=new, filling=filling)
+
+    def isync(
+        self, api: RingCentralApi, login_id: str, state: OwnerState, holder: str, company: bool
+    ) -> SyncResult:
+        now = self.clock()
+        params = {"syncType": "ISync", "syncToken": state.sync_token, "showDeleted": "true"}
+        path = ACCOUNT_CALL_LOG_SYNC if company else OWN_CALL_LOG_SYNC
+        try:
+            data = api.get(login_id, path, params).data
+        except ApiError as error:
+            if token_lost(error):
+                raise SyncTokenLostError(error.message) from error
+            raise
+        records = _records(data)
+        gone = [str(r["id"]) for r in records if r.get("deleted") is True]
+        kept = [r for r in records if r.get("deleted") is not True]
+        new = self.records.merge(state.owner, kept)
+        if gone:
+            self.records.delete(state.owner, gone)
+        token, sync_time = _sync_info(data)
+        self.schedule.save_sync(
+            state.owner,
+            holder,
+            add=new,
+            sync_token=token or state.sync_token,
+            sync_time=sync_time or now,
+            last_sync_at=now,
+        )
+        log.info("incremental sync of a history: %s new, %s deleted", new, len(gone))
+        return SyncResult("ISync", new=new, deleted=len(gone), filling=state.filling)
+
+    def backfill(
+        self,
+        api: RingCentralApi,
+        login_id: str,
+        state: OwnerState,
+        holder: str,
+        company: bool,
+        result: SyncResult,
+    ) -> SyncResult:
+        """One page of the paged call log before ``backfill_before``, if the budget allows."""
+        now = self.clock()
+        later = now + BACKFILL_PAUSE
+        person, _ = api.whose(login_id)
+        left = api.gate.left(person, HEAVY, now)
+        if left is not None and left <= HEAVY_RESERVE:
+            return _with(result, filling=True, next_due=later)
+        window = self.window_start(now)
+        before = state.backfill_before or state.history_from or now
+        params = {
+            "dateFrom": rc_time(window),
+            "dateTo": rc_time(before),
+            "perPage": BACKFILL_PER_PAGE,
+            "page": 1,
+        }
+        try:
+            data = api.get(login_id, ACCOUNT_CALL_LOG if company else OWN_CALL_LOG, params).data
+        except RateLimitedError as error:
+            wait = timedelta(seconds=error.retry_after or 60)
+            return _with(result, filling=True, next_due=now + wait)
+        records = [r for r in _records(data) if (start_time(r) or now) < before]
+        self.records.merge(state.owner, records)
+        oldest = min((t for r in records if (t := start_time(r)) is not None), default=None)
+        done = len(_records(data)) < BACKFILL_PER_PAGE or oldest is None or oldest <= window
+        if done:
+            self.schedule.save_sync(
+                state.owner, holder, history_from=window, filling=False, backfill_before=None
+            )
+            return _with(result, backfilled=len(records), filling=False)
+        self.schedule.save_sync(
+            state.owner, holder, history_from=oldest, filling=True, backfill_before=oldest
+        )
+        return _with(result, backfilled=len(records), filling=True, next_due=later)
+
+
+def _with(result: SyncResult, **changes: Any) -> SyncResult:
+    values = {**result.__dict__, **changes}
+    return SyncResult(**values)

@@ -1,0 +1,83 @@
+"""``POST /webhooks/ringcentral``: RingCentral's webhook deliveries, and the live pages' poll.
+
+The receiver answers the Validation-Token handshake of a subscription being created
+(200, the header echoed, no body) without looking anything up, so it works while the
+create call is still in flight. A delivery must name a subscription this app made
+and carry its ``Verification-Token``; anything else gets a 4xx and changes nothing.
+It is CSRF-exempt (RingCentral has no session), bounded to
+:data:`MAX_DELIVERY_BYTES`, and never calls RingCentral while answering.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from rcpyramid.livehistory import LiveHistory, history_keys_of
+from rcpyramid.views.safety import no_store
+
+log = logging.getLogger(__name__)
+
+#: RingCentral's events are a few kilobytes; anything larger is refused unread.
+MAX_DELIVERY_BYTES = 64 * 1024
+#: What is echoed back: RingCentral wants the whole answer within 1024 bytes.
+_VALIDATION_TOKEN = re.compile(r"^[A-Za-z0-9._~+/=:-]{1,256}$")
+
+
+def _empty(status: int) -> Response:
+    response = Response(status=status, content_type="application/json", charset=None)
+    response.body = b""
+    return response
+
+
+@view_config(route_name="webhooks.ringcentral", request_method="POST", require_csrf=False)
+def ringcentral_webhook(request: Request) -> Response:
+    live: LiveHistory = request.registry.live_history
+    declared = request.content_length
+    if declared is not None and declared > MAX_DELIVERY_BYTES:
+        return _empty(413)
+    body = request.body_file.read(MAX_DELIVERY_BYTES + 1) if declared != 0 else b""
+    if len(body) > MAX_DELIVERY_BYTES:
+        return _empty(413)
+    validation = request.headers.get("Validation-Token")
+    if validation is not None and not body.strip():
+        if not _VALIDATION_TOKEN.match(validation):
+            return _empty(400)
+        response = _empty(200)
+        response.headers["Validation-Token"] = validation
+        return response
+    try:
+        envelope = json.loads(body)
+    except (ValueError, RecursionError):
+        return _empty(400)
+    verdict = live.deliver(request.headers, envelope)
+    if verdict.status >= 400:
+        log.info("refused a webhook delivery (%s): %s", verdict.status, verdict.reason)
+    return _empty(verdict.status)
+
+
+@view_config(route_name="history.updates", request_method="GET", renderer="json")
+def history_updates(request: Request) -> object:
+    """``{counter, new_calls, history_from, filling}`` of the person's (or company's) history.
+
+    One read of the shared schedule (no RingCentral call, no token read): cheap enough
+    for every open page to ask every few seconds, from any worker process.
+    """
+    no_store(request.response)
+    if request.login is None:
+        request.response.status = 401
+        return {"signed_in": False}
+    own, company = history_keys_of(request.session)
+    owner = company if request.GET.get("scope") == "company" else own
+    if request.GET.get("scope") == "company" and not company:
+        request.response.status = 403
+        return {"signed_in": True, "company": False}
+    raw = request.GET.get("since", "0")
+    since = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else 0
+    live: LiveHistory = request.registry.live_history
+    return live.updates(owner, since)
