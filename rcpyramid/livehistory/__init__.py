@@ -27,6 +27,7 @@ from rcpyramid.callstore.schedule import (
     LoginLink,
     MemoryLiveSchedule,
 )
+from rcpyramid.callstore.schedule_sqla import SqlLiveSchedule
 from rcpyramid.clock import Clock
 from rcpyramid.config import HistorySettings
 from rcpyramid.events import LoginEnded, LoginStarted
@@ -37,6 +38,7 @@ from rcpyramid.livehistory.subscriptions import Subscriptions
 from rcpyramid.livehistory.worker import ApiMaker, LiveWorker, RepoOpener
 from rcpyramid.ringcentral.client import RingCentralClient
 from rcpyramid.tokens import open_repository
+from rcpyramid.tokens.crypto import load_keyring
 from rcpyramid.tokens.interfaces import Token, TokenRepository
 
 log = logging.getLogger(__name__)
@@ -85,13 +87,9 @@ class LiveHistory:
         Returns the history keys (own, company or ""). The worker does the syncing and
         subscribing right after, never the sign-in itself.
         """
-        if not token.owner_id:
+        person, company = self.owners_of(token, profile)
+        if not person:
             return "", ""
-        data = _as_mapping(profile)
-        account_id = str(_as_mapping(data.get("account")).get("id") or "")
-        admin = _as_mapping(_as_mapping(data.get("permissions")).get("admin")).get("enabled")
-        person = self.keys.person(token.owner_id)
-        company = self.keys.company(account_id) if admin is True and account_id else ""
         now = self.clock()
         self.schedule.add_login(
             LoginLink(
@@ -107,6 +105,17 @@ class LiveHistory:
         if company:
             self.schedule.ensure_owner(company, COMPANY, now)
         self.worker.wake()
+        return person, company
+
+    def owners_of(self, token: Token, profile: Any) -> tuple[str, str]:
+        """The history keys of a login: the person's, and the account's for an administrator."""
+        if not token.owner_id:
+            return "", ""
+        data = _as_mapping(profile)
+        account_id = str(_as_mapping(data.get("account")).get("id") or "")
+        admin = _as_mapping(_as_mapping(data.get("permissions")).get("admin")).get("enabled")
+        person = self.keys.person(token.owner_id)
+        company = self.keys.company(account_id) if admin is True and account_id else ""
         return person, company
 
     def login_ended(self, login_id: str, token: Token, usable: bool) -> None:
@@ -178,11 +187,24 @@ def history_keys_of(session: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def on_login_started(event: LoginStarted) -> None:
-    live: LiveHistory = event.request.registry.live_history
-    person, company = live.login_started(event.login_id, event.token, event.profile)
-    if person:
-        # Opaque keyed hashes, not ids: the poll reads the history state by them.
-        event.request.session[SESSION_KEY] = [person, company]
+    request = event.request
+    live: LiveHistory = request.registry.live_history
+    person, company = live.owners_of(event.token, event.profile)
+    if not person:
+        return
+    # Opaque keyed hashes, not ids: the poll reads the history state by them.
+    request.session[SESSION_KEY] = [person, company]
+
+    def link(committed: bool = True) -> None:
+        if committed:
+            live.login_started(event.login_id, event.token, event.profile)
+
+    if "dbsession_factory" in request.registry:
+        # After the request's transaction commits: it holds the saved tokens (and, on
+        # SQLite, the database's one write lock, which the schedule would wait for).
+        request.tm.get().addAfterCommitHook(link)
+    else:
+        link()
 
 
 def on_login_ended(event: LoginEnded) -> None:
@@ -193,7 +215,12 @@ def on_login_ended(event: LoginEnded) -> None:
 
 def _stores(config: Configurator) -> tuple[LiveSchedule, RecordsPort]:
     """The schedule and records on the token store's database, or in memory."""
-    return MemoryLiveSchedule(), MemoryRecords()
+    registry = config.registry
+    factory = registry.get("dbsession_factory") if hasattr(registry, "get") else None
+    if factory is None:
+        return MemoryLiveSchedule(), MemoryRecords()
+    engine = factory.kw["bind"]
+    return SqlLiveSchedule(engine, load_keyring(registry.app_settings.tokens)), MemoryRecords()
 
 
 def includeme(config: Configurator) -> None:

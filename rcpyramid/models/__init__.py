@@ -25,11 +25,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rcpyramid.config import DatabaseSettings, SettingsError, where
 from rcpyramid.models.deadline import DatabaseGuard, guard_engine
+from rcpyramid.models.live import LiveLogin, LiveOwner, LiveSubscription
 from rcpyramid.models.meta import Base, metadata
 from rcpyramid.models.tokens import Login, PendingSignIn
 
 __all__ = [
     "Base",
+    "LiveLogin",
+    "LiveOwner",
+    "LiveSubscription",
     "Login",
     "PendingSignIn",
     "database_url",
