@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("retries", sa.Integer(), nullable=False),
         sa.Column("lease_holder", sa.String(length=128), nullable=False),
         _when("lease_until"),
+        sa.Column("claimed_seq", sa.BigInteger(), nullable=False),
         sa.Column("counter", sa.BigInteger(), nullable=False),
         sa.Column("sync_token", sa.Text(), nullable=False),
         _when("sync_time"),

@@ -41,6 +41,8 @@ class OwnerState:
     retries: int = 0
     lease_holder: str = ""
     lease_until: datetime | None = None
+    #: ``due_seq`` when the current lease was taken.
+    claimed_seq: int = 0
     #: Call records that came in through syncs so far; the live pages poll it.
     counter: int = 0
     sync_token: str = field(default="", repr=False)
@@ -123,7 +125,9 @@ class LiveSchedule(abc.ABC):
     def mark_due(self, owner: str, at: datetime, *, retries: int | None = None) -> bool:
         """Due at ``at``, or earlier if already due earlier; False when the owner is unknown.
 
-        Bumps ``due_seq`` so that a sync running now does not clear this mark.
+        Bumps ``due_seq`` so that a sync running now does not clear this mark. The
+        first mark while a sync holds the lease replaces the mark that sync is
+        serving (a call that ended during the sync wants a sync after it, not now).
         ``retries`` (when given) replaces the owed retries.
         """
 
@@ -233,7 +237,8 @@ class MemoryLiveSchedule(LiveSchedule):
             state = self._owners.get(owner)
             if state is None:
                 return False
-            due = at if state.due_at is None else min(state.due_at, at)
+            serving = state.lease_holder and state.due_seq == state.claimed_seq
+            due = at if state.due_at is None or serving else min(state.due_at, at)
             self._owners[owner] = replace(
                 state,
                 due_at=due,
@@ -256,7 +261,9 @@ class MemoryLiveSchedule(LiveSchedule):
                     break
                 if state.lease_until is not None and state.lease_until > now:
                     continue
-                state = replace(state, lease_holder=holder, lease_until=until)
+                state = replace(
+                    state, lease_holder=holder, lease_until=until, claimed_seq=state.due_seq
+                )
                 self._owners[state.owner] = state
                 claimed.append(state)
         return claimed

@@ -18,7 +18,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, or_, select, update
+from sqlalchemy import Table, and_, case, delete, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import DBAPIError
@@ -26,6 +26,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from rcpyramid.callstore.schedule import LiveSchedule, LoginLink, OwnerState, SubscriptionRow
 from rcpyramid.models.live import LiveLogin, LiveOwner, LiveSubscription
+from rcpyramid.models.meta import UTCDateTime
 from rcpyramid.tokens.crypto import DecryptionError, Keyring, associated_data
 from rcpyramid.tokens.interfaces import TokenStoreError
 
@@ -121,6 +122,7 @@ class SqlLiveSchedule(LiveSchedule):
             "kind": kind,
             "due_at": now,
             "due_seq": 1,
+            "claimed_seq": 0,
             "retries": 0,
             "lease_holder": "",
             "counter": 0,
@@ -139,20 +141,21 @@ class SqlLiveSchedule(LiveSchedule):
         return None if row is None else self._state(row)
 
     def mark_due(self, owner: str, at: datetime, *, retries: int | None = None) -> bool:
-        changes: dict[str, Any] = {"due_seq": OWNERS.c.due_seq + 1}
+        when = literal(at, UTCDateTime())
+        serving = and_(OWNERS.c.lease_holder != "", OWNERS.c.due_seq == OWNERS.c.claimed_seq)
+        changes: dict[str, Any] = {
+            # One statement: the conditions read the row as it was before this update.
+            "due_at": case(
+                (or_(serving, OWNERS.c.due_at.is_(None), OWNERS.c.due_at > when), when),
+                else_=OWNERS.c.due_at,
+            ),
+            "due_seq": OWNERS.c.due_seq + 1,
+        }
         if retries is not None:
             changes["retries"] = retries
         with self._tx("marking a history due") as conn:
             found = conn.execute(update(OWNERS).where(OWNERS.c.owner == owner).values(**changes))
-            if not found.rowcount:
-                return False
-            conn.execute(
-                update(OWNERS)
-                .where(OWNERS.c.owner == owner)
-                .where(or_(OWNERS.c.due_at.is_(None), OWNERS.c.due_at > at))
-                .values(due_at=at)
-            )
-        return True
+        return bool(found.rowcount)
 
     def claim_due(
         self, now: datetime, holder: str, until: datetime, limit: int
@@ -173,7 +176,7 @@ class SqlLiveSchedule(LiveSchedule):
                 taken = conn.execute(
                     update(OWNERS)
                     .where(OWNERS.c.owner == owner, due, free)
-                    .values(lease_holder=holder, lease_until=until)
+                    .values(lease_holder=holder, lease_until=until, claimed_seq=OWNERS.c.due_seq)
                 )
                 if taken.rowcount:
                     row = conn.execute(select(OWNERS).where(OWNERS.c.owner == owner)).one()

@@ -27,6 +27,7 @@ class LiveOwner(Base):
     retries: Mapped[int] = mapped_column(Integer, default=0)
     lease_holder: Mapped[str] = mapped_column(String(128), default="")
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    claimed_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     counter: Mapped[int] = mapped_column(BigInteger, default=0)
     sync_token: Mapped[str] = mapped_column(Text, default="")
     sync_time: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
