@@ -20,8 +20,9 @@ from rcpyramid.tokens.sqla import SchemaError
 from tests.databases import run_in_processes, sql_app_settings, upgrade_in_child
 from tests.processes import BIN, ROOT
 
-TABLES = ["logins", "pending_sign_ins"]
-HEAD = "0002"
+TABLES = ["logins", "pending_sign_ins", "live_owners", "live_logins", "live_subscriptions"]
+HEAD = "0003"
+LIVE_TABLES = {"live_owners", "live_logins", "live_subscriptions"}
 
 
 def head_revision(url: str) -> str | None:
@@ -52,6 +53,23 @@ def test_sql_migrations_upgrade_downgrade_and_upgrade_again(sql_url: str) -> Non
             "ix_pending_sign_ins_expires_at",
             "ix_pending_sign_ins_browser_key",
         }
+    finally:
+        engine.dispose()
+
+
+def test_sql_migration_0003_adds_and_removes_the_live_history_tables(sql_url: str) -> None:
+    engine = make_engine(sql_url, pool_size=2)
+    try:
+        upgrade(engine, DEFAULT_MIGRATIONS, "0002")
+        assert set(inspect(engine).get_table_names()) & LIVE_TABLES == set()
+        upgrade(engine, DEFAULT_MIGRATIONS)
+        assert LIVE_TABLES <= set(inspect(engine).get_table_names())
+        assert {index["name"] for index in inspect(engine).get_indexes("live_owners")} == {
+            "ix_live_owners_due_at"
+        }
+        downgrade(engine, DEFAULT_MIGRATIONS, "0002")
+        assert set(inspect(engine).get_table_names()) & LIVE_TABLES == set()
+        assert {"logins", "pending_sign_ins"} <= set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
 
