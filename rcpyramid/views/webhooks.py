@@ -10,6 +10,7 @@ It is CSRF-exempt (RingCentral has no session), bounded to
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -35,9 +36,17 @@ def _empty(status: int) -> Response:
     return response
 
 
+def _close_body(request: Request) -> None:
+    """Close the body's copy (pyramid_retry spools bodies over 10 KB to a temporary file)."""
+    body = request.environ.get("wsgi.input")
+    if isinstance(body, io.IOBase):
+        body.close()
+
+
 @view_config(route_name="webhooks.ringcentral", request_method="POST", require_csrf=False)
 def ringcentral_webhook(request: Request) -> Response:
     live: LiveHistory = request.registry.live_history
+    request.add_finished_callback(_close_body)
     declared = request.content_length
     if declared is not None and declared > MAX_DELIVERY_BYTES:
         return _empty(413)
