@@ -223,5 +223,7 @@ class MemoryCallHistory(CallHistory):
 
 
 def includeme(config: Configurator) -> None:
-    """One history for the whole process: every request shares its memory."""
-    config.register_service(MemoryCallHistory(), CallHistory)
+    """One history for the whole process: every request, and work outside requests, share it."""
+    history = MemoryCallHistory()
+    config.registry.call_history_outside_requests = history
+    config.register_service(history, CallHistory)

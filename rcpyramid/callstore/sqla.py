@@ -71,7 +71,7 @@ from rcpyramid.tokens.crypto import DecryptionError, Keyring, associated_data, l
 
 log = logging.getLogger(__name__)
 
-HISTORIES: Table = rows.CallHistory.__table__  # type: ignore[assignment]
+HISTORIES: Table = rows.HistoryOwner.__table__  # type: ignore[assignment]
 RECORDS: Table = rows.CallRecord.__table__  # type: ignore[assignment]
 
 # The field names that go into each ciphertext's associated data.

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from rcpyramid.models.meta import Base, UTCDateTime
 
 
-class CallHistory(Base):
+class HistoryOwner(Base):
     """One owner's history: its revision, where its sync stands, its stale mark."""
 
     __tablename__ = "call_histories"
@@ -36,7 +36,7 @@ class CallHistory(Base):
     stale_latest: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     def __repr__(self) -> str:
-        return f"CallHistory(owner={self.owner!r}, revision={self.revision!r})"
+        return f"HistoryOwner(owner={self.owner!r}, revision={self.revision!r})"
 
 
 class CallRecord(Base):
