@@ -45,14 +45,10 @@ class OwnerState:
     claimed_seq: int = 0
     #: Call records that came in through syncs so far; the live pages poll it.
     counter: int = 0
-    sync_token: str = field(default="", repr=False)
-    sync_time: datetime | None = None
-    #: How far back the history goes now (None: nothing synced yet).
+    #: The poll's copy of the history's ``SyncState.covers_from`` (None: nothing synced yet).
     history_from: datetime | None = None
-    #: Older records are still being fetched, down to the window.
+    #: The poll's copy of ``SyncState.backfilling``: older records are still being fetched.
     filling: bool = False
-    #: The paged call log's ``dateTo`` for the next backfill page (None: nothing left).
-    backfill_before: datetime | None = None
     last_sync_at: datetime | None = None
     #: When the owner's subscriptions were last checked at RingCentral.
     checked_at: datetime | None = None
@@ -143,7 +139,8 @@ class LiveSchedule(abc.ABC):
 
     @abc.abstractmethod
     def save_sync(self, owner: str, holder: str, **changes: Any) -> bool:
-        """Write sync fields (token, times, cursor, counter increment ``add``) under the lease.
+        """Write what a sync did (``history_from``, ``filling``, ``last_sync_at``, ``checked_at``;
+        ``add``: records that came in, added to ``counter``) under the lease.
 
         False (and nothing written) when ``holder`` no longer holds the lease.
         """

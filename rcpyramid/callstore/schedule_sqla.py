@@ -112,7 +112,6 @@ class SqlLiveSchedule(LiveSchedule):
     @staticmethod
     def _state(row: Row) -> OwnerState:
         values = {name: getattr(row, name) for name in _OWNER_FIELDS}
-        values["sync_token"] = values["sync_token"] or ""
         values["lease_holder"] = values["lease_holder"] or ""
         return OwnerState(**values)
 
@@ -126,7 +125,6 @@ class SqlLiveSchedule(LiveSchedule):
             "retries": 0,
             "lease_holder": "",
             "counter": 0,
-            "sync_token": "",
             "filling": False,
         }
         statement = _insert(self.dialect, OWNERS).values(**values).on_conflict_do_nothing()

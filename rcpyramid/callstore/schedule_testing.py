@@ -11,7 +11,7 @@ empty schedule::
 The suite reads only the contract's verbs.
 """
 
-# ruff: noqa: S105, S106 - made-up sync tokens and hashes, not secrets
+# ruff: noqa: S106 - made-up hashes, not secrets
 
 from __future__ import annotations
 
@@ -78,10 +78,11 @@ class LiveScheduleTests:
         # w1 died: its lease runs out and w2 takes the history.
         later = schedule.claim_due(T0 + seconds(31), "w2", T0 + seconds(61), 5)
         assert [s.owner for s in later] == ["p1"]
-        assert schedule.save_sync("p1", "w1", sync_token="stale") is False
-        assert schedule.save_sync("p1", "w2", sync_token="tok", add=3) is True
+        assert schedule.save_sync("p1", "w1", last_sync_at=T0) is False
+        assert schedule.save_sync("p1", "w2", last_sync_at=T0 + seconds(31), add=3) is True
         state = schedule.owner("p1")
-        assert state is not None and state.sync_token == "tok" and state.counter == 3
+        assert state is not None and state.last_sync_at == T0 + seconds(31)
+        assert state.counter == 3
 
     def test_claims_from_many_threads_take_each_history_once(self, schedule: LiveSchedule) -> None:
         for n in range(6):
@@ -131,18 +132,16 @@ class LiveScheduleTests:
         assert schedule.save_sync(
             "c1",
             "w1",
-            sync_token="t1",
-            sync_time=T0,
             history_from=T0 - timedelta(days=30),
             filling=True,
-            backfill_before=T0 - timedelta(days=30),
             last_sync_at=T0,
+            checked_at=T0,
         )
         state = schedule.owner("c1")
         assert state is not None and state.kind == COMPANY
         assert state.history_from == T0 - timedelta(days=30)
         assert state.history_from.tzinfo is not None and state.filling is True
-        assert state.backfill_before == T0 - timedelta(days=30) and state.sync_time == T0
+        assert state.last_sync_at == T0 and state.checked_at == T0
 
     # -- logins ------------------------------------------------------------------------
 

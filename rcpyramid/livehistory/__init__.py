@@ -20,25 +20,18 @@ from typing import Any
 from pyramid.config import Configurator
 from pyramid.registry import Registry
 
-from rcpyramid.callstore.schedule import (
-    COMPANY,
-    PERSON,
-    LiveSchedule,
-    LoginLink,
-    MemoryLiveSchedule,
-)
-from rcpyramid.callstore.schedule_sqla import SqlLiveSchedule
+from rcpyramid.callstore import history_outside_requests, live_schedule
+from rcpyramid.callstore.interfaces import CallHistory
+from rcpyramid.callstore.schedule import COMPANY, PERSON, LiveSchedule, LoginLink
 from rcpyramid.clock import Clock
 from rcpyramid.config import HistorySettings
 from rcpyramid.events import LoginEnded, LoginStarted
 from rcpyramid.livehistory.keys import HistoryKeys
 from rcpyramid.livehistory.receiver import Receiver, Verdict
-from rcpyramid.livehistory.records import MemoryRecords, RecordsPort
 from rcpyramid.livehistory.subscriptions import Subscriptions
 from rcpyramid.livehistory.worker import ApiMaker, LiveWorker, RepoOpener
 from rcpyramid.ringcentral.client import RingCentralClient
 from rcpyramid.tokens import open_repository
-from rcpyramid.tokens.crypto import load_keyring
 from rcpyramid.tokens.interfaces import Token, TokenRepository
 
 log = logging.getLogger(__name__)
@@ -60,7 +53,7 @@ class LiveHistory:
         self,
         settings: HistorySettings,
         schedule: LiveSchedule,
-        records: RecordsPort,
+        history: CallHistory,
         keys: HistoryKeys,
         clock: Clock,
         client: RingCentralClient,
@@ -69,14 +62,14 @@ class LiveHistory:
     ) -> None:
         self.settings = settings
         self.schedule = schedule
-        self.records = records
+        self.history = history
         self.keys = keys
         self.clock = clock
         self.client = client
         self.subscriptions = Subscriptions(schedule, keys, settings, clock)
         self.receiver = Receiver(schedule, keys, settings.record_delay)
         self.worker = LiveWorker(
-            schedule, records, settings, clock, make_api, open_repository, self.subscriptions
+            schedule, history, settings, clock, make_api, open_repository, self.subscriptions
         )
 
     # -- logins -----------------------------------------------------------------------
@@ -133,7 +126,7 @@ class LiveHistory:
             log.info("the last administrator of an account signed out: its history is deleted")
 
     def forget(self, owner: str) -> None:
-        self.records.forget(owner)
+        self.history.forget(owner)
         self.schedule.forget_owner(owner)
 
     # -- the receiver and the pages' poll ---------------------------------------------
@@ -170,7 +163,7 @@ class LiveHistory:
             "counter": state.counter,
             "new_calls": new,
             "history_from": _iso(state.history_from),
-            "filling": state.filling or state.sync_time is None,
+            "filling": state.filling or state.last_sync_at is None,
         }
 
 
@@ -213,20 +206,9 @@ def on_login_ended(event: LoginEnded) -> None:
         live.login_ended(event.login_id, event.token, event.usable)
 
 
-def _stores(config: Configurator) -> tuple[LiveSchedule, RecordsPort]:
-    """The schedule and records on the token store's database, or in memory."""
-    registry = config.registry
-    factory = registry.get("dbsession_factory") if hasattr(registry, "get") else None
-    if factory is None:
-        return MemoryLiveSchedule(), MemoryRecords()
-    engine = factory.kw["bind"]
-    return SqlLiveSchedule(engine, load_keyring(registry.app_settings.tokens)), MemoryRecords()
-
-
 def includeme(config: Configurator) -> None:
     registry: Registry = config.registry
     settings = registry.app_settings
-    schedule, records = _stores(config)
 
     @contextmanager
     def repository() -> Iterator[TokenRepository]:
@@ -235,8 +217,8 @@ def includeme(config: Configurator) -> None:
 
     registry.live_history = LiveHistory(
         settings.history,
-        schedule,
-        records,
+        live_schedule(registry),
+        history_outside_requests(registry),
         HistoryKeys(settings.session.secret),
         registry.clock,
         registry.ringcentral_client,

@@ -14,14 +14,15 @@ nothing.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from rcpyramid.callstore.interfaces import CallHistory, SyncState
 from rcpyramid.callstore.schedule import COMPANY, LiveSchedule, OwnerState
 from rcpyramid.clock import Clock
 from rcpyramid.config import HistorySettings
-from rcpyramid.livehistory.records import RecordsPort, start_time
+from rcpyramid.livehistory.records import start_time
 from rcpyramid.ringcentral.api import RingCentralApi
 from rcpyramid.ringcentral.errors import ApiError, RateLimitedError
 from rcpyramid.ringcentral.ratelimit import (
@@ -85,17 +86,21 @@ def _sync_info(data: Any) -> tuple[str, datetime | None]:
 
 
 class HistorySync:
-    """One sync round of one history; the caller holds the owner's lease."""
+    """One sync round of one history; the caller holds the owner's lease.
+
+    Records and the sync token live in the call history (:class:`CallHistory`); the
+    schedule gets the poll's summary (how far back, still filling, how many came in).
+    """
 
     def __init__(
         self,
         schedule: LiveSchedule,
-        records: RecordsPort,
+        history: CallHistory,
         settings: HistorySettings,
         clock: Clock,
     ) -> None:
         self.schedule = schedule
-        self.records = records
+        self.history = history
         self.settings = settings
         self.clock = clock
 
@@ -105,23 +110,33 @@ class HistorySync:
     def run(self, api: RingCentralApi, login_id: str, state: OwnerState, holder: str) -> SyncResult:
         """ISync when a token is kept (FSync when it is lost or missing), then backfill."""
         company = state.kind == COMPANY
-        if state.sync_token:
+        sync = self.history.sync_state(state.owner)
+        if sync.sync_token:
             try:
-                result = self.isync(api, login_id, state, holder, company)
+                result = self.isync(api, login_id, state.owner, sync, company)
             except SyncTokenLostError:
                 log.info("RingCentral no longer takes a history's sync token; full sync")
-                result = self.fsync(api, login_id, state, holder, company)
+                result = self.fsync(api, login_id, state.owner, sync, company)
         else:
-            result = self.fsync(api, login_id, state, holder, company)
+            result = self.fsync(api, login_id, state.owner, sync, company)
         now = self.clock()
-        self.records.trim(state.owner, self.window_start(now))
-        current = self.schedule.owner(state.owner)
-        if current is not None and current.filling:
-            return self.backfill(api, login_id, current, holder, company, result)
+        self.history.trim(state.owner, self.window_start(now))
+        sync = self.history.sync_state(state.owner)
+        if sync.backfilling:
+            result = self.backfill(api, login_id, state.owner, sync, company, result)
+            sync = self.history.sync_state(state.owner)
+        self.schedule.save_sync(
+            state.owner,
+            holder,
+            add=result.new,
+            history_from=sync.covers_from,
+            filling=sync.backfilling,
+            last_sync_at=now,
+        )
         return result
 
     def fsync(
-        self, api: RingCentralApi, login_id: str, state: OwnerState, holder: str, company: bool
+        self, api: RingCentralApi, login_id: str, owner: str, sync: SyncState, company: bool
     ) -> SyncResult:
         now = self.clock()
         window = self.window_start(now)
@@ -132,31 +147,36 @@ class HistorySync:
         data = api.get(login_id, path, params).data
         records = _records(data)
         token, sync_time = _sync_info(data)
-        new = self.records.merge(state.owner, records)
+        merged = self.history.merge(owner, records)
         full = len(records) >= RECORD_COUNT
         oldest = min((t for r in records if (t := start_time(r)) is not None), default=None)
         # Full: the frame reaches only to its oldest record; otherwise to date_from.
         covered = (oldest or date_from) if full else date_from
-        filling = covered > window
-        self.schedule.save_sync(
-            state.owner,
-            holder,
-            add=new,
-            sync_token=token,
-            sync_time=sync_time or now,
-            last_sync_at=now,
-            history_from=covered,
-            filling=filling,
-            backfill_before=covered if filling else None,
+        if (
+            sync.covers_from is not None
+            and sync.synced_at is not None
+            and covered <= sync.synced_at
+        ):
+            # The frame joins what was kept (a lost token): the older part stays covered.
+            covered = min(covered, sync.covers_from)
+        self.history.save_sync_state(
+            owner,
+            SyncState(
+                sync_token=token or None,
+                synced_at=sync_time or now,
+                covers_from=covered,
+                backfill_until=window if covered > window else None,
+            ),
         )
+        new = len(merged.added)
         log.info("full sync of a history: %s records (%s new)", len(records), new)
-        return SyncResult("FSync", new=new, filling=filling)
+        return SyncResult("FSync", new=new)
 
     def isync(
-        self, api: RingCentralApi, login_id: str, state: OwnerState, holder: str, company: bool
+        self, api: RingCentralApi, login_id: str, owner: str, sync: SyncState, company: bool
     ) -> SyncResult:
         now = self.clock()
-        params = {"syncType": "ISync", "syncToken": state.sync_token, "showDeleted": "true"}
+        params = {"syncType": "ISync", "syncToken": sync.sync_token, "showDeleted": "true"}
         path = ACCOUNT_CALL_LOG_SYNC if company else OWN_CALL_LOG_SYNC
         try:
             data = api.get(login_id, path, params).data
@@ -164,42 +184,35 @@ class HistorySync:
             if token_lost(error):
                 raise SyncTokenLostError(error.message) from error
             raise
-        records = _records(data)
-        gone = [str(r["id"]) for r in records if r.get("deleted") is True]
-        kept = [r for r in records if r.get("deleted") is not True]
-        new = self.records.merge(state.owner, kept)
-        if gone:
-            self.records.delete(state.owner, gone)
+        # Deleted records (``deleted: true``) are removed by the merge.
+        merged = self.history.merge(owner, _records(data))
         token, sync_time = _sync_info(data)
-        self.schedule.save_sync(
-            state.owner,
-            holder,
-            add=new,
-            sync_token=token or state.sync_token,
-            sync_time=sync_time or now,
-            last_sync_at=now,
+        self.history.save_sync_state(
+            owner,
+            replace(sync, sync_token=token or sync.sync_token, synced_at=sync_time or now),
         )
-        log.info("incremental sync of a history: %s new, %s deleted", new, len(gone))
-        return SyncResult("ISync", new=new, deleted=len(gone), filling=state.filling)
+        new, gone = len(merged.added), len(merged.deleted)
+        log.info("incremental sync of a history: %s new, %s deleted", new, gone)
+        return SyncResult("ISync", new=new, deleted=gone)
 
     def backfill(
         self,
         api: RingCentralApi,
         login_id: str,
-        state: OwnerState,
-        holder: str,
+        owner: str,
+        sync: SyncState,
         company: bool,
         result: SyncResult,
     ) -> SyncResult:
-        """One page of the paged call log before ``backfill_before``, if the budget allows."""
+        """One page of the paged call log before ``covers_from``, if the budget allows."""
         now = self.clock()
         later = now + BACKFILL_PAUSE
         person, _ = api.whose(login_id)
         left = api.gate.left(person, HEAVY, now)
         if left is not None and left <= HEAVY_RESERVE:
             return _with(result, filling=True, next_due=later)
-        window = self.window_start(now)
-        before = state.backfill_before or state.history_from or now
+        window = max(self.window_start(now), sync.backfill_until or now)
+        before = sync.covers_from or now
         params = {
             "dateFrom": rc_time(window),
             "dateTo": rc_time(before),
@@ -211,18 +224,18 @@ class HistorySync:
         except RateLimitedError as error:
             wait = timedelta(seconds=error.retry_after or 60)
             return _with(result, filling=True, next_due=now + wait)
-        records = [r for r in _records(data) if (start_time(r) or now) < before]
-        self.records.merge(state.owner, records)
+        page = _records(data)
+        records = [r for r in page if (start_time(r) or now) < before]
+        self.history.merge(owner, records)
         oldest = min((t for r in records if (t := start_time(r)) is not None), default=None)
-        done = len(_records(data)) < BACKFILL_PER_PAGE or oldest is None or oldest <= window
+        done = len(page) < BACKFILL_PER_PAGE or oldest is None or oldest <= window
+        current = self.history.sync_state(owner)
         if done:
-            self.schedule.save_sync(
-                state.owner, holder, history_from=window, filling=False, backfill_before=None
+            self.history.save_sync_state(
+                owner, replace(current, covers_from=window, backfill_until=None)
             )
             return _with(result, backfilled=len(records), filling=False)
-        self.schedule.save_sync(
-            state.owner, holder, history_from=oldest, filling=True, backfill_before=oldest
-        )
+        self.history.save_sync_state(owner, replace(current, covers_from=oldest))
         return _with(result, backfilled=len(records), filling=True, next_due=later)
 
 

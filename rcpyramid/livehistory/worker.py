@@ -20,10 +20,10 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 
+from rcpyramid.callstore.interfaces import CallHistory
 from rcpyramid.callstore.schedule import COMPANY, PERSON, LiveSchedule, LoginLink, OwnerState
 from rcpyramid.clock import Clock
 from rcpyramid.config import HistorySettings
-from rcpyramid.livehistory.records import RecordsPort
 from rcpyramid.livehistory.subscriptions import Subscriptions
 from rcpyramid.livehistory.sync import HistorySync, SyncResult
 from rcpyramid.ringcentral.api import RingCentralApi
@@ -50,7 +50,7 @@ class LiveWorker:
     def __init__(
         self,
         schedule: LiveSchedule,
-        records: RecordsPort,
+        history: CallHistory,
         settings: HistorySettings,
         clock: Clock,
         make_api: ApiMaker,
@@ -58,13 +58,13 @@ class LiveWorker:
         subscriptions: Subscriptions,
     ) -> None:
         self.schedule = schedule
-        self.records = records
+        self.history = history
         self.settings = settings
         self.clock = clock
         self.make_api = make_api
         self.open_repository = open_repository
         self.subscriptions = subscriptions
-        self.sync = HistorySync(schedule, records, settings, clock)
+        self.sync = HistorySync(schedule, history, settings, clock)
         self.holder = new_holder()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -199,7 +199,7 @@ class LiveWorker:
             log.warning("the webhook subscription could not be made or checked: %s", error.message)
 
     def forget(self, owner: str) -> None:
-        self.records.forget(owner)
+        self.history.forget(owner)
         self.schedule.forget_owner(owner)
 
 

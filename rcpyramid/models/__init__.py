@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from rcpyramid.config import DatabaseSettings, SettingsError, where
+from rcpyramid.models.calls import CallRecord, HistoryOwner
 from rcpyramid.models.deadline import DatabaseGuard, guard_engine
 from rcpyramid.models.live import LiveLogin, LiveOwner, LiveSubscription
 from rcpyramid.models.meta import Base, metadata
@@ -31,6 +32,8 @@ from rcpyramid.models.tokens import Login, PendingSignIn
 
 __all__ = [
     "Base",
+    "CallRecord",
+    "HistoryOwner",
     "LiveLogin",
     "LiveOwner",
     "LiveSubscription",

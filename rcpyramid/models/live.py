@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Boolean, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rcpyramid.models.meta import Base, UTCDateTime
 
 
 class LiveOwner(Base):
-    """One history's due mark, lease, sync token, backfill cursor and change counter."""
+    """One history's due mark, lease and change counter (its sync token is the call store's)."""
 
     __tablename__ = "live_owners"
 
@@ -29,11 +29,9 @@ class LiveOwner(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     claimed_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     counter: Mapped[int] = mapped_column(BigInteger, default=0)
-    sync_token: Mapped[str] = mapped_column(Text, default="")
-    sync_time: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The poll's copies of the call history's sync state (one read per poll).
     history_from: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     filling: Mapped[bool] = mapped_column(Boolean, default=False)
-    backfill_before: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

@@ -1,7 +1,7 @@
 """Live history: due marks and leases per history, logins, webhook subscriptions.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-04 00:00:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
@@ -32,11 +32,8 @@ def upgrade() -> None:
         _when("lease_until"),
         sa.Column("claimed_seq", sa.BigInteger(), nullable=False),
         sa.Column("counter", sa.BigInteger(), nullable=False),
-        sa.Column("sync_token", sa.Text(), nullable=False),
-        _when("sync_time"),
         _when("history_from"),
         sa.Column("filling", sa.Boolean(), nullable=False),
-        _when("backfill_before"),
         _when("last_sync_at"),
         _when("checked_at"),
         sa.PrimaryKeyConstraint("owner", name=op.f("pk_live_owners")),
