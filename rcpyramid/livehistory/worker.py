@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_FAILURE = timedelta(seconds=62)
 #: Histories one round takes on.
 CLAIM_BATCH = 8
+#: How often a worker looks for histories whose logins all ended unseen (purge, a crash).
+ORPHAN_SWEEP = timedelta(minutes=10)
 
 ApiMaker = Callable[[TokenRepository], RingCentralApi]
 RepoOpener = Callable[[], AbstractContextManager[TokenRepository]]
@@ -71,6 +73,7 @@ class LiveWorker:
         self._thread: threading.Thread | None = None
         #: Seconds between two rounds when nothing wakes the thread.
         self.tick = min(1.0, max(0.1, settings.record_delay / 4))
+        self._swept_at: datetime | None = None
 
     # -- the thread --------------------------------------------------------------------
 
@@ -113,6 +116,14 @@ class LiveWorker:
 
     def run_due_once(self) -> int:
         """Sync every history due now (the ones no other worker holds); how many were synced."""
+        now = self.clock()
+        if self._swept_at is None or now - self._swept_at >= ORPHAN_SWEEP:
+            self._swept_at = now
+            try:
+                with self.open_repository() as repo:
+                    forget_orphans(self.schedule, self.history, repo)
+            except TokenStoreError as error:
+                log.warning("the history worker cannot reach its store: %s", error)
         done = 0
         while True:
             now = self.clock()
@@ -205,3 +216,34 @@ class LiveWorker:
 
 def _earliest(a: datetime | None, b: datetime) -> datetime:
     return b if a is None else min(a, b)
+
+
+def forget_orphans(schedule: LiveSchedule, history: CallHistory, repo: TokenRepository) -> int:
+    """Delete the histories whose logins all ended unseen (purged, a crash); how many.
+
+    Logins end through :class:`~rcpyramid.events.LoginEnded` in the app; a login the
+    purge script deleted, or one whose end was cut short, is found here instead.
+    """
+    forgotten = 0
+    for owner in schedule.owners():
+        state = schedule.owner(owner)
+        if state is None:
+            continue
+        alive = 0
+        for link in schedule.logins_of(owner):
+            if (link.company if state.kind == COMPANY else link.owner) != owner:
+                continue
+            if repo.get(link.login_id) is None:
+                schedule.remove_login(link.login_key)
+            else:
+                alive += 1
+        if not alive:
+            history.forget(owner)
+            schedule.forget_owner(owner)
+            forgotten += 1
+    known = set(schedule.owners())
+    for owner in history.owners():
+        if owner not in known:
+            history.forget(owner)
+            forgotten += 1
+    return forgotten

@@ -38,6 +38,8 @@ def token_registry(config_uri: str) -> Registry:
         config.registry.clock = utcnow
         config.include("rcpyramid.services")
         config.include("rcpyramid.tokens")
+        # The call histories live beside the tokens (purge deletes the orphaned ones).
+        config.include("rcpyramid.callstore")
     return config.registry
 
 
@@ -60,11 +62,18 @@ def settings_or_exit(prog: str, load: Callable[[], T]) -> T:
 
 
 @contextmanager
-def script_repository(prog: str, config_uri: str) -> Iterator[TokenRepository]:
-    """The token repository the ini configures, opened through the app's own factory."""
+def script_store(prog: str, config_uri: str) -> Iterator[tuple[Registry, TokenRepository]]:
+    """The registry the ini configures (tokens, call histories) and its token repository."""
     registry = settings_or_exit(prog, lambda: token_registry(config_uri))
     try:
         with open_repository(registry) as repo:
-            yield repo
+            yield registry, repo
     finally:
         registry.close_token_store()
+
+
+@contextmanager
+def script_repository(prog: str, config_uri: str) -> Iterator[TokenRepository]:
+    """The token repository the ini configures, opened through the app's own factory."""
+    with script_store(prog, config_uri) as (_, repo):
+        yield repo

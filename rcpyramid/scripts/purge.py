@@ -15,11 +15,13 @@ from datetime import datetime, timedelta
 
 from rcpyramid.cache import forget_people
 from rcpyramid.cache.store import StoreDown
+from rcpyramid.callstore import history_outside_requests, live_schedule
 from rcpyramid.clock import utcnow
 from rcpyramid.config import RingCentralSettings, SessionSettings, SettingsError, load_section
+from rcpyramid.livehistory.worker import forget_orphans
 from rcpyramid.ringcentral.client import RingCentralClient
 from rcpyramid.ringcentral.errors import RingCentralError
-from rcpyramid.scripts import ini_settings, script_arguments, script_repository, settings_or_exit
+from rcpyramid.scripts import ini_settings, script_arguments, script_store, settings_or_exit
 from rcpyramid.tokens.interfaces import TokenRepository, TokenStoreError
 
 log = logging.getLogger(__name__)
@@ -66,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         argv,
     )
     try:
-        with script_repository(PROG, config_uri) as repo:
+        with script_store(PROG, config_uri) as (registry, repo):
             ini = ini_settings(config_uri)
             ringcentral = settings_or_exit(PROG, lambda: load_section(RingCentralSettings, ini))
             session = settings_or_exit(PROG, lambda: load_section(SessionSettings, ini))
@@ -82,12 +84,17 @@ def main(argv: list[str] | None = None) -> int:
                 if token.owner_id and not token.refresh_valid(now)
             ]
             deleted = repo.purge(now)
+            # Each history whose person has no login left, with its subscription rows.
+            histories = forget_orphans(
+                live_schedule(registry), history_outside_requests(registry), repo
+            )
     except TokenStoreError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return 1
     print(
         f"ended {ended} idle logins ({unrevoked} not confirmed by RingCentral); "
-        f"deleted {deleted} logins whose refresh token expired, and expired pending sign-ins"
+        f"deleted {deleted} logins whose refresh token expired, and expired pending sign-ins; "
+        f"deleted {histories} call histories nobody signed in can read any more"
     )
     try:
         # Their cached answers become unreachable in every app process sharing Redis.
