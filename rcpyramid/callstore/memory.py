@@ -140,8 +140,7 @@ class MemoryCallHistory(CallHistory):
                     (record_id, stored.names, stored.digits)
                     for record_id, stored in held.records.items()
                 )
-            found = held.index.matching(needle)
-            candidates = (held.records[record_id] for record_id in found)
+            candidates = (held.records[record_id] for record_id in held.index.matching(needle))
         matching = [stored for stored in candidates if matches_filters(stored.entry, query)]
         matching.sort(key=lambda stored: _order(stored.entry), reverse=True)
         return matching
