@@ -44,12 +44,22 @@ class _Owner:
     revision: str | None = None
     #: The latest due time of the pending stale marks (see ``clear_stale``).
     stale_latest: datetime | None = None
-    #: Built on the first search after a change.
+    #: The records newest first, and their search index built in that order: made on
+    #: the first read after a change.
+    ordered: list[_Stored] | None = None
     index: SearchIndex | None = None
 
     def changed(self) -> None:
         self.revision = secrets.token_hex(8)
+        self.ordered = None
         self.index = None
+
+    def newest_first(self) -> list[_Stored]:
+        if self.ordered is None:
+            self.ordered = sorted(
+                self.records.values(), key=lambda stored: _order(stored.entry), reverse=True
+            )
+        return self.ordered
 
 
 def _order(entry: CallEntry) -> tuple[datetime, str]:
@@ -133,19 +143,17 @@ class MemoryCallHistory(CallHistory):
         held = self._owners.get(owner)
         if held is None:
             return []
-        candidates: Iterable[_Stored] = held.records.values()
+        candidates: Iterable[_Stored] = held.newest_first()
         needle = Needle.parse(query.search)
         if needle is not None:
             if held.index is None:
                 held.index = SearchIndex(
-                    (record_id, stored.names, stored.digits)
-                    for record_id, stored in held.records.items()
+                    (stored.entry.record_id, stored.names, stored.digits)
+                    for stored in held.newest_first()
                 )
-            found = held.index.matching(needle)
-            candidates = (held.records[record_id] for record_id in found)
-        matching = [stored for stored in candidates if matches_filters(stored.entry, query)]
-        matching.sort(key=lambda stored: _order(stored.entry), reverse=True)
-        return matching
+            # The index is newest first, and so is what it finds.
+            candidates = (held.records[record_id] for record_id in held.index.matching(needle))
+        return [stored for stored in candidates if matches_filters(stored.entry, query)]
 
     @staticmethod
     def _window(matching: list[_Stored], query: HistoryQuery) -> list[_Stored]:

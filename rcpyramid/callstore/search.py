@@ -63,13 +63,16 @@ class SearchIndex:
     def __len__(self) -> int:
         return len(self.record_ids)
 
-    def matching(self, needle: Needle) -> set[str]:
-        """The ids of the records ``needle`` finds (see ``CallHistory.page``)."""
+    def matching(self, needle: Needle) -> list[str]:
+        """The ids of the records ``needle`` finds (see ``CallHistory.page``), in index order.
+
+        An index built newest first answers newest first, with no sorting by the caller.
+        """
         found = _positions(self._names, self._name_starts, needle.text)
         if needle.digits:
             found |= _positions(self._digits, self._digit_starts, needle.digits)
         ids = self.record_ids
-        return {ids[position] for position in found}
+        return [ids[position] for position in sorted(found)]
 
 
 def _joined(values: list[str]) -> tuple[str, list[int]]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from rcpyramid.callstore.interfaces import SyncState
 from rcpyramid.callstore.memory import MemoryCallHistory
+from rcpyramid.callstore.rotation import reencrypt_history
 from rcpyramid.callstore.sqla import HISTORIES, RECORDS, SQLAlchemyCallHistory, SqlCallStore
 from rcpyramid.callstore.testing import (
     ALICE,
@@ -29,7 +30,7 @@ from rcpyramid.callstore.testing import (
 )
 from rcpyramid.models import make_engine, metadata
 from rcpyramid.tokens.crypto import Keyring
-from tests.databases import TEST_KEYS, postgres_schema, sqlite_url
+from tests.databases import TEST_KEYS, fixed_key, postgres_schema, sqlite_url
 
 
 class TestMemoryBackend(CallHistoryTests):
@@ -136,6 +137,26 @@ class SQLBackendTests(CallHistoryTests):
         history.merge(ALICE, [make_record("real", NOON, name="Real Person")])
         assert self.search(history, ALICE, "ghost") == []
         assert self.search(history, ALICE, "real person") == ["real"]
+
+    def test_sql_reencrypt_moves_records_and_sync_tokens_to_the_newest_key(
+        self, history: SQLAlchemyCallHistory
+    ) -> None:
+        self.fill_for_search(history)
+        history.save_sync_state(ALICE, SyncState(sync_token="sync-token"))
+        dave = history.get(ALICE, "dave")
+        newest = fixed_key("newest")
+        rotated = SQLAlchemyCallHistory(
+            SqlCallStore(history.store.engine, Keyring.parse(f"{newest},{TEST_KEYS}"))
+        )
+        report = reencrypt_history(rotated, batch=2)
+        assert (report.records, report.histories, report.complete) == (5, 1, True)
+        assert reencrypt_history(rotated).records == 0
+        only_newest = SQLAlchemyCallHistory(
+            SqlCallStore(history.store.engine, Keyring.parse(newest))
+        )
+        assert self.search(only_newest, ALICE, "650 555 0199") == ["carol"]
+        assert only_newest.get(ALICE, "dave") == dave
+        assert only_newest.sync_state(ALICE).sync_token == "sync-token"
 
 
 class TestSQLiteBackend(SQLBackendTests):
