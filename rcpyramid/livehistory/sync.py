@@ -43,6 +43,8 @@ RECORD_COUNT = 250
 BACKFILL_PER_PAGE = 1000
 #: Heavy requests a person keeps for their own pages: the backfill waits below this.
 HEAVY_RESERVE = 4
+#: A frame this close to the window's start counts as reaching it (no backfill for a minute).
+WINDOW_SLACK = timedelta(minutes=5)
 #: Between two backfill pages of one history, so the pages keep their Heavy budget.
 BACKFILL_PAUSE = timedelta(seconds=8)
 
@@ -159,6 +161,9 @@ class HistorySync:
         ):
             # The frame joins what was kept (a lost token): the older part stays covered.
             covered = min(covered, sync.covers_from)
+        if covered - window <= WINDOW_SLACK:
+            # The frame reaches (all but the minute kept for clocks) back to the window.
+            covered = min(covered, window)
         self.history.save_sync_state(
             owner,
             SyncState(
