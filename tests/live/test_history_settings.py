@@ -43,11 +43,11 @@ def test_the_environment_variable_sets_the_address(tmp_path: Path) -> None:
 def test_production_refuses_an_address_ringcentral_cannot_reach(
     tmp_path: Path, url: str, words: str
 ) -> None:
-    with pytest.raises(SettingsError, match="ringcentral.webhook_url") as refused:
+    with pytest.raises(SettingsError, match=r"ringcentral\.webhook_url") as refused:
         load({**production(**{"ringcentral.webhook_url": url}), "here": str(tmp_path)}, {})
     assert words in str(refused.value)
 
 
 def test_a_negative_record_delay_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError, match="rcpyramid.history.record_delay"):
+    with pytest.raises(SettingsError, match=r"rcpyramid\.history\.record_delay"):
         load({**GOOD, "here": str(tmp_path), "rcpyramid.history.record_delay": "-1"}, {})
