@@ -315,7 +315,7 @@ class SQLAlchemyCallHistory(CallHistory):
 
         def run(ex: Executor) -> Merged:
             deleted: list[str] = []
-            for chunk in _chunks(to_delete):
+            for chunk in _chunks(sorted(to_delete)):
                 deleted += ex.execute(
                     delete(RECORDS)
                     .where(RECORDS.c.owner == owner, RECORDS.c.record_id.in_(chunk))
@@ -343,6 +343,8 @@ class SQLAlchemyCallHistory(CallHistory):
                     added.append(record_id)
                 writes.append(sealed[record_id])
             if writes:
+                # In id order: two merges of overlapping batches lock rows in the same order.
+                writes.sort(key=lambda values: values["record_id"])
                 ex.execute(upsert, writes)
             result = Merged(tuple(added), tuple(updated), tuple(sorted(deleted)), malformed)
             if result.changed:
