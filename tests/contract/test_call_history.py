@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -32,6 +33,7 @@ from rcpyramid.callstore.testing import (
 )
 from rcpyramid.models import make_engine, metadata
 from rcpyramid.tokens.crypto import Keyring
+from rcpyramid.tokens.sqla import LockOrderError, SQLAlchemyTokenRepository, SqlTokenStore
 from tests.databases import (
     TEST_KEYS,
     fixed_key,
@@ -182,6 +184,23 @@ class SQLBackendTests(CallHistoryTests):
 class TestSQLiteBackend(SQLBackendTests):
     def database(self, tmp_path: Path) -> AbstractContextManager[str]:
         return nullcontext(sqlite_url(tmp_path))
+
+    def test_sqlite_a_token_step_after_a_history_write_fails_at_once(
+        self, history: SQLAlchemyCallHistory
+    ) -> None:
+        # The request's history write holds SQLite's write lock; forgetting the login in a
+        # transaction of its own would wait for it until the busy timeout.
+        tokens = SQLAlchemyTokenRepository(
+            SqlTokenStore(history.store.engine, Keyring.parse(TEST_KEYS))
+        )
+        session = Session(bind=history.store.engine)
+        try:
+            SQLAlchemyCallHistory(history.store, session).forget(ALICE)
+            with pytest.raises(LockOrderError):
+                SQLAlchemyTokenRepository(tokens.store, session).delete("login-a")
+        finally:
+            session.rollback()
+            session.close()
 
 
 class TestPostgreSQLBackend(SQLBackendTests):
