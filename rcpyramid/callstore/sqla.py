@@ -28,7 +28,10 @@ memo finds any substring and stores nothing new.
 
 Transactions, as the token repository's: with a request's session, every verb joins
 the request's transaction (``pyramid_tm``) and never commits; without one (a sync
-worker, scripts, the benchmark) every verb is a transaction of its own.
+worker, scripts, the benchmark) every verb is a transaction of its own. On SQLite a
+write in the request's transaction holds the database's one write lock until the
+request ends: a request that also signs out, touches or refreshes a login (token steps
+in transactions of their own) does those first, or they raise ``LockOrderError``.
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ from rcpyramid.callstore.search import Needle, SearchIndex
 from rcpyramid.models import calls as rows
 from rcpyramid.models.deadline import DatabaseBusyError, deadline_passed
 from rcpyramid.tokens.crypto import DecryptionError, Keyring, associated_data, load_keyring
+from rcpyramid.tokens.sqla import _RequestWrites
 
 log = logging.getLogger(__name__)
 
@@ -231,6 +235,10 @@ class SQLAlchemyCallHistory(CallHistory):
             result = run(session)
             # zope.sqlalchemy rolls back a session it believes only read; this one wrote.
             mark_changed(session)
+            # Tell the token repository too: on SQLite this write now holds the database's
+            # one write lock until the request ends, and a token step in a transaction of
+            # its own (delete, touch, a refresh) must fail at once, not wait for it.
+            _RequestWrites.of(session).wrote = True
             return result
 
     # -- sealing -----------------------------------------------------------------------------
@@ -317,7 +325,7 @@ class SQLAlchemyCallHistory(CallHistory):
 
         def run(ex: Executor) -> Merged:
             deleted: list[str] = []
-            for chunk in _chunks(to_delete):
+            for chunk in _chunks(sorted(to_delete)):
                 deleted += ex.execute(
                     delete(RECORDS)
                     .where(RECORDS.c.owner == owner, RECORDS.c.record_id.in_(chunk))
@@ -345,6 +353,8 @@ class SQLAlchemyCallHistory(CallHistory):
                     added.append(record_id)
                 writes.append(sealed[record_id])
             if writes:
+                # In id order: two merges of overlapping batches lock rows in the same order.
+                writes.sort(key=lambda values: values["record_id"])
                 ex.execute(upsert, writes)
             result = Merged(tuple(added), tuple(updated), tuple(sorted(deleted)), malformed)
             if result.changed:

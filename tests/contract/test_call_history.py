@@ -6,11 +6,14 @@ each test in a schema of its own.
 
 from __future__ import annotations
 
+import os
+import random
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -30,7 +33,14 @@ from rcpyramid.callstore.testing import (
 )
 from rcpyramid.models import make_engine, metadata
 from rcpyramid.tokens.crypto import Keyring
-from tests.databases import TEST_KEYS, fixed_key, postgres_schema, sqlite_url
+from rcpyramid.tokens.sqla import LockOrderError, SQLAlchemyTokenRepository, SqlTokenStore
+from tests.databases import (
+    TEST_KEYS,
+    fixed_key,
+    postgres_schema,
+    run_in_processes,
+    sqlite_url,
+)
 
 
 class TestMemoryBackend(CallHistoryTests):
@@ -158,15 +168,71 @@ class SQLBackendTests(CallHistoryTests):
         assert only_newest.get(ALICE, "dave") == dave
         assert only_newest.sync_state(ALICE).sync_token == "sync-token"
 
+    def test_sql_merges_from_several_processes_keep_the_newest_versions(
+        self, history: SQLAlchemyCallHistory
+    ) -> None:
+        workers = 3
+        url = history.store.engine.url.render_as_string(hide_password=False)
+        outcomes, exit_codes = run_in_processes(merge_in_child, (url,), workers)
+        assert exit_codes == [0] * workers, outcomes
+        page = history.page(ALICE, everything())
+        assert page.total == 40
+        # Whichever process came last, every record holds the newest version written.
+        assert {record["result"] for record in page.records} == {f"version {max(outcomes)}"}
+
 
 class TestSQLiteBackend(SQLBackendTests):
     def database(self, tmp_path: Path) -> AbstractContextManager[str]:
         return nullcontext(sqlite_url(tmp_path))
 
+    def test_sqlite_a_token_step_after_a_history_write_fails_at_once(
+        self, history: SQLAlchemyCallHistory
+    ) -> None:
+        # The request's history write holds SQLite's write lock; forgetting the login in a
+        # transaction of its own would wait for it until the busy timeout.
+        tokens = SQLAlchemyTokenRepository(
+            SqlTokenStore(history.store.engine, Keyring.parse(TEST_KEYS))
+        )
+        session = Session(bind=history.store.engine)
+        try:
+            SQLAlchemyCallHistory(history.store, session).forget(ALICE)
+            with pytest.raises(LockOrderError):
+                SQLAlchemyTokenRepository(tokens.store, session).delete("login-a")
+        finally:
+            session.rollback()
+            session.close()
+
 
 class TestPostgreSQLBackend(SQLBackendTests):
     def database(self, tmp_path: Path) -> AbstractContextManager[str]:
         return postgres_schema()
+
+
+def merge_in_child(url: str, barrier: object, results: object) -> None:
+    """One process's merges of its own version of the same 40 records, with the others at once.
+
+    Its version is its process id: versions differ, and the highest is the newest.
+    """
+    engine = make_engine(url, pool_size=2, lock_timeout=30.0)
+    history = SQLAlchemyCallHistory(SqlCallStore(engine, Keyring.parse(TEST_KEYS)))
+    version = os.getpid()
+    records = [
+        make_record(
+            f"rec-{n:02d}",
+            NOON - timedelta(minutes=n),
+            result=f"version {version}",
+            modified=NOON + timedelta(seconds=version),
+        )
+        for n in range(40)
+    ]
+    random.Random(version).shuffle(records)
+    try:
+        barrier.wait()  # type: ignore[attr-defined]
+        for start in range(0, 40, 10):
+            history.merge(ALICE, records[start : start + 10])
+        results.put(version)  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()
 
 
 def dump_tables(engine: Engine) -> str:
