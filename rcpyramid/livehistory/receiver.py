@@ -101,8 +101,10 @@ class Receiver:
         self, subscription_id: str, person: str, company: str, event: str, body: Any, now: datetime
     ) -> Verdict:
         if event.startswith(_REMINDER_EVENT):
+            # The worker renews it on its next round for this person (a read, a renew).
             self.schedule.flag_renewal(subscription_id)
-            return Verdict(200, "reminder")
+            self.schedule.mark_due(person, now)
+            return Verdict(200, "reminder", (person,))
         if not call_ended(event, body):
             return Verdict(200, "not a call end")
         owner = self._owner_of(event, person, company)

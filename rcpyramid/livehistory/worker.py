@@ -24,7 +24,7 @@ from rcpyramid.callstore.interfaces import CallHistory
 from rcpyramid.callstore.schedule import COMPANY, PERSON, LiveSchedule, LoginLink, OwnerState
 from rcpyramid.clock import Clock
 from rcpyramid.config import HistorySettings
-from rcpyramid.livehistory.subscriptions import Subscriptions
+from rcpyramid.livehistory.subscriptions import CHECK_INTERVAL, Subscriptions, renew_margin
 from rcpyramid.livehistory.sync import HistorySync, SyncResult
 from rcpyramid.ringcentral.api import RingCentralApi
 from rcpyramid.ringcentral.errors import RateLimitedError, RingCentralError, SignedOutError
@@ -38,6 +38,9 @@ RETRY_AFTER_FAILURE = timedelta(seconds=62)
 CLAIM_BATCH = 8
 #: How often a worker looks for histories whose logins all ended unseen (purge, a crash).
 ORPHAN_SWEEP = timedelta(minutes=10)
+#: How often a worker looks for subscriptions due a check (not read back for a while,
+#: expiring soon, a reminder came): their people are synced, which checks them.
+SUBSCRIPTION_SCAN = timedelta(minutes=1)
 
 ApiMaker = Callable[[TokenRepository], RingCentralApi]
 RepoOpener = Callable[[], AbstractContextManager[TokenRepository]]
@@ -74,6 +77,7 @@ class LiveWorker:
         #: Seconds between two rounds when nothing wakes the thread.
         self.tick = min(1.0, max(0.1, settings.record_delay / 4))
         self._swept_at: datetime | None = None
+        self._scanned_at: datetime | None = None
 
     # -- the thread --------------------------------------------------------------------
 
@@ -124,6 +128,9 @@ class LiveWorker:
                     forget_orphans(self.schedule, self.history, repo)
             except TokenStoreError as error:
                 log.warning("the history worker cannot reach its store: %s", error)
+        if self._scanned_at is None or now - self._scanned_at >= SUBSCRIPTION_SCAN:
+            self._scanned_at = now
+            self._subscriptions_due(now)
         done = 0
         while True:
             now = self.clock()
@@ -138,6 +145,22 @@ class LiveWorker:
             for state in claimed:
                 self.work(state)
                 done += 1
+
+    def _subscriptions_due(self, now: datetime) -> None:
+        """Mark due the people whose subscription wants a check: a blacklisting says nothing.
+
+        RingCentral stops delivering to a blacklisted subscription without telling; the
+        sync that follows the check also fetches whatever it missed meanwhile.
+        """
+        if not self.subscriptions.enabled:
+            return
+        margin = renew_margin(self.settings.subscription_lifetime)
+        try:
+            rows = self.schedule.subscriptions_to_check(now - CHECK_INTERVAL, now + margin, 100)
+            for row in rows:
+                self.schedule.mark_due(row.owner, now)
+        except TokenStoreError as error:
+            log.warning("the history worker cannot reach its store: %s", error)
 
     def links(self, state: OwnerState) -> list[LoginLink]:
         return self.links_of(state.owner, state.kind)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -156,6 +157,20 @@ def test_a_record_that_is_late_is_fetched_by_one_more_isync(live_app: LiveApp) -
     assert counted(live_app)["syncs"] - counts["syncs"] == 2
     # No third: the retry was the one owed.
     assert live_app.due_now() == 0
+
+
+def test_a_worker_killed_mid_sync_loses_nothing(live_app: LiveApp) -> None:
+    signed_in(live_app)
+    call = live_app.simulator.place_call(live_app.user)
+    wait_until(lambda: (s := live_app.live.schedule.owner(live_app.owner)) and s.due_at)
+    # Another process claimed the history, then died before it synced or released it.
+    due = live_app.clock() + timedelta(seconds=RECORD_DELAY + 0.1)
+    lease = timedelta(seconds=live_app.live.settings.lease)
+    assert live_app.live.schedule.claim_due(due, "killed-worker", due + lease, 1)
+    assert live_app.due_now() == 0, "one sync per person: the lease holds"
+    live_app.clock.advance(lease.total_seconds())
+    assert live_app.live.worker.run_due_once() == 1
+    assert call["recordId"] in live_app.record_ids()
 
 
 def test_an_expired_sync_token_is_recovered_by_a_full_sync(live_app: LiveApp) -> None:

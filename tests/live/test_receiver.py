@@ -176,6 +176,9 @@ def test_a_reminder_flags_the_subscription_for_renewal(
     post(app, reminder, 200, **{"Verification-Token": RIGHT})
     row = live_of(app).schedule.subscription("sub-1")
     assert row is not None and row.renew
+    # The worker's next round for the person renews it.
+    state = live_of(app).schedule.owner(subscribed)
+    assert state is not None and state.due_at is not None
 
 
 def test_the_poll_needs_a_signed_in_person(app: webtest.TestApp) -> None:
