@@ -70,6 +70,8 @@ class Simulator:
         # Bumped by the expire-sync-tokens control: older sync tokens answer CLG-104.
         self.sync_generation = 0
         self.sync_key = secrets.token_bytes(32)
+        # The home page's forms carry this; no other site can read it (office_page.py).
+        self.form_token = secrets.token_urlsafe(24)
         self._ticker: Ticker | None = None
         self._ticker_lock = threading.Lock()
         if config.office_interval is not None:
@@ -124,6 +126,7 @@ class Simulator:
         if self.config.test_controls:
             config.include("rcpyramid.simulator.views.controls")
             config.include("rcpyramid.simulator.views.push_controls")
+            config.include("rcpyramid.simulator.views.office_page")
         return config.make_wsgi_app()
 
     def failure_response(self, rule: FailureRule, path: str) -> Response:

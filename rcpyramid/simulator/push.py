@@ -66,7 +66,9 @@ class Push:
         queued: list[Delivery] = []
         for event in events:
             for sub, flt in self.store.targets(event, now):
-                body = event.detailed_body if flt.detailed else event.body
+                # The spec's account-level presence body has no activeCalls, detailed or not.
+                detailed = flt.detailed and flt.extension_id is not None
+                body = event.detailed_body if detailed else event.body
                 queued.append(
                     Delivery(
                         sub.id, sub.address, sub.verification_token, self.envelope(sub, flt, body)

@@ -54,6 +54,7 @@ CONTROL_PATHS = frozenset(
         "/simulator/deliveries",
         "/simulator/fail-deliveries",
         "/simulator/delivery-quirks",
+        "/simulator/office",
     }
 )
 # What the home page lists (the module docstring is the contract).
