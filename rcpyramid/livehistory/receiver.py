@@ -37,11 +37,17 @@ class Verdict:
 
 
 def call_ended(event: str, body: Any) -> bool:
-    """A presence entry ``NoCall`` + ``terminationType: final``, or a ``Disconnected`` party."""
+    """A presence entry ``NoCall`` + ``terminationType: final``, or a ``Disconnected`` party.
+
+    The account's presence carries no ``activeCalls`` (RingCentral's spec): there an
+    extension going back to ``telephonyStatus: NoCall`` is what says a call ended.
+    """
     if not isinstance(body, dict):
         return False
     if "/presence" in event:
         calls = body.get("activeCalls")
+        if calls is None and _ACCOUNT_EVENT.match(event) and not _EXTENSION_EVENT.match(event):
+            return body.get("telephonyStatus") == "NoCall"
         return isinstance(calls, list) and any(
             isinstance(call, dict)
             and call.get("telephonyStatus") == "NoCall"

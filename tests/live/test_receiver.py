@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import webtest
 
-from rcpyramid.callstore.schedule import PERSON, SubscriptionRow
+from rcpyramid.callstore.schedule import COMPANY, PERSON, SubscriptionRow
 from rcpyramid.livehistory import LiveHistory
 from tests.clocks import MovableClock
 
@@ -185,3 +186,31 @@ def test_the_poll_needs_a_signed_in_person(app: webtest.TestApp) -> None:
     answer = app.get("/calls/updates", status=401)
     assert answer.json == {"signed_in": False}
     assert answer.headers["Cache-Control"] == "no-store"
+
+
+def test_the_accounts_presence_going_back_to_no_call_makes_the_company_history_due(
+    app: webtest.TestApp, subscribed: str, clock: MovableClock
+) -> None:
+    live = live_of(app)
+    company = live.keys.company(ACCOUNT)
+    live.schedule.ensure_owner(company, COMPANY, clock())
+    [claimed] = live.schedule.claim_due(clock(), "test", clock() + timedelta(seconds=30), 1)
+    live.schedule.release(company, "test", claimed.due_seq, None, 0)
+    row = live.schedule.subscription("sub-1")
+    assert row is not None
+    live.schedule.save_subscription(replace(row, company=company))
+    # The account's presence has no activeCalls (RingCentral's spec), only the status.
+    account_event = delivery(
+        event=f"/restapi/v1.0/account/{ACCOUNT}/presence?detailedTelephonyState=true",
+        body={"extensionId": "102", "telephonyStatus": "NoCall", "presenceStatus": "Available"},
+    )
+    post(app, account_event, 200, **{"Verification-Token": RIGHT})
+    state = live.schedule.owner(company)
+    assert state is not None and state.due_at is not None
+    person = live.schedule.owner(subscribed)
+    assert person is not None and person.due_at is None
+    # Another account's events are not this subscription's to report.
+    other = delivery(
+        uuid="2", event="/restapi/v1.0/account/777/presence", body=account_event["body"]
+    )
+    post(app, other, 403, **{"Verification-Token": RIGHT})
