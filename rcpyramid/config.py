@@ -92,13 +92,6 @@ def _non_negative_int(value: str) -> int:
     return number
 
 
-def _non_negative_float(value: str) -> float:
-    number = float(value)
-    if not number >= 0:
-        raise ValueError("must be a number, 0 or more")
-    return number
-
-
 def _port(value: str) -> int:
     number = int(value)
     if not 0 < number < 65536:
