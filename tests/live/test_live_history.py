@@ -23,6 +23,7 @@ from rcpyramid.simulator import serve_in_thread
 from rcpyramid.simulator.testing import wait_until
 from tests.clocks import MovableClock
 from tests.conftest import SimulatorHandle, sign_in
+from tests.databases import TEST_KEYS, postgres_schema, sqlite_url
 from tests.processes import free_port
 
 RECORD_DELAY = 2.0
@@ -306,3 +307,57 @@ def test_an_administrator_also_keeps_the_company_history_until_signing_out(
     next(f for f in home.forms.values() if f.action == "/logout").submit()
     assert live_app.live.history.owners() == []
     assert live_app.live.schedule.owners() == []
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_database(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[dict[str, str]]:
+    """Settings of a database two app instances share."""
+    sql = {
+        "rcpyramid.tokens.backend": "rcpyramid.tokens.sqla.SQLAlchemyTokenRepository",
+        "rcpyramid.tokens.keys": TEST_KEYS,
+        "rcpyramid.database.auto_upgrade": "true",
+    }
+    if request.param == "sqlite":
+        yield {**sql, "sqlalchemy.url": sqlite_url(tmp_path)}
+    else:
+        with postgres_schema() as url:
+            yield {**sql, "sqlalchemy.url": url}
+
+
+def test_two_instances_a_delivery_to_one_the_page_open_on_the_other(
+    make_testapp: Callable[..., webtest.TestApp],
+    shared_database: dict[str, str],
+    simulator: SimulatorHandle,
+    clock: MovableClock,
+) -> None:
+    port = free_port()
+    simulator.set_record_delay(0)
+    settings = {
+        **shared_database,
+        "ringcentral.webhook_url": f"http://localhost:{port}/webhooks/ringcentral",
+        "rcpyramid.history.record_delay": str(RECORD_DELAY),
+        "rcpyramid.history.worker": "false",
+        "rcpyramid.history.days": "30",
+    }
+    one, other = make_testapp(**settings), make_testapp(**settings)
+    # RingCentral delivers to the first instance only.
+    running = serve_in_thread(one.app, host="localhost", port=port, threads=8)
+    try:
+        first = LiveApp(one, one.app.registry.live_history, simulator, clock)
+        second = LiveApp(other, other.app.registry.live_history, simulator, clock)
+        signed_in(first)
+        # The same browser on the other instance: its session cookie is good there too.
+        other.cookiejar = one.cookiejar
+        counter = second.poll()["counter"]
+        assert counter > 0
+        call = simulator.place_call("bob")
+        wait_until(lambda: (s := second.live.schedule.owner(second.owner)) and s.due_at)
+        # Either instance's worker may take it; here the other one does.
+        assert second.due_now() == 1
+        assert second.poll(counter)["new_calls"] == 1
+        assert call["recordId"] in first.record_ids()
+        assert first.live.worker.run_due_once() == 0, "nothing left for the first"
+    finally:
+        running.stop()
+        one.app.registry.close_token_store()
+        other.app.registry.close_token_store()
