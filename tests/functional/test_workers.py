@@ -11,6 +11,7 @@ import requests
 
 from rcpyramid.config import SettingsError, load
 from rcpyramid.simulator import DEMO_CLIENT
+from rcpyramid.simulator.testing import SimulatorControls, wait_until
 from tests.cache.conftest import REDIS_URL
 from tests.functional.test_pserve import CLEAN_ENV, browse_journey
 from tests.processes import BIN, ROOT, Process, free_port, start_simulator_cli, wait_until_answering
@@ -80,6 +81,7 @@ def test_bench_ini_serves_the_journey_with_two_gunicorn_workers_behind_a_trusted
         "RCPYRAMID_VAR_DIR": str(tmp_path / "var"),
         "RCPYRAMID_CACHE_URL": REDIS_URL,
         "RCPYRAMID_CANONICAL_HOST": f"localhost:{http_port}",
+        "RINGCENTRAL_WEBHOOK_URL": f"http://localhost:{http_port}/webhooks/ringcentral",
     }
     app = Process([str(BIN / "pserve"), str(ini)], env=app_env)
     processes.append(app)
@@ -92,6 +94,10 @@ def test_bench_ini_serves_the_journey_with_two_gunicorn_workers_behind_a_trusted
     assert len(psutil.Process(app.popen.pid).children()) == 2, app.output
     browse_journey(app_url)
     assert requests.get(app_url + "/healthz", timeout=10).json()["cache"] == "ok"
+    # The live history's worker thread runs in the forked workers: it subscribed alice,
+    # and the simulator's handshake reached one of them.
+    controls = SimulatorControls(f"http://127.0.0.1:{simulator_port}")
+    wait_until(lambda: [s for s in controls.subscriptions() if s["status"] == "Active"], 30)
     # The proxy's X-Forwarded-Host is believed (it comes from 127.0.0.1): that host is not
     # the canonical one, so the app sends the browser there, as waitress would.
     proxied = requests.get(
