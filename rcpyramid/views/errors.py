@@ -7,7 +7,9 @@ a view only decides what its family logs and whether it ends the session.
 from __future__ import annotations
 
 import logging
-from typing import ClassVar
+from datetime import timedelta
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
 from pyramid.httpexceptions import HTTPClientError
@@ -17,10 +19,13 @@ from pyramid.response import Response
 from pyramid.view import exception_view_config, notfound_view_config
 
 from rcpyramid.errors import PageError, WordsError
+from rcpyramid.guard import MalformedRequestError
+from rcpyramid.logins import EndReason, end_login
 from rcpyramid.ringcentral.errors import RingCentralError, SignedOutError
-from rcpyramid.security import end_session
 from rcpyramid.tokens.interfaces import PendingLimitError, TokenStoreError
+from rcpyramid.views.formatting import iso_utc
 from rcpyramid.views.safety import safe_local_path, wants_json
+from rcpyramid.views.zones import zone_choice
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +76,7 @@ def error_page(
             else ""
         )
         response = render_to_response(
-            "error.jinja2",
+            "rcpyramid.templates:error.jinja2",
             {
                 "status": status,
                 "title": title,
@@ -80,11 +85,11 @@ def error_page(
                 "sign_in": sign_in,
                 "retry_after": retry_after,
                 "return_to": return_to,
+                **error_ways_on(request, status, retry_after),
             },
             request=request,
         )
         response.status = status
-    response.headers["Cache-Control"] = "no-store"
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
     return response
@@ -108,6 +113,7 @@ def page_for(exc: PageError, request: Request) -> Response:
 @exception_view_config(SignInError)
 @exception_view_config(BadInputError)
 @exception_view_config(PendingLimitError)
+@exception_view_config(MalformedRequestError)
 def refused(exc: PageError, request: Request) -> Response:
     return page_for(exc, request)
 
@@ -116,7 +122,7 @@ def refused(exc: PageError, request: Request) -> Response:
 def signed_out(exc: SignedOutError, request: Request) -> Response:
     log.info("a RingCentral session ended: %s", exc.reason)
     # RingCentral already ended the session; this forgets it here too (no revoke).
-    end_session(request)
+    end_login(request, EndReason.ENDED_AT_RINGCENTRAL)
     return page_for(exc, request)
 
 
@@ -160,3 +166,33 @@ def client_error(exc: HTTPClientError, request: Request) -> Response:
 def unexpected(exc: Exception, request: Request) -> Response:
     log.error("unexpected error on %s", request.path, exc_info=exc)
     return page_for(PageError(), request)
+
+
+#: Statuses where asking again can succeed; a 4xx for bad input fails the same way every time.
+RETRYABLE = frozenset({429, 502, 503, 504})
+
+
+def error_ways_on(request: Request, status: int, retry_after: int | None) -> dict[str, Any]:
+    """An error page's ways on: the same address again, the page before, when to retry."""
+    callback_path = request.route_path("oauth.callback")
+    again = ""
+    # The callback's query holds a spent code and state: never put them in a link.
+    if request.method == "GET" and status in RETRYABLE and request.path != callback_path:
+        again = safe_local_path(request.path_qs, default="")
+    back = ""
+    referer = urlsplit(request.referer or "")
+    if referer.netloc == request.host and referer.scheme in ("http", "https"):
+        came_from = referer.path + ("?" + referer.query if referer.query else "")
+        back = safe_local_path(came_from, default="")
+        if back == again or referer.path == callback_path:
+            back = ""
+    retry_at = None
+    if isinstance(retry_after, int) and retry_after >= 0:
+        zone = zone_choice(request).zone
+        moment = request.registry.clock() + timedelta(seconds=retry_after)
+        retry_at = {
+            "iso": iso_utc(moment),
+            "text": moment.astimezone(zone).strftime("%H:%M:%S"),
+            "zone": zone.key,
+        }
+    return {"again_url": again, "back_url": back, "retry_at": retry_at}
