@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 
 from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
 from pyramid.httpexceptions import HTTPClientError
-from pyramid.renderers import render_to_response
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import exception_view_config, notfound_view_config
@@ -28,6 +27,8 @@ from rcpyramid.views.safety import safe_local_path, wants_json
 from rcpyramid.views.zones import zone_choice
 
 log = logging.getLogger(__name__)
+
+TEMPLATE = "rcpyramid.templates:error.jinja2"
 
 
 class SignInError(WordsError):
@@ -60,42 +61,37 @@ def error_page(
     detail: str = "",
     sign_in: bool = False,
     retry_after: int | None = None,
-) -> Response:
-    """Render ``error.jinja2`` (or JSON for API clients) with ``status``."""
+) -> dict[str, Any] | Response:
+    """The values of ``error.jinja2`` (or a JSON response for API clients) with ``status``."""
     if wants_json(request):
         response = Response(json_body={"error": title, "message": message}, status=status)
-    else:
-        # Signing in again from an API page comes back to it (a validated local path).
-        route = request.matched_route
-        return_to = (
-            safe_local_path(request.path_qs, default="")
-            if sign_in
-            and request.method == "GET"
-            and route is not None
-            and route.name == "api.page"
-            else ""
-        )
-        response = render_to_response(
-            "rcpyramid.templates:error.jinja2",
-            {
-                "status": status,
-                "title": title,
-                "message": message,
-                "detail": detail,
-                "sign_in": sign_in,
-                "retry_after": retry_after,
-                "return_to": return_to,
-                **error_ways_on(request, status, retry_after),
-            },
-            request=request,
-        )
-        response.status = status
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
+    # Signing in again from an API page comes back to it (a validated local path).
+    route = request.matched_route
+    return_to = (
+        safe_local_path(request.path_qs, default="")
+        if sign_in and request.method == "GET" and route is not None and route.name == "api.page"
+        else ""
+    )
+    response = request.response
+    response.status = status
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
-    return response
+    return {
+        "status": status,
+        "title": title,
+        "message": message,
+        "detail": detail,
+        "sign_in": sign_in,
+        "retry_after": retry_after,
+        "return_to": return_to,
+        **error_ways_on(request, status, retry_after),
+    }
 
 
-def page_for(exc: PageError, request: Request) -> Response:
+def page_for(exc: PageError, request: Request) -> dict[str, Any] | Response:
     """The page ``exc`` describes; a sign-in is offered as the exception says."""
     offers = exc.offers_sign_in
     return error_page(
@@ -110,39 +106,39 @@ def page_for(exc: PageError, request: Request) -> Response:
     )
 
 
-@exception_view_config(SignInError)
-@exception_view_config(BadInputError)
-@exception_view_config(PendingLimitError)
-@exception_view_config(MalformedRequestError)
-def refused(exc: PageError, request: Request) -> Response:
+@exception_view_config(SignInError, renderer=TEMPLATE)
+@exception_view_config(BadInputError, renderer=TEMPLATE)
+@exception_view_config(PendingLimitError, renderer=TEMPLATE)
+@exception_view_config(MalformedRequestError, renderer=TEMPLATE)
+def refused(exc: PageError, request: Request) -> dict[str, Any] | Response:
     return page_for(exc, request)
 
 
-@exception_view_config(SignedOutError)
-def signed_out(exc: SignedOutError, request: Request) -> Response:
+@exception_view_config(SignedOutError, renderer=TEMPLATE)
+def signed_out(exc: SignedOutError, request: Request) -> dict[str, Any] | Response:
     log.info("a RingCentral session ended: %s", exc.reason)
     # RingCentral already ended the session; this forgets it here too (no revoke).
     end_login(request, EndReason.ENDED_AT_RINGCENTRAL)
     return page_for(exc, request)
 
 
-@exception_view_config(RingCentralError)
-def ringcentral_failed(exc: RingCentralError, request: Request) -> Response:
+@exception_view_config(RingCentralError, renderer=TEMPLATE)
+def ringcentral_failed(exc: RingCentralError, request: Request) -> dict[str, Any] | Response:
     log.warning(
         "RingCentral error %s (status %s, code %s)", type(exc).__name__, exc.status, exc.error_code
     )
     return page_for(exc, request)
 
 
-@exception_view_config(TokenStoreError)
-def store_down(exc: TokenStoreError, request: Request) -> Response:
+@exception_view_config(TokenStoreError, renderer=TEMPLATE)
+def store_down(exc: TokenStoreError, request: Request) -> dict[str, Any] | Response:
     log.error("the token store failed: %s", exc)
     return page_for(exc, request)
 
 
-@exception_view_config(BadCSRFToken)
-@exception_view_config(BadCSRFOrigin)
-def bad_csrf(exc: Exception, request: Request) -> Response:
+@exception_view_config(BadCSRFToken, renderer=TEMPLATE)
+@exception_view_config(BadCSRFOrigin, renderer=TEMPLATE)
+def bad_csrf(exc: Exception, request: Request) -> dict[str, Any] | Response:
     return error_page(
         request,
         400,
@@ -152,18 +148,18 @@ def bad_csrf(exc: Exception, request: Request) -> Response:
     )
 
 
-@notfound_view_config()
-def not_found(request: Request) -> Response:
+@notfound_view_config(renderer=TEMPLATE)
+def not_found(request: Request) -> dict[str, Any] | Response:
     return error_page(request, 404, "Page not found", "There is no page at this address.")
 
 
-@exception_view_config(HTTPClientError)
-def client_error(exc: HTTPClientError, request: Request) -> Response:
+@exception_view_config(HTTPClientError, renderer=TEMPLATE)
+def client_error(exc: HTTPClientError, request: Request) -> dict[str, Any] | Response:
     return error_page(request, exc.code, exc.title, "This request could not be handled.")
 
 
-@exception_view_config(Exception)
-def unexpected(exc: Exception, request: Request) -> Response:
+@exception_view_config(Exception, renderer=TEMPLATE)
+def unexpected(exc: Exception, request: Request) -> dict[str, Any] | Response:
     log.error("unexpected error on %s", request.path, exc_info=exc)
     return page_for(PageError(), request)
 

@@ -199,7 +199,7 @@ def test_when_the_error_page_itself_fails_a_minimal_page_still_has_the_headers(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("no templates")
 
-    monkeypatch.setattr("rcpyramid.views.errors.render_to_response", broken)
+    monkeypatch.setattr("rcpyramid.views.errors.error_ways_on", broken)
     app = make_testapp().app
     answer = call(app, path="/nowhere")
     assert answer.status == 500

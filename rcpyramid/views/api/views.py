@@ -125,12 +125,11 @@ def _refuse_for_machines(view: ApiView) -> None:
 
 def _html(request: Request, view: ApiView) -> dict[str, Any] | Response:
     """The page's values, or its body from the memo; the renderer is the page's template."""
-    request.override_renderer = view.page.template
     response = request.response
     response.headers["Vary"] = "Accept"
     if view.query is not None and view.query.problems:
         response.status = 400
-        return page_values(request, replace(view, status=400))
+        return _rendered_by_its_template(request, page_values(request, replace(view, status=400)))
     view = replace(view, answer=answer_for(request, view))
     if view.page.dated:
         login_id = request.identity
@@ -148,7 +147,16 @@ def _html(request: Request, view: ApiView) -> dict[str, Any] | Response:
             response.body = kept
             return response
         request.add_response_callback(lambda _request, done: memo.put(key, done.body))
-    return page_values(request, view)
+    return _rendered_by_its_template(request, page_values(request, view))
+
+
+def _rendered_by_its_template(request: Request, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` for the page's own template (two pages, two templates, one view).
+
+    Set last: an exception raised before must reach its error page's renderer.
+    """
+    request.override_renderer = values["page"].template
+    return values
 
 
 @view_config(
