@@ -37,8 +37,6 @@ from rcpyramid.views.safety import safe_local_path
 PERSON_KEY = "person"
 #: The permission of the views that need a signed-in person.
 SIGNED_IN = "signed-in"
-#: Where this request's identity is kept once checked: the timeout is acted on once.
-_IDENTITY_KEY = "rcpyramid.identity"
 
 
 class SeenWrites:
@@ -69,12 +67,12 @@ class SessionSecurityPolicy:
 
     def identity(self, request: Request) -> str | None:
         """The login id, after ending a timed-out session (once per request)."""
-        if _IDENTITY_KEY not in request.environ:
-            request.environ[_IDENTITY_KEY] = self._check(request)
-        found = request.environ[_IDENTITY_KEY]
-        return found if isinstance(found, str) else None
+        # Reified: Pyramid asks the policy each time request.identity is read.
+        login_id: str | None = request.checked_login
+        return login_id
 
-    def _check(self, request: Request) -> str | None:
+    def check(self, request: Request) -> str | None:
+        """End a timed-out session; otherwise note the person was seen. Once per request."""
         login_id = held_login_id(request)
         if login_id is None:
             return None
@@ -201,4 +199,6 @@ def add_layout_values(event: BeforeRender) -> None:
 
 
 def includeme(config: Configurator) -> None:
-    config.set_security_policy(SessionSecurityPolicy(SeenWrites()))
+    policy = SessionSecurityPolicy(SeenWrites())
+    config.set_security_policy(policy)
+    config.add_request_method(policy.check, "checked_login", reify=True)
