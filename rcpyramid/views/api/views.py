@@ -8,6 +8,7 @@ and asking RingCentral, is :func:`asked` and :func:`answer_for`.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import replace
 from typing import Any
@@ -146,8 +147,14 @@ def _html(request: Request, view: ApiView) -> dict[str, Any] | Response:
         if kept is not None:
             response.body = kept
             return response
-        request.add_response_callback(lambda _request, done: memo.put(key, done.body))
+        request.add_response_callback(functools.partial(_keep, memo, key))
     return _rendered_by_its_template(request, page_values(request, view))
+
+
+def _keep(memo: PageMemo, key: tuple[Any, ...], request: Request, response: Response) -> None:
+    """Keep the rendered page; never an error page that took its place."""
+    if request.exception is None and response.status_code == 200:
+        memo.put(key, response.body)
 
 
 def _rendered_by_its_template(request: Request, values: dict[str, Any]) -> dict[str, Any]:
