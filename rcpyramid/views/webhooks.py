@@ -20,7 +20,6 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from rcpyramid.livehistory import LiveHistory, history_keys_of
-from rcpyramid.views.safety import no_store
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +76,8 @@ def history_updates(request: Request) -> object:
     One read of the shared schedule (no RingCentral call, no token read): cheap enough
     for every open page to ask every few seconds, from any worker process.
     """
-    no_store(request.response)
+    # request.login, not request.identity: a page polling must not count as the person
+    # being active (the idle timeout still ends a session left open in a tab).
     if request.login is None:
         request.response.status = 401
         return {"signed_in": False}
