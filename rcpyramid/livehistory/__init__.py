@@ -19,6 +19,7 @@ from typing import Any
 
 from pyramid.config import Configurator
 from pyramid.registry import Registry
+from pyramid.request import Request
 
 from rcpyramid.callstore import history_outside_requests, live_schedule
 from rcpyramid.callstore.interfaces import CallHistory
@@ -30,7 +31,9 @@ from rcpyramid.livehistory.keys import HistoryKeys
 from rcpyramid.livehistory.receiver import Receiver, Verdict
 from rcpyramid.livehistory.subscriptions import Subscriptions
 from rcpyramid.livehistory.worker import ApiMaker, LiveWorker, RepoOpener
+from rcpyramid.ringcentral.api import RingCentralApi
 from rcpyramid.ringcentral.client import RingCentralClient
+from rcpyramid.ringcentral.errors import SignedOutError
 from rcpyramid.tokens import open_repository
 from rcpyramid.tokens.interfaces import Token, TokenRepository
 
@@ -179,6 +182,31 @@ def history_keys_of(session: Mapping[str, Any]) -> tuple[str, str]:
     return "", ""
 
 
+def history_keys(request: Request) -> tuple[str, str]:
+    """``request.history_keys``: the signed-in person's (own, company or "") history keys.
+
+    A session from before the live history (no keys in it) is linked here, once: the
+    person's own history starts (the company's waits for the next sign-in, which reads
+    the administrator flag). ("", "") when nobody is signed in.
+    """
+    login_id = request.login
+    if login_id is None:
+        return "", ""
+    own, company = history_keys_of(request.session)
+    if own:
+        return own, company
+    try:
+        token = request.find_service(RingCentralApi).load(login_id)
+    except SignedOutError:
+        return "", ""
+    live: LiveHistory = request.registry.live_history
+    own, _ = live.owners_of(token, None)
+    if own:
+        live.login_started(login_id, token, None)
+        request.session[SESSION_KEY] = [own, ""]
+    return own, ""
+
+
 def on_login_started(event: LoginStarted) -> None:
     request = event.request
     live: LiveHistory = request.registry.live_history
@@ -225,5 +253,6 @@ def includeme(config: Configurator) -> None:
         registry.make_ringcentral_api,
         repository,
     )
+    config.add_request_method(history_keys, "history_keys", reify=True)
     config.add_subscriber(on_login_started, LoginStarted)
     config.add_subscriber(on_login_ended, LoginEnded)

@@ -19,7 +19,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from rcpyramid.livehistory import LiveHistory, history_keys_of
+from rcpyramid.livehistory import LiveHistory
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def history_updates(request: Request) -> object:
     if request.login is None:
         request.response.status = 401
         return {"signed_in": False}
-    own, company = history_keys_of(request.session)
+    own, company = request.history_keys
     owner = company if request.GET.get("scope") == "company" else own
     if request.GET.get("scope") == "company" and not company:
         request.response.status = 403
