@@ -311,3 +311,17 @@ def test_duplicate_and_out_of_order_deliveries_on_demand(rc, webhook_receiver):
     assert sequences == [3, 3, 2, 1]  # newest first, the first one twice
     assert got[0].body["uuid"] == got[1].body["uuid"]
     assert len({d.body["uuid"] for d in got}) == 3
+
+
+def test_an_address_secret_stays_out_of_controls_and_pages(rc, webhook_receiver):
+    token = rc.login("alice")["access_token"]
+    address = webhook_receiver.url + "?auth_token=url-secret-77"
+    sub = subscribe(rc, token, address, [MY_CALLS]).json()
+    assert sub["deliveryMode"]["address"] == address  # the owner sees what it registered
+    rc.running.place_call("alice")
+    (first, *_) = webhook_receiver.wait_for_count(2)
+    assert first.path.endswith("?auth_token=url-secret-77")
+    wait_until(lambda: rc.running.deliveries())
+    assert "url-secret-77" not in str(rc.running.subscriptions())
+    assert "url-secret-77" not in str(rc.running.deliveries()[0]["address"])
+    assert "url-secret-77" not in rc.get("/").text
