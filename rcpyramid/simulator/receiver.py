@@ -28,12 +28,15 @@ class WebhookReceiver:
     """An HTTP endpoint on loopback (a free port) in a thread of its own.
 
     Switches, changeable at any time: `echo_token` (False = answer the handshake without
-    echoing Validation-Token), `handshake_status`, `status` (the answer to deliveries).
+    echoing Validation-Token), `handshake_status`, `handshake_body` (bytes to answer the
+    handshake with: RingCentral allows 1024 bytes in all), `status` (the answer to
+    deliveries).
     """
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.echo_token = True
         self.handshake_status = 200
+        self.handshake_body = b""
         self.status = 200
         self._lock = threading.Condition()
         self._handshakes: list[Received] = []
@@ -46,17 +49,20 @@ class WebhookReceiver:
                 raw = self.rfile.read(length) if length else b""
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 token = headers.get("validation-token")
+                answer = b""
                 if token is not None and not raw:
                     receiver._record(receiver._handshakes, Received(self.path, headers, None))
                     self.send_response(receiver.handshake_status)
                     if receiver.echo_token:
                         self.send_header("Validation-Token", token)
+                    answer = receiver.handshake_body
                 else:
                     body = json.loads(raw) if raw else None
                     receiver._record(receiver._deliveries, Received(self.path, headers, body))
                     self.send_response(receiver.status)
-                self.send_header("Content-Length", "0")
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
+                self.wfile.write(answer)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # quiet: tests read what was received instead

@@ -90,6 +90,15 @@ def test_a_handshake_answered_wrongly_fails_the_create_with_sub_525(rc, webhook_
     assert rc.running.subscriptions() == []
 
 
+def test_a_handshake_answer_over_1024_bytes_fails_with_sub_525(rc, webhook_receiver):
+    token = rc.login("alice")["access_token"]
+    webhook_receiver.handshake_body = b"x" * 700
+    assert subscribe(rc, token, webhook_receiver.url, [MY_CALLS]).status_code == 200
+    webhook_receiver.handshake_body = b"x" * 1000  # with the status line and headers: > 1024
+    too_big = subscribe(rc, token, webhook_receiver.url, [MY_CALLS])
+    assert too_big.status_code == 400 and too_big.json()["errorCode"] == "SUB-525"
+
+
 def test_an_unreachable_or_plain_http_public_address_is_refused(rc, webhook_receiver):
     token = rc.login("alice")["access_token"]
     webhook_receiver.stop()
