@@ -38,6 +38,8 @@ class WebhookReceiver:
         self.handshake_status = 200
         self.handshake_body = b""
         self.status = 200
+        self._open = threading.Event()  # cleared by pause(): deliveries wait at the door
+        self._open.set()
         self._lock = threading.Condition()
         self._handshakes: list[Received] = []
         self._deliveries: list[Received] = []
@@ -57,6 +59,7 @@ class WebhookReceiver:
                         self.send_header("Validation-Token", token)
                     answer = receiver.handshake_body
                 else:
+                    receiver._open.wait(timeout=30)
                     body = json.loads(raw) if raw else None
                     receiver._record(receiver._deliveries, Received(self.path, headers, body))
                     self.send_response(receiver.status)
@@ -112,6 +115,14 @@ class WebhookReceiver:
         """Block until at least `count` deliveries arrived."""
         return self.wait_for(lambda got: len(got) >= count, timeout)
 
+    def pause(self) -> None:
+        """Hold every delivery unanswered (up to 30 s) until `resume`: a stuck receiver."""
+        self._open.clear()
+
+    def resume(self) -> None:
+        """Answer the held deliveries and those that follow."""
+        self._open.set()
+
     def clear(self) -> None:
         """Forget what was received."""
         with self._lock:
@@ -120,6 +131,7 @@ class WebhookReceiver:
 
     def stop(self) -> None:
         """Stop listening."""
+        self._open.set()
         self._server.shutdown()
         self._server.server_close()
 

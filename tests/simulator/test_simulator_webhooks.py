@@ -334,3 +334,20 @@ def test_an_address_secret_stays_out_of_controls_and_pages(rc, webhook_receiver)
     assert "url-secret-77" not in str(rc.running.subscriptions())
     assert "url-secret-77" not in str(rc.running.deliveries()[0]["address"])
     assert "url-secret-77" not in rc.get("/").text
+
+
+def test_a_stuck_receiver_never_holds_up_the_api(make_rc, webhook_receiver):
+    rc = make_rc(webhook_timeout=20)  # the held delivery must not time out meanwhile
+    token = rc.login("alice")["access_token"]
+    subscribe(rc, token, webhook_receiver.url, [MY_CALLS])
+    webhook_receiver.pause()
+    try:
+        placed = rc.running.place_call("alice", result="Answered", duration=3)
+        assert placed["deliveriesQueued"] == 3
+        # While the first delivery hangs, the API and the controls answer.
+        assert rc.get("/restapi/v1.0/account/~/extension/~", token).status_code == 200
+        assert call(rc, "GET", SUBSCRIPTION, token).status_code == 200
+        assert rc.running.deliveries() == []
+    finally:
+        webhook_receiver.resume()
+    assert len(webhook_receiver.wait_for_count(3)) == 3
