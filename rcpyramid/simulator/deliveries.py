@@ -34,7 +34,10 @@ KEEP_DELIVERIES = 200
 
 def shown(address: str) -> str:
     """An address fit for logs and pages: a query may hold the receiver's own secret."""
-    parts = urlsplit(address)
+    try:
+        parts = urlsplit(address)
+    except ValueError:
+        return "(an address that is not a URL)"
     return urlunsplit(
         (parts.scheme, parts.netloc, parts.path, "(query hidden)" if parts.query else "", "")
     )

@@ -107,6 +107,15 @@ def test_an_unreachable_or_plain_http_public_address_is_refused(rc, webhook_rece
     assert gone.json()["errors"][0]["parameterName"] == "deliveryMode.address"
     public = subscribe(rc, token, "http://example.com/hook", [MY_CALLS])
     assert public.status_code == 400 and public.json()["errorCode"] == "CMN-101"
+    for bad in ("http://[::1", "http://127.0.0.1:99999/x", "ftp://127.0.0.1/", 7, "", None):
+        refused = subscribe(rc, token, bad, [MY_CALLS])
+        assert refused.status_code == 400, bad
+        assert refused.json()["errors"][0]["parameterName"] == "deliveryMode.address"
+    odd = subscribe(rc, token, webhook_receiver.url, [MY_CALLS, 7, {"x": 1}], expiresIn=1.5)
+    assert odd.status_code == 400
+    for body in ([], "text", {"eventFilters": "x", "deliveryMode": {}}):
+        answer = call(rc, "POST", SUBSCRIPTION, token, json=body)
+        assert answer.status_code == 400 and answer.json()["errors"]
 
 
 def test_a_placed_call_arrives_in_order_with_the_verification_token(rc, webhook_receiver):
