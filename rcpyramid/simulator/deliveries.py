@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
@@ -29,6 +30,17 @@ USER_AGENT = "RingCentral-Webhook/8.3"
 MAX_HANDSHAKE_BYTES = 1024
 LANES = 4
 KEEP_DELIVERIES = 200
+
+
+def shown(address: str) -> str:
+    """An address fit for logs and pages: a query may hold the receiver's own secret."""
+    try:
+        parts = urlsplit(address)
+    except ValueError:
+        return "(an address that is not a URL)"
+    return urlunsplit(
+        (parts.scheme, parts.netloc, parts.path, "(query hidden)" if parts.query else "", "")
+    )
 
 
 def handshake(address: str, timeout: float) -> None:
@@ -57,11 +69,11 @@ def handshake(address: str, timeout: float) -> None:
     except requests.exceptions.SSLError as error:
         raise errors.webhook_certificate_invalid() from error
     except requests.RequestException as error:
-        log.info("webhook handshake to %s failed: %s", address, type(error).__name__)
+        log.info("webhook handshake to %s failed: %s", shown(address), type(error).__name__)
         raise errors.parameter_invalid("deliveryMode.address") from error
     too_slow = time.monotonic() - started > timeout
     if status != 200 or echoed != token or head + len(body) > MAX_HANDSHAKE_BYTES or too_slow:
-        log.info("webhook handshake to %s refused (status %s)", address, status)
+        log.info("webhook handshake to %s refused (status %s)", shown(address), status)
         raise errors.webhook_response_invalid()
 
 
@@ -168,7 +180,7 @@ class DeliveryWorker:
             "uuid": delivery.envelope["uuid"],
             "subscriptionId": delivery.subscription_id,
             "event": delivery.envelope["event"],
-            "address": delivery.address,
+            "address": shown(delivery.address),
             "attemptedAt": self._now_iso(),
             "status": status,
             "ok": ok,

@@ -28,13 +28,18 @@ class WebhookReceiver:
     """An HTTP endpoint on loopback (a free port) in a thread of its own.
 
     Switches, changeable at any time: `echo_token` (False = answer the handshake without
-    echoing Validation-Token), `handshake_status`, `status` (the answer to deliveries).
+    echoing Validation-Token), `handshake_status`, `handshake_body` (bytes to answer the
+    handshake with: RingCentral allows 1024 bytes in all), `status` (the answer to
+    deliveries).
     """
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.echo_token = True
         self.handshake_status = 200
+        self.handshake_body = b""
         self.status = 200
+        self._open = threading.Event()  # cleared by pause(): deliveries wait at the door
+        self._open.set()
         self._lock = threading.Condition()
         self._handshakes: list[Received] = []
         self._deliveries: list[Received] = []
@@ -46,17 +51,21 @@ class WebhookReceiver:
                 raw = self.rfile.read(length) if length else b""
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 token = headers.get("validation-token")
+                answer = b""
                 if token is not None and not raw:
                     receiver._record(receiver._handshakes, Received(self.path, headers, None))
                     self.send_response(receiver.handshake_status)
                     if receiver.echo_token:
                         self.send_header("Validation-Token", token)
+                    answer = receiver.handshake_body
                 else:
+                    receiver._open.wait(timeout=30)
                     body = json.loads(raw) if raw else None
                     receiver._record(receiver._deliveries, Received(self.path, headers, body))
                     self.send_response(receiver.status)
-                self.send_header("Content-Length", "0")
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
+                self.wfile.write(answer)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # quiet: tests read what was received instead
@@ -106,6 +115,14 @@ class WebhookReceiver:
         """Block until at least `count` deliveries arrived."""
         return self.wait_for(lambda got: len(got) >= count, timeout)
 
+    def pause(self) -> None:
+        """Hold every delivery unanswered (up to 30 s) until `resume`: a stuck receiver."""
+        self._open.clear()
+
+    def resume(self) -> None:
+        """Answer the held deliveries and those that follow."""
+        self._open.set()
+
     def clear(self) -> None:
         """Forget what was received."""
         with self._lock:
@@ -114,6 +131,7 @@ class WebhookReceiver:
 
     def stop(self) -> None:
         """Stop listening."""
+        self._open.set()
         self._server.shutdown()
         self._server.server_close()
 

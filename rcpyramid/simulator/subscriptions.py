@@ -16,6 +16,7 @@ from typing import Any
 
 from . import errors
 from .calllog import iso_ms, to_ms
+from .deliveries import shown
 from .events import Event
 from .filters import EventFilter
 
@@ -49,9 +50,11 @@ class Subscription:
     history: list[str] = field(default_factory=list)
 
     def expired(self, now: datetime) -> bool:
+        """Whether its lifetime is over (it then receives nothing)."""
         return now >= self.expires_at
 
     def filter_texts(self) -> list[str]:
+        """The filters as RingCentral echoes them: every `~` expanded."""
         return [f.text.replace("/subscription/~", f"/subscription/{self.id}") for f in self.filters]
 
     def to_json(self, host_url: str, now: datetime) -> dict[str, Any]:
@@ -85,7 +88,7 @@ class Subscription:
             "client_id": self.client_id,
             "status": "Expired" if self.expired(now) else self.status,
             "eventFilters": self.filter_texts(),
-            "address": self.address,
+            "address": shown(self.address),
             "creationTime": iso_ms(to_ms(self.created_at)),
             "expirationTime": iso_ms(to_ms(self.expires_at)),
             "consecutive_failures": self.failures,
@@ -108,6 +111,7 @@ class SubscriptionStore:
         self.blacklist_after = blacklist_after
 
     def count_live(self, username: str, client_id: str, now: datetime) -> int:
+        """How many unexpired subscriptions a user has for an app (the limit counts these)."""
         with self._lock:
             return sum(
                 1
@@ -175,6 +179,7 @@ class SubscriptionStore:
             ]
 
     def renew(self, sub: Subscription, now: datetime, lifetime: int | None = None) -> None:
+        """A new expiry, `lifetime` (or the subscription's own) from now; reminders restart."""
         with self._lock:
             if lifetime is not None:
                 sub.lifetime = lifetime
@@ -182,10 +187,12 @@ class SubscriptionStore:
             sub.last_reminder_at = None
 
     def replace_filters(self, sub: Subscription, filters: tuple[EventFilter, ...]) -> None:
+        """An update's new filters (already checked)."""
         with self._lock:
             sub.filters = filters
 
     def delete(self, sub_id: str) -> None:
+        """Forget a subscription (queued deliveries for it are dropped)."""
         with self._lock:
             self._subs.pop(sub_id, None)
 
@@ -198,10 +205,12 @@ class SubscriptionStore:
             return len(gone)
 
     def all(self) -> list[Subscription]:
+        """Every subscription, expired and blacklisted ones too."""
         with self._lock:
             return list(self._subs.values())
 
     def clear(self) -> None:
+        """Forget every subscription (reset)."""
         with self._lock:
             self._subs.clear()
 

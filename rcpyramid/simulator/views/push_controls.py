@@ -69,6 +69,8 @@ def calls(request: Request) -> Response:
 def record_delay(request: Request) -> Response:
     """POST /simulator/record-delay {"seconds": N}."""
     seconds = _seconds(_body(request), "seconds")
+    if seconds > 86400:
+        raise ControlError("seconds must be at most 86400")
     simulator(request).record_delay = seconds
     return json_response({"seconds": seconds})
 
@@ -105,7 +107,10 @@ def delivery_quirks(request: Request) -> Response:
     data = _body(request)
     quirks = simulator(request).push.worker.quirks
     if "delay" in data:
-        quirks.delay = _seconds(data, "delay")
+        delay = _seconds(data, "delay")
+        if delay > 60:
+            raise ControlError("delay must be at most 60 seconds")
+        quirks.delay = delay
     for name in ("duplicate", "out_of_order"):
         if name in data:
             setattr(quirks, name, _int(data, name, 0, 0))

@@ -57,7 +57,11 @@ def _address(mode: Any) -> tuple[str, str | None]:
     address = mode.get("address")
     if not isinstance(address, str):
         raise errors.parameter_invalid("deliveryMode.address")
-    parts = urlsplit(address)
+    try:
+        parts = urlsplit(address)
+        parts.port  # noqa: B018 - a port out of range raises here, not in the handshake
+    except ValueError:
+        raise errors.parameter_invalid("deliveryMode.address") from None
     if not parts.hostname or parts.scheme not in ("http", "https"):
         raise errors.parameter_invalid("deliveryMode.address")
     if parts.scheme == "http" and not _loopback(parts.hostname):
