@@ -54,6 +54,8 @@ def start_builtin_simulator(settings: Settings) -> Any:
             state_file=sim.state_file,
             rate_limits=rate_limits,
             office_interval=sim.office or None,
+            # Its records appear as late as the app expects (rcpyramid.history.record_delay).
+            record_delay=settings.history.record_delay,
         )
     )
     running = serve_in_thread(simulator.wsgi_app(), host=sim.host, port=sim.port)
@@ -75,6 +77,7 @@ def start_simulator_process(settings: Settings) -> subprocess.Popen:
         f"--state-file={sim.state_file}",
         f"--rate-limits={sim.rate_limits}",
         *([f"--office={sim.office}"] if sim.office else []),
+        f"--record-delay={settings.history.record_delay}",
     ]
     process = subprocess.Popen(args)  # noqa: S603 - our own interpreter and module
     log.info(

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import requests
 
+from rcpyramid.simulator.testing import SimulatorControls, wait_until
 from tests.browser import authorize_at_simulator, parse_form
 from tests.processes import (
     BIN,
@@ -63,9 +64,23 @@ def test_pserve_development_ini_runs_the_whole_journey_on_the_builtin_simulator(
     wait_until_answering(app_url + "/", app)
     app.wait_for_line("built-in RingCentral simulator listening")
     browser = browse_journey(app_url)
+    # The live history on development.ini's defaults (SQLite, the worker thread, the
+    # simulator delivering to this app's own port): subscribed, synced, a call comes in.
+    controls = SimulatorControls(f"http://localhost:{simulator_port}")
+    wait_until(lambda: [s for s in controls.subscriptions() if s["status"] == "Active"], 30)
+
+    def counter() -> int:
+        updates = browser.get(app_url + "/calls/updates", timeout=10)
+        assert updates.status_code == 200, updates.text
+        return int(updates.json()["counter"])
+
+    before = wait_until(counter, 30)
+    controls.place_call("alice")
+    wait_until(lambda: counter() > before, 30)
     logout = parse_form(browser.get(app_url + "/logout", timeout=10).text)
     out = browser.post(app_url + logout.action, data=logout.fields, timeout=10)
     assert "You are signed out." in out.text
+    assert [s for s in controls.subscriptions() if s["status"] == "Active"] == []
     secret = tmp_path / "var" / "session_secret"
     assert secret.stat().st_mode & 0o777 == 0o600
 
