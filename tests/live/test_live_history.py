@@ -10,6 +10,7 @@ SQLite (development's default) and PostgreSQL. The worker is driven with
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -66,17 +67,18 @@ class LiveApp:
         return self.web.get(f"/calls/updates?since={since}").json
 
 
-@pytest.fixture
-def live_app(
+@contextmanager
+def serving_live_app(
     make_testapp: Callable[..., webtest.TestApp],
-    history_backend: dict[str, str],
+    settings: dict[str, str],
     simulator: SimulatorHandle,
     clock: MovableClock,
 ) -> Iterator[LiveApp]:
+    """The app with webhooks to its own socket, its worker driven by the test."""
     port = free_port()
     simulator.set_record_delay(0)
     web = make_testapp(
-        **history_backend,
+        **settings,
         **{
             "ringcentral.webhook_url": f"http://localhost:{port}/webhooks/ringcentral",
             "rcpyramid.history.record_delay": str(RECORD_DELAY),
@@ -93,6 +95,17 @@ def live_app(
         app.live.worker.stop()
         running.stop()
         web.app.registry.close_token_store()
+
+
+@pytest.fixture
+def live_app(
+    make_testapp: Callable[..., webtest.TestApp],
+    history_backend: dict[str, str],
+    simulator: SimulatorHandle,
+    clock: MovableClock,
+) -> Iterator[LiveApp]:
+    with serving_live_app(make_testapp, history_backend, simulator, clock) as app:
+        yield app
 
 
 def signed_in(app: LiveApp, histories: int = 1) -> None:
@@ -303,6 +316,7 @@ def test_an_administrator_also_keeps_the_company_history_until_signing_out(
     assert call["recordId"] in live_app.record_ids()
     assert live_app.live.history.get(live_app.company, call["recordId"]) is not None
     assert counted(live_app)["syncs"] - counts["syncs"] == 2
+    assert live_app.web.get("/calls/updates?scope=company").json["counter"] > 0
     home = live_app.web.get("/")
     next(f for f in home.forms.values() if f.action == "/logout").submit()
     assert live_app.live.history.owners() == []
@@ -361,3 +375,42 @@ def test_two_instances_a_delivery_to_one_the_page_open_on_the_other(
         running.stop()
         one.app.registry.close_token_store()
         other.app.registry.close_token_store()
+
+
+def test_a_dump_of_the_database_names_no_number_name_or_id(
+    make_testapp: Callable[..., webtest.TestApp],
+    shared_database: dict[str, str],
+    simulator: SimulatorHandle,
+    clock: MovableClock,
+) -> None:
+    with serving_live_app(make_testapp, shared_database, simulator, clock) as app:
+        app.user = "alice"
+        signed_in(app, histories=2)
+        call = simulator.place_call("alice", other="+16505550123", other_name="Zoë Quist")
+        for owner in (app.owner, app.company):
+            wait_until(lambda o=owner: (s := app.live.schedule.owner(o)) and s.retries == 1)
+        app.clock.advance(10)
+        app.live.worker.run_due_once()
+        assert call["recordId"] in app.record_ids()
+        engine = app.web.app.registry["dbsession_factory"].kw["bind"]
+
+        def dump(*tables: str) -> str:
+            with engine.connect() as conn:
+                return "\n".join(
+                    repr(tuple(row))
+                    for table in tables
+                    for row in conn.exec_driver_sql(f"SELECT * FROM {table}")  # noqa: S608
+                )
+
+        everything = dump("call_records", "call_histories", *LIVE_TABLES)
+        for secret in ("6505550123", "Zoë Quist", "Alice Smith"):
+            assert secret not in everything, secret
+        # The live tables name no RingCentral id and no login id either (keyed hashes).
+        live = dump(*LIVE_TABLES)
+        account = str(simulator.simulator.directory.account_id)
+        login_id = app.live.schedule.logins_of(app.owner)[0].login_id
+        for secret in (app.extension_id, account, login_id):
+            assert secret not in live
+
+
+LIVE_TABLES = ("live_owners", "live_logins", "live_subscriptions")
