@@ -132,6 +132,8 @@ def test_sign_in_subscribes_validated_and_syncs_the_history(live_app: LiveApp) -
     # The full sync's 250 newest count as come in; what the backfill added before them not.
     assert 0 < poll["counter"] <= len(live_app.record_ids())
     assert poll["filling"] is False and poll["history_from"]
+    # The company's history is for administrators only.
+    live_app.web.get("/calls/updates?scope=company", status=403)
 
 
 def test_a_placed_call_arrives_through_one_isync_after_the_record_delay(
