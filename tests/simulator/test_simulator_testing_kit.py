@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from rcpyramid.simulator.testing import DemoUser, RegisteredClient, start_simulator
-from tests.conftest import ROOT
+from tests.processes import ROOT
 
 pytest_plugins = ["pytester"]
 ME = "/restapi/v1.0/account/~/extension/~"
@@ -42,6 +42,7 @@ def _access_token(sim, username: str) -> str:
     return answer.json()["access_token"]
 
 
+@pytest.mark.subprocess
 def test_the_readme_example_passes_with_the_plugin_and_needs_opting_in(pytester):
     pytester.makepyfile(test_other_app=_readme_example())
     opted_in = pytester.runpytest_subprocess("-p", "rcpyramid.simulator.testing", "-q")
@@ -57,6 +58,7 @@ def test_the_plugin_is_no_pytest11_entry_point():
     assert not [e for e in plugins if e.value.startswith("rcpyramid")]
 
 
+@pytest.mark.subprocess
 def test_a_conftest_opts_in_and_chooses_clients_and_users(pytester):
     pytester.makeconftest(
         """
