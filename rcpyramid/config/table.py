@@ -364,7 +364,8 @@ TABLE: tuple[Setting, ...] = (
         None,
         "",
         _text,
-        shown_default="`migrations/` of the checkout",
+        shown_default="the scripts the package ships (`rcpyramid.migrations`: "
+        "`migrations/` of a checkout)",
         help="The Alembic scripts `auto_upgrade` runs.",
     ),
     # simulator (started by pserve when ringcentral.server_url = simulator)
