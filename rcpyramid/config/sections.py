@@ -266,6 +266,8 @@ class SimulatorSettings(_Section):
     #: As configured; the simulator parses it (``default``, ``off``, ``Heavy=10,...``).
     rate_limits: str
     state_file: Path
+    #: Mean seconds between the demo users' calls (webhook events, new records); 0 = none.
+    office: float
 
     @classmethod
     def _build(cls, read: _Reader) -> SimulatorSettings:

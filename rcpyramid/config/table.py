@@ -66,6 +66,13 @@ def _positive_float(value: str) -> float:
     return number
 
 
+def _non_negative_float(value: str) -> float:
+    number = float(value)
+    if not number >= 0:
+        raise ValueError("must be a number, 0 or more")
+    return number
+
+
 def _positive_int(value: str) -> int:
     number = int(value)
     if number <= 0:
@@ -400,6 +407,15 @@ TABLE: tuple[Setting, ...] = (
         _text,
         shown_default="`<var_dir>/simulator.json`",
         help="Where the built-in simulator keeps codes and tokens across restarts.",
+    ),
+    Setting(
+        "rcpyramid.simulator.office",
+        None,
+        0.0,
+        _non_negative_float,
+        help="Mean seconds between the calls the built-in simulator's demo users make and "
+        "receive (webhook events, new call-log records); `0` is a quiet office. "
+        "`development.ini` sets 90.",
     ),
     # cache (RingCentral's answers, sign-out generations and the rate-limit budget)
     Setting(
