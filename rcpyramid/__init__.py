@@ -18,6 +18,12 @@ party = rcpyramid.views.formatting:party
 result = rcpyramid.views.formatting:result
 status_words = rcpyramid.views.formatting:status_words
 extension_status = rcpyramid.views.formatting:extension_status
+short_duration = rcpyramid.views.formatting:short_duration
+talk_time = rcpyramid.views.formatting:talk_time
+clock = rcpyramid.views.formatting:clock
+iso = rcpyramid.views.formatting:iso
+contact = rcpyramid.views.formatting:contact
+colleague = rcpyramid.views.formatting:colleague
 """
 
 

@@ -220,3 +220,73 @@ def status_words(status: Any) -> str:
         return http.HTTPStatus(int(status)).phrase
     except (TypeError, ValueError):
         return ""
+
+
+# -- the call log's own filters --------------------------------------------------------------
+
+
+def short_duration_text(seconds: Any) -> str:
+    """``1140`` -> ``19 min``; ``75`` -> ``1 min 15 s``; ``3725`` -> ``1 h 2 min``."""
+    try:
+        total = max(int(seconds), 0)
+    except (TypeError, ValueError):
+        return ""
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    return f"{secs} s"
+
+
+def short_duration(seconds: Any) -> str:
+    return short_duration_text(seconds)
+
+
+def talk_time(seconds: Any) -> str:
+    try:
+        return talk_time_text(int(seconds))
+    except (TypeError, ValueError):
+        return ""
+
+
+def clock(value: Any, zone: tzinfo = UTC) -> str:
+    """``14:05`` in ``zone``: the time of day a call started (the day is its group's)."""
+    parsed = parse_time(value)
+    return parsed.astimezone(zone).strftime("%H:%M") if parsed else ""
+
+
+def iso(value: Any) -> str:
+    parsed = parse_time(value)
+    return iso_utc(parsed) if parsed else ""
+
+
+def contact(view: PartyView) -> Markup:
+    """The other party in one element: a name and, under it, the number (never split)."""
+    number: Markup | str = ""
+    if view.e164:
+        number = Markup('<data value="{}">{}</data>').format(view.e164, view.number_text)
+    elif view.number_text:
+        number = view.number_text
+    elif view.extension:
+        number = f"ext. {view.extension}"
+    if view.name and number:
+        return Markup('<span class="name">{}</span> <span class="number">{}</span>').format(
+            view.name, number
+        )
+    if view.name:
+        return Markup('<span class="name">{}</span>').format(view.name)
+    if number:
+        return Markup('<span class="name number-only">{}</span>').format(number)
+    return Markup('<span class="name unknown">{}</span>').format(view.location or "Unknown")
+
+
+def colleague(view: PartyView) -> Markup:
+    """A colleague as the company log names them: their name and extension number."""
+    extension = f"ext. {view.extension}" if view.extension else ""
+    if view.name and extension:
+        return Markup('<span class="name">{}</span> <span class="number">{}</span>').format(
+            view.name, extension
+        )
+    return escape(view.name or extension or view.number_text or "")

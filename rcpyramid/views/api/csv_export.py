@@ -1,7 +1,9 @@
-"""CSV export of a call log's whole range, fetched completely before the first byte is sent.
+"""CSV export of a call log's whole range, read from the local history before the first byte.
 
-Fetching first means a 401, a 429 or a RingCentral failure still gets its error page,
-never a truncated file with status 200. Cells a spreadsheet would run as a formula are
+Reading first means a store failure still gets its error page, never a truncated file
+with status 200. Dates and times are local columns a spreadsheet parses, minutes a
+number, names real (never "You"), readable numbers kept as text; the E.164 and ISO
+columns stay for machines. Cells a spreadsheet would run as a formula are
 neutralised as OWASP's "CSV Injection" page describes (a leading single quote), except
 plain E.164 numbers (``+`` and digits), which run nothing and stay usable.
 """
@@ -10,72 +12,122 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 from pyramid.request import Request
 
+from rcpyramid.views.api.calls import is_company
 from rcpyramid.views.api.pages import DIRECTIONS
 from rcpyramid.views.api.table import ApiView
-from rcpyramid.views.calllog import call_row, fetch_range, heavy_calls_allowed, me_in
-from rcpyramid.views.formatting import E164, duration_text, iso_utc, local_text
+from rcpyramid.views.formatting import E164, PartyView, iso_utc
+from rcpyramid.views.history import (
+    Names,
+    coverage_of,
+    entry_query,
+    history_of,
+    log_row,
+    own_name,
+    owner_of,
+)
 
 #: Characters that make a spreadsheet treat a cell as a formula (OWASP).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 HEADER = (
+    "Date",
     "Time",
     "Direction",
     "Type",
-    "From",
-    "To",
-    "Duration",
+    "Contact",
+    "Contact number",
+    "Person",
+    "Extension",
+    "Minutes",
     "Result",
+    "Result (RingCentral)",
+    "From",
+    "From number",
+    "To",
+    "To number",
     "Start (ISO 8601, UTC)",
     "Duration (seconds)",
     "From number (E.164)",
     "To number (E.164)",
     "Action",
 )
+#: What a readable phone number is written with; nothing a formula could run.
+_PHONE_TEXT = re.compile(r"[0-9 +()\-.]{1,40}", re.ASCII)
+
+
+class TextCell(str):
+    """A cell written as ``="..."``: spreadsheets keep it as text (no 4.42E+11, no lost +).
+
+    Only ever made by :func:`number_as_text` from characters of a phone number, so the
+    formula runs nothing; every other cell is neutralised.
+    """
+
+
+def number_as_text(text: str) -> str:
+    if text and _PHONE_TEXT.fullmatch(text):
+        return TextCell(f'="{text}"')
+    return text
 
 
 def neutralise(cell: str) -> str:
     """A cell a spreadsheet shows as text: a leading quote before formula characters."""
+    if isinstance(cell, TextCell):
+        return cell
     if cell.startswith(FORMULA_STARTS) and not E164.fullmatch(cell):
         return "'" + cell
     return cell
 
 
 def csv_values(request: Request, view: ApiView) -> dict[str, Any]:
-    """The whole range's rows, as cells, and the file's name: what :class:`CsvRenderer` writes."""
+    """Every call of the range in the history, as cells, and the file's name.
+
+    Never cut by a rate limit: the history is local. When the range starts before the
+    history does, the file's name ends in ``-partial`` and its last line says which
+    dates it covers.
+    """
     query = view.query
     assert query is not None and query.dates is not None
-    login_id = request.identity
-    params = query.ringcentral_params()
-    moving = {k: v for k, v in params.items() if k not in ("dateFrom", "dateTo")}
-    moving["window"] = "default"
-    fetched = fetch_range(
-        request,
-        login_id,
-        view.page.path,
-        params,
-        heavy_calls_allowed(request),
-        key_params=params if query.dates.chosen else moving,
-    )
-    me = me_in(request, login_id, view.page.path)
+    company = is_company(view)
+    owner = owner_of(request, company)
+    coverage = coverage_of(request, owner)
+    history = history_of(request)
+    records = history.page(owner, entry_query(query, limit=None)).records if owner else []
     country = view.who.country if view.who else "US"
     zone = view.zone.zone
-    rows = []
-    for record in fetched.records:
-        row = call_row(record, me, country)
+    names = Names()
+    for record in records:
+        names.learn(record)
+    me = own_name(request)
+    rows: list[tuple[str, ...]] = []
+    for record in records:
+        item = log_row(record, None, country, zone)
+        row = item.row
+        local = row.start.astimezone(zone) if row.start else None
+        person = names.of(item.colleague, row.extension_id) or ("" if company else me)
+        from_name = _name(item.row.caller, names, me if not company else "")
+        to_name = _name(item.row.callee, names, me if not company else "")
         rows.append(
             (
-                local_text(row.start, zone) if row.start else "",
+                local.strftime("%Y-%m-%d") if local else "",
+                local.strftime("%H:%M:%S") if local else "",
                 DIRECTIONS.get(row.direction, row.direction),
                 "Call" if row.type == "Voice" else row.type,
-                row.caller.text,
-                row.callee.text,
-                duration_text(row.seconds),
+                item.contact.name,
+                number_as_text(item.contact.number_text or item.contact.extension),
+                person,
+                item.colleague.extension,
+                f"{row.seconds / 60:.2f}",
+                item.word,
                 row.result,
+                from_name,
+                number_as_text(row.caller.number_text or row.caller.extension),
+                to_name,
+                number_as_text(row.callee.number_text or row.callee.extension),
                 iso_utc(row.start) if row.start else "",
                 str(row.seconds),
                 row.caller.e164,
@@ -84,13 +136,33 @@ def csv_values(request: Request, view: ApiView) -> dict[str, Any]:
             )
         )
     dates = query.dates
+    note = ""
+    if not coverage.covers(dates.start):
+        first = coverage.history_from.astimezone(zone).date() if coverage.history_from else None
+        covered = (
+            f"{first.isoformat()} to {dates.input_to}" if first is not None else "no dates yet"
+        )
+        why = "is still being filled" if coverage.filling else "holds nothing older"
+        note = (
+            f"Note: this file covers {covered} only. You asked for {dates.input_from} to "
+            f"{dates.input_to}; the call history {why}."
+        )
+        rows.append((note,))
     span = (
         dates.input_from
         if dates.input_from == dates.input_to
         else f"{dates.input_from}-to-{dates.input_to}"
     )
-    name = f"{view.page.file_stem}-{span}{'' if fetched.complete else '-partial'}.csv"
-    return {"header": HEADER, "rows": rows, "filename": name}
+    name = f"{view.page.file_stem}-{span}{'-partial' if note else ''}.csv"
+    header = tuple("Colleague" if h == "Person" and company else h for h in HEADER)
+    return {"header": header, "rows": rows, "filename": name}
+
+
+def _name(party: PartyView, names: Names, me: str) -> str:
+    """A party's real name: never "You" (a file gets passed around)."""
+    if party.you:
+        return party.name or me
+    return party.name
 
 
 class CsvRenderer:

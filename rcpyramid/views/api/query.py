@@ -26,6 +26,18 @@ DEFAULT_RANGE = timedelta(hours=24)
 #: RingCentral keeps call logs for a limited time; a wider range is a typo, not a query.
 MAX_RANGE = timedelta(days=366)
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2999
+#: The longest search a person may type: longer than any name or number.
+MAX_SEARCH = 80
+#: The result filters, in plain words: what each means in RingCentral's result words.
+RESULT_FILTERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "answered": ("Answered", ("Accepted", "Call connected", "Received", "Sent")),
+    "missed": ("Missed", ("Missed", "No Answer", "Busy", "Hang Up")),
+    "voicemail": ("Voicemail", ("Voicemail",)),
+    "declined": ("Declined or blocked", ("Rejected", "Blocked")),
+}
+#: How a call log may be ordered: newest first (RingCentral's order) and two others.
+SORTS = {"": "Newest first", "oldest": "Oldest first", "longest": "Longest first"}
+_COLLEAGUE = re.compile(r"[0-9]{1,20}", re.ASCII)
 _MOMENT = re.compile(r"(?P<year>\d{4})-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?)?", re.ASCII)
 
 
@@ -129,6 +141,14 @@ class CallQuery:
     raw_to: str
     direction: str
     type: str
+    #: What the person typed in the search box (name, number or extension), trimmed.
+    search: str = ""
+    #: A key of :data:`RESULT_FILTERS`, or "" for every result.
+    result: str = ""
+    #: A colleague's RingCentral extension id (company log), or "".
+    colleague: str = ""
+    #: A key of :data:`SORTS`.
+    sort: str = ""
     dates: DateRange | None = None
     problems: list[FormProblem] = field(default_factory=list)
 
@@ -138,7 +158,15 @@ class CallQuery:
             out["direction"] = self.direction
         if self.type:
             out["type"] = self.type
+        for name in ("search", "result", "colleague", "sort"):
+            if getattr(self, name):
+                out[name] = getattr(self, name)
         return out
+
+    @property
+    def narrowed(self) -> bool:
+        """True when a search or a filter beyond the dates hides some calls of the range."""
+        return bool(self.search or self.result or self.colleague or self.direction or self.type)
 
     def ringcentral_params(self) -> dict[str, Any]:
         assert self.dates is not None
@@ -171,7 +199,35 @@ def call_query(params: Mapping[str, str], zone: tzinfo, now: datetime) -> CallQu
     raw_to = params.get("to", "").strip()[:40]
     direction = params.get("direction", "")
     kind = params.get("type", "")
+    search = " ".join(params.get("search", "").split())
+    result = params.get("result", "")
+    colleague = params.get("colleague", "").strip()
+    sort = params.get("sort", "")
     out = CallQuery(raw_from, raw_to, direction, kind)
+    if len(search) > MAX_SEARCH:
+        out.problems.append(
+            FormProblem(
+                "search",
+                f"The search is {len(search)} characters long. Names and numbers are "
+                f"shorter: write at most {MAX_SEARCH} characters.",
+            )
+        )
+    else:
+        out.search = search
+    if result and result not in RESULT_FILTERS:
+        out.problems.append(
+            FormProblem("result", "Choose answered, missed, voicemail, or declined calls.")
+        )
+    else:
+        out.result = result
+    if colleague and not _COLLEAGUE.fullmatch(colleague):
+        out.problems.append(FormProblem("colleague", "Choose a colleague from the list."))
+    else:
+        out.colleague = colleague
+    if sort not in SORTS:
+        out.problems.append(FormProblem("sort", "Choose newest, oldest or longest first."))
+    else:
+        out.sort = sort
     if direction not in DIRECTIONS:
         out.problems.append(FormProblem("direction", "Choose incoming, outgoing, or both."))
         out.direction = ""

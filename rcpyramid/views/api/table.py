@@ -91,10 +91,18 @@ def memo_key(request: Request, view: ApiView) -> tuple[Any, ...] | None:
     return (*key, view.who, view.me, minute, view.export_limit)
 
 
-def page_values(request: Request, view: ApiView) -> dict[str, Any]:
-    """Everything ``api_calls.jinja2`` or ``api_extensions.jinja2`` shows."""
+def page_values(
+    request: Request, view: ApiView, data: Any = None, total: int | None = None
+) -> dict[str, Any]:
+    """Everything ``api_calls.jinja2`` or ``api_extensions.jinja2`` shows.
+
+    ``data`` is RingCentral's answer, or a call-log page built from the local history
+    (with ``total``, which RingCentral's call log never says).
+    """
     page, page_number, per_page = view.page, view.page_number, view.per_page
-    data = as_mapping(view.answer.data if view.answer is not None else None)
+    if data is None:
+        data = view.answer.data if view.answer is not None else None
+    data = as_mapping(data)
     navigation = as_mapping(data.get("navigation"))
     paging = as_mapping(data.get("paging"))
     records = records_of(data)
@@ -103,6 +111,8 @@ def page_values(request: Request, view: ApiView) -> dict[str, Any]:
         return view.link(request, number, **extra)
 
     total_pages = _int_or_none(paging.get("totalPages"))
+    if total is not None:
+        total_pages = max(-(-total // per_page), 1)
     first_index = (page_number - 1) * per_page + 1
     past_end = bool(data) and not records and page_number > 1
     values: dict[str, Any] = {
@@ -114,7 +124,7 @@ def page_values(request: Request, view: ApiView) -> dict[str, Any]:
         "first_index": first_index,
         "last_index": first_index + len(records) - 1,
         "count": len(records),
-        "total": _int_or_none(paging.get("totalElements")),
+        "total": total if total is not None else _int_or_none(paging.get("totalElements")),
         "total_pages": total_pages,
         "past_end": past_end,
         "next_url": link(page_number + 1) if "nextPage" in navigation and not past_end else None,

@@ -22,6 +22,7 @@ from pyramid.view import exception_view_config, view_config
 from rcpyramid.cache import Answer
 from rcpyramid.ringcentral.api import RingCentralApi
 from rcpyramid.ringcentral.errors import PermissionDeniedError
+from rcpyramid.views.api.calls import calls_values, detail_values, found_for, is_company
 from rcpyramid.views.api.csv_export import CsvRenderer, csv_values
 from rcpyramid.views.api.memo import PageMemo
 from rcpyramid.views.api.pages import PAGES
@@ -33,8 +34,8 @@ from rcpyramid.views.api.query import (
     call_query,
 )
 from rcpyramid.views.api.table import ApiView, memo_key, page_values
-from rcpyramid.views.calllog import BULK_PER_PAGE, heavy_calls_allowed, me_in
 from rcpyramid.views.errors import BadInputError
+from rcpyramid.views.history import owner_of, ringcentral_json
 from rcpyramid.views.links import route_with_query
 from rcpyramid.views.safety import wants_json
 from rcpyramid.views.signed_in import SIGNED_IN, person
@@ -118,6 +119,15 @@ def answer_for(request: Request, view: ApiView) -> Answer:
         raise
 
 
+def history_json(request: Request, view: ApiView) -> dict[str, Any]:
+    """A call-log page as RingCentral shapes it, from the local history."""
+    assert view.query is not None
+    found = found_for(request, view, owner_of(request, is_company(view)))
+    return ringcentral_json(
+        request, view.page.path, view.query, view.page_number, view.per_page, found
+    )
+
+
 def _refuse_for_machines(view: ApiView) -> None:
     """A JSON or CSV client gets the form's first problem as a 400."""
     if view.query is not None and view.query.problems:
@@ -130,16 +140,16 @@ def _html(request: Request, view: ApiView) -> dict[str, Any] | Response:
     response.headers["Vary"] = "Accept"
     if view.query is not None and view.query.problems:
         response.status = 400
-        return _rendered_by_its_template(request, page_values(request, replace(view, status=400)))
-    view = replace(view, answer=answer_for(request, view))
+        return _rendered_by_its_template(request, calls_values(request, replace(view, status=400)))
     if view.page.dated:
-        login_id = request.identity
-        allowed = heavy_calls_allowed(request, login_id)
-        view = replace(
-            view,
-            me=me_in(request, login_id, view.page.path),
-            export_limit=allowed * BULK_PER_PAGE,
-        )
+        # The call logs read the local history: no call to RingCentral for call records.
+        call_id = request.GET.get("call")
+        if call_id is not None:
+            values = detail_values(request, view, call_id)
+            request.override_renderer = "rcpyramid.templates:call_detail.jinja2"
+            return values
+        return _rendered_by_its_template(request, calls_values(request, view))
+    view = replace(view, answer=answer_for(request, view))
     key = memo_key(request, view)
     memo: PageMemo = request.registry.page_memo
     if key is not None:
@@ -186,8 +196,11 @@ def api_json(request: Request) -> Response:
         return HTTPFound(location=request.route_path("home"))
     view = asked(request)
     _refuse_for_machines(view)
-    answer = answer_for(request, view)
-    response = Response(body=answer.body, content_type="application/json", charset="utf-8")
+    if view.page.dated:
+        body = json.dumps(history_json(request, view), ensure_ascii=False).encode()
+    else:
+        body = answer_for(request, view).body
+    response = Response(body=body, content_type="application/json", charset="utf-8")
     response.headers["Vary"] = "Accept"
     return response
 
@@ -206,11 +219,11 @@ def api_json_view(request: Request) -> dict[str, Any] | Response:
     view = asked(request)
     if view.query is not None and view.query.problems:
         return _html(request, view)
-    answer = answer_for(request, view)
+    data = history_json(request, view) if view.page.dated else answer_for(request, view).data
     request.response.headers["Vary"] = "Accept"
     return {
         "page": view.page,
-        "pretty": json.dumps(answer.data, indent=2, ensure_ascii=False, sort_keys=False),
+        "pretty": json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False),
         "raw_url": view.link(request, view.page_number, format="json"),
         "table_url": view.link(request, view.page_number),
     }

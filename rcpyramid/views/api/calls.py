@@ -1,0 +1,216 @@
+"""The call-log pages' values, their JSON, a call's detail: all from the local history.
+
+No value here comes from a call to RingCentral for call records (the live history
+engine keeps them); the person's name and the tabs come from the session and token.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from pyramid.request import Request
+
+from rcpyramid.views.api.pages import DIRECTIONS, TYPES
+from rcpyramid.views.api.query import MAX_SEARCH, RESULT_FILTERS, SORTS
+from rcpyramid.views.api.table import ApiView, page_values, quick_ranges
+from rcpyramid.views.errors import BadInputError
+from rcpyramid.views.formatting import RESULT_MARKS, local_text, party_view
+from rcpyramid.views.history import (
+    Coverage,
+    Slice,
+    by_day,
+    colleague_of,
+    colleagues,
+    coverage_of,
+    entry_query,
+    history_of,
+    log_row,
+    owner_of,
+    range_note,
+    read_slice,
+    ringcentral_json,
+)
+from rcpyramid.views.links import route_with_query
+
+#: A call's id as RingCentral writes them (letters, digits, ``-`` and ``_``).
+_CALL_ID = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
+#: Marks before each plain result word: results differ by shape, not only colour.
+GROUP_MARKS = {
+    "answered": RESULT_MARKS["connected"],
+    "missed": RESULT_MARKS["missed"],
+    "voicemail": RESULT_MARKS["voicemail"],
+    "declined": RESULT_MARKS["blocked"],
+}
+
+
+def is_company(view: ApiView) -> bool:
+    return view.page.admin_only
+
+
+def coverage_text(coverage: Coverage, zone: Any, company: bool) -> str:
+    whose = "The company's" if company else "Your"
+    if coverage.history_from is None:
+        return (
+            f"{whose} call history is being fetched from RingCentral; calls appear here "
+            "as they arrive."
+        )
+    since = local_text(coverage.history_from, zone, seconds=False)
+    if coverage.filling:
+        return f"{whose} call history goes back to {since} so far; older calls are on their way."
+    return f"{whose} call history goes back to {since} and updates by itself."
+
+
+def found_for(request: Request, view: ApiView, owner: str) -> Slice:
+    query = view.query
+    assert query is not None
+    if query.problems or query.dates is None:
+        return Slice([], 0)
+    offset = (view.page_number - 1) * view.per_page
+    return read_slice(history_of(request), owner, query, offset, view.per_page)
+
+
+def calls_values(request: Request, view: ApiView) -> dict[str, Any]:
+    """Everything ``api_calls.jinja2`` shows, from the history."""
+    query = view.query
+    assert query is not None
+    company = is_company(view)
+    owner = owner_of(request, company)
+    # The counter first: a sync landing between this read and the records' is shown
+    # again by the next poll, never missed.
+    coverage = coverage_of(request, owner)
+    found = found_for(request, view, owner)
+    data = (
+        ringcentral_json(request, view.page.path, query, view.page_number, view.per_page, found)
+        if query.dates is not None and not query.problems
+        else {}
+    )
+    values = page_values(request, view, data, found.total if data else None)
+    zone = view.zone.zone
+    country = values["country"]
+    today = view.now.astimezone(zone).date()
+    rows = [log_row(record, None, country, zone) for record in found.records]
+
+    def link(**changes: str) -> str:
+        kept = {**query.query(), **changes}
+        kept = {k: v for k, v in kept.items() if v}
+        return route_with_query(
+            request, "api.page", {"api": view.page.key, "perPage": view.per_page, **kept}
+        )
+
+    def detail_url(record_id: str) -> str:
+        return route_with_query(request, "api.page", {"api": view.page.key, "call": record_id})
+
+    summary: list[Any] = []
+    if company and owner and query.dates is not None and not query.problems:
+        entries = history_of(request).entries(
+            owner, entry_query(replace(query, colleague=""), limit=None)
+        )
+        summary = colleagues(history_of(request), owner, entries, country)
+    narrowed_total = found.total if data else 0
+    note = range_note(coverage, query.dates.start, zone) if query.dates else ""
+    values.update(
+        query=query,
+        company=company,
+        groups=by_day(rows, zone, today),
+        quick=quick_ranges(request, view, zone),
+        directions=DIRECTIONS,
+        types=TYPES,
+        results=RESULT_FILTERS,
+        sorts=SORTS,
+        marks=GROUP_MARKS,
+        max_search=MAX_SEARCH,
+        csv_url=view.link(request, 1, format="csv"),
+        csv_note=_csv_note(coverage, note, narrowed_total),
+        range_note=note,
+        coverage_text=coverage_text(coverage, zone, company),
+        counter=coverage.counter,
+        live_url=route_with_query(
+            request, "history.updates", {"scope": "company"} if company else {}
+        ),
+        # New calls go in by themselves on the first page of newest calls; elsewhere the
+        # page offers them, so nothing moves under the person.
+        live_mode="insert" if view.page_number == 1 and not query.sort else "offer",
+        refresh_url=request.path_qs,
+        clear_url=link(search="", result="", colleague="", direction="", type="", sort=""),
+        colleague_list=summary,
+        colleague_summary=summary,
+        colleague_url=lambda extension_id: link(colleague=extension_id),
+        detail_url=detail_url,
+    )
+    return values
+
+
+def _csv_note(coverage: Coverage, note: str, total: int) -> str:
+    if note:
+        since = coverage.history_from
+        return (
+            "the file covers only what the history holds"
+            + (f", from {since:%-d %b %Y}" if since else "")
+            + ", and says so inside"
+        )
+    return "every call of the range, all pages" if total else ""
+
+
+# -- a call's detail -------------------------------------------------------------------------
+
+
+def detail_values(request: Request, view: ApiView, record_id: str) -> dict[str, Any]:
+    """One call from the history: its parties, legs, transfers, recording or voicemail."""
+    if not _CALL_ID.fullmatch(record_id):
+        raise BadInputError("That is not a call's id: open a call from your call log.")
+    company = is_company(view)
+    owner = owner_of(request, company)
+    record = history_of(request).get(owner, record_id) if owner else None
+    back = route_with_query(request, "api.page", {"api": view.page.key})
+    country = view.who.country if view.who else "US"
+    if record is None:
+        request.response.status = 404
+        return {"page": view.page, "record": None, "back_url": back}
+    zone = view.zone.zone
+    row = log_row(record, None, country, zone)
+    legs = [_leg(leg, country) for leg in record.get("legs") or [] if isinstance(leg, dict)]
+    transfers = [leg for leg in legs if "transfer" in (leg["action"] + leg["type"]).lower()]
+    recording = record.get("recording") if isinstance(record.get("recording"), dict) else None
+    message = record.get("message") if isinstance(record.get("message"), dict) else None
+    name, number = colleague_of(record, row.row.extension_id)
+    return {
+        "page": view.page,
+        "record": record,
+        "item": row,
+        "company": company,
+        "colleague_name": name,
+        "colleague_number": number,
+        "legs": legs,
+        "transfers": transfers,
+        "recording": recording,
+        "message": message,
+        "zone": view.zone,
+        "marks": GROUP_MARKS,
+        "back_url": back,
+        "from_party": party_view(record.get("from"), "", country),
+        "to_party": party_view(record.get("to"), "", country),
+    }
+
+
+def _leg(leg: dict[str, Any], country: str) -> dict[str, Any]:
+    def word(key: str) -> str:
+        value = leg.get(key)
+        return str(value)[:80] if isinstance(value, str | int) else ""
+
+    return {
+        "type": word("legType"),
+        "action": word("action"),
+        "result": word("result"),
+        "direction": word("direction"),
+        "duration": leg.get("duration") if isinstance(leg.get("duration"), int) else 0,
+        "master": leg.get("master") is True,
+        "from": party_view(leg.get("from"), "", country),
+        "to": party_view(leg.get("to"), "", country),
+        "reason": word("reason"),
+    }
+
+
+ColleagueLink = Callable[[str], str]
