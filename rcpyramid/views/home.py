@@ -7,7 +7,8 @@ could not be read says so, and the rest shows.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from pyramid.httpexceptions import HTTPFound
@@ -15,11 +16,23 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from rcpyramid.callstore.interfaces import CallEntry, CallHistory, HistoryQuery
 from rcpyramid.ringcentral.api import RingCentralApi
-from rcpyramid.ringcentral.errors import RateLimitedError, RingCentralError, SignedOutError
-from rcpyramid.views.calllog import call_row, fetch_range, heavy_calls_allowed, summarise
+from rcpyramid.ringcentral.errors import RingCentralError, SignedOutError
+from rcpyramid.views.api.calls import coverage_text
+from rcpyramid.views.api.query import RESULT_FILTERS
+from rcpyramid.views.calllog import CallRow, summarise
 from rcpyramid.views.charts import call_volume_svg
-from rcpyramid.views.formatting import day_text, talk_time_text
+from rcpyramid.views.formatting import (
+    PartyView,
+    day_text,
+    local_text,
+    parse_time,
+    party_view,
+    result_kind,
+    talk_time_text,
+)
+from rcpyramid.views.history import coverage_of, history_of, owner_of
 from rcpyramid.views.links import route_with_query
 from rcpyramid.views.safety import safe_local_path
 from rcpyramid.views.signed_in import PERSON_KEY, person, person_from_extension_info
@@ -28,7 +41,6 @@ from rcpyramid.views.zones import zone_choice
 log = logging.getLogger(__name__)
 
 EXTENSION_INFO = "/restapi/v1.0/account/~/extension/~"
-OWN_CALL_LOG = "/restapi/v1.0/account/~/extension/~/call-log"
 #: The dashboard's ranges: today by default, a week and a month a click away.
 RANGES = {"today": ("Today", 1), "7d": ("Last 7 days", 7), "30d": ("Last 30 days", 30)}
 
@@ -109,46 +121,195 @@ def dashboard(request: Request, login_id: str) -> dict[str, Any]:
             },
         ),
     }
-    params = {
-        "dateFrom": _rc_time(start),
-        "dateTo": _rc_time(now + timedelta(seconds=1)),
-    }
-    try:
-        fetched = fetch_range(
-            request,
-            login_id,
-            OWN_CALL_LOG,
-            params,
-            heavy_calls_allowed(request),
-            # The range ends now: one key per start, so reloads share the cached answer.
-            key_params={"dateFrom": params["dateFrom"], "window": "until-now"},
-        )
-    except SignedOutError:
-        raise
-    except RateLimitedError as error:
-        wait = f" Try again in {error.retry_after} seconds." if error.retry_after else ""
-        notes.append(f"RingCentral asked us to slow down, so there is no call summary now.{wait}")
-        return values
-    except RingCentralError as error:
-        log.info("dashboard: call log unavailable (%s)", type(error).__name__)
-        notes.append(
-            "RingCentral did not answer with your call log just now, so there is "
-            "no call summary. The rest of the app still works; try again in a moment."
-        )
-        return values
-    me = None  # the person's own call log: every record is theirs
+    # The call summary reads the local history: no call to RingCentral for call records.
+    owner = owner_of(request, False)
+    coverage = coverage_of(request, owner)
+    end = now + timedelta(seconds=1)
+    span = end - start
+    history = history_of(request)
+    entries = history.entries(owner, _range(start, end)) if owner else []
+    rows = [_entry_row(entry) for entry in entries]
+    summary = summarise(rows, start, end, zone.zone, hourly=days == 1)
+    previous_rows = (
+        [_entry_row(e) for e in history.entries(owner, _range(start - span, start))]
+        if owner
+        else []
+    )
+    previous = summarise(previous_rows, start - span, start, zone.zone, hourly=days == 1)
     country = who.country if who else "US"
-    rows = [call_row(record, me, country) for record in fetched.records]
-    summary = summarise(rows, start, now + timedelta(seconds=1), zone.zone, hourly=days == 1)
     values["summary"] = summary
     values["talk_time"] = talk_time_text(summary.talk_seconds)
-    values["complete"] = fetched.complete
-    values["fetched_count"] = len(fetched.records)
-    values["stopped"] = fetched.stopped
+    values["answer_rate"] = _rate(summary.inbound - summary.missed, summary.inbound)
+    values["changes"] = {
+        "in": _change(summary.inbound, previous.inbound),
+        "out": _change(summary.outbound, previous.outbound),
+        "missed": _change(summary.missed, previous.missed),
+        "talk": _change(summary.talk_seconds, previous.talk_seconds),
+    }
+    values["previous_label"] = PREVIOUS[chosen]
+    values["to_return"] = calls_to_return(history, owner, start, end, country, zone.zone)
+    values["coverage_text"] = coverage_text(coverage, zone.zone, False)
+    values["counter"] = coverage.counter
+    values["live_url"] = request.route_path("history.updates")
+    values["missed_url"] = route_with_query(
+        request,
+        "api.page",
+        {
+            "api": "extension-call-log",
+            "from": first_day.isoformat(),
+            "to": local_now.date().isoformat(),
+            "direction": "Inbound",
+            "result": "missed",
+        },
+    )
+    values["complete"] = coverage.covers(start)
+    values["history_from"] = (
+        local_text(coverage.history_from, zone.zone, seconds=False) if coverage.history_from else ""
+    )
+    links = [_bucket_link(request, bucket.start, days == 1) for bucket in summary.buckets]
     values["chart"] = call_volume_svg(
-        summary, f"Calls per {'hour' if days == 1 else 'day'}, {label.lower()}"
+        summary,
+        f"Calls per {'hour' if days == 1 else 'day'}, {label.lower()}",
+        links=links,
+        partial_last=True,
     )
     return values
+
+
+#: What each range is compared with.
+PREVIOUS = {
+    "today": "yesterday by this time",
+    "7d": "the 7 days before",
+    "30d": "the 30 days before",
+}
+#: How many numbers "calls to return" lists at most.
+TO_RETURN = 8
+
+
+def _range(start: datetime, end: datetime) -> HistoryQuery:
+    return HistoryQuery(date_from=start.astimezone(UTC), date_to=end.astimezone(UTC), limit=None)
+
+
+def _entry_row(entry: CallEntry) -> CallRow:
+    """An index entry as the summary reads a row (no names or numbers needed)."""
+    return CallRow(
+        start=entry.start_time,
+        direction=entry.direction,
+        type=entry.type,
+        action="",
+        result=entry.result,
+        kind=result_kind(entry.result),
+        seconds=entry.duration,
+        caller=NOBODY,
+        callee=NOBODY,
+        extension_id=entry.extension_id,
+    )
+
+
+NOBODY = party_view(None)
+
+
+def _rate(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)} %" if whole else "no incoming calls"
+
+
+@dataclass(frozen=True)
+class Change:
+    """A figure against the previous period, in words and as a direction."""
+
+    words: str
+    direction: str
+
+
+def _change(now: int, before: int) -> Change:
+    if now == before:
+        return Change("same as", "same")
+    if before == 0:
+        return Change(f"up from {before}", "up")
+    percent = round(100 * (now - before) / before)
+    if percent == 0:
+        return Change("about the same as", "same")
+    return Change(
+        f"{'up' if percent > 0 else 'down'} {abs(percent)} % on", "up" if percent > 0 else "down"
+    )
+
+
+def _bucket_link(request: Request, start: datetime, hourly: bool) -> str:
+    """The call log of one bar: that hour or that day."""
+    if hourly:
+        values = {
+            "from": start.strftime("%Y-%m-%dT%H:%M"),
+            "to": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        }
+    else:
+        values = {"from": start.date().isoformat(), "to": start.date().isoformat()}
+    return route_with_query(request, "api.page", {"api": "extension-call-log", **values})
+
+
+@dataclass
+class ToReturn:
+    """One number that called and was missed, with no answered call with it since."""
+
+    contact: PartyView
+    last: datetime
+    tries: int
+    tel: str
+
+
+def calls_to_return(
+    history: CallHistory,
+    owner: str,
+    start: datetime,
+    end: datetime,
+    country: str,
+    zone: tzinfo,
+) -> list[ToReturn]:
+    """Missed incoming calls of the range by number, newest first, without those answered
+    or called back since (a search of the history by that number, after the last miss)."""
+    if not owner:
+        return []
+    missed = history.page(
+        owner,
+        HistoryQuery(
+            date_from=start.astimezone(UTC),
+            date_to=end.astimezone(UTC),
+            directions=("Inbound",),
+            results=("Missed", "Voicemail"),
+            limit=200,
+        ),
+    ).records
+    found: dict[str, ToReturn] = {}
+    for record in missed:
+        contact = party_view(record.get("from"), "", country)
+        key = contact.e164 or contact.extension
+        if not key:
+            continue  # an anonymous caller cannot be called back
+        when = parse_time(record.get("startTime"))
+        if when is None:
+            continue
+        kept = found.get(key)
+        if kept is None:
+            if len(found) >= TO_RETURN * 2:
+                continue
+            found[key] = ToReturn(contact, when, 1, contact.e164 or contact.extension)
+        else:
+            kept.tries += 1
+    out: list[ToReturn] = []
+    for key, item in found.items():
+        since = history.page(
+            owner,
+            HistoryQuery(
+                date_from=item.last.astimezone(UTC) + timedelta(seconds=1),
+                results=RESULT_FILTERS["answered"][1],
+                search=key,
+                limit=1,
+            ),
+        )
+        if since.total == 0:
+            out.append(item)
+        if len(out) >= TO_RETURN:
+            break
+    return out
 
 
 def _rc_time(moment: datetime) -> str:
