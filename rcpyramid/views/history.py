@@ -288,7 +288,9 @@ def ringcentral_json(
         pairs.append(("direction", query.direction))
 
     def uri(number: int) -> str:
-        return f"{base}?{urlencode([*pairs, ('page', str(number)), ('perPage', str(per_page))])}"
+        paged = [*pairs, ("page", str(number)), ("perPage", str(per_page))]
+        # RingCentral leaves the colons of its times unescaped.
+        return f"{base}?{urlencode(paged, safe=':')}"
 
     start = (page_number - 1) * per_page
     paging: dict[str, Any] = {"page": page_number, "perPage": per_page}

@@ -20,7 +20,8 @@ import requests
 import webtest
 
 from rcpyramid.views.api.query import RESULT_FILTERS
-from tests.conftest import SimulatorHandle, sign_in
+from tests.conftest import SimulatorHandle
+from tests.history import signed_in_with_history
 
 OWN = "/test?api=extension-call-log"
 COMPANY = "/test?api=account-call-log"
@@ -34,13 +35,7 @@ def history_app(make_testapp: Callable[..., webtest.TestApp]) -> Iterator[webtes
 
 
 def filled(web: webtest.TestApp, user: str = "alice") -> webtest.TestApp:
-    """Signed in, with the history synced by the live engine (own, and company for alice)."""
-    sign_in(web, user)
-    live = web.app.registry.live_history
-    for _ in range(5):
-        if not live.worker.run_due_once():
-            break
-    return web
+    return signed_in_with_history(web, user)
 
 
 def test_the_call_logs_read_the_history(history_app: webtest.TestApp) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import UTC, datetime
 
+import pytest
+
 from rcpyramid.views.calllog import Bucket, Summary
-from rcpyramid.views.charts import call_volume_svg
+from rcpyramid.views.charts import call_volume_svg, nice_ticks
 
 START = datetime(2026, 11, 27, tzinfo=UTC)
 
@@ -45,8 +48,27 @@ def test_no_inline_style_or_script_which_the_csp_would_refuse() -> None:
 
 def test_the_axis_tops_out_at_a_round_number_at_least_the_largest_count() -> None:
     ticks = [int(t) for t in re.findall(r'text-anchor="end">(\d+)<', chart((37, 0, 0)))]
-    assert ticks == [0, 20, 40]
+    assert ticks == [0, 10, 20, 30, 40]
     assert [int(t) for t in re.findall(r'text-anchor="end">(\d+)<', chart((0, 0, 0)))] == [0, 1]
+
+
+@pytest.mark.parametrize("largest", [1, 2, 3, 4, 5, 7, 9, 13, 37, 99, 101, 480, 2600])
+def test_ticks_are_evenly_spaced_and_few(largest: int) -> None:
+    """Never 0, 1, 3: every step the same, at most five of them, the top at or above."""
+    ticks = nice_ticks(largest)
+    steps = {b - a for a, b in itertools.pairwise(ticks)}
+    assert ticks[0] == 0 and ticks[-1] >= largest and len(steps) == 1 and len(ticks) <= 6
+
+
+def test_bars_that_link_open_their_calls_and_the_partial_bucket_is_marked() -> None:
+    made = [Bucket(START, f"{i:02}:00", 2, 0, 1) for i in range(3)]
+    summary = Summary(inbound=6, missed=3, buckets=made)
+    svg = str(call_volume_svg(summary, "Calls", links=["/a", "/b", "/c"], partial_last=True))
+    assert svg.count("<a href=") == 3 and 'role="group"' in svg
+    assert 'aria-label="02:00 so far: 2 incoming, 1 missed, 0 outgoing. Open these calls"' in svg
+    assert 'class="so-far"' in svg and ">so far<" in svg
+    # Missed bars are hatched, not only red.
+    assert 'id="hatch-missed"' in svg
 
 
 def test_a_title_is_escaped() -> None:
