@@ -214,3 +214,12 @@ def test_the_accounts_presence_going_back_to_no_call_makes_the_company_history_d
         uuid="2", event="/restapi/v1.0/account/777/presence", body=account_event["body"]
     )
     post(app, other, 403, **{"Verification-Token": RIGHT})
+
+
+def test_a_delivery_is_read_whatever_content_type_it_claims(
+    app: webtest.TestApp, subscribed: str
+) -> None:
+    # Parsed as a form on the way in (no JSON content type), the body is still the JSON.
+    app.post(URL, json.dumps(delivery()).encode(), headers={"Verification-Token": RIGHT})
+    state = live_of(app).schedule.owner(subscribed)
+    assert state is not None and state.due_at is not None
