@@ -74,7 +74,7 @@ def session_timed_out(request: Request) -> bool:
     Idle longer than ``rcpyramid.session.idle_timeout``, or begun longer ago than
     ``rcpyramid.session.absolute_timeout``. The times live in the signed cookie; the
     login record's own ``created_at`` bounds the absolute lifetime on the server too
-    (see RingCentralApi).
+    (see SignedInRingCentral).
     """
     session = request.session
     settings = request.registry.app_settings.session

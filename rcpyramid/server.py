@@ -29,6 +29,7 @@ from waitress.adjustments import Adjustments
 from waitress.proxy_headers import proxy_headers_middleware
 
 from rcpyramid.config import Settings, SettingsError, where
+from rcpyramid.services import after_fork
 
 log = logging.getLogger(__name__)
 
@@ -75,21 +76,6 @@ def start_simulator_process(settings: Settings) -> subprocess.Popen:
         "built-in RingCentral simulator starting on %s:%s (pid %s)", sim.host, sim.port, process.pid
     )
     return process
-
-
-def after_fork(registry: Any) -> None:
-    """In a new worker: nothing the master opened may be shared with its siblings."""
-    factory = registry.get("dbsession_factory") if hasattr(registry, "get") else None
-    engine = factory.kw.get("bind") if factory is not None else None
-    if engine is not None:
-        # The parent's connections stay open for the parent; this worker opens its own.
-        engine.dispose(close=False)
-    client = getattr(registry, "ringcentral_client", None)
-    if client is not None:
-        client.new_pool()
-    store = getattr(getattr(registry, "cache", None), "store", None)
-    if store is not None:
-        store.client.connection_pool.reset()
 
 
 #: The keys waitress's Adjustments accepts (its own private table: no public one exists).
@@ -236,7 +222,13 @@ def run(wsgi_app: Any, global_conf: dict[str, Any], **kw: Any) -> None:
         )
         try:
             serve_prefork(
-                wsgi_app, kw, workers, settings.cache.lock_timeout + 5, lambda: after_fork(registry)
+                # Nothing the master opened may be shared by its workers: each component
+                # said what it reopens (config.add_after_fork).
+                wsgi_app,
+                kw,
+                workers,
+                settings.cache.lock_timeout + 5,
+                lambda: after_fork(registry),
             )
         finally:
             if process is not None:

@@ -25,9 +25,9 @@ from dogpile.cache.api import NO_VALUE
 from dogpile.cache.backends.redis import RedisBackend
 from dogpile.cache.region import CacheRegion
 
-from rcpyramid.cache.keys import LRUDict
 from rcpyramid.cache.store import SharedStore
 from rcpyramid.config import CacheSettings
+from rcpyramid.memo import LockedLRU
 from rcpyramid.tokens.crypto import DecryptionError, Keyring, UnknownKeyError
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,9 @@ class AnswerCache:
         # person still sees the last answer, labelled with its age.
         self.keep = 4 * max(settings.lifetimes.values())
         self._local = self._memory_region(settings.max_entries)
-        self._opened = LRUDict(min(settings.max_entries, 256))
+        self._opened: LockedLRU[str, tuple[bytes, Answer]] = LockedLRU(
+            min(settings.max_entries, 256)
+        )
         self._redis: CacheRegion | None = None
         if self.backend == REDIS:
             assert store is not None
@@ -146,7 +148,7 @@ class AnswerCache:
 
     @staticmethod
     def _memory_region(max_entries: int) -> CacheRegion:
-        return make_region().configure(MEMORY, arguments={"cache_dict": LRUDict(max_entries)})
+        return make_region().configure(MEMORY, arguments={"cache_dict": LockedLRU(max_entries)})
 
     @property
     def enabled(self) -> bool:

@@ -93,5 +93,9 @@ class SharedStore:
     def close(self) -> None:
         self.client.close()
 
+    def after_fork(self) -> None:
+        """In a new worker: connections of its own, not the master's."""
+        self.client.connection_pool.reset()
+
     def __repr__(self) -> str:
         return "SharedStore(redis)"

@@ -11,15 +11,23 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
-from rcpyramid.cache import forget_people
-from rcpyramid.cache.store import StoreDown
+from rcpyramid.cache import Cache, script_cache
 from rcpyramid.clock import utcnow
 from rcpyramid.config import RingCentralSettings, SessionSettings, SettingsError, load_section
+from rcpyramid.logins import Ending, end_login
 from rcpyramid.ringcentral.client import RingCentralClient
-from rcpyramid.ringcentral.errors import RingCentralError
-from rcpyramid.scripts import ini_settings, script_arguments, script_repository, settings_or_exit
+from rcpyramid.ringcentral.signed_in import SignedInRingCentral
+from rcpyramid.scripts import (
+    ScriptServices,
+    ini_settings,
+    script_arguments,
+    script_repository,
+    settings_or_exit,
+)
 from rcpyramid.tokens.interfaces import TokenRepository, TokenStoreError
 
 log = logging.getLogger(__name__)
@@ -30,15 +38,9 @@ BATCH = 100
 
 
 def end_idle_logins(
-    repo: TokenRepository,
-    client: RingCentralClient,
-    seen_before: datetime,
-    owners: list[str] | None = None,
+    repo: TokenRepository, services: ScriptServices, seen_before: datetime
 ) -> tuple[int, int]:
-    """Revoke and delete every login last seen before ``seen_before``: (ended, unrevoked).
-
-    The owner id of each login ended is added to ``owners`` when given.
-    """
+    """End (revoke and delete) every login last seen before ``seen_before``: (ended, unrevoked)."""
     ended = unrevoked = 0
     done: set[str] = set()
     while True:
@@ -47,15 +49,18 @@ def end_idle_logins(
             return ended, unrevoked
         for login_id, token in batch:
             done.add(login_id)
-            try:
-                client.revoke(token)
-            except RingCentralError as error:
+            if not end_login(services, login_id, Ending.IDLE, token):
                 unrevoked += 1
-                log.warning("revoking an idle login at RingCentral failed: %s", error.message)
-            repo.delete(login_id)
             ended += 1
-            if owners is not None and token.owner_id:
-                owners.append(token.owner_id)
+
+
+def _shared_cache(ini: Mapping[str, Any]) -> Cache | None:
+    """The shared cache, so the people purged lose their cached answers in every process."""
+    try:
+        return script_cache(ini)
+    except SettingsError as error:
+        print(f"{PROG}: their cached answers expire on their own ({error})")
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,35 +70,40 @@ def main(argv: list[str] | None = None) -> int:
         "expired pending sign-ins.",
         argv,
     )
+    cache: Cache | None = None
     try:
         with script_repository(PROG, config_uri) as repo:
             ini = ini_settings(config_uri)
             ringcentral = settings_or_exit(PROG, lambda: load_section(RingCentralSettings, ini))
             session = settings_or_exit(PROG, lambda: load_section(SessionSettings, ini))
             now = utcnow()
+            cache = _shared_cache(ini)
             client = RingCentralClient(ringcentral, utcnow)
+            signed_in = SignedInRingCentral(client, repo, utcnow, cache=cache)
+            services = ScriptServices({SignedInRingCentral: signed_in})
             cutoff = now - timedelta(seconds=session.idle_timeout)
-            owners: list[str] = []
-            ended, unrevoked = end_idle_logins(repo, client, cutoff, owners)
+            ended, unrevoked = end_idle_logins(repo, services, cutoff)
             # The rest purge() deletes: logins whose refresh token expired.
-            owners += [
+            owners = [
                 token.owner_id
                 for _, token in repo.idle_logins(now, 10**6)
                 if token.owner_id and not token.refresh_valid(now)
             ]
             deleted = repo.purge(now)
+            if cache is not None:
+                # Their cached answers become unreachable in every app process sharing Redis.
+                for owner in owners:
+                    cache.forget(owner)
     except TokenStoreError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return 1
+    finally:
+        if cache is not None and cache.store is not None:
+            cache.store.close()
     print(
         f"ended {ended} idle logins ({unrevoked} not confirmed by RingCentral); "
         f"deleted {deleted} logins whose refresh token expired, and expired pending sign-ins"
     )
-    try:
-        # Their cached answers become unreachable in every app process sharing Redis.
-        forget_people(ini, owners)
-    except (SettingsError, StoreDown) as error:
-        print(f"{PROG}: their cached answers expire on their own ({error})")
     return 0
 
 

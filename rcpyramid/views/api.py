@@ -21,9 +21,9 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from rcpyramid.cache import Answer
-from rcpyramid.cache.keys import LRUDict
-from rcpyramid.ringcentral.api import RingCentralApi
+from rcpyramid.cache import Answer, Cache
+from rcpyramid.memo import LockedLRU
+from rcpyramid.ringcentral.cached import CachedRingCentral
 from rcpyramid.ringcentral.errors import PermissionDeniedError
 from rcpyramid.views.calllog import (
     BULK_PER_PAGE,
@@ -361,7 +361,7 @@ def api_page(request: Request) -> Response:
         key_params.update(params if query.dates and query.dates.chosen else {"window": "default"})
         key_params.update({k: v for k, v in params.items() if k in ("direction", "type")})
     try:
-        answer = request.find_service(RingCentralApi).cached_get(
+        answer = request.find_service(CachedRingCentral).cached_get(
             login_id,
             page.path,
             params,
@@ -447,7 +447,7 @@ class PageMemo:
     MAX_CHARS = 64_000
 
     def __init__(self, max_entries: int = 256) -> None:
-        self._pages: LRUDict = LRUDict(max_entries)
+        self._pages: LockedLRU[tuple[Any, ...], str] = LockedLRU(max_entries)
 
     def get(self, key: tuple[Any, ...]) -> str | None:
         found = self._pages.get(key)
@@ -477,7 +477,7 @@ def render_page(
     memo: PageMemo = request.registry.page_memo
     key: tuple[Any, ...] | None = None
     # Kept only where the answer is kept too (dogpile.cache.null: every view is new).
-    keep = request.registry.cache.answers.enabled
+    keep = request.find_service(Cache).answers.enabled
     if keep and answer is not None and status == 200 and answer.fresh_in is None:
         minute = int(now.timestamp() // 60) if page.dated else 0
         csrf = request.session.get_csrf_token()

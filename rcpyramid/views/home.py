@@ -16,7 +16,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from rcpyramid.ringcentral.api import RingCentralApi
+from rcpyramid.ringcentral.cached import CachedRingCentral
 from rcpyramid.ringcentral.errors import RateLimitedError, RingCentralError, SignedOutError
 from rcpyramid.views.calllog import call_row, fetch_range, heavy_calls_allowed, summarise
 from rcpyramid.views.charts import call_volume_svg
@@ -39,7 +39,7 @@ def home(request: Request) -> Response:
     signed_in = False
     if login_id:
         try:
-            request.find_service(RingCentralApi).load(login_id)
+            request.find_service(CachedRingCentral).load(login_id)
             signed_in = True
         except SignedOutError:
             signed_in = False
@@ -60,7 +60,7 @@ def home(request: Request) -> Response:
 
 
 def dashboard(request: Request, login_id: str) -> dict[str, Any]:
-    api = request.find_service(RingCentralApi)
+    api = request.find_service(CachedRingCentral)
     notes: list[str] = []
     token = api.load(login_id)
     info: Any = {}

@@ -14,7 +14,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from rcpyramid.ringcentral.api import RingCentralApi
+from rcpyramid.logins import Ending, end_login
 from rcpyramid.ringcentral.client import RingCentralClient
 from rcpyramid.ringcentral.errors import RingCentralError
 from rcpyramid.security import (
@@ -106,7 +106,7 @@ def callback(request: Request) -> Response:
     if previous:
         # RingCentral allows only a few sessions per user and ends the oldest when one
         # more starts: end this browser's own old session first, not another device's.
-        request.find_service(RingCentralApi).sign_out(previous)
+        end_login(request, previous, Ending.REPLACED)
         request.session.pop(LOGIN_KEY, None)
 
     client = request.find_service(RingCentralClient)
@@ -148,7 +148,7 @@ def sign_out(request: Request) -> Response:
         # signed out elsewhere (or no session at all) asked for what is already true.
         check_csrf_origin(request)
         check_csrf_token(request)
-        revoked = request.find_service(RingCentralApi).sign_out(login_id)
+        revoked = end_login(request, login_id, Ending.SIGNED_OUT)
     end_session(request)
     if revoked:
         request.session.flash("You are signed out.")

@@ -15,8 +15,8 @@ from typing import Any
 from pyramid.config import Configurator
 from pyramid.request import Request
 
-from rcpyramid.cache.keys import LRUDict
-from rcpyramid.ringcentral.api import RingCentralApi
+from rcpyramid.logins import Ending, end_login
+from rcpyramid.memo import LockedLRU
 from rcpyramid.security import (
     end_session,
     held_login_id,
@@ -37,7 +37,7 @@ class SeenWrites:
     """
 
     def __init__(self, max_entries: int = 10_000) -> None:
-        self._written: LRUDict = LRUDict(max_entries)
+        self._written: LockedLRU[str, float] = LockedLRU(max_entries)
 
     def due(self, login_id: str, now: float, resolution: float) -> bool:
         last = self._written.get(login_id)
@@ -58,7 +58,7 @@ def sign_out_if_timed_out(request: Request) -> None:
     if login_id is None:
         return
     if session_timed_out(request):
-        request.find_service(RingCentralApi).sign_out(login_id)
+        end_login(request, login_id, Ending.TIMED_OUT)
         end_session(request)
         request.session.flash("Your session timed out. Please sign in again.")
     elif note_seen(request):
