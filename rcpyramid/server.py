@@ -30,15 +30,14 @@ from waitress.proxy_headers import proxy_headers_middleware
 
 from rcpyramid.config import Settings, SettingsError, where
 from rcpyramid.services import after_fork
+from rcpyramid.simulator import RegisteredClient, Simulator, SimulatorConfig, serve_in_thread
+from rcpyramid.simulator.config import parse_rate_limits
 
 log = logging.getLogger(__name__)
 
 
 def start_builtin_simulator(settings: Settings) -> Any:
     """Start the built-in simulator in this process; return the running server."""
-    from rcpyramid.simulator import RegisteredClient, Simulator, SimulatorConfig, serve_in_thread
-    from rcpyramid.simulator.config import parse_rate_limits
-
     ringcentral, sim = settings.ringcentral, settings.simulator
     try:
         rate_limits = parse_rate_limits(sim.rate_limits)
@@ -57,7 +56,7 @@ def start_builtin_simulator(settings: Settings) -> Any:
     return running
 
 
-def start_simulator_process(settings: Settings) -> subprocess.Popen:
+def start_simulator_process(settings: Settings) -> subprocess.Popen[bytes]:
     """The built-in simulator as a child process (the prefork master starts no thread)."""
     ringcentral, sim = settings.ringcentral, settings.simulator
     client = f"{ringcentral.client_id}:{ringcentral.client_secret}:{ringcentral.redirect_url}"
@@ -79,7 +78,7 @@ def start_simulator_process(settings: Settings) -> subprocess.Popen:
 
 
 #: The keys waitress's Adjustments accepts (its own private table: no public one exists).
-_WAITRESS_KEYS = frozenset(Adjustments._param_map)  # type: ignore[attr-defined]
+_WAITRESS_KEYS = frozenset(Adjustments._param_map)  # type: ignore[attr-defined]  # noqa: SLF001
 
 
 def gunicorn_options(kw: dict[str, Any], workers: int, timeout: float) -> dict[str, Any]:
@@ -172,7 +171,8 @@ def serve_prefork(
     wsgi_app: Any, kw: dict[str, Any], workers: int, timeout: float, on_fork: Callable[[], None]
 ) -> None:
     """Serve ``wsgi_app`` with gunicorn's threaded workers."""
-    from gunicorn.app.base import BaseApplication
+    # Here, not at the top: gunicorn runs on Unix only, and waitress serves alone elsewhere.
+    from gunicorn.app.base import BaseApplication  # noqa: PLC0415
 
     options = gunicorn_options(kw, workers, timeout)
     if options.get("reuse_port"):

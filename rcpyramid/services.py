@@ -38,10 +38,13 @@ def register_service_factory(config: Configurator, factory: Factory, iface: type
 def find_service(request: Request, iface: type[T]) -> T:
     """The request's ``iface`` service (LookupError when none is registered)."""
     made: dict[type, Any] = request.__dict__.setdefault("rcpyramid_services", {})
+    service: T
     try:
-        return made[iface]
+        service = made[iface]
     except KeyError:
         pass
+    else:
+        return service
     try:
         factory = request.registry.rcpyramid_services[iface]
     except KeyError:

@@ -217,31 +217,43 @@ class AnswerCache:
             return self.seal(answer) if self._use_redis() else _with_cached(answer)
 
         if self._use_redis():
-            assert self._redis is not None
-            try:
-                for _ in range(2):
-                    sealed = self._redis.get_or_create(key, creator, expiration_time=lifetime)
-                    if fresh:
-                        return fresh[0]
-                    answer = self.open(key, sealed)
-                    if answer is not None:
-                        return answer
-                    self._redis.delete(key)
-                return fetch()
-            except redis.exceptions.LockError:
-                # The lock outlived its timeout while we fetched: the answer is still good.
-                if fresh:
-                    return fresh[0]
-                raise
-            except redis.RedisError as error:
-                self._redis_failed(error)
-                if fresh:
-                    return fresh[0]
+            shared = self._shared_get_or_fetch(key, creator, fresh, fetch, lifetime)
+            if shared is not None:
+                return shared
         value = self._local.get_or_create(key, creator, expiration_time=lifetime)
         if fresh:
             return fresh[0]
         cached = _as_cached(value)
         return cached if cached is not None else fetch()
+
+    def _shared_get_or_fetch(
+        self,
+        key: str,
+        creator: Callable[[], Any],
+        fresh: list[Answer],
+        fetch: Callable[[], Answer],
+        lifetime: int,
+    ) -> Answer | None:
+        """:meth:`get_or_fetch` in Redis; None when Redis failed before anything was fetched."""
+        assert self._redis is not None
+        try:
+            for _ in range(2):
+                sealed = self._redis.get_or_create(key, creator, expiration_time=lifetime)
+                if fresh:
+                    return fresh[0]
+                answer = self.open(key, sealed)
+                if answer is not None:
+                    return answer
+                self._redis.delete(key)
+            return fetch()
+        except redis.exceptions.LockError:
+            # The lock outlived its timeout while we fetched: the answer is still good.
+            if fresh:
+                return fresh[0]
+            raise
+        except redis.RedisError as error:
+            self._redis_failed(error)
+            return fresh[0] if fresh else None
 
     @property
     def shared(self) -> bool:

@@ -162,7 +162,7 @@ def includeme_with_engine(config: Configurator, engine: Engine) -> None:
 
     def dbsession(request: Request) -> Session:
         # Tests may hand in a session of their own through the environ, as the cookiecutter does.
-        session = request.environ.get("app.dbsession")
+        session: Session | None = request.environ.get("app.dbsession")
         if session is None:
             session = get_tm_session(session_factory, request.tm, request=request)
         return session

@@ -76,7 +76,7 @@ class RecentLogins:
 class SignedInRingCentral:
     """Calls RingCentral for one login id, keeping its stored tokens current."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - its collaborators, each injected so tests can vary one
         self,
         client: RingCentralClient,
         repo: TokenRepository | Callable[[], TokenRepository],

@@ -61,8 +61,9 @@ def script_arguments(prog: str, description: str, argv: list[str] | None) -> str
     parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("config_uri", help="the app's ini file, e.g. production.ini")
     args = parser.parse_args(argv)
-    setup_logging(args.config_uri)
-    return args.config_uri
+    config_uri: str = args.config_uri
+    setup_logging(config_uri)
+    return config_uri
 
 
 def settings_or_exit(prog: str, load: Callable[[], T]) -> T:

@@ -28,7 +28,7 @@ T = TypeVar("T")
 def resolve_backend(dotted: str) -> type[TokenRepository]:
     """The class ``rcpyramid.tokens.backend`` names; refuse one that is not a repository."""
     try:
-        backend = DottedNameResolver().maybe_resolve(dotted)
+        backend: type[TokenRepository] = DottedNameResolver().maybe_resolve(dotted)
     except ImportError as error:
         raise SettingsError(
             f"rcpyramid.tokens.backend: cannot import {dotted!r} ({error})"

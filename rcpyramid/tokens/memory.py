@@ -40,7 +40,7 @@ class _MemoryLease(RefreshLease):
         self._repo = repo
         self._login_id = login_id
         self.token = repo.get(login_id)
-        self.failure = repo._failure_in_force(login_id)
+        self.failure = repo.failure_in_force(login_id)
 
     def save(self, token: Token) -> Token:
         self.token = self._repo.save(self._login_id, token)
@@ -53,9 +53,7 @@ class _MemoryLease(RefreshLease):
         self.failure = None
 
     def fail(self, failure: RefreshFailure) -> None:
-        with self._repo._mutex:
-            if self._login_id in self._repo._tokens:
-                self._repo._failures[self._login_id] = failure
+        self._repo.note_failure(self._login_id, failure)
         self.failure = failure
 
 
@@ -117,7 +115,13 @@ class MemoryTokenRepository(TokenRepository):
         with holder.lock:
             yield _MemoryLease(self, login_id)
 
-    def _failure_in_force(self, login_id: str) -> RefreshFailure | None:
+    def note_failure(self, login_id: str, failure: RefreshFailure) -> None:
+        """A failed refresh, remembered with the login (a lease's ``fail``)."""
+        with self._mutex:
+            if login_id in self._tokens:
+                self._failures[login_id] = failure
+
+    def failure_in_force(self, login_id: str) -> RefreshFailure | None:
         with self._mutex:
             failure = self._failures.get(login_id)
             if failure is not None and failure.until <= self._clock():

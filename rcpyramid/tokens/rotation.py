@@ -79,9 +79,9 @@ def reencrypt(repo: SQLAlchemyTokenRepository, batch: int = 500) -> ReencryptRep
 def _reencrypt_row(repo: SQLAlchemyTokenRepository, table: Table, key: str) -> str:
     keyring = repo.keyring
     fields = (ACCESS, REFRESH) if table is LOGINS else (VERIFIER, BROWSER)
-    with repo._locked(table, key, "re-encrypting a row") as (conn, row):
+    with repo.locked_row(table, key, "re-encrypting a row") as (conn, row):
         if row is None or row.key_id == keyring.primary:
-            repo._finish(conn, commit=False)
+            repo.finish_locked(conn, commit=False)
             return "skipped"
         values: dict[str, Any] = {"key_id": keyring.primary}
         try:
@@ -91,13 +91,13 @@ def _reencrypt_row(repo: SQLAlchemyTokenRepository, table: Table, key: str) -> s
                     aad = associated_data(name, key)
                     values[name] = keyring.encrypt(keyring.decrypt(row.key_id, blob, aad), aad)
         except DecryptionError:
-            repo._finish(conn, commit=False)
+            repo.finish_locked(conn, commit=False)
             return "undecryptable"
         except UnknownKeyError:
-            repo._finish(conn, commit=False)
+            repo.finish_locked(conn, commit=False)
             return "unknown_key"
         key_column = table.primary_key.columns.values()[0]
         with _translated("re-encrypting a row"):
             conn.execute(update(table).where(key_column == key).values(**values))
-        repo._finish(conn, commit=True)
+        repo.finish_locked(conn, commit=True)
         return "done"

@@ -147,7 +147,8 @@ class _RequestWrites:
 
     @classmethod
     def of(cls, session: Session) -> _RequestWrites:
-        return session.info.setdefault("rcpyramid.tokens.writes", cls())
+        writes: _RequestWrites = session.info.setdefault("rcpyramid.tokens.writes", cls())
+        return writes
 
 
 class SqlTokenStore:
@@ -258,18 +259,18 @@ class _SqlLease(RefreshLease):
         repo: SQLAlchemyTokenRepository,
         conn: Connection,
         login_id: str,
-        row: Row | None,
+        row: Row[Any] | None,
     ) -> None:
         self._repo = repo
         self._conn = conn
         self._login_id = login_id
-        self.token = repo._token_from_row(login_id, row)
+        self.token = repo.token_from_row(login_id, row)
         self.failure = _failure_from_row(row, repo.store.clock())
         self.wrote = False
 
     def save(self, token: Token) -> Token:
         with _translated("saving refreshed tokens"):
-            stored = self._repo._upsert_login(self._conn, self._login_id, token)
+            stored = self._repo.upsert_login(self._conn, self._login_id, token)
         self.wrote = True
         self.token = stored
         self.failure = None
@@ -300,7 +301,7 @@ class _SqlLease(RefreshLease):
         self.failure = failure
 
 
-def _failure_from_row(row: Row | None, now: datetime) -> RefreshFailure | None:
+def _failure_from_row(row: Row[Any] | None, now: datetime) -> RefreshFailure | None:
     if row is None or row.refresh_failed_until is None or row.refresh_failed_until <= now:
         return None
     try:
@@ -424,9 +425,9 @@ class SQLAlchemyTokenRepository(TokenRepository):
             )
 
     @contextmanager
-    def _locked(
+    def locked_row(
         self, table: Table, key: str, doing: str
-    ) -> Iterator[tuple[Connection, Row | None]]:
+    ) -> Iterator[tuple[Connection, Row[Any] | None]]:
         """A transaction of its own holding ``key``'s row lock; the caller commits or not."""
         self._check_lock_order(doing, key if table is LOGINS else None)
         key_column = table.primary_key.columns.values()[0]
@@ -459,11 +460,11 @@ class SQLAlchemyTokenRepository(TokenRepository):
             lambda ex: ex.execute(select(LOGINS).where(LOGINS.c.login_id == login_id)).first(),
             "reading a login",
         )
-        return self._token_from_row(login_id, row)
+        return self.token_from_row(login_id, row)
 
     def save(self, login_id: str, token: Token) -> Token:
         return self._write_in_request(
-            lambda ex: self._upsert_login(ex, login_id, token), "saving a login", login_id
+            lambda ex: self.upsert_login(ex, login_id, token), "saving a login", login_id
         )
 
     def delete(self, login_id: str) -> None:
@@ -491,17 +492,17 @@ class SQLAlchemyTokenRepository(TokenRepository):
 
     @contextmanager
     def refreshing(self, login_id: str) -> Iterator[RefreshLease]:
-        with self._locked(LOGINS, login_id, "taking a login's refresh lock") as (conn, row):
+        with self.locked_row(LOGINS, login_id, "taking a login's refresh lock") as (conn, row):
             lease = _SqlLease(self, conn, login_id, row)
             try:
                 yield lease
             except BaseException:
                 # Commit what the lease saved even now: RingCentral already rotated the
                 # pair, and losing the new one would leave a spent refresh token behind.
-                self._finish(conn, commit=lease.wrote, quiet=True)
+                self.finish_locked(conn, commit=lease.wrote, quiet=True)
                 raise
             # The commit is what makes the rotated pair outlive the request (see above).
-            self._finish(conn, commit=lease.wrote)
+            self.finish_locked(conn, commit=lease.wrote)
 
     def add_pending(
         self, pending: PendingSignIn, *, now: datetime, per_browser: int, total: int
@@ -598,7 +599,7 @@ class SQLAlchemyTokenRepository(TokenRepository):
             ).all(),
             "listing idle logins",
         )
-        found = [(row.login_id, self._token_from_row(row.login_id, row)) for row in rows]
+        found = [(row.login_id, self.token_from_row(row.login_id, row)) for row in rows]
         return [(login_id, token) for login_id, token in found if token is not None]
 
     def purge(self, now: datetime) -> int:
@@ -622,7 +623,7 @@ class SQLAlchemyTokenRepository(TokenRepository):
 
     # -- rows and tokens -------------------------------------------------------------------
 
-    def _finish(self, conn: Connection, *, commit: bool, quiet: bool = False) -> None:
+    def finish_locked(self, conn: Connection, *, commit: bool, quiet: bool = False) -> None:
         try:
             with _translated("committing a locked transaction"):
                 if commit:
@@ -634,7 +635,7 @@ class SQLAlchemyTokenRepository(TokenRepository):
                 raise
             log.exception("storing what a refresh saved failed while another error was raised")
 
-    def _upsert_login(self, executor: Executor, login_id: str, token: Token) -> Token:
+    def upsert_login(self, executor: Executor, login_id: str, token: Token) -> Token:
         now = self.store.clock()
         keyring = self.keyring
         values = {
@@ -683,7 +684,7 @@ class SQLAlchemyTokenRepository(TokenRepository):
             last_seen_at=stored.last_seen_at,
         )
 
-    def _token_from_row(self, login_id: str, row: Row | None) -> Token | None:
+    def token_from_row(self, login_id: str, row: Row[Any] | None) -> Token | None:
         if row is None:
             return None
         try:
