@@ -27,13 +27,13 @@ from oauthlib.oauth2 import OAuth2Error
 from urllib3.exceptions import ReadTimeoutError
 
 from rcpyramid.config import RingCentralSettings
-from rcpyramid.ringcentral.deadline import Deadline, DeadlineAdapter
 from rcpyramid.ringcentral.errors import (
     RingCentralError,
     RingCentralTimeoutError,
     RingCentralUnavailableError,
     TokenRequestError,
 )
+from rcpyramid.ringcentral.pool import DeadlineAdapter, calling_under
 
 log = logging.getLogger(__name__)
 
@@ -187,17 +187,17 @@ class Transport:
     @contextmanager
     def calling(self, who: str) -> Iterator[None]:
         """One call to RingCentral: under the total deadline, its failures as our errors."""
-        deadline = Deadline(self.settings.total_timeout)
-        try:
-            with deadline, failures_mapped(who):
-                yield
-        except Exception as error:
-            # Whatever a cut connection left behind (a truncated body, a reset) is a timeout.
-            if deadline.expired and not isinstance(error, RingCentralTimeoutError):
-                raise RingCentralTimeoutError(
-                    f"{who} did not answer within {self.settings.total_timeout:g} seconds"
-                ) from error
-            raise
+        with calling_under(self.settings.total_timeout) as deadline:
+            try:
+                with failures_mapped(who):
+                    yield
+            except Exception as error:
+                # Whatever a cut connection left behind (a truncated body, a reset) is a timeout.
+                if deadline.expired and not isinstance(error, RingCentralTimeoutError):
+                    raise RingCentralTimeoutError(
+                        f"{who} did not answer within {self.settings.total_timeout:g} seconds"
+                    ) from error
+                raise
 
 
 @contextmanager
