@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
@@ -39,19 +40,19 @@ NULL = "dogpile.cache.null"
 
 @dataclass(frozen=True)
 class Answer:
-    """One GET's answer as RingCentral sent it, and when it was fetched (epoch seconds)."""
+    """One GET's answer as RingCentral sent it, and when it was fetched (aware UTC)."""
 
     key: str
     body: bytes = field(repr=False)
     content_type: str
-    fetched_at: float
+    fetched_at: datetime
     cached: bool = False
     #: Set when the budget is spent and this is an older answer: seconds until a fresh one.
     fresh_in: int | None = None
 
     @classmethod
     def received(
-        cls, key: str, body: bytes, content_type: str, fetched_at: float, data: Any
+        cls, key: str, body: bytes, content_type: str, fetched_at: datetime, data: Any
     ) -> Answer:
         """A fresh answer whose body the client already parsed into ``data``."""
         answer = cls(key, body, content_type, fetched_at)
@@ -160,7 +161,8 @@ class AnswerCache:
         assert self.keyring is not None
         document = {
             "k": answer.key,
-            "t": answer.fetched_at,
+            # Epoch seconds on the wire; a datetime everywhere else.
+            "t": answer.fetched_at.timestamp(),
             "c": answer.content_type,
             "b": base64.b64encode(answer.body).decode("ascii"),
         }
@@ -196,7 +198,7 @@ class AnswerCache:
                 key=key,
                 body=base64.b64decode(document["b"]),
                 content_type=str(document["c"]),
-                fetched_at=float(document["t"]),
+                fetched_at=datetime.fromtimestamp(float(document["t"]), UTC),
                 cached=True,
             )
         except (DecryptionError, UnknownKeyError, UnicodeDecodeError, ValueError, KeyError):

@@ -38,7 +38,7 @@ class CachedRingCentral(SignedInRingCentral):
             tokens = self.load(login_id)
             response = self.get_as(login_id, tokens, self.person(login_id, tokens), path, params)
             return Answer.received(
-                "", response.body, response.content_type, self.clock().timestamp(), response.data
+                "", response.body, response.content_type, self.clock(), response.data
             )
         cache = self.cache
         lifetime = cache.lifetime(group_of(path))
@@ -57,7 +57,7 @@ class CachedRingCentral(SignedInRingCentral):
         def fetch() -> Answer:
             response = self.get_as(login_id, current, person, path, params)
             return Answer.received(
-                key, response.body, response.content_type, self.clock().timestamp(), response.data
+                key, response.body, response.content_type, self.clock(), response.data
             )
 
         try:

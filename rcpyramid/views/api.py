@@ -566,7 +566,7 @@ def _freshness(
     request: Request, answer: Answer, refresh_url: str, zone: ZoneChoice
 ) -> dict[str, Any]:
     """How old the data is, and when fresher data can come if the budget is spent."""
-    fetched = datetime.fromtimestamp(answer.fetched_at, UTC).astimezone(zone.zone)
+    fetched = answer.fetched_at.astimezone(zone.zone)
     fresh_at = None
     if answer.fresh_in is not None:
         fresh_at = (request.registry.clock() + timedelta(seconds=answer.fresh_in)).astimezone(
