@@ -11,8 +11,8 @@ import sys
 
 from rcpyramid.scripts import script_arguments, script_repository
 from rcpyramid.tokens.interfaces import TokenStoreError
-from rcpyramid.tokens.rotation import ReencryptReport, reencrypt
 from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
+from rcpyramid.tokens.sqla.rotation import ReencryptReport, reencrypt
 
 PROG = "rcpyramid-reencrypt"
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 import abc
 import hashlib
 import hmac
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rcpyramid.errors import PageError
+
+#: ``factory(context, request)``: the request's repository (see ``service_factory``).
+ServiceFactory = Callable[[Any, Any], "TokenRepository"]
 
 
 class TokenStoreError(PageError):
@@ -166,8 +169,9 @@ class TokenRepository(abc.ABC):
     * Keys are login ids: unguessable strings the app makes (at least 128 random
       bits). Backends never derive keys from anything a person could guess.
     * Repositories do no HTTP. They store, lock and forget; RingCentral is the
-      caller's business. A backend wires itself into the app with an ``includeme``
-      in its module (see :mod:`rcpyramid.tokens`); the class carries storage only.
+      caller's business. A backend wires itself into the app with
+      :meth:`service_factory` (or an ``includeme`` in its module, see
+      :mod:`rcpyramid.tokens`); the rest of the class carries storage only.
     * Every datetime going in and coming out is timezone-aware UTC.
     * ``get`` after ``save`` returns an equal :class:`Token` (every field kept),
       with ``created_at`` kept from the first save, ``updated_at`` set to the time
@@ -183,6 +187,15 @@ class TokenRepository(abc.ABC):
     #: True when every process using the same configuration sees the same data and
     #: locks (SQL); False when each process has its own (memory).
     shared_across_processes: ClassVar[bool]
+
+    @classmethod
+    def service_factory(cls, config: Any) -> ServiceFactory | None:
+        """How the app makes this backend's repositories: ``factory(context, request)``.
+
+        Called once, while the app is configured (warehouse's ``create_service``). None,
+        the default: the backend's module wires it with an ``includeme(config)`` instead.
+        """
+        return None
 
     @abc.abstractmethod
     def get(self, login_id: str) -> Token | None:

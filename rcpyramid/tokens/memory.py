@@ -15,12 +15,12 @@ from datetime import datetime
 from pyramid.config import Configurator
 
 from rcpyramid.clock import Clock, utcnow
-from rcpyramid.tokens import configured_backend
 from rcpyramid.tokens.interfaces import (
     PendingLimitError,
     PendingSignIn,
     RefreshFailure,
     RefreshLease,
+    ServiceFactory,
     Token,
     TokenRepository,
 )
@@ -65,6 +65,12 @@ class MemoryTokenRepository(TokenRepository):
     """
 
     shared_across_processes = False
+
+    @classmethod
+    def service_factory(cls, config: Configurator) -> ServiceFactory:
+        """One repository for the whole process: every request shares its memory and locks."""
+        repo = cls(clock=config.registry.clock)
+        return lambda context, request: repo
 
     def __init__(self, clock: Clock = utcnow) -> None:
         self._clock = clock
@@ -189,9 +195,3 @@ def _seen(token: Token) -> datetime:
     seen = token.last_seen_at or token.updated_at
     assert seen is not None  # every stored token has updated_at
     return seen
-
-
-def includeme(config: Configurator) -> None:
-    """One repository for the whole process: every request shares its memory and locks."""
-    backend = configured_backend(config.registry, MemoryTokenRepository)
-    config.register_service(backend(clock=config.registry.clock), TokenRepository)
