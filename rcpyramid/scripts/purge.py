@@ -84,12 +84,8 @@ def main(argv: list[str] | None = None) -> int:
             cutoff = now - timedelta(seconds=session.idle_timeout)
             ended, unrevoked = end_idle_logins(repo, services, cutoff)
             # The rest purge() deletes: logins whose refresh token expired.
-            owners = [
-                token.owner_id
-                for _, token in repo.idle_logins(now, 10**6)
-                if token.owner_id and not token.refresh_valid(now)
-            ]
-            deleted = repo.purge(now)
+            owners: list[str] = []
+            deleted = repo.purge(now, owners)
             if cache is not None:
                 # Their cached answers become unreachable in every app process sharing Redis.
                 for owner in owners:

@@ -263,10 +263,11 @@ class TokenRepository(abc.ABC):
         """
 
     @abc.abstractmethod
-    def purge(self, now: datetime) -> int:
+    def purge(self, now: datetime, owners: list[str] | None = None) -> int:
         """Delete logins whose refresh token expired and expired pending sign-ins.
 
-        Returns how many logins were deleted.
+        Returns how many logins were deleted; the owner id of each (when it has one) is
+        appended to ``owners`` when given, so their cached answers can be forgotten.
         """
 
     def ping(self) -> None:  # noqa: B027 - a working default for stores with nothing to check

@@ -169,7 +169,7 @@ class MemoryTokenRepository(TokenRepository):
             ]
         return sorted(idle, key=lambda item: _seen(item[1]))[:limit]
 
-    def purge(self, now: datetime) -> int:
+    def purge(self, now: datetime, owners: list[str] | None = None) -> int:
         with self._mutex:
             dead = [
                 login_id
@@ -178,7 +178,9 @@ class MemoryTokenRepository(TokenRepository):
                 or (token.refresh_token is None and token.access_expires_at <= now)
             ]
             for login_id in dead:
-                del self._tokens[login_id]
+                owner = self._tokens.pop(login_id).owner_id
+                if owners is not None and owner:
+                    owners.append(owner)
                 self._failures.pop(login_id, None)
             for state_hash in [h for h, p in self._pending.items() if p.expires_at <= now]:
                 del self._pending[state_hash]

@@ -491,6 +491,24 @@ class TokenRepositoryTests:
         assert repo.purge(clock()) == 1
         assert repo.get("access-only") is None
 
+    def test_purge_names_the_owners_of_exactly_the_logins_it_deleted(
+        self, repo: TokenRepository, clock: MovingClock
+    ) -> None:
+        now = clock()
+        # Alice's access token still works for an hour: her login stays, and so do her answers.
+        repo.save(
+            "alice",
+            Token(access_token="a", access_expires_at=now + timedelta(hours=1), owner_id="alice"),
+        )
+        repo.save(
+            "bob",
+            make_token(now, "b", owner_id="bob", refresh_expires_at=now - timedelta(seconds=1)),
+        )
+        owners: list[str] = []
+        assert repo.purge(now, owners) == 1
+        assert owners == ["bob"]
+        assert repo.get("alice") is not None
+
     def test_purge_removes_expired_pending_sign_ins_and_keeps_live_ones(
         self, repo: TokenRepository, clock: MovingClock
     ) -> None:

@@ -144,18 +144,23 @@ class SQLAlchemyTokenRepository(TokenRepository):
         found = [(row.login_id, token_from_row(self.keyring, row.login_id, row)) for row in rows]
         return [(login_id, token) for login_id, token in found if token is not None]
 
-    def purge(self, now: datetime) -> int:
+    def purge(self, now: datetime, owners: list[str] | None = None) -> int:
         def run(conn: Connection) -> int:
+            # DELETE ... RETURNING: the owners of exactly the logins deleted, in one statement.
             dead = conn.execute(
-                delete(LOGINS).where(
+                delete(LOGINS)
+                .where(
                     or_(
                         LOGINS.c.refresh_expires_at <= now,
                         and_(LOGINS.c.refresh_token.is_(None), LOGINS.c.access_expires_at <= now),
                     )
                 )
-            )
+                .returning(LOGINS.c.owner_id)
+            ).all()
             conn.execute(delete(PENDING).where(PENDING.c.expires_at <= now))
-            return dead.rowcount
+            if owners is not None:
+                owners.extend(row.owner_id for row in dead if row.owner_id)
+            return len(dead)
 
         return self.transactions.write_own(run, "purging expired logins", None, statements=2)
 
