@@ -27,7 +27,13 @@ from rcpyramid.ringcentral.errors import (
 )
 from rcpyramid.ringcentral.ratelimit import RateLimitBudget
 from rcpyramid.ringcentral.rest import ApiResponse
-from rcpyramid.tokens.interfaces import RefreshFailure, RefreshLease, Token, TokenRepository
+from rcpyramid.tokens.interfaces import (
+    FailureReason,
+    RefreshFailure,
+    RefreshLease,
+    Token,
+    TokenRepository,
+)
 
 log = logging.getLogger(__name__)
 
@@ -271,17 +277,17 @@ class SignedInRingCentral:
                 raise SignedOutError(
                     f"RingCentral refused the refresh ({error.message})"
                 ) from error
-            lease.fail(_failure_of(error, "refused", now))
+            lease.fail(_failure_of(error, FailureReason.REFUSED, now))
             raise
         except RateLimitedError as error:
             self.budget.block(person, AUTH, error, now)
-            lease.fail(_failure_of(error, "rate_limited", now))
+            lease.fail(_failure_of(error, FailureReason.RATE_LIMITED, now))
             raise
         except RingCentralTimeoutError as error:
-            lease.fail(_failure_of(error, "timeout", now))
+            lease.fail(_failure_of(error, FailureReason.TIMEOUT, now))
             raise
         except RingCentralUnavailableError as error:
-            lease.fail(_failure_of(error, "unavailable", now))
+            lease.fail(_failure_of(error, FailureReason.UNAVAILABLE, now))
             raise
 
     def end(self, login_id: str, *, revoke: bool, token: Token | None = None) -> bool:
@@ -312,7 +318,7 @@ class SignedInRingCentral:
             self.cache.forget(token.owner_id or f"login:{login_id}")
 
 
-def _failure_of(error: RingCentralError, reason: str, now: datetime) -> RefreshFailure:
+def _failure_of(error: RingCentralError, reason: FailureReason, now: datetime) -> RefreshFailure:
     """What the waiters are told of ``error``: for as long as RingCentral asked, or a moment."""
     hold = FAILURE_MEMORY
     if error.retry_after is not None:
@@ -326,14 +332,18 @@ def _error_of(failure: RefreshFailure, now: datetime) -> RingCentralError:
     """The error a remembered failure stands for, as the refresh that failed raised it."""
     left = max(1, int((failure.until - now).total_seconds() + 0.999))
     said = "the refresh just before this one failed"
-    if failure.reason == "rate_limited":
-        return RateLimitedError(f"{said}: rate limited", status=failure.status, retry_after=left)
-    if failure.reason == "timeout":
-        return RingCentralTimeoutError(f"{said}: RingCentral did not answer")
-    if failure.reason == "refused":
-        return TokenRequestError(f"{said}: RingCentral refused it", status=failure.status)
-    return RingCentralUnavailableError(
-        "RingCentral's token service is not answering right now",
-        status=failure.status,
-        retry_after=failure.retry_after and left,
-    )
+    match failure.reason:
+        case FailureReason.RATE_LIMITED:
+            return RateLimitedError(
+                f"{said}: rate limited", status=failure.status, retry_after=left
+            )
+        case FailureReason.TIMEOUT:
+            return RingCentralTimeoutError(f"{said}: RingCentral did not answer")
+        case FailureReason.REFUSED:
+            return TokenRequestError(f"{said}: RingCentral refused it", status=failure.status)
+        case _:
+            return RingCentralUnavailableError(
+                "RingCentral's token service is not answering right now",
+                status=failure.status,
+                retry_after=failure.retry_after and left,
+            )

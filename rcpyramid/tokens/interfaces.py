@@ -8,6 +8,7 @@ third-party backend runs it by subclassing.
 from __future__ import annotations
 
 import abc
+import enum
 import hashlib
 import hmac
 from collections.abc import Callable, Iterator
@@ -99,6 +100,23 @@ class PendingSignIn:
     return_to: str = "/"
 
 
+class FailureReason(enum.StrEnum):
+    """Why a refresh failed; the signed-in client raises the matching error for the waiters."""
+
+    REFUSED = "refused"
+    RATE_LIMITED = "rate_limited"
+    TIMEOUT = "timeout"
+    UNAVAILABLE = "unavailable"
+
+    @classmethod
+    def read(cls, value: object) -> FailureReason:
+        """The reason a stored value names; one this version does not know is "unavailable"."""
+        try:
+            return cls(str(value))
+        except ValueError:
+            return cls.UNAVAILABLE
+
+
 @dataclass(frozen=True)
 class RefreshFailure:
     """Why the last refresh of a login failed, and until when waiters take that answer.
@@ -108,8 +126,8 @@ class RefreshFailure:
     same failure instead of each asking RingCentral again.
     """
 
-    #: A short machine word (``unavailable``, ``rate_limited``, ``timeout``...), no secret.
-    reason: str
+    #: What went wrong, as a short machine word (stored as its value), no secret.
+    reason: FailureReason
     #: Aware UTC; after this, the next holder of the lock may try again.
     until: datetime
     retry_after: int | None = None

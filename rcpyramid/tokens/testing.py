@@ -32,6 +32,7 @@ from typing import ClassVar
 import pytest
 
 from rcpyramid.tokens.interfaces import (
+    FailureReason,
     PendingLimitError,
     PendingSignIn,
     RefreshFailure,
@@ -417,7 +418,10 @@ class TokenRepositoryTests:
     ) -> None:
         repo.save("login-a", make_token(clock(), "0"))
         failure = RefreshFailure(
-            reason="unavailable", until=clock() + timedelta(seconds=30), retry_after=30, status=503
+            reason=FailureReason.UNAVAILABLE,
+            until=clock() + timedelta(seconds=30),
+            retry_after=30,
+            status=503,
         )
         with repo.refreshing("login-a") as lease:
             assert lease.failure is None
@@ -443,7 +447,8 @@ class TokenRepositoryTests:
                     outcome = f"shared {lease.failure.reason}"
                 else:
                     outcome = "asked RingCentral"
-                    lease.fail(RefreshFailure("timeout", clock() + timedelta(seconds=60)))
+                    until = clock() + timedelta(seconds=60)
+                    lease.fail(RefreshFailure(FailureReason.TIMEOUT, until))
                 with guard:
                     seen.append(outcome)
 
@@ -462,7 +467,7 @@ class TokenRepositoryTests:
         self, repo: TokenRepository, clock: MovingClock
     ) -> None:
         with repo.refreshing("nobody") as lease:
-            lease.fail(RefreshFailure("unavailable", clock() + timedelta(seconds=30)))
+            lease.fail(RefreshFailure(FailureReason.UNAVAILABLE, clock() + timedelta(seconds=30)))
         repo.save("nobody", make_token(clock()))
         with repo.refreshing("nobody") as lease:
             assert lease.failure is None

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from rcpyramid.models import tokens as tables
 from rcpyramid.tokens.crypto import DecryptionError, Keyring, associated_data
-from rcpyramid.tokens.interfaces import RefreshFailure, Token, TokenStoreError
+from rcpyramid.tokens.interfaces import FailureReason, RefreshFailure, Token, TokenStoreError
 
 log = logging.getLogger(__name__)
 
@@ -109,13 +109,13 @@ def failure_from_row(row: Row[Any] | None, now: datetime) -> RefreshFailure | No
     try:
         remembered = json.loads(row.refresh_failure or "{}")
         return RefreshFailure(
-            reason=str(remembered.get("reason") or "unavailable"),
+            reason=FailureReason.read(remembered.get("reason")),
             until=row.refresh_failed_until,
             retry_after=_int_or_none(remembered.get("retry_after")),
             status=_int_or_none(remembered.get("status")),
         )
     except (ValueError, AttributeError):
-        return RefreshFailure(reason="unavailable", until=row.refresh_failed_until)
+        return RefreshFailure(reason=FailureReason.UNAVAILABLE, until=row.refresh_failed_until)
 
 
 def _int_or_none(value: object) -> int | None:
