@@ -12,20 +12,18 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
 import redis
-from dogpile.cache import make_region, register_backend
+from dogpile.cache import make_region
 from dogpile.cache.api import NO_VALUE
-from dogpile.cache.backends.redis import RedisBackend
 from dogpile.cache.region import CacheRegion
 
+from rcpyramid.cache.redis_backend import BACKEND, ExpiringRedisBackend, identity
 from rcpyramid.cache.store import SharedStore
 from rcpyramid.config import CacheSettings
 from rcpyramid.memo import LockedLRU
@@ -67,50 +65,6 @@ class Answer:
             return None
 
 
-def _identity(value: bytes) -> bytes:
-    return value
-
-
-class ExpiringRedisBackend(RedisBackend):
-    """dogpile's Redis backend, writing each key with its expiry in one SET.
-
-    A value already read from Redis (with the generation it depends on, in one MGET:
-    :meth:`AnswerCache.fresh_from`) is handed to dogpile through :meth:`handed`, so
-    dogpile checks its age as it does any other read, without a second round trip.
-    """
-
-    def __init__(self, arguments: dict[str, Any]) -> None:
-        super().__init__(arguments)
-        self._handoff = threading.local()
-
-    @contextmanager
-    def handed(self, key: str, value: bytes) -> Iterator[None]:
-        self._handoff.item = (key, value)
-        try:
-            yield
-        finally:
-            self._handoff.item = None
-
-    def get_serialized(self, key: str) -> Any:
-        item = getattr(self._handoff, "item", None)
-        if item is not None and item[0] == key:
-            self._handoff.item = None
-            return item[1]
-        return super().get_serialized(key)
-
-    def set_serialized(self, key: str, value: bytes) -> None:
-        self.writer_client.set(key, value, ex=self.redis_expiration_time)
-
-    def set_serialized_multi(self, mapping: Mapping[str, bytes]) -> None:
-        pipe = self.writer_client.pipeline()
-        for key, value in mapping.items():
-            pipe.set(key, value, ex=self.redis_expiration_time)
-        pipe.execute()
-
-
-register_backend("rcpyramid.cache.redis", __name__, "ExpiringRedisBackend")
-
-
 class AnswerCache:
     """``get``/``fetch`` answers by key, in the configured backend."""
 
@@ -134,8 +88,8 @@ class AnswerCache:
         self._redis: CacheRegion | None = None
         if self.backend == REDIS:
             assert store is not None
-            self._redis = make_region(serializer=_identity, deserializer=_identity).configure(
-                "rcpyramid.cache.redis",
+            self._redis = make_region(serializer=identity, deserializer=identity).configure(
+                BACKEND,
                 arguments={
                     "connection_pool": store.client.connection_pool,
                     "distributed_lock": True,

@@ -16,7 +16,8 @@ from rcpyramid.cache import Cache
 from rcpyramid.ringcentral.cached import CachedRingCentral
 from rcpyramid.ringcentral.client import RingCentralClient
 from rcpyramid.ringcentral.ratelimit import RateLimitBudget
-from rcpyramid.ringcentral.signed_in import RecentLogins, SignedInRingCentral
+from rcpyramid.ringcentral.recent import RecentLogins
+from rcpyramid.ringcentral.signed_in import SignedInRingCentral
 from rcpyramid.services import process_service
 from rcpyramid.tokens.interfaces import TokenRepository
 

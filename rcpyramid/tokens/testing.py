@@ -1,5 +1,8 @@
 """The behavioural suite every :class:`TokenRepository` backend passes.
 
+Longer than the package's other modules because it is the contract's executable half,
+one test per promise, shipped so that a backend written elsewhere runs the same suite.
+
 A backend's tests subclass :class:`TokenRepositoryTests` and say how to open a fresh,
 empty repository on a clock the tests move::
 
