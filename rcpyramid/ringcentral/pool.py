@@ -1,10 +1,9 @@
 """requests' pooled adapter whose connections a :class:`~rcpyramid.watchdog.Deadline` can cut.
 
-requests-oauthlib used to read token answers itself, and requests reads a body in a
-loop no caller can interrupt; so instead of checks between reads, the connection
-classes of the pool register the socket of every connection the calling thread uses
-with that thread's deadline (:func:`calling_under`), which the watchdog shuts when the
-deadline passes.
+requests reads a body, and http.client a status line, in loops no caller can enter;
+so instead of checks between reads, the connection classes of the pool register the
+socket of every connection the calling thread uses with that thread's deadline
+(:func:`calling_under`), which the watchdog shuts when the deadline passes.
 """
 
 from __future__ import annotations
