@@ -57,6 +57,7 @@ def main(global_config: dict[str, Any] | None, **settings: Any) -> RequestGuard:
         config.include("rcpyramid.services")
         config.include(".security")
         config.include(".tokens")
+        config.include(".callstore")
         config.include(".cache")
         config.include(".ringcentral")
         config.include(".routes")
