@@ -52,7 +52,7 @@ from pyramid.exceptions import ConfigurationError
 from pyramid_retry import mark_error_retryable
 from sqlalchemy import ColumnElement, Table, case, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session
@@ -71,8 +71,9 @@ from rcpyramid.callstore.records import search_text, sort_out
 from rcpyramid.callstore.search import Needle, SearchIndex
 from rcpyramid.models import calls as rows
 from rcpyramid.models.deadline import DatabaseBusyError, deadline_passed
+from rcpyramid.models.meta import AnyRow
 from rcpyramid.tokens.crypto import DecryptionError, Keyring, associated_data, load_keyring
-from rcpyramid.tokens.sqla import _RequestWrites
+from rcpyramid.tokens.sqla.transactions import RequestWrites
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +237,7 @@ class SQLAlchemyCallHistory(CallHistory):
             # Tell the token repository too: on SQLite this write now holds the database's
             # one write lock until the request ends, and a token step in a transaction of
             # its own (delete, touch, a refresh) must fail at once, not wait for it.
-            _RequestWrites.of(session).wrote = True
+            RequestWrites.of(session).wrote = True
             return result
 
     # -- sealing -----------------------------------------------------------------------------
@@ -263,7 +264,7 @@ class SQLAlchemyCallHistory(CallHistory):
             "search": keyring.encrypt(f"{names}\x00{digits}", associated_data(SEARCH, subject)),
         }
 
-    def _open_record(self, owner: str, row: Row) -> dict[str, Any] | None:
+    def _open_record(self, owner: str, row: AnyRow) -> dict[str, Any] | None:
         try:
             opened = self.store.keyring.decrypt(
                 row.key_id, row.record, associated_data(RECORD, _subject(owner, row.record_id))
@@ -275,7 +276,7 @@ class SQLAlchemyCallHistory(CallHistory):
         record = json.loads(opened)
         return record if isinstance(record, dict) else None
 
-    def _open_search(self, owner: str, row: Row) -> tuple[str, str, str]:
+    def _open_search(self, owner: str, row: AnyRow) -> tuple[str, str, str]:
         try:
             opened = self.store.keyring.decrypt(
                 row.key_id, row.search, associated_data(SEARCH, _subject(owner, row.record_id))
@@ -450,7 +451,7 @@ class SQLAlchemyCallHistory(CallHistory):
 
     def _window(
         self, ex: Executor, owner: str, query: HistoryQuery, columns: Sequence[Any]
-    ) -> tuple[list[Row], int]:
+    ) -> tuple[list[AnyRow], int]:
         """The rows of the query's page (``columns``) in order, and how many match in all."""
         needle = Needle.parse(query.search)
         if needle is None:
@@ -472,7 +473,7 @@ class SQLAlchemyCallHistory(CallHistory):
         matching = self._matching_ids(ex, owner, query, needle)
         end = None if query.limit is None else query.offset + query.limit
         wanted = matching[query.offset : end]
-        found: dict[str, Row] = {}
+        found: dict[str, AnyRow] = {}
         for chunk in _chunks(wanted):
             for row in ex.execute(
                 select(*columns).where(RECORDS.c.owner == owner, RECORDS.c.record_id.in_(chunk))

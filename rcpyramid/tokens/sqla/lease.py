@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from sqlalchemy import delete, update
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 
+from rcpyramid.models.meta import AnyRow
 from rcpyramid.tokens.interfaces import RefreshFailure, RefreshLease, Token
 from rcpyramid.tokens.sqla.errors import translated
 from rcpyramid.tokens.sqla.rows import (
@@ -31,7 +31,7 @@ class SqlLease(RefreshLease):
     """What ``refreshing`` yields: its writes go to the lock's own connection."""
 
     def __init__(
-        self, store: SqlTokenStore, conn: Connection, login_id: str, row: Row[Any] | None
+        self, store: SqlTokenStore, conn: Connection, login_id: str, row: AnyRow | None
     ) -> None:
         self._store = store
         self._conn = conn

@@ -15,10 +15,11 @@ from typing import Any
 
 from sqlalchemy import Table, case
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from rcpyramid.models import tokens as tables
+from rcpyramid.models.meta import AnyRow
 from rcpyramid.tokens.crypto import DecryptionError, Keyring, associated_data
 from rcpyramid.tokens.interfaces import FailureReason, RefreshFailure, Token, TokenStoreError
 
@@ -103,7 +104,7 @@ def failure_json(failure: RefreshFailure) -> str:
     )
 
 
-def failure_from_row(row: Row[Any] | None, now: datetime) -> RefreshFailure | None:
+def failure_from_row(row: AnyRow | None, now: datetime) -> RefreshFailure | None:
     if row is None or row.refresh_failed_until is None or row.refresh_failed_until <= now:
         return None
     try:
@@ -122,7 +123,7 @@ def _int_or_none(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def token_from_row(keyring: Keyring, login_id: str, row: Row[Any] | None) -> Token | None:
+def token_from_row(keyring: Keyring, login_id: str, row: AnyRow | None) -> Token | None:
     """The tokens in ``row``, decrypted; None when there is no row or it does not decrypt."""
     if row is None:
         return None

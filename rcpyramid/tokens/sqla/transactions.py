@@ -12,13 +12,14 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Table, select, text
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from zope.sqlalchemy import mark_changed
 
+from rcpyramid.models.meta import AnyRow
 from rcpyramid.tokens.interfaces import TokenStoreError
 from rcpyramid.tokens.sqla.errors import LockOrderError, translated
 from rcpyramid.tokens.sqla.rows import LOGINS, Executor
@@ -130,7 +131,7 @@ class Transactions:
     @contextmanager
     def locked_row(
         self, table: Table, key: str, doing: str
-    ) -> Iterator[tuple[Connection, Row[Any] | None]]:
+    ) -> Iterator[tuple[Connection, AnyRow | None]]:
         """A transaction of its own holding ``key``'s row lock; the caller commits or not."""
         self.check_lock_order(doing, key if table is LOGINS else None)
         key_column = table.primary_key.columns.values()[0]
