@@ -2,7 +2,7 @@
 
 Key rotation: put the new key first in RCPYRAMID_TOKEN_KEYS (keep the old one after
 it), restart the app, run this, and remove the old key once it reports nothing left.
-Each row is re-encrypted under its row lock (:mod:`rcpyramid.tokens.rotation`).
+Each row is re-encrypted under its row lock (:mod:`rcpyramid.tokens.sqla.rotation`).
 """
 
 from __future__ import annotations
