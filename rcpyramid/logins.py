@@ -1,18 +1,23 @@
 """Ending a login, the one way: logout, a timed-out session, dead tokens, errors and purge.
 
-:func:`end_login` revokes the RingCentral session (when the reason calls for it),
-deletes the stored tokens, drops this process's copy and makes the person's cached
-answers unreachable in every process. The browser session is the caller's to end
-(:func:`rcpyramid.security.end_session`): a script has none.
+:func:`end_login` revokes the RingCentral session, deletes the stored tokens, drops
+this process's copy and makes the person's cached answers unreachable in every process
+(unless RingCentral ended the session: then the signed-in client already did all that).
+Given a request, it ends that browser's login: the session cookie is replaced too, and
+the next page says why. Given a script's services (``find_service`` without a
+session), it ends the ``login_id`` named.
 """
 
 from __future__ import annotations
 
-import enum
 import logging
+from enum import Enum
 from typing import Protocol, TypeVar
 
+from pyramid.request import Request
+
 from rcpyramid.ringcentral.signed_in import SignedInRingCentral
+from rcpyramid.security import end_session, held_login_id
 from rcpyramid.tokens.interfaces import Token
 
 log = logging.getLogger(__name__)
@@ -26,36 +31,63 @@ class FindsServices(Protocol):
     def find_service(self, iface: type[T]) -> T: ...
 
 
-class Ending(enum.Enum):
-    """Why a login ends, which decides whether RingCentral is told."""
+class EndReason(Enum):
+    """Why a login ends, which decides whether RingCentral is told and what the page says."""
 
-    #: The person asked to sign out.
+    #: The person asked (``POST /logout``).
     SIGNED_OUT = "signed out"
-    #: The session's idle or absolute timeout passed (the browser came back).
+    #: The session was idle, or lasted, longer than the settings allow.
     TIMED_OUT = "timed out"
-    #: Nobody came back for longer than the idle timeout (rcpyramid-purge).
-    IDLE = "idle"
-    #: The person signed in again in the same browser: the previous login goes.
+    #: RingCentral already ended it (a refused token): nothing to revoke.
+    ENDED_AT_RINGCENTRAL = "ended at RingCentral"
+    #: The person signed in again in the same browser: the previous login goes first.
     REPLACED = "replaced by a new sign-in"
-    #: RingCentral itself ended the session (a refused refresh, revoked tokens).
-    REFUSED = "refused by RingCentral"
+    #: Nobody came back for longer than the idle timeout (``rcpyramid-purge``).
+    IDLE = "idle"
 
     @property
     def revokes(self) -> bool:
         """Whether RingCentral is told: not when it is the one that ended the session."""
-        return self is not Ending.REFUSED
+        return self is not EndReason.ENDED_AT_RINGCENTRAL
+
+
+#: What the next page tells the person, by reason (none: nothing to say).
+_FLASH = {
+    EndReason.TIMED_OUT: "Your session timed out. Please sign in again.",
+    EndReason.SIGNED_OUT: "You are signed out.",
+}
+_NOT_REVOKED = (
+    "You are signed out here. RingCentral could not be told, so your RingCentral "
+    "session ends when its tokens expire."
+)
 
 
 def end_login(
-    services: FindsServices, login_id: str | None, reason: Ending, token: Token | None = None
+    request_or_services: Request | FindsServices,
+    reason: EndReason,
+    *,
+    login_id: str | None = None,
+    token: Token | None = None,
 ) -> bool:
-    """End ``login_id`` for ``reason``; True when RingCentral confirmed the revoke.
+    """End a login for ``reason``; False when RingCentral could not be told (tokens still gone).
 
+    With a request, the login its session holds (unless ``login_id`` says otherwise);
     ``token``: the login's tokens when the caller has them already (no second read).
-    Nothing to end (no login id) is not an error: True, as nothing is left to revoke.
     """
-    if not login_id:
-        return True
-    log.info("ending a login: %s", reason.value)
-    signed_in = services.find_service(SignedInRingCentral)
-    return signed_in.end(login_id, revoke=reason.revokes, token=token)
+    request = request_or_services if isinstance(request_or_services, Request) else None
+    if login_id is None and request is not None:
+        login_id = held_login_id(request)
+    revoked = True
+    # Ended at RingCentral: the signed-in client forgot the stored login when it learned.
+    if login_id is not None and reason.revokes:
+        log.info("ending a login: %s", reason.value)
+        signed_in = request_or_services.find_service(SignedInRingCentral)
+        revoked = signed_in.end(login_id, revoke=True, token=token)
+    if request is not None and reason is not EndReason.REPLACED:
+        end_session(request)
+        said = _FLASH.get(reason)
+        if reason is EndReason.SIGNED_OUT and not revoked:
+            said = _NOT_REVOKED
+        if said:
+            request.session.flash(said)
+    return revoked

@@ -20,7 +20,7 @@ from pyramid.registry import Registry
 from rcpyramid.cache import Cache, script_cache
 from rcpyramid.clock import utcnow
 from rcpyramid.config import RingCentralSettings, SessionSettings, SettingsError, load_section
-from rcpyramid.logins import Ending, end_login
+from rcpyramid.logins import EndReason, end_login
 from rcpyramid.ringcentral.client import RingCentralClient
 from rcpyramid.ringcentral.signed_in import SignedInRingCentral
 from rcpyramid.scripts import (
@@ -61,7 +61,7 @@ def end_idle_logins(
             services = ScriptServices({SignedInRingCentral: signed_in})
             for login_id, token in batch:
                 done.add(login_id)
-                if not end_login(services, login_id, Ending.IDLE, token):
+                if not end_login(services, EndReason.IDLE, login_id=login_id, token=token):
                     unrevoked += 1
                 ended += 1
 

@@ -46,7 +46,8 @@ def me_in(request: Request, login_id: str, path: str) -> str | None:
     """Who is "You" in the rows of ``path``: see :func:`call_row`."""
     if path == OWN_CALL_LOG:
         return None
-    return request.find_service(CachedRingCentral).whose(login_id)[1]
+    owner: str = request.find_service(CachedRingCentral).whose(login_id)[1]
+    return owner
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from rcpyramid.clock import utcnow
-from rcpyramid.logins import Ending, end_login
+from rcpyramid.logins import EndReason, end_login
 from rcpyramid.ringcentral.errors import RingCentralUnavailableError
 from rcpyramid.ringcentral.signed_in import SignedInRingCentral
 from rcpyramid.scripts import ScriptServices
@@ -35,31 +35,33 @@ def ending(client: RecordingClient) -> tuple[MemoryTokenRepository, ScriptServic
     return repo, ScriptServices({SignedInRingCentral: signed_in})
 
 
-@pytest.mark.parametrize("reason", [Ending.SIGNED_OUT, Ending.TIMED_OUT, Ending.IDLE])
-def test_a_login_ended_here_is_revoked_at_ringcentral_and_deleted(reason: Ending) -> None:
+@pytest.mark.parametrize(
+    "reason", [EndReason.SIGNED_OUT, EndReason.TIMED_OUT, EndReason.IDLE, EndReason.REPLACED]
+)
+def test_a_login_ended_here_is_revoked_at_ringcentral_and_deleted(reason: EndReason) -> None:
     client = RecordingClient()
     repo, services = ending(client)
-    assert end_login(services, "login-1", reason) is True
+    assert end_login(services, reason, login_id="login-1") is True
     assert client.revoked == ["access-1"]
     assert repo.get("login-1") is None
 
 
-def test_a_session_ringcentral_ended_is_not_revoked_again_but_deleted() -> None:
+def test_a_session_ringcentral_ended_is_not_revoked_again() -> None:
     client = RecordingClient()
-    repo, services = ending(client)
-    assert end_login(services, "login-1", Ending.REFUSED) is False
+    _, services = ending(client)
+    # The signed-in client forgot the stored login when RingCentral refused it.
+    assert end_login(services, EndReason.ENDED_AT_RINGCENTRAL, login_id="login-1") is True
     assert client.revoked == []
-    assert repo.get("login-1") is None
 
 
 def test_a_revoke_ringcentral_does_not_answer_still_ends_the_login_here() -> None:
     repo, services = ending(RecordingClient(fails=True))
-    assert end_login(services, "login-1", Ending.SIGNED_OUT) is False
+    assert end_login(services, EndReason.SIGNED_OUT, login_id="login-1") is False
     assert repo.get("login-1") is None
 
 
 def test_no_login_is_nothing_to_end() -> None:
     client = RecordingClient()
     _, services = ending(client)
-    assert end_login(services, None, Ending.SIGNED_OUT) is True
+    assert end_login(services, EndReason.SIGNED_OUT) is True
     assert client.revoked == []
