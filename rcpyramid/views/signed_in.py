@@ -30,8 +30,8 @@ from rcpyramid.logins import EndReason, end_login
 from rcpyramid.memo import LockedLRU
 from rcpyramid.security import held_login_id, note_seen, seen_at_resolution, session_timed_out
 from rcpyramid.tokens.interfaces import TokenRepository
-from rcpyramid.views.api.pages import PAGES
 from rcpyramid.views.links import route_with_query
+from rcpyramid.views.pages import PAGES
 from rcpyramid.views.safety import safe_local_path
 
 PERSON_KEY = "person"

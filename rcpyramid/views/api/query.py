@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from rcpyramid.views.api.pages import DIRECTIONS, TYPES
 from rcpyramid.views.errors import BadInputError
 from rcpyramid.views.formatting import day_text, local_text
+from rcpyramid.views.pages import DIRECTIONS, TYPES
 
 DEFAULT_PER_PAGE = 25
 PAGE_SIZES = (25, 50, 100, 250)

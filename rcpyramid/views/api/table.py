@@ -9,10 +9,10 @@ from typing import Any
 from pyramid.request import Request
 
 from rcpyramid.cache import Answer, Cache
-from rcpyramid.views.api.pages import DIRECTIONS, TYPES, ApiPage
 from rcpyramid.views.api.query import PAGE_SIZES, CallQuery
 from rcpyramid.views.calllog import call_row, records_of
 from rcpyramid.views.links import route_with_query
+from rcpyramid.views.pages import DIRECTIONS, TYPES, ApiPage
 from rcpyramid.views.safety import safe_local_path
 from rcpyramid.views.signed_in import Person, as_mapping
 from rcpyramid.views.zones import ZoneChoice, zone_names

@@ -24,7 +24,6 @@ from rcpyramid.ringcentral.cached import CachedRingCentral
 from rcpyramid.ringcentral.errors import PermissionDeniedError
 from rcpyramid.views.api.csv_export import CsvRenderer, csv_values
 from rcpyramid.views.api.memo import PageMemo
-from rcpyramid.views.api.pages import PAGES
 from rcpyramid.views.api.query import (
     DEFAULT_PER_PAGE,
     MAX_PAGE,
@@ -36,6 +35,7 @@ from rcpyramid.views.api.table import ApiView, memo_key, page_values
 from rcpyramid.views.calllog import BULK_PER_PAGE, heavy_calls_allowed, me_in
 from rcpyramid.views.errors import BadInputError
 from rcpyramid.views.links import route_with_query
+from rcpyramid.views.pages import PAGES
 from rcpyramid.views.safety import wants_json
 from rcpyramid.views.signed_in import SIGNED_IN, person
 from rcpyramid.views.zones import zone_choice
