@@ -15,6 +15,7 @@ from typing import Any
 from pyramid.request import Request
 
 from rcpyramid.ringcentral.cached import CachedRingCentral
+from rcpyramid.ringcentral.endpoints import HEAVY, OWN_CALL_LOG
 from rcpyramid.ringcentral.errors import RateLimitedError, RingCentralError, SignedOutError
 from rcpyramid.views.formatting import PartyView, parse_time, party_view, result_kind
 
@@ -35,11 +36,8 @@ def heavy_calls_allowed(request: Request, login_id: str | None = None) -> int:
         person, _ = api.whose(login_id)
     except SignedOutError:
         return HEAVY_CALLS_PER_VIEW
-    left = api.budget.left(person, "Heavy", request.registry.clock())
+    left = api.budget.left(person, HEAVY, request.registry.clock())
     return HEAVY_CALLS_PER_VIEW if left is None else min(HEAVY_CALLS_PER_VIEW, left)
-
-
-OWN_CALL_LOG = "/restapi/v1.0/account/~/extension/~/call-log"
 
 
 def me_in(request: Request, login_id: str, path: str) -> str | None:

@@ -16,6 +16,7 @@ from pyramid.view import view_config
 
 from rcpyramid.logins import EndReason, end_login
 from rcpyramid.ringcentral.client import RingCentralClient
+from rcpyramid.ringcentral.endpoints import EXTENSION_INFO
 from rcpyramid.ringcentral.errors import RingCentralError
 from rcpyramid.security import (
     BROWSER_KEY,
@@ -32,7 +33,6 @@ from rcpyramid.views.signed_in import SIGNED_IN, remember_person
 
 log = logging.getLogger(__name__)
 
-EXTENSION_INFO = "/restapi/v1.0/account/~/extension/~"
 
 #: What RingCentral's ``error`` values mean to the person who comes back with them.
 CALLBACK_ERRORS = {
