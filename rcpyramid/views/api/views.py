@@ -142,7 +142,7 @@ def _html(request: Request, view: ApiView) -> dict[str, Any] | Response:
             export_limit=allowed * BULK_PER_PAGE,
         )
     key = memo_key(request, view)
-    memo: PageMemo = request.registry.page_memo
+    memo = request.find_service(PageMemo)
     if key is not None:
         kept = memo.get(key)
         if kept is not None:
@@ -239,6 +239,6 @@ def admins_only(exc: AdminsOnly, request: Request) -> dict[str, Any]:
 
 
 def includeme(config: Configurator) -> None:
-    config.registry.page_memo = PageMemo()
+    config.register_service(PageMemo(), PageMemo)
     config.add_view_predicate("api_output", ApiOutputPredicate)
     config.add_renderer("csv", CsvRenderer)
