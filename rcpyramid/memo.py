@@ -69,10 +69,20 @@ class LockedLRU(_Locked[K, V]):
 
 
 class LockedTTL(_Locked[K, V]):
-    """At most ``max_entries``, each for ``seconds`` after it was set."""
+    """At most ``max_entries``, each for ``seconds`` after it was set.
+
+    ``getsizeof``: what an entry counts towards ``max_entries`` (1 when not given); an
+    entry larger than the whole memo is refused with ValueError, as cachetools does.
+    """
 
     def __init__(
-        self, max_entries: int, seconds: float, timer: Callable[[], float] = time.monotonic
+        self,
+        max_entries: int,
+        seconds: float,
+        timer: Callable[[], float] = time.monotonic,
+        getsizeof: Callable[[V], int] | None = None,
     ) -> None:
-        super().__init__(TTLCache(maxsize=max_entries, ttl=seconds, timer=timer))
+        super().__init__(
+            TTLCache(maxsize=max_entries, ttl=seconds, timer=timer, getsizeof=getsizeof)
+        )
         self.max_entries = max_entries

@@ -39,14 +39,12 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import datetime
 from typing import Any, TypeVar
 
-from cachetools import TTLCache
 from pyramid.config import Configurator
 from pyramid.exceptions import ConfigurationError
 from pyramid_retry import mark_error_retryable
@@ -69,6 +67,7 @@ from rcpyramid.callstore.interfaces import (
 )
 from rcpyramid.callstore.records import search_text, sort_out
 from rcpyramid.callstore.search import Needle, SearchIndex
+from rcpyramid.memo import LockedTTL
 from rcpyramid.models import calls as rows
 from rcpyramid.models.deadline import DatabaseBusyError, deadline_passed
 from rcpyramid.models.meta import AnyRow
@@ -146,29 +145,25 @@ class SearchMemo:
     """Per-process decrypted search text, per owner, labelled with the owner's revision."""
 
     def __init__(self, max_records: int = MEMO_RECORDS, seconds: float = MEMO_SECONDS) -> None:
-        self._lock = threading.Lock()
-        self._cache: TTLCache[str, tuple[str, SearchIndex]] = TTLCache(
-            maxsize=max_records, ttl=seconds, getsizeof=lambda held: max(1, len(held[1]))
+        self._cache: LockedTTL[str, tuple[str, SearchIndex]] = LockedTTL(
+            max_records, seconds, getsizeof=lambda held: max(1, len(held[1]))
         )
 
     def get(self, owner: str, revision: str) -> SearchIndex | None:
-        with self._lock:
-            held = self._cache.get(owner)
+        held = self._cache.get(owner)
         if held is None or held[0] != revision:
             return None
         return held[1]
 
     def put(self, owner: str, revision: str, index: SearchIndex) -> None:
-        with self._lock:
-            try:
-                self._cache[owner] = (revision, index)
-            except ValueError:
-                # One owner larger than the whole memo: searched without it, every time.
-                self._cache.pop(owner, None)
+        try:
+            self._cache[owner] = (revision, index)
+        except ValueError:
+            # One owner larger than the whole memo: searched without it, every time.
+            self._cache.pop(owner)
 
     def drop(self, owner: str) -> None:
-        with self._lock:
-            self._cache.pop(owner, None)
+        self._cache.pop(owner)
 
 
 class SqlCallStore:
