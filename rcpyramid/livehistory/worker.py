@@ -26,8 +26,8 @@ from rcpyramid.clock import Clock
 from rcpyramid.config import HistorySettings
 from rcpyramid.livehistory.subscriptions import CHECK_INTERVAL, Subscriptions, renew_margin
 from rcpyramid.livehistory.sync import HistorySync, SyncResult
-from rcpyramid.ringcentral.api import RingCentralApi
 from rcpyramid.ringcentral.errors import RateLimitedError, RingCentralError, SignedOutError
+from rcpyramid.ringcentral.signed_in import SignedInRingCentral
 from rcpyramid.tokens.interfaces import TokenRepository, TokenStoreError
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ ORPHAN_SWEEP = timedelta(minutes=10)
 #: expiring soon, a reminder came): their people are synced, which checks them.
 SUBSCRIPTION_SCAN = timedelta(minutes=1)
 
-ApiMaker = Callable[[TokenRepository], RingCentralApi]
+ApiMaker = Callable[[TokenRepository], SignedInRingCentral]
 RepoOpener = Callable[[], AbstractContextManager[TokenRepository]]
 
 
@@ -52,7 +52,7 @@ def new_holder() -> str:
 
 
 class LiveWorker:
-    def __init__(
+    def __init__(  # noqa: PLR0913 - its collaborators, each injected so tests can vary one
         self,
         schedule: LiveSchedule,
         history: CallHistory,
@@ -223,7 +223,7 @@ class LiveWorker:
             self.forget(state.owner)
         return None
 
-    def _ensure_subscription(self, api: RingCentralApi, link: LoginLink) -> None:
+    def _ensure_subscription(self, api: SignedInRingCentral, link: LoginLink) -> None:
         try:
             self.subscriptions.ensure(api, link)
         except SignedOutError:
