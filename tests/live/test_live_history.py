@@ -224,6 +224,30 @@ def test_a_blacklisted_subscription_is_replaced(live_app: LiveApp) -> None:
     assert [s.id for s in live_app.subscriptions_here()] == [active[0]["id"]]
 
 
+def test_a_subscription_is_renewed_before_it_expires(
+    make_testapp: Callable[..., webtest.TestApp],
+    simulator: SimulatorHandle,
+    clock: MovableClock,
+) -> None:
+    settings = {"rcpyramid.history.subscription_lifetime": "120"}
+    with serving_live_app(make_testapp, settings, simulator, clock) as app:
+        signed_in(app)
+        [before] = app.subscriptions_here()
+        [theirs] = app.simulator.subscriptions()
+        # Less than half its life left: the worker's next look renews it at RingCentral.
+        clock.advance(70)
+        simulator.advance_clock(70)
+        app.live.worker.run_due_once()
+        [after] = app.subscriptions_here()
+        assert after.id == before.id
+        assert after.expires_at is not None and before.expires_at is not None
+        assert after.expires_at > before.expires_at
+        [renewed] = app.simulator.subscriptions()
+        assert (
+            renewed["status"] == "Active" and renewed["expirationTime"] > theirs["expirationTime"]
+        )
+
+
 def test_a_subscription_deleted_at_ringcentral_is_replaced(live_app: LiveApp) -> None:
     signed_in(live_app)
     [old] = live_app.subscriptions_here()
