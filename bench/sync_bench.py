@@ -11,7 +11,8 @@ set) the real app signs bob in at the built-in simulator over loopback HTTP and 
 history (FSync, backfill). Then, each round, 250 calls are placed at the simulator (their
 records readable at once) and one worker round syncs them: one ISync bringing 250 new
 records, merged (sealed with the key ring on SQL), the sync token saved, the history
-trimmed to its window and the schedule released. "App time" is the round's wall time
+trimmed to its window and the schedule released. Then 300 call-ended deliveries go
+through the webhook receiver (in process, WebTest). "App time" is the round's wall time
 minus the time spent waiting for the simulator's answer (the HTTP exchange, measured
 around the client's call), so it is what this app spends, not what RingCentral does.
 """
@@ -19,6 +20,7 @@ around the client's call), so it is what this app spends, not what RingCentral d
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -36,8 +38,11 @@ from sqlalchemy.engine import make_url
 
 from rcpyramid import main
 from rcpyramid.callstore.interfaces import HistoryQuery
+from rcpyramid.callstore.schedule import SubscriptionRow
 from rcpyramid.livehistory import LiveHistory
 from rcpyramid.models import make_engine
+from rcpyramid.ringcentral.client import RingCentralClient
+from rcpyramid.services import process_service
 from rcpyramid.simulator.testing import DEMO_CLIENT, sign_in_at, start_simulator
 from rcpyramid.tokens.crypto import new_key_text
 
@@ -105,7 +110,29 @@ def sign_in(web: webtest.TestApp, username: str) -> None:
     web.get("/" + path).follow()
 
 
-def run(name: str, rounds: int) -> list[float]:
+def deliveries(web: webtest.TestApp, live: LiveHistory, owner: str, sim: Any) -> list[float]:
+    """Seconds the receiver takes per call-ended delivery (a real subscription row)."""
+    token = "bench-verification-token"
+    extension = str(sim.simulator.directory.extension_for("bob").id)
+    live.schedule.save_subscription(
+        SubscriptionRow("bench-sub", owner, token_hash=live.keys.token(token))
+    )
+    envelope = {
+        "event": f"/restapi/v1.0/account/1/extension/{extension}/presence",
+        "subscriptionId": "bench-sub",
+        "ownerId": extension,
+        "body": {"activeCalls": [{"telephonyStatus": "NoCall", "terminationType": "final"}]},
+    }
+    times = []
+    for n in range(300):
+        body = json.dumps({**envelope, "uuid": str(n)}).encode()
+        start = time.perf_counter()
+        web.post("/webhooks/ringcentral", body, headers={"Verification-Token": token})
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def run(name: str, rounds: int) -> tuple[list[float], list[float]]:
     with (
         tempfile.TemporaryDirectory() as folder,
         backend(name, Path(folder)) as settings,
@@ -134,7 +161,7 @@ def run(name: str, rounds: int) -> list[float]:
         while live.worker.run_due_once():
             pass
         owner = live.keys.person(str(sim.simulator.directory.extension_for("bob").id))
-        timer = UpstreamTimer(app.registry.ringcentral_client)
+        timer = UpstreamTimer(process_service(app.registry, RingCentralClient))
         app_times: list[float] = []
         for _ in range(rounds):
             for n in range(BATCH):
@@ -148,8 +175,9 @@ def run(name: str, rounds: int) -> list[float]:
             added = live.history.page(owner, _everything()).total - before
             assert synced == 1 and added == BATCH, (synced, added)
             app_times.append(total - timer.seconds)
+        receiver = deliveries(web, live, owner, sim)
         app.registry.close_token_store()
-        return app_times
+        return app_times, receiver
 
 
 def _everything() -> HistoryQuery:
@@ -165,10 +193,11 @@ def main_() -> None:
         names.append("postgresql")
     print(f"sync of {BATCH} new records (one ISync), app time per round, {args.rounds} rounds")
     for name in names:
-        times = run(name, args.rounds)
+        times, receiver = run(name, args.rounds)
         print(
             f"  {name:10} median {statistics.median(times) * 1000:7.1f} ms, "
-            f"max {max(times) * 1000:7.1f} ms"
+            f"max {max(times) * 1000:7.1f} ms; a webhook delivery answered in "
+            f"{statistics.median(receiver) * 1000:.2f} ms (median of {len(receiver)})"
         )
 
 

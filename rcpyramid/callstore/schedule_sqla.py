@@ -81,7 +81,7 @@ class SqlLiveSchedule(LiveSchedule):
         with self._tx("remembering a login") as conn:
             conn.execute(statement)
 
-    def _link(self, row: Row) -> LoginLink | None:
+    def _link(self, row: Row[Any]) -> LoginLink | None:
         try:
             login_id = self.keyring.decrypt(
                 row.key_id, row.login_id, associated_data("login_id", row.login_key)
@@ -110,7 +110,7 @@ class SqlLiveSchedule(LiveSchedule):
     # -- owners ------------------------------------------------------------------------
 
     @staticmethod
-    def _state(row: Row) -> OwnerState:
+    def _state(row: Row[Any]) -> OwnerState:
         values = {name: getattr(row, name) for name in _OWNER_FIELDS}
         values["lease_holder"] = values["lease_holder"] or ""
         return OwnerState(**values)
@@ -243,7 +243,7 @@ class SqlLiveSchedule(LiveSchedule):
             conn.execute(statement)
 
     @staticmethod
-    def _sub(row: Row) -> SubscriptionRow:
+    def _sub(row: Row[Any]) -> SubscriptionRow:
         return SubscriptionRow(**{name: getattr(row, name) for name in _SUB_FIELDS})
 
     def subscription(self, subscription_id: str) -> SubscriptionRow | None:

@@ -31,9 +31,10 @@ from rcpyramid.livehistory.keys import HistoryKeys
 from rcpyramid.livehistory.receiver import Receiver, Verdict
 from rcpyramid.livehistory.subscriptions import Subscriptions
 from rcpyramid.livehistory.worker import ApiMaker, LiveWorker, RepoOpener
-from rcpyramid.ringcentral.api import RingCentralApi
 from rcpyramid.ringcentral.client import RingCentralClient
 from rcpyramid.ringcentral.errors import SignedOutError
+from rcpyramid.ringcentral.signed_in import SignedInRingCentral
+from rcpyramid.services import process_service
 from rcpyramid.tokens import open_repository
 from rcpyramid.tokens.interfaces import Token, TokenRepository
 
@@ -52,7 +53,7 @@ def _as_mapping(value: Any) -> dict[str, Any]:
 class LiveHistory:
     """One per process: the engine's parts, and what views and login events ask of it."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - its collaborators, each injected so tests can vary one
         self,
         settings: HistorySettings,
         schedule: LiveSchedule,
@@ -196,7 +197,7 @@ def history_keys(request: Request) -> tuple[str, str]:
     if own:
         return own, company
     try:
-        token = request.find_service(RingCentralApi).load(login_id)
+        token = request.find_service(SignedInRingCentral).load(login_id)
     except SignedOutError:
         return "", ""
     live: LiveHistory = request.registry.live_history
@@ -249,10 +250,13 @@ def includeme(config: Configurator) -> None:
         history_outside_requests(registry),
         HistoryKeys(settings.session.secret),
         registry.clock,
-        registry.ringcentral_client,
-        registry.make_ringcentral_api,
+        process_service(registry, RingCentralClient),
+        registry.make_signed_in,
         repository,
     )
+    if settings.history.worker:
+        # In each gunicorn worker: its own lease name and thread (none runs in the master).
+        config.add_after_fork(registry.live_history.worker.after_fork)
     config.add_request_method(history_keys, "history_keys", reify=True)
     config.add_subscriber(on_login_started, LoginStarted)
     config.add_subscriber(on_login_ended, LoginEnded)

@@ -9,12 +9,14 @@ write (a due mark the worker acts on after the record delay).
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from rcpyramid.cache.keys import LRUDict
+from cachetools import LRUCache
+
 from rcpyramid.callstore.schedule import LiveSchedule
 from rcpyramid.livehistory.keys import HistoryKeys
 
@@ -70,7 +72,8 @@ class Receiver:
         self.schedule = schedule
         self.keys = keys
         self.record_delay = timedelta(seconds=record_delay)
-        self._seen = LRUDict(SEEN_DELIVERIES)
+        self._seen: LRUCache[tuple[str, str], bool] = LRUCache(SEEN_DELIVERIES)
+        self._seen_lock = threading.Lock()
 
     def deliver(self, headers: Mapping[str, str], envelope: Any, now: datetime) -> Verdict:
         """Check a parsed delivery and act on it; a 4xx verdict changed nothing."""
@@ -95,13 +98,18 @@ class Receiver:
             return Verdict(400, "no event")
         uuid = envelope.get("uuid")
         seen_key = (subscription_id, uuid[:128]) if isinstance(uuid, str) and uuid else None
-        if seen_key is not None and self._seen.get(seen_key):
+        if seen_key is not None and self._was_seen(seen_key):
             return Verdict(200, "duplicate")
         verdict = self._act(row.id, row.owner, row.company, event, envelope.get("body"), now)
         if seen_key is not None and verdict.status == 200:
             # Only once acted on: a delivery that failed half-way is taken again.
-            self._seen[seen_key] = True
+            with self._seen_lock:
+                self._seen[seen_key] = True
         return verdict
+
+    def _was_seen(self, key: tuple[str, str]) -> bool:
+        with self._seen_lock:
+            return bool(self._seen.get(key, False))
 
     def _act(
         self, subscription_id: str, person: str, company: str, event: str, body: Any, now: datetime

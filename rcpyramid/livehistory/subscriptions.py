@@ -27,14 +27,14 @@ from rcpyramid.clock import Clock
 from rcpyramid.config import HistorySettings
 from rcpyramid.livehistory.keys import HistoryKeys
 from rcpyramid.livehistory.records import start_time
-from rcpyramid.ringcentral.api import RingCentralApi
 from rcpyramid.ringcentral.client import RingCentralClient
-from rcpyramid.ringcentral.errors import ApiError, RingCentralError
-from rcpyramid.ringcentral.ratelimit import (
+from rcpyramid.ringcentral.endpoints import (
     SUBSCRIPTION_GROUPS,
     SUBSCRIPTION_RENEW_GROUP,
     SUBSCRIPTIONS,
 )
+from rcpyramid.ringcentral.errors import ApiError, RingCentralError
+from rcpyramid.ringcentral.signed_in import SignedInRingCentral
 from rcpyramid.tokens.interfaces import Token
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class Subscriptions:
     def enabled(self) -> bool:
         return bool(self.settings.webhook_url)
 
-    def create(self, api: RingCentralApi, link: LoginLink) -> SubscriptionRow:
+    def create(self, api: SignedInRingCentral, link: LoginLink) -> SubscriptionRow:
         """Create the person's subscription at RingCentral and keep it (its token hashed)."""
         token = secrets.token_urlsafe(32)
         lifetime = self.settings.subscription_lifetime
@@ -107,7 +107,7 @@ class Subscriptions:
         log.info("created a webhook subscription for a history")
         return row
 
-    def ensure(self, api: RingCentralApi, link: LoginLink) -> None:
+    def ensure(self, api: SignedInRingCentral, link: LoginLink) -> None:
         """The person has a working subscription afterwards (or RingCentral said why not)."""
         rows = self.schedule.subscriptions_of(link.owner)
         if not rows:
@@ -126,7 +126,7 @@ class Subscriptions:
             ):
                 self.check(api, link, row)
 
-    def check(self, api: RingCentralApi, link: LoginLink, row: SubscriptionRow) -> None:
+    def check(self, api: SignedInRingCentral, link: LoginLink, row: SubscriptionRow) -> None:
         """Read it back: renew when due, replace when missing, expired or blacklisted."""
         path = f"{SUBSCRIPTIONS}/{row.id}"
         now = self.clock()
@@ -157,7 +157,7 @@ class Subscriptions:
         )
 
     def replace(
-        self, api: RingCentralApi, link: LoginLink, row: SubscriptionRow, *, delete_first: bool
+        self, api: SignedInRingCentral, link: LoginLink, row: SubscriptionRow, *, delete_first: bool
     ) -> None:
         if delete_first:
             try:

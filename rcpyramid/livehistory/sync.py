@@ -23,9 +23,7 @@ from rcpyramid.callstore.schedule import COMPANY, LiveSchedule, OwnerState
 from rcpyramid.clock import Clock
 from rcpyramid.config import HistorySettings
 from rcpyramid.livehistory.records import start_time
-from rcpyramid.ringcentral.api import RingCentralApi
-from rcpyramid.ringcentral.errors import ApiError, RateLimitedError
-from rcpyramid.ringcentral.ratelimit import (
+from rcpyramid.ringcentral.endpoints import (
     ACCOUNT_CALL_LOG,
     ACCOUNT_CALL_LOG_SYNC,
     HEAVY,
@@ -33,6 +31,8 @@ from rcpyramid.ringcentral.ratelimit import (
     OWN_CALL_LOG_SYNC,
     rc_time,
 )
+from rcpyramid.ringcentral.errors import ApiError, RateLimitedError
+from rcpyramid.ringcentral.signed_in import SignedInRingCentral
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,9 @@ class HistorySync:
     def window_start(self, now: datetime) -> datetime:
         return now - timedelta(days=self.settings.days)
 
-    def run(self, api: RingCentralApi, login_id: str, state: OwnerState, holder: str) -> SyncResult:
+    def run(
+        self, api: SignedInRingCentral, login_id: str, state: OwnerState, holder: str
+    ) -> SyncResult:
         """ISync when a token is kept (FSync when it is lost or missing), then backfill."""
         company = state.kind == COMPANY
         sync = self.history.sync_state(state.owner)
@@ -138,7 +140,7 @@ class HistorySync:
         return result
 
     def fsync(
-        self, api: RingCentralApi, login_id: str, owner: str, sync: SyncState, company: bool
+        self, api: SignedInRingCentral, login_id: str, owner: str, sync: SyncState, company: bool
     ) -> SyncResult:
         now = self.clock()
         window = self.window_start(now)
@@ -178,7 +180,7 @@ class HistorySync:
         return SyncResult("FSync", new=new)
 
     def isync(
-        self, api: RingCentralApi, login_id: str, owner: str, sync: SyncState, company: bool
+        self, api: SignedInRingCentral, login_id: str, owner: str, sync: SyncState, company: bool
     ) -> SyncResult:
         now = self.clock()
         params = {"syncType": "ISync", "syncToken": sync.sync_token, "showDeleted": "true"}
@@ -202,7 +204,7 @@ class HistorySync:
 
     def backfill(
         self,
-        api: RingCentralApi,
+        api: SignedInRingCentral,
         login_id: str,
         owner: str,
         sync: SyncState,
@@ -213,7 +215,7 @@ class HistorySync:
         now = self.clock()
         later = now + BACKFILL_PAUSE
         person, _ = api.whose(login_id)
-        left = api.gate.left(person, HEAVY, now)
+        left = api.budget.left(person, HEAVY, now)
         if left is not None and left <= HEAVY_RESERVE:
             return _with(result, filling=True, next_due=later)
         window = max(self.window_start(now), sync.backfill_until or now)

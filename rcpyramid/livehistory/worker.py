@@ -26,8 +26,13 @@ from rcpyramid.clock import Clock
 from rcpyramid.config import HistorySettings
 from rcpyramid.livehistory.subscriptions import CHECK_INTERVAL, Subscriptions, renew_margin
 from rcpyramid.livehistory.sync import HistorySync, SyncResult
-from rcpyramid.ringcentral.api import RingCentralApi
-from rcpyramid.ringcentral.errors import RateLimitedError, RingCentralError, SignedOutError
+from rcpyramid.ringcentral.errors import (
+    PermissionDeniedError,
+    RateLimitedError,
+    RingCentralError,
+    SignedOutError,
+)
+from rcpyramid.ringcentral.signed_in import SignedInRingCentral
 from rcpyramid.tokens.interfaces import TokenRepository, TokenStoreError
 
 log = logging.getLogger(__name__)
@@ -42,7 +47,7 @@ ORPHAN_SWEEP = timedelta(minutes=10)
 #: expiring soon, a reminder came): their people are synced, which checks them.
 SUBSCRIPTION_SCAN = timedelta(minutes=1)
 
-ApiMaker = Callable[[TokenRepository], RingCentralApi]
+ApiMaker = Callable[[TokenRepository], SignedInRingCentral]
 RepoOpener = Callable[[], AbstractContextManager[TokenRepository]]
 
 
@@ -52,7 +57,7 @@ def new_holder() -> str:
 
 
 class LiveWorker:
-    def __init__(
+    def __init__(  # noqa: PLR0913 - its collaborators, each injected so tests can vary one
         self,
         schedule: LiveSchedule,
         history: CallHistory,
@@ -213,7 +218,7 @@ class LiveWorker:
                 api = self.make_api(repo)
                 try:
                     if state.kind == PERSON and self.subscriptions.enabled:
-                        self._ensure_subscription(api, link)
+                        self._ensure_subscription(api, link, state)
                     return self.sync.run(api, link.login_id, state, self.holder)
                 except SignedOutError:
                     # That login is gone (purged, tokens dead): try the next one.
@@ -223,14 +228,32 @@ class LiveWorker:
             self.forget(state.owner)
         return None
 
-    def _ensure_subscription(self, api: RingCentralApi, link: LoginLink) -> None:
+    def _ensure_subscription(
+        self, api: SignedInRingCentral, link: LoginLink, state: OwnerState
+    ) -> None:
+        """Subscribe the person (or check their subscription); a refusal waits a while.
+
+        ``checked_at`` on the history remembers the last failure, so an app RingCentral
+        refuses subscriptions (ReadPresence missing) does not ask again on every sync.
+        """
+        now = self.clock()
+        if state.checked_at is not None and now - state.checked_at < CHECK_INTERVAL:
+            return
         try:
             self.subscriptions.ensure(api, link)
         except SignedOutError:
             raise
+        except PermissionDeniedError as error:
+            log.warning(
+                "RingCentral refused the webhook subscription (%s): the app needs the "
+                "ReadPresence permission; syncing without webhooks meanwhile",
+                error.message,
+            )
+            self.schedule.save_sync(state.owner, self.holder, checked_at=now)
         except RingCentralError as error:
             # The history still syncs; the check on next use tries again.
             log.warning("the webhook subscription could not be made or checked: %s", error.message)
+            self.schedule.save_sync(state.owner, self.holder, checked_at=now)
 
     def forget(self, owner: str) -> None:
         self.history.forget(owner)

@@ -6,7 +6,8 @@ remembers, where every process reads it, what RingCentral said: the penalty of a
 429 (``Retry-After``) and the ``X-Rate-Limit-Remaining`` count of the last answer
 with its ``X-Rate-Limit-Window``. A call is made only when neither says no, so the
 app stops before RingCentral would refuse. Keys name the server, the client id, the
-person at RingCentral (owner id) and the group, so signing in again changes nothing.
+person at RingCentral (owner id) and the group (:mod:`~rcpyramid.ringcentral.endpoints`),
+so signing in again changes nothing.
 
 A 429 without ``X-Rate-Limit-*`` headers comes from an account-wide or global limit:
 it holds back everyone using this client id at this server.
@@ -21,7 +22,7 @@ import math
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from rcpyramid.cache.keys import KeyMaker
@@ -32,43 +33,6 @@ from rcpyramid.ringcentral.errors import RateLimitedError
 DEFAULT_WAIT = 60
 #: RingCentral's default rate-limit window (seconds), when an answer does not say.
 DEFAULT_WINDOW = 60
-
-LIGHT, MEDIUM, HEAVY, AUTH = "Light", "Medium", "Heavy", "Auth"
-
-OWN_CALL_LOG = "/restapi/v1.0/account/~/extension/~/call-log"
-ACCOUNT_CALL_LOG = "/restapi/v1.0/account/~/call-log"
-#: Call-log sync (FSync/ISync), the person's and (administrators) the account's.
-OWN_CALL_LOG_SYNC = "/restapi/v1.0/account/~/extension/~/call-log-sync"
-ACCOUNT_CALL_LOG_SYNC = "/restapi/v1.0/account/~/call-log-sync"
-#: Webhook subscriptions: create (POST, Medium) here; one by id below.
-SUBSCRIPTIONS = "/restapi/v1.0/subscription"
-#: Groups of ``/subscription/{id}`` by method: read Light, update and delete Medium.
-SUBSCRIPTION_GROUPS = {"GET": LIGHT, "PUT": MEDIUM, "DELETE": MEDIUM}
-#: ``POST /subscription/{id}/renew`` is Light.
-SUBSCRIPTION_RENEW_GROUP = LIGHT
-
-#: The rate-limit group of each API path the app calls (RingCentral's API reference).
-GROUPS = {
-    "/restapi/v1.0/account/~/extension/~": LIGHT,
-    "/restapi/v1.0/account/~/extension": MEDIUM,
-    OWN_CALL_LOG: HEAVY,
-    ACCOUNT_CALL_LOG: HEAVY,
-    OWN_CALL_LOG_SYNC: HEAVY,
-    ACCOUNT_CALL_LOG_SYNC: HEAVY,
-    SUBSCRIPTIONS: MEDIUM,
-}
-
-#: How RingCentral writes a moment in a query (``dateFrom``): UTC, milliseconds, a Z.
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.000Z"
-
-
-def rc_time(moment: datetime) -> str:
-    """``moment`` (aware) as RingCentral reads it in a query string."""
-    return moment.astimezone(UTC).strftime(TIME_FORMAT)
-
-
-def group_of(path: str) -> str:
-    return GROUPS.get(path, "Medium")
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -247,10 +211,6 @@ class RateLimitBudget:
                     return entry.reset
                 entry.remaining -= 1
             return 0
-
-
-#: The name callers used for the per-process gate this budget replaces.
-RateLimitGate = RateLimitBudget
 
 
 def _write(client: Any, key: str, fields: dict[str, int], expire_ms: int) -> None:

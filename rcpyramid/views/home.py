@@ -17,9 +17,11 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from rcpyramid.callstore.interfaces import CallEntry, CallHistory, HistoryQuery
-from rcpyramid.ringcentral.api import RingCentralApi
+from rcpyramid.ringcentral.cached import CachedRingCentral
+from rcpyramid.ringcentral.endpoints import EXTENSION_INFO
 from rcpyramid.ringcentral.errors import RingCentralError, SignedOutError
 from rcpyramid.views.api.calls import coverage_text
+from rcpyramid.views.api.history import coverage_of, history_of, owner_of
 from rcpyramid.views.api.query import RESULT_FILTERS
 from rcpyramid.views.calllog import CallRow, summarise
 from rcpyramid.views.charts import call_volume_svg
@@ -32,7 +34,6 @@ from rcpyramid.views.formatting import (
     result_kind,
     talk_time_text,
 )
-from rcpyramid.views.history import coverage_of, history_of, owner_of
 from rcpyramid.views.links import route_with_query
 from rcpyramid.views.safety import safe_local_path
 from rcpyramid.views.signed_in import PERSON_KEY, person, person_from_extension_info
@@ -40,7 +41,6 @@ from rcpyramid.views.zones import zone_choice
 
 log = logging.getLogger(__name__)
 
-EXTENSION_INFO = "/restapi/v1.0/account/~/extension/~"
 #: The dashboard's ranges: today by default, a week and a month a click away.
 RANGES = {"today": ("Today", 1), "7d": ("Last 7 days", 7), "30d": ("Last 30 days", 30)}
 
@@ -51,7 +51,7 @@ def home(request: Request) -> dict[str, Any]:
     signed_in = False
     if login_id:
         try:
-            request.find_service(RingCentralApi).load(login_id)
+            request.find_service(CachedRingCentral).load(login_id)
             signed_in = True
         except SignedOutError:
             signed_in = False
@@ -65,7 +65,7 @@ def home(request: Request) -> dict[str, Any]:
 
 
 def dashboard(request: Request, login_id: str) -> dict[str, Any]:
-    api = request.find_service(RingCentralApi)
+    api = request.find_service(CachedRingCentral)
     notes: list[str] = []
     token = api.load(login_id)
     info: Any = {}
@@ -310,10 +310,6 @@ def calls_to_return(
         if len(out) >= TO_RETURN:
             break
     return out
-
-
-def _rc_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 @view_config(route_name="home.index")

@@ -49,7 +49,11 @@ def ringcentral_webhook(request: Request) -> Response:
     declared = request.content_length
     if declared is not None and declared > MAX_DELIVERY_BYTES:
         return _empty(413)
-    body = request.body_file.read(MAX_DELIVERY_BYTES + 1) if declared != 0 else b""
+    stream = request.body_file
+    if request.is_body_seekable:
+        # Something before the view may have read it already (a form parse).
+        stream.seek(0)
+    body = stream.read(MAX_DELIVERY_BYTES + 1) if declared != 0 else b""
     if len(body) > MAX_DELIVERY_BYTES:
         return _empty(413)
     validation = request.headers.get("Validation-Token")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +21,7 @@ import webtest
 from rcpyramid.callstore.interfaces import HistoryQuery
 from rcpyramid.livehistory import LiveHistory
 from rcpyramid.simulator import serve_in_thread
-from rcpyramid.simulator.testing import wait_until
+from rcpyramid.simulator.testing import DEMO_CLIENT, start_simulator, wait_until
 from tests.clocks import MovableClock
 from tests.conftest import SimulatorHandle, sign_in
 from tests.databases import TEST_KEYS, postgres_schema, sqlite_url
@@ -224,6 +224,30 @@ def test_a_blacklisted_subscription_is_replaced(live_app: LiveApp) -> None:
     assert [s.id for s in live_app.subscriptions_here()] == [active[0]["id"]]
 
 
+def test_a_subscription_is_renewed_before_it_expires(
+    make_testapp: Callable[..., webtest.TestApp],
+    simulator: SimulatorHandle,
+    clock: MovableClock,
+) -> None:
+    settings = {"rcpyramid.history.subscription_lifetime": "120"}
+    with serving_live_app(make_testapp, settings, simulator, clock) as app:
+        signed_in(app)
+        [before] = app.subscriptions_here()
+        [theirs] = app.simulator.subscriptions()
+        # Less than half its life left: the worker's next look renews it at RingCentral.
+        clock.advance(70)
+        simulator.advance_clock(70)
+        app.live.worker.run_due_once()
+        [after] = app.subscriptions_here()
+        assert after.id == before.id
+        assert after.expires_at is not None and before.expires_at is not None
+        assert after.expires_at > before.expires_at
+        [renewed] = app.simulator.subscriptions()
+        assert (
+            renewed["status"] == "Active" and renewed["expirationTime"] > theirs["expirationTime"]
+        )
+
+
 def test_a_subscription_deleted_at_ringcentral_is_replaced(live_app: LiveApp) -> None:
     signed_in(live_app)
     [old] = live_app.subscriptions_here()
@@ -416,3 +440,23 @@ def test_a_dump_of_the_database_names_no_number_name_or_id(
 
 
 LIVE_TABLES = ("live_owners", "live_logins", "live_subscriptions")
+
+
+def test_an_app_without_read_presence_syncs_without_webhooks_and_does_not_insist(
+    make_testapp: Callable[..., webtest.TestApp], clock: MovableClock
+) -> None:
+    client = replace(DEMO_CLIENT, permissions=("ReadAccounts", "ReadCallLog"))
+    with (
+        start_simulator(clients=(client,)) as simulator,
+        serving_live_app(
+            make_testapp, {"ringcentral.server_url": simulator.url}, simulator, clock
+        ) as app,
+    ):
+        signed_in(app)
+        assert simulator.subscriptions() == []
+        assert app.record_ids(), "the history is there all the same"
+        calls = simulator.counters()["api_calls"]
+        app.live.schedule.mark_due(app.owner, clock())
+        assert app.live.worker.run_due_once() == 1
+        # One ISync; no second try at the subscription for a while.
+        assert simulator.counters()["api_calls"] - calls == 1

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 import webtest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rcpyramid.callstore.schedule import COMPANY, PERSON, SubscriptionRow
 from rcpyramid.livehistory import LiveHistory
@@ -214,3 +216,100 @@ def test_the_accounts_presence_going_back_to_no_call_makes_the_company_history_d
         uuid="2", event="/restapi/v1.0/account/777/presence", body=account_event["body"]
     )
     post(app, other, 403, **{"Verification-Token": RIGHT})
+
+
+def test_a_delivery_is_read_whatever_content_type_it_claims(
+    app: webtest.TestApp, subscribed: str
+) -> None:
+    # Parsed as a form on the way in (no JSON content type), the body is still the JSON.
+    app.post(URL, json.dumps(delivery()).encode(), headers={"Verification-Token": RIGHT})
+    state = live_of(app).schedule.owner(subscribed)
+    assert state is not None and state.due_at is not None
+
+
+_HEADER_TEXT = st.text(
+    alphabet=st.characters(min_codepoint=32, max_codepoint=126), min_size=0, max_size=300
+)
+_ENVELOPES = st.one_of(
+    st.binary(max_size=3000),
+    st.builds(
+        lambda envelope: json.dumps(envelope).encode(),
+        st.dictionaries(
+            st.sampled_from(["uuid", "event", "subscriptionId", "ownerId", "body", "timestamp"]),
+            st.recursive(
+                st.none() | st.booleans() | st.integers() | st.text(max_size=40),
+                lambda inner: (
+                    st.lists(inner, max_size=4)
+                    | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+                ),
+                max_leaves=12,
+            ),
+        ),
+    ),
+)
+
+
+@pytest.mark.parametrize("history_backend", ["memory"], indirect=True)
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(body=_ENVELOPES, token=_HEADER_TEXT, validation=st.none() | _HEADER_TEXT)
+def test_the_receiver_answers_any_bytes_with_a_status_and_changes_nothing_unless_genuine(
+    app: webtest.TestApp,
+    subscribed: str,
+    body: bytes,
+    token: str,
+    validation: str | None,
+) -> None:
+    before = live_of(app).schedule.owner(subscribed)
+    headers = {"Verification-Token": token}
+    if validation is not None:
+        headers["Validation-Token"] = validation
+    answer = app.post(URL, body, headers=headers, expect_errors=True)
+    assert answer.status_int in {200, 400, 403, 404, 413}
+    assert live_of(app).schedule.owner(subscribed) == before, "no genuine token, no effect"
+
+
+_JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=60),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=16), inner, max_size=5)
+    ),
+    max_leaves=20,
+)
+
+
+@pytest.mark.parametrize("history_backend", ["memory"], indirect=True)
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    event=st.one_of(
+        _JSONISH,
+        st.sampled_from(
+            [
+                f"/restapi/v1.0/account/{ACCOUNT}/extension/{EXTENSION}/presence",
+                f"/restapi/v1.0/account/{ACCOUNT}/presence",
+                f"/restapi/v1.0/account/{ACCOUNT}/extension/{EXTENSION}/telephony/sessions",
+                "/restapi/v1.0/subscription/sub-1",
+            ]
+        ),
+    ),
+    body=_JSONISH,
+    owner=st.one_of(st.just(EXTENSION), _JSONISH),
+)
+def test_a_genuine_subscription_with_any_event_and_body_never_fails(
+    app: webtest.TestApp, subscribed: str, event: Any, body: Any, owner: Any
+) -> None:
+    envelope = delivery(event=event, body=body, ownerId=owner, uuid=None)
+    answer = app.post(
+        URL,
+        json.dumps(envelope).encode(),
+        headers={"Verification-Token": RIGHT},
+        expect_errors=True,
+    )
+    assert answer.status_int in {200, 400, 403}

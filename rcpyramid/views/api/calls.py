@@ -13,12 +13,7 @@ from typing import Any
 
 from pyramid.request import Request
 
-from rcpyramid.views.api.pages import DIRECTIONS, TYPES
-from rcpyramid.views.api.query import MAX_SEARCH, RESULT_FILTERS, SORTS
-from rcpyramid.views.api.table import ApiView, page_values, quick_ranges
-from rcpyramid.views.errors import BadInputError
-from rcpyramid.views.formatting import RESULT_MARKS, local_text, party_view
-from rcpyramid.views.history import (
+from rcpyramid.views.api.history import (
     Coverage,
     Slice,
     by_day,
@@ -33,7 +28,12 @@ from rcpyramid.views.history import (
     read_slice,
     ringcentral_json,
 )
+from rcpyramid.views.api.query import MAX_SEARCH, RESULT_FILTERS, SORTS
+from rcpyramid.views.api.table import ApiView, page_values, quick_ranges
+from rcpyramid.views.errors import BadInputError
+from rcpyramid.views.formatting import RESULT_MARKS, local_text, party_view
 from rcpyramid.views.links import route_with_query
+from rcpyramid.views.pages import DIRECTIONS, TYPES
 
 #: A call's id as RingCentral writes them (letters, digits, ``-`` and ``_``).
 _CALL_ID = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)

@@ -18,10 +18,7 @@ from typing import Any
 from pyramid.request import Request
 
 from rcpyramid.views.api.calls import is_company
-from rcpyramid.views.api.pages import DIRECTIONS
-from rcpyramid.views.api.table import ApiView
-from rcpyramid.views.formatting import E164, PartyView, iso_utc
-from rcpyramid.views.history import (
+from rcpyramid.views.api.history import (
     Names,
     coverage_of,
     entry_query,
@@ -30,6 +27,9 @@ from rcpyramid.views.history import (
     own_name,
     owner_of,
 )
+from rcpyramid.views.api.table import ApiView
+from rcpyramid.views.formatting import E164, PartyView, iso_utc
+from rcpyramid.views.pages import DIRECTIONS
 
 #: Characters that make a spreadsheet treat a cell as a formula (OWASP).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

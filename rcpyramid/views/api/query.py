@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from rcpyramid.views.api.pages import DIRECTIONS, TYPES
+from rcpyramid.ringcentral.endpoints import rc_time
 from rcpyramid.views.errors import BadInputError
 from rcpyramid.views.formatting import day_text, local_text
+from rcpyramid.views.pages import DIRECTIONS, TYPES
 
 DEFAULT_PER_PAGE = 25
 PAGE_SIZES = (25, 50, 100, 250)
@@ -86,10 +87,7 @@ class DateRange:
         return {"from": self.raw_from, "to": self.raw_to} if self.chosen else {}
 
     def ringcentral_params(self) -> dict[str, str]:
-        def iso(moment: datetime) -> str:
-            return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-        return {"dateFrom": iso(self.start), "dateTo": iso(self.end)}
+        return {"dateFrom": rc_time(self.start), "dateTo": rc_time(self.end)}
 
     @property
     def last_day(self) -> date:
@@ -193,17 +191,12 @@ def _date_problem(which: str, problem: ValueError) -> str:
     return f"The {which} date is not a date. {_DATE_EXAMPLE}"
 
 
-def call_query(params: Mapping[str, str], zone: tzinfo, now: datetime) -> CallQuery:
-    """Read the call-log form; mistakes become plain-words problems, never an exception."""
-    raw_from = params.get("from", "").strip()[:40]
-    raw_to = params.get("to", "").strip()[:40]
-    direction = params.get("direction", "")
-    kind = params.get("type", "")
+def _read_filters(params: Mapping[str, str], out: CallQuery) -> None:
+    """The search box and the result, colleague and order filters: problems, or values."""
     search = " ".join(params.get("search", "").split())
     result = params.get("result", "")
     colleague = params.get("colleague", "").strip()
     sort = params.get("sort", "")
-    out = CallQuery(raw_from, raw_to, direction, kind)
     if len(search) > MAX_SEARCH:
         out.problems.append(
             FormProblem(
@@ -228,12 +221,22 @@ def call_query(params: Mapping[str, str], zone: tzinfo, now: datetime) -> CallQu
         out.problems.append(FormProblem("sort", "Choose newest, oldest or longest first."))
     else:
         out.sort = sort
-    if direction not in DIRECTIONS:
+    if out.direction not in DIRECTIONS:
         out.problems.append(FormProblem("direction", "Choose incoming, outgoing, or both."))
         out.direction = ""
-    if kind not in TYPES:
+    if out.type not in TYPES:
         out.problems.append(FormProblem("type", "Choose calls, faxes, or both."))
         out.type = ""
+
+
+def call_query(params: Mapping[str, str], zone: tzinfo, now: datetime) -> CallQuery:
+    """Read the call-log form; mistakes become plain-words problems, never an exception."""
+    raw_from = params.get("from", "").strip()[:40]
+    raw_to = params.get("to", "").strip()[:40]
+    direction = params.get("direction", "")
+    kind = params.get("type", "")
+    out = CallQuery(raw_from, raw_to, direction, kind)
+    _read_filters(params, out)
     end = start = None
     try:
         end = _parse_moment(raw_to, zone, end_of_day=True) if raw_to else now

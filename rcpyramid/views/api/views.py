@@ -20,12 +20,12 @@ from pyramid.response import Response
 from pyramid.view import exception_view_config, view_config
 
 from rcpyramid.cache import Answer
-from rcpyramid.ringcentral.api import RingCentralApi
+from rcpyramid.ringcentral.cached import CachedRingCentral
 from rcpyramid.ringcentral.errors import PermissionDeniedError
 from rcpyramid.views.api.calls import calls_values, detail_values, found_for, is_company
 from rcpyramid.views.api.csv_export import CsvRenderer, csv_values
+from rcpyramid.views.api.history import owner_of, ringcentral_json
 from rcpyramid.views.api.memo import PageMemo
-from rcpyramid.views.api.pages import PAGES
 from rcpyramid.views.api.query import (
     DEFAULT_PER_PAGE,
     MAX_PAGE,
@@ -35,8 +35,8 @@ from rcpyramid.views.api.query import (
 )
 from rcpyramid.views.api.table import ApiView, memo_key, page_values
 from rcpyramid.views.errors import BadInputError
-from rcpyramid.views.history import owner_of, ringcentral_json
 from rcpyramid.views.links import route_with_query
+from rcpyramid.views.pages import PAGES
 from rcpyramid.views.safety import wants_json
 from rcpyramid.views.signed_in import SIGNED_IN, person
 from rcpyramid.views.zones import zone_choice
@@ -106,13 +106,14 @@ def answer_for(request: Request, view: ApiView) -> Answer:
         key_params.update(params if query.dates and query.dates.chosen else {"window": "default"})
         key_params.update({k: v for k, v in params.items() if k in ("direction", "type")})
     try:
-        return request.find_service(RingCentralApi).cached_get(
+        answer: Answer = request.find_service(CachedRingCentral).cached_get(
             request.identity,
             view.page.path,
             params,
             key_params=key_params,
             refresh=request.GET.get("refresh") == "1",
         )
+        return answer
     except PermissionDeniedError:
         if view.page.admin_only:
             raise AdminsOnly from None
@@ -151,7 +152,7 @@ def _html(request: Request, view: ApiView) -> dict[str, Any] | Response:
         return _rendered_by_its_template(request, calls_values(request, view))
     view = replace(view, answer=answer_for(request, view))
     key = memo_key(request, view)
-    memo: PageMemo = request.registry.page_memo
+    memo = request.find_service(PageMemo)
     if key is not None:
         kept = memo.get(key)
         if kept is not None:
@@ -251,6 +252,6 @@ def admins_only(exc: AdminsOnly, request: Request) -> dict[str, Any]:
 
 
 def includeme(config: Configurator) -> None:
-    config.registry.page_memo = PageMemo()
+    config.register_service(PageMemo(), PageMemo)
     config.add_view_predicate("api_output", ApiOutputPredicate)
     config.add_renderer("csv", CsvRenderer)

@@ -20,7 +20,8 @@ from pyramid.request import Request
 
 from rcpyramid.callstore.interfaces import CallEntry, CallHistory, HistoryQuery
 from rcpyramid.livehistory import LiveHistory
-from rcpyramid.ringcentral.api import RingCentralApi
+from rcpyramid.ringcentral.cached import CachedRingCentral
+from rcpyramid.ringcentral.endpoints import rc_time
 from rcpyramid.ringcentral.errors import SignedOutError
 from rcpyramid.views.api.query import RESULT_FILTERS, CallQuery
 from rcpyramid.views.calllog import CallRow, call_row
@@ -57,7 +58,7 @@ def history_of(request: Request) -> CallHistory:
 def owner_of(request: Request, company: bool) -> str:
     """The history key of the signed-in person's own log, or of their account's."""
     own, account = request.history_keys
-    return account if company else own
+    return str(account if company else own)
 
 
 def coverage_of(request: Request, owner: str) -> Coverage:
@@ -279,8 +280,8 @@ def ringcentral_json(
     pairs: list[tuple[str, str]] = [
         ("view", "Simple"),
         ("showBlocked", "true"),
-        ("dateFrom", _rc_time(query.dates.start)),
-        ("dateTo", _rc_time(query.dates.end)),
+        ("dateFrom", rc_time(query.dates.start)),
+        ("dateTo", rc_time(query.dates.end)),
     ]
     if query.type:
         pairs.append(("type", query.type))
@@ -311,17 +312,13 @@ def ringcentral_json(
     }
 
 
-def _rc_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
 def _base_uri(request: Request, path: str, records: list[dict[str, Any]]) -> str:
     """The call log's own address as RingCentral writes it (numeric ids where a record says)."""
     for record in records:
         own = record.get("uri")
         if isinstance(own, str) and "/call-log/" in own:
             return own.split("/call-log/", 1)[0] + "/call-log"
-    server = request.registry.app_settings.ringcentral.server_url.rstrip("/")
+    server = str(request.registry.app_settings.ringcentral.server_url).rstrip("/")
     if not server.startswith(("http://", "https://")):
         server = "https://platform.ringcentral.com"
     return server + path
@@ -336,7 +333,7 @@ def own_name(request: Request) -> str:
     if login_id is None:
         return ""
     try:
-        return request.find_service(RingCentralApi).load(login_id).owner_name or ""
+        return request.find_service(CachedRingCentral).load(login_id).owner_name or ""
     except SignedOutError:
         return ""
 
