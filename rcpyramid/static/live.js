@@ -31,10 +31,22 @@
       return count === 1 ? "1 new call" : count + " new calls";
     }
 
+    // The first call row the person can see, and where it is: kept there after a swap.
+    function anchor() {
+      var rows = document.querySelectorAll("[data-live-part] tr[data-id]");
+      for (var i = 0; i < rows.length; i += 1) {
+        var top = rows[i].getBoundingClientRect().top;
+        if (top >= 0) { return { id: rows[i].getAttribute("data-id"), top: top }; }
+      }
+      return null;
+    }
+
     function swap(html, count) {
       var fresh = new DOMParser().parseFromString(html, "text/html");
       var parts = document.querySelectorAll("[data-live-part]");
       var scroller = document.scrollingElement || document.documentElement;
+      var kept = anchor();
+      var shift = 0;
       for (var i = 0; i < parts.length; i += 1) {
         var old = parts[i];
         if (!old.id) { continue; }
@@ -53,11 +65,14 @@
         for (var a = 0; a < added.length; a += 1) {
           if (rows.length && !known[added[a].getAttribute("data-id")]) { added[a].classList.add("fresh"); }
         }
-        // What grew above the person's view pushes nothing they are reading.
-        if (before.top < 0) {
-          var grown = imported.getBoundingClientRect().height - before.height;
-          if (grown) { scroller.scrollTop += grown; }
-        }
+        // A part that grew above the person's view must not push what they read.
+        if (before.top < 0) { shift += imported.getBoundingClientRect().height - before.height; }
+      }
+      var again = kept && document.querySelector("tr[data-id='" + kept.id + "']");
+      if (again) {
+        scroller.scrollTop += again.getBoundingClientRect().top - kept.top;
+      } else if (shift) {
+        scroller.scrollTop += shift;
       }
       var fresher = fresh.getElementById("live");
       if (fresher) {
