@@ -1,4 +1,5 @@
-"""rcpyramid's signed-in extension page against the Node quick start's, on one fast upstream.
+"""rcpyramid's signed-in extension page against the Node quick start's, on one fast upstream;
+and its call log read from the local history against the seed's live call log.
 
 What runs, each as its own process on loopback:
 
@@ -33,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +53,8 @@ from tests.processes import BIN, Process, free_port, wait_until_answering  # noq
 SEED_CANDIDATES = [base / "shared" / "peers" / "seed-express" for base in ROOT.parents]
 EXTENSION = "/restapi/v1.0/account/~/extension"
 PAGE = "/test?api=extension"
+#: The call log: the seed asks RingCentral live; rcpyramid reads its local history.
+CALL_LOG_PAGE = "/test?api=extension-call-log"
 REDIS_URL = os.environ.get("RCPYRAMID_BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 TARGET_REQUESTS = 100_000
 
@@ -283,11 +287,20 @@ def main() -> None:
 
         seed_cookie = cookie_header(sign_in_seed(seed_url))
         targets = {"seed (JSON text)": (f"http://127.0.0.1:{seed_port}{PAGE}", seed_cookie)}
+        call_targets = {
+            "seed call log (live)": (f"http://127.0.0.1:{seed_port}{CALL_LOG_PAGE}", seed_cookie)
+        }
         for name, (url, _) in apps.items():
-            cookie = cookie_header(sign_in_rcpyramid(url))
+            session = sign_in_rcpyramid(url)
+            cookie = cookie_header(session)
             base = f"http://127.0.0.1:{ports[name]}{PAGE}"
             targets[f"rcpyramid {name}, HTML"] = (base, cookie)
             targets[f"rcpyramid {name}, format=json"] = (base + "&format=json", cookie)
+            if name == "cached":
+                history_synced(url, session)
+                call_base = f"http://127.0.0.1:{ports[name]}{CALL_LOG_PAGE}"
+                call_targets["rcpyramid call log (history), HTML"] = (call_base, cookie)
+        targets.update(call_targets)
         jar = work / "cookie-jar.lua"
         jar.write_text(COOKIE_JAR_LUA)
         # Warm up every target (imports, pools, the first cache fill), then measure.
@@ -321,6 +334,18 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
     report(args, nginx_alone, results, pss_start, pss_end, served)
+
+
+def history_synced(app_url: str, session: requests.Session) -> None:
+    """Wait until the live history engine's full sync of the signed-in person is in."""
+    deadline = time.monotonic() + 120
+    while True:
+        state = session.get(app_url + "/calls/updates", timeout=10).json()
+        if state.get("counter") and not state.get("filling"):
+            return
+        if time.monotonic() > deadline:
+            raise SystemExit("the call history never synced")
+        time.sleep(0.5)
 
 
 def start_rcpyramid_on(
@@ -392,7 +417,10 @@ def report(
     )
     print(f"{'page':34} {'median req/s':>12} {'vs seed':>8} {'p99 ms':>8} {'errors':>7}")
     for name, loads in results.items():
-        ratios = [load.rps / base.rps for load, base in zip(loads, seed, strict=True)]
+        # The call log against the seed's call log, in the same rounds; the rest against
+        # the seed's extension page.
+        against = results.get("seed call log (live)", seed) if "call log" in name else seed
+        ratios = [load.rps / base.rps for load, base in zip(loads, against, strict=True)]
         median_rps = statistics.median(load.rps for load in loads)
         p99 = statistics.median(load.p99_ms for load in loads)
         errors = sum(load.errors for load in loads)
