@@ -7,6 +7,7 @@ bottom wrap that text in markup that keeps the machine value (``<time datetime>`
 
 from __future__ import annotations
 
+import functools
 import http
 import re
 from dataclasses import dataclass
@@ -97,8 +98,13 @@ def day_text(moment: datetime, zone: tzinfo) -> str:
     return moment.astimezone(zone).strftime("%a %-d %b %Y")
 
 
+@functools.lru_cache(maxsize=4096)
 def phone_text(number: str, country: str = "US") -> str:
-    """An E.164 number as people in ``country`` write it (national at home, else international)."""
+    """An E.164 number as people in ``country`` write it (national at home, else international).
+
+    Kept per process (a pure function of its two strings): parsing with phonenumbers is
+    most of a call-log page's time, and a log repeats the same numbers.
+    """
     try:
         parsed = phonenumbers.parse(number, None)
     except phonenumbers.NumberParseException:
