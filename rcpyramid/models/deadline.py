@@ -114,8 +114,12 @@ def guard_engine(engine: Engine, guard: DatabaseGuard) -> None:
     def before(
         conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
     ) -> None:
-        guard.enter()
-        seconds = conn.get_execution_options().get("rcpyramid_deadline")
+        options = conn.get_execution_options()
+        # A refreshed pair's save is never refused for the bound (it only ever waits on
+        # the lock its own connection holds); the deadline still applies.
+        if not options.get("rcpyramid_unbounded"):
+            guard.enter()
+        seconds = options.get("rcpyramid_deadline")
         guard.arm(conn.connection.dbapi_connection, seconds)
 
     @event.listens_for(engine, "after_cursor_execute")
