@@ -96,7 +96,7 @@ class Generations:
             pipe.set(key, secrets.token_hex(16), nx=True, ex=GENERATION_TTL)
             pipe.get(key)
             _, value = pipe.execute()
-        current = value.decode("ascii") if isinstance(value, bytes) else str(value)
+        current = _readable(value)
         self._seen[person] = current
         return current
 
@@ -116,7 +116,7 @@ class Generations:
             self._flush_pending(client)
             generation, value = client.mget([self.keys.generation_key(person), key])
             if isinstance(generation, bytes):
-                return generation.decode("ascii"), value
+                return _readable(generation), value
             return None, value
 
         return self.store.run(read)
@@ -158,3 +158,14 @@ class Generations:
             if pending:
                 with self._lock:
                     self._pending |= pending
+
+
+def _readable(value: Any) -> str:
+    """A generation as text, whatever bytes Redis holds: an odd value is just another one.
+
+    The generations this app writes are ASCII; anything else (a flipped bit, a value
+    written by hand) still makes keys, which match no entry: a miss, never an error.
+    """
+    if isinstance(value, bytes):
+        return value.decode("ascii", "backslashreplace")
+    return str(value)

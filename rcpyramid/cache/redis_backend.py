@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from dogpile.cache import register_backend
+from dogpile.cache.api import NO_VALUE
 from dogpile.cache.backends.redis import RedisBackend
 
 #: The name dogpile knows this backend by.
@@ -16,6 +18,30 @@ BACKEND = "rcpyramid.cache.redis"
 
 def identity(value: bytes) -> bytes:
     return value
+
+
+def readable_entry(value: Any) -> bool:
+    """True for what dogpile wrote: ``{"ct": time, "v": version}|payload``.
+
+    Anything else under an answer key (plain JSON, a pickle, junk, a flipped byte in
+    the header) would raise inside dogpile, which reads the header before any check of
+    ours: it is a miss instead. The payload itself is checked when it is opened.
+    """
+    if not isinstance(value, bytes):
+        return False
+    head, sep, _ = value.partition(b"|")
+    if not sep:
+        return False
+    try:
+        metadata = json.loads(head)
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError both are
+        return False
+    return (
+        isinstance(metadata, dict)
+        and isinstance(metadata.get("ct"), int | float)
+        and not isinstance(metadata.get("ct"), bool)
+        and "v" in metadata
+    )
 
 
 class ExpiringRedisBackend(RedisBackend):
@@ -43,8 +69,10 @@ class ExpiringRedisBackend(RedisBackend):
         item = getattr(self._handoff, "item", None)
         if item is not None and item[0] == key:
             self._handoff.item = None
-            return item[1]
-        return super().get_serialized(key)
+            value = item[1]
+        else:
+            value = super().get_serialized(key)
+        return value if readable_entry(value) else NO_VALUE
 
     def set_serialized(self, key: str, value: bytes) -> None:
         self.writer_client.set(key, value, ex=self.redis_expiration_time)
