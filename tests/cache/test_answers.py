@@ -13,7 +13,6 @@ import webtest
 from rcpyramid.cache import Cache
 from rcpyramid.cache.keys import PREFIX
 from rcpyramid.services import process_service
-
 from tests.clocks import MovableClock
 from tests.journeys import SimulatorHandle, api_calls, sign_in
 from tests.stores import only_token
