@@ -1,16 +1,26 @@
-"""dogpile's Redis backend as the answer cache uses it: one SET with expiry, a value handed in."""
+"""dogpile's Redis backend as the answer cache uses it: one SET with expiry, a value handed in,
+and a fetch lock that lives a few seconds unless its holder renews it.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+import redis
 from dogpile.cache import register_backend
-from dogpile.cache.api import NO_VALUE
+from dogpile.cache.api import NO_VALUE, CacheMutex
 from dogpile.cache.backends.redis import RedisBackend
+
+log = logging.getLogger(__name__)
+
+#: Seconds a fetch lock lives unless renewed: a worker killed mid-fetch holds the page's
+#: waiters this long at most; a live fetch renews it every third of it.
+LOCK_LEASE = 5.0
 
 #: The name dogpile knows this backend by.
 BACKEND = "rcpyramid.cache.redis"
@@ -44,6 +54,45 @@ def readable_entry(value: Any) -> bool:
     )
 
 
+class RenewedLock(CacheMutex):
+    """A Redis lock with a short lease, renewed by a thread while its fetch lives.
+
+    Losing it (a flush, a failover, an eviction) is no error of the fetch: its own
+    outcome, an answer or its failure, is what the request shows.
+    """
+
+    def __init__(self, lock: redis.lock.Lock) -> None:
+        self.lock = lock
+        self._stop = threading.Event()
+
+    def acquire(self, wait: bool = True) -> bool:
+        got = bool(self.lock.acquire(blocking=wait))
+        if got:
+            self._stop.clear()
+            threading.Thread(target=self._renew, name="cache-lock-renewal", daemon=True).start()
+        return got
+
+    def _renew(self) -> None:
+        lease = float(self.lock.timeout or LOCK_LEASE)
+        while not self._stop.wait(lease / 3):
+            try:
+                self.lock.reacquire()
+            except redis.RedisError:  # lost or unreachable: the release says so
+                return
+
+    def release(self) -> None:
+        self._stop.set()
+        try:
+            self.lock.release()
+        except redis.exceptions.LockError:
+            log.info("the cache's fetch lock was lost meanwhile; the fetch's outcome stands")
+        except redis.RedisError as error:
+            log.info("the cache's fetch lock could not be released: %s", type(error).__name__)
+
+    def locked(self) -> bool:
+        return bool(self.lock.locked())
+
+
 class ExpiringRedisBackend(RedisBackend):
     """dogpile's Redis backend, writing each key with its expiry in one SET.
 
@@ -73,6 +122,18 @@ class ExpiringRedisBackend(RedisBackend):
         else:
             value = super().get_serialized(key)
         return value if readable_entry(value) else NO_VALUE
+
+    def get_mutex(self, key: str) -> RenewedLock:
+        return RenewedLock(
+            self.writer_client.lock(
+                self.lock_template.format(key),
+                timeout=min(float(self.lock_timeout or LOCK_LEASE), LOCK_LEASE),
+                sleep=self.lock_sleep,
+                thread_local=False,
+                blocking=self.lock_blocking,
+                blocking_timeout=self.lock_blocking_timeout,
+            )
+        )
 
     def set_serialized(self, key: str, value: bytes) -> None:
         self.writer_client.set(key, value, ex=self.redis_expiration_time)
