@@ -109,6 +109,7 @@ def _fileno(dbapi_connection: Any) -> int | None:
 
 def guard_engine(engine: Engine, guard: DatabaseGuard) -> None:
     """Run every statement and commit of ``engine`` under ``guard``."""
+    _bound_connects(engine, guard)
 
     @event.listens_for(engine, "before_cursor_execute")
     def before(
@@ -146,3 +147,21 @@ def guard_engine(engine: Engine, guard: DatabaseGuard) -> None:
     @event.listens_for(engine, "checkin")
     def checked_in(dbapi_connection: Any, record: Any) -> None:
         guard.disarm(dbapi_connection)
+
+
+def _bound_connects(engine: Engine, guard: DatabaseGuard) -> None:
+    """Opening a connection inside the bound, as a statement runs."""
+
+    # Opening a connection waits on the network as a statement does (libpq's
+    # connect_timeout, up to seconds through a stalled path): inside the bound too, or a
+    # stalled database holds every thread in the driver's connect.
+    @event.listens_for(engine, "do_connect")
+    def connecting(dialect: Any, conn_rec: Any, cargs: Any, cparams: Any) -> None:
+        if not getattr(_state, "inside", False):
+            guard.enter()
+            conn_rec.info["rcpyramid.bounded"] = True
+
+    @event.listens_for(engine, "connect")
+    def connected(dbapi_connection: Any, conn_rec: Any) -> None:
+        if conn_rec.info.pop("rcpyramid.bounded", False):
+            guard.leave()
