@@ -197,14 +197,10 @@ class SignedInRingCentral:
         ``still_works``: ``stale`` was not refused, only due soon; when the refresh
         fails while it has not expired yet, it is used and the refresh tried later.
         """
-        person = self.person(login_id, stale)
-        try:
-            self.budget.check(person, AUTH, self.clock())
-        except RateLimitedError:
-            if still_works and stale.access_valid(self.clock()):
-                return stale
-            raise
-        return self._refresh(login_id, stale, person, still_works)
+        # The Auth budget is taken under the lock by the one request that asks
+        # RingCentral (:meth:`_refreshed`): a herd waiting for that refresh, or finding it
+        # done, spends none of it.
+        return self._refresh(login_id, stale, self.person(login_id, stale), still_works)
 
     def _refresh(self, login_id: str, stale: Token, person: str, still_works: bool) -> Token:
         """:meth:`_refresh_locked` once per login in this process; other threads share it."""

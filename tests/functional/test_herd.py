@@ -6,6 +6,7 @@ store keeps is the newest (the next expiry refreshes with it).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
@@ -61,3 +62,26 @@ def test_a_herd_on_an_expired_token_refreshes_once_and_every_page_shows(
     simulator.expire_access_tokens()
     assert browser.get(configuration.url + page(size), timeout=60).status_code == 200
     assert simulator.counters()["grants"]["refresh_token"] == 2
+
+
+@pytest.mark.subprocess
+def test_a_failing_refresh_under_a_herd_is_asked_once_and_no_page_is_a_500(
+    configuration: Served,
+) -> None:
+    browser = configuration.signed_in()
+    simulator = configuration.simulator
+    simulator.expire_access_tokens()
+    simulator.fail_next(503, path="/restapi/oauth/token")
+    statuses = herd(configuration, browser, 16)
+    assert set(statuses) <= {429, 502, 503}, configuration.app.output[-4000:]
+    # One token request for the whole herd: a second would have succeeded (one failure
+    # was queued), so none did; the failure is the others' answer too.
+    assert simulator.counters()["grants"]["refresh_token"] == 0
+    # Still signed in: once the failure's moment has passed, the next request refreshes
+    # (a page of another rate group: the herd spent the call log's share of the minute).
+    deadline = time.monotonic() + 30
+    while (
+        answer := browser.get(configuration.url + "/test?api=extension", timeout=60)
+    ).status_code != 200:
+        assert time.monotonic() < deadline, (answer.status_code, configuration.app.output[-3000:])
+        time.sleep(0.5)
