@@ -147,6 +147,8 @@ class RateLimitBudget:
         account_wide = error.rate_headers == {}
         if account_wide:
             wait = min(wait, ACCOUNT_HOLD_LIMIT)
+            # The page says when the app tries again, which is this, not RingCentral's figure.
+            error.retry_after = wait
         now_ms = _ms(now)
         until = now_ms + wait * 1000
         key = self._hold_key() if account_wide else self._budget_key(person, group)
