@@ -43,10 +43,6 @@ def main(global_config: dict[str, Any] | None, **settings: Any) -> RequestGuard:
         if global_config.get(variable):
             settings[key] = global_config[variable]
     app_settings = settings_table.load({"here": here, **settings})
-    if app_settings.ringcentral.insecure_transport:
-        # oauthlib refuses http unless this process-wide switch is on; the settings
-        # check already limited http to loopback hosts outside production.
-        os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
     settings.setdefault("jinja2.filters", JINJA2_FILTERS)
     with Configurator(settings=settings) as config:
         config.registry.app_settings = app_settings

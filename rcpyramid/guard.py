@@ -27,6 +27,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.router import Router
 from pyramid.tweens import EXCVIEW
+from webob.cookies import RequestCookies
 from webob.request import BaseRequest
 
 from rcpyramid.errors import WordsError
@@ -100,6 +101,30 @@ def _form_problem(environ: Environ) -> str | None:
     return None
 
 
+def _cookies_readable(header: str) -> bool:
+    try:
+        dict(RequestCookies({"HTTP_COOKIE": header}))
+    except (UnicodeError, ValueError):
+        return False
+    return True
+
+
+def drop_unreadable_cookies(environ: Environ) -> None:
+    """Cookies WebOb cannot decode are dropped; the readable ones stay.
+
+    A quoted value with octal escapes (``anything="\\377"``) decodes to bytes that
+    are not UTF-8, and WebOb raises in whatever reads the cookies first (the session
+    factory). Such a cookie is no one's session: any site of the parent domain can set
+    it, so refusing the request would let it lock a person out; it is ignored instead.
+    """
+    header = environ.get("HTTP_COOKIE")
+    if not header or _cookies_readable(header):
+        return
+    kept = [part for part in header.split(";") if _cookies_readable(part)]
+    log.info("dropped %d unreadable cookies", header.count(";") + 1 - len(kept))
+    environ["HTTP_COOKIE"] = ";".join(kept)
+
+
 def problem_with(environ: Environ) -> str | None:
     """Why WebOb could not read this request, in plain words; None when it can."""
     for key in ("PATH_INFO", "SCRIPT_NAME"):
@@ -160,6 +185,7 @@ class RequestGuard:
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         try:
+            drop_unreadable_cookies(environ)
             problem = problem_with(environ)
             if problem is not None:
                 # The words only: the input itself may hold a code or a state.

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from rcpyramid.cache.store import SharedStore, StoreDown
+from rcpyramid.cache.store import RETRY_INTERVAL, SharedStore, StoreDown
 from rcpyramid.memo import LockedLRU
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,7 @@ class Generations:
         self._seen: LockedLRU[str, str] = LockedLRU(max_entries)
         self._pending: set[str] = set()
         self._lock = threading.Lock()
+        self._retrying: threading.Thread | None = None
 
     def current(self, person: str) -> str:
         if self.store is not None:
@@ -96,7 +97,7 @@ class Generations:
             pipe.set(key, secrets.token_hex(16), nx=True, ex=GENERATION_TTL)
             pipe.get(key)
             _, value = pipe.execute()
-        current = value.decode("ascii") if isinstance(value, bytes) else str(value)
+        current = _readable(value)
         self._seen[person] = current
         return current
 
@@ -116,7 +117,7 @@ class Generations:
             self._flush_pending(client)
             generation, value = client.mget([self.keys.generation_key(person), key])
             if isinstance(generation, bytes):
-                return generation.decode("ascii"), value
+                return _readable(generation), value
             return None, value
 
         return self.store.run(read)
@@ -138,10 +139,38 @@ class Generations:
         try:
             self.store.run(lambda client: client.set(key, secrets.token_hex(16), ex=GENERATION_TTL))
         except StoreDown:
-            # Told to Redis as soon as it answers again, before any read of a generation.
+            # Told to Redis as soon as it answers again: before any read of a generation
+            # here, and by a retry of its own, so the other processes learn it even when
+            # this one serves nothing more.
             with self._lock:
                 self._pending.add(person)
+            self.bump_pending()
             log.warning("a sign-out could not reach the shared Redis; it is applied when it can")
+
+    def _retry_pending(self) -> None:
+        """Until every pending sign-out reached Redis: try again every few seconds."""
+        assert self.store is not None
+        stop = threading.Event()
+        while self._pending and not stop.wait(RETRY_INTERVAL / 2):
+            try:
+                self.store.run(self._flush_pending)
+            except StoreDown:
+                continue
+        with self._lock:
+            self._retrying = None
+        if self._pending:  # one added while this thread was ending
+            self.bump_pending()
+
+    def bump_pending(self) -> None:
+        """Start the retry of pending sign-outs if none runs (a new worker, a race)."""
+        with self._lock:
+            if self._retrying is not None or not self._pending:
+                return
+            self._retrying = threading.Thread(
+                target=self._retry_pending, name="sign-out-retry", daemon=True
+            )
+            thread = self._retrying
+        thread.start()
 
     def _flush_pending(self, client: Any) -> None:
         if not self._pending:
@@ -158,3 +187,14 @@ class Generations:
             if pending:
                 with self._lock:
                     self._pending |= pending
+
+
+def _readable(value: Any) -> str:
+    """A generation as text, whatever bytes Redis holds: an odd value is just another one.
+
+    The generations this app writes are ASCII; anything else (a flipped bit, a value
+    written by hand) still makes keys, which match no entry: a miss, never an error.
+    """
+    if isinstance(value, bytes):
+        return value.decode("ascii", "backslashreplace")
+    return str(value)

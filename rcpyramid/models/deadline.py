@@ -109,13 +109,18 @@ def _fileno(dbapi_connection: Any) -> int | None:
 
 def guard_engine(engine: Engine, guard: DatabaseGuard) -> None:
     """Run every statement and commit of ``engine`` under ``guard``."""
+    _bound_connects(engine, guard)
 
     @event.listens_for(engine, "before_cursor_execute")
     def before(
         conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
     ) -> None:
-        guard.enter()
-        seconds = conn.get_execution_options().get("rcpyramid_deadline")
+        options = conn.get_execution_options()
+        # A refreshed pair's save is never refused for the bound (it only ever waits on
+        # the lock its own connection holds); the deadline still applies.
+        if not options.get("rcpyramid_unbounded"):
+            guard.enter()
+        seconds = options.get("rcpyramid_deadline")
         guard.arm(conn.connection.dbapi_connection, seconds)
 
     @event.listens_for(engine, "after_cursor_execute")
@@ -142,3 +147,21 @@ def guard_engine(engine: Engine, guard: DatabaseGuard) -> None:
     @event.listens_for(engine, "checkin")
     def checked_in(dbapi_connection: Any, record: Any) -> None:
         guard.disarm(dbapi_connection)
+
+
+def _bound_connects(engine: Engine, guard: DatabaseGuard) -> None:
+    """Opening a connection inside the bound, as a statement runs."""
+
+    # Opening a connection waits on the network as a statement does (libpq's
+    # connect_timeout, up to seconds through a stalled path): inside the bound too, or a
+    # stalled database holds every thread in the driver's connect.
+    @event.listens_for(engine, "do_connect")
+    def connecting(dialect: Any, conn_rec: Any, cargs: Any, cparams: Any) -> None:
+        if not getattr(_state, "inside", False):
+            guard.enter()
+            conn_rec.info["rcpyramid.bounded"] = True
+
+    @event.listens_for(engine, "connect")
+    def connected(dbapi_connection: Any, conn_rec: Any) -> None:
+        if conn_rec.info.pop("rcpyramid.bounded", False):
+            guard.leave()

@@ -1,11 +1,13 @@
 """OAuth 2.0 with RingCentral: the authorize URL, the two grants and revoke.
 
-The requests are built and the token answers validated by oauthlib's
-``WebApplicationClient`` (a fresh one per call: it keeps the token it parsed on
-itself, so sharing one would mix people up) and sent through the one
-:class:`~rcpyramid.ringcentral.transport.Transport`. A token endpoint failure becomes
-one of our errors before oauthlib reads the body, and the lifetimes it reads are
-bounded first, so an absurd ``expires_in`` can crash neither oauthlib's arithmetic
+The authorization code flow is driven by requests-oauthlib's ``OAuth2Session`` around
+oauthlib's ``WebApplicationClient`` (a fresh pair per call: they keep the token they
+parsed on themselves, so sharing one would mix people up), PKCE S256 with the verifier
+the pending sign-in keeps. The session sends through the one
+:class:`~rcpyramid.ringcentral.transport.Transport` (its pooled adapter mounted, under
+its deadline). A compliance hook reads the answer first: a token endpoint failure
+becomes one of our errors before oauthlib reads the body, and the lifetimes it reads
+are bounded first, so an absurd ``expires_in`` can crash neither oauthlib's arithmetic
 nor ours. Nothing here keeps a token or refreshes on its own: callers refresh
 through the token repository's protocol (:mod:`rcpyramid.ringcentral.signed_in`).
 """
@@ -14,7 +16,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
+import os
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +26,7 @@ from typing import Any
 import requests
 from oauthlib.oauth2 import WebApplicationClient
 from requests.auth import HTTPBasicAuth
+from requests_oauthlib import OAuth2Session
 
 from rcpyramid.clock import Clock
 from rcpyramid.ringcentral import endpoints
@@ -37,6 +42,7 @@ from rcpyramid.ringcentral.transport import (
     Transport,
     bounded_seconds,
     failures_mapped,
+    json_or_none,
 )
 from rcpyramid.tokens.interfaces import Token
 
@@ -57,9 +63,23 @@ class Grants:
         self.transport = transport
         self.settings = transport.settings
         self.clock = clock
+        if self.settings.insecure_transport:
+            # oauthlib refuses http unless this process-wide switch is on; the settings
+            # check already limited http to loopback hosts outside production. Set here,
+            # where every process that talks to RingCentral builds its grants (the app,
+            # rcpyramid-purge, workers), not only in the app's main().
+            os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
 
-    def _oauth(self) -> WebApplicationClient:
-        return WebApplicationClient(self.settings.client_id)
+    def _oauth(self) -> OAuth2Session:
+        """A fresh session for one call, its answers read by :meth:`_hooked` first."""
+        oauth = OAuth2Session(
+            client=WebApplicationClient(self.settings.client_id),
+            redirect_uri=self.settings.redirect_url,
+        )
+        self.transport.mount_on(oauth)
+        oauth.register_compliance_hook("access_token_response", self._hooked)
+        oauth.register_compliance_hook("refresh_token_response", self._hooked)
+        return oauth
 
     @property
     def _basic(self) -> HTTPBasicAuth:
@@ -67,43 +87,51 @@ class Grants:
 
     def authorize_url(self, state: str, verifier: str) -> str:
         """Where the browser goes to sign in: no scope (RingCentral takes it from the app)."""
-        return str(
-            self._oauth().prepare_request_uri(
-                self.transport.url(endpoints.AUTHORIZE),
-                redirect_uri=self.settings.redirect_url,
-                state=state,
-                code_challenge=code_challenge(verifier),
-                code_challenge_method="S256",
-            )
+        url, _ = self._oauth().authorization_url(
+            self.transport.url(endpoints.AUTHORIZE),
+            state=state,
+            code_challenge=code_challenge(verifier),
+            code_challenge_method="S256",
         )
+        return str(url)
 
     def exchange_code(self, code: str, verifier: str) -> Token:
         """The authorization_code grant, with the PKCE verifier and HTTP Basic client auth."""
-        oauth = self._oauth()
-        body = oauth.prepare_request_body(
-            code=code,
-            redirect_uri=self.settings.redirect_url,
-            include_client_id=False,
-            code_verifier=verifier,
-        )
         now = self.clock()
-        return _token_from(self._grant(oauth, body), now)
+        with self.transport.calling(TOKEN_SERVICE):
+            data = self._oauth().fetch_token(
+                self.transport.url(endpoints.TOKEN),
+                code=code,
+                auth=self._basic,
+                headers=dict(FORM),
+                timeout=self.transport.timeout,
+                include_client_id=False,
+                code_verifier=verifier,
+            )
+        return _token_from(dict(data), now)
 
     def refresh(self, token: Token) -> Token:
         """Spend ``token``'s refresh token; the result keeps what RingCentral did not resend."""
         if not token.refresh_token:
             raise TokenRequestError("there is no refresh token", oauth_error="invalid_grant")
-        oauth = self._oauth()
-        body = oauth.prepare_refresh_body(refresh_token=token.refresh_token)
         now = self.clock()
-        fresh = _token_from(self._grant(oauth, body), now)
+        with self.transport.calling(TOKEN_SERVICE):
+            data = self._oauth().refresh_token(
+                self.transport.url(endpoints.TOKEN),
+                refresh_token=token.refresh_token,
+                auth=self._basic,
+                headers=dict(FORM),
+                timeout=self.transport.timeout,
+            )
+        fresh = _token_from(dict(data), now)
         # Start from the stored token: what the answer leaves out stays (the name, the times).
         changes: dict[str, Any] = {
             "access_token": fresh.access_token,
             "access_expires_at": fresh.access_expires_at,
             "token_type": fresh.token_type,
         }
-        if fresh.refresh_token:
+        # requests-oauthlib puts the spent refresh token back when the answer has none.
+        if fresh.refresh_token and fresh.refresh_token != token.refresh_token:
             changes.update(
                 refresh_token=fresh.refresh_token, refresh_expires_at=fresh.refresh_expires_at
             )
@@ -124,15 +152,27 @@ class Grants:
                 status=received.status,
             )
 
-    def _grant(self, oauth: WebApplicationClient, body: str) -> dict[str, Any]:
-        """POST ``body`` to the token endpoint; its answer checked, bounded and parsed."""
-        request = requests.Request(
-            "POST", endpoints.TOKEN, data=body, headers=dict(FORM), auth=self._basic
-        )
-        received = self.transport.send(request, TOKEN_SERVICE)
-        checked = self._checked(received)
+    def _hooked(self, response: requests.Response) -> requests.Response:
+        """The compliance hook: the answer read (capped), checked and bounded.
+
+        A failure is our error here, before oauthlib reads the body; what oauthlib
+        gets is the checked answer, its lifetimes bounded.
+        """
         with failures_mapped(TOKEN_SERVICE):
-            return dict(oauth.parse_request_body_response(json.dumps(checked)))
+            body = self.transport.read_capped(response)
+        headers = response.headers
+        received = Received(
+            status=response.status_code,
+            headers=headers,
+            body=body,
+            data=json_or_none(headers.get("Content-Type", "application/json"), body),
+        )
+        checked = requests.Response()
+        checked.status_code = response.status_code
+        checked.headers = headers
+        checked.encoding = "utf-8"
+        checked.raw = io.BytesIO(json.dumps(self._checked(received)).encode())
+        return checked
 
     def _checked(self, received: Received) -> dict[str, Any]:
         """A token endpoint failure as our error; a usable answer with bounded lifetimes."""

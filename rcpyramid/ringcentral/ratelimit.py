@@ -31,6 +31,11 @@ from rcpyramid.ringcentral.errors import RateLimitedError
 
 #: RingCentral's advice when a 429 carries no Retry-After.
 DEFAULT_WAIT = 60
+#: The longest a 429 without rate-limit headers holds back the whole app. RingCentral's
+#: documents say such a 429 comes from an account, global or custom limit (so everyone
+#: is held), with a 60-second penalty: a longer Retry-After (clamped at an hour) would
+#: otherwise stop every page of every person for that long on one answer.
+ACCOUNT_HOLD_LIMIT = 60
 #: RingCentral's default rate-limit window (seconds), when an answer does not say.
 DEFAULT_WINDOW = 60
 
@@ -139,9 +144,13 @@ class RateLimitBudget:
     def block(self, person: str, group: str, error: RateLimitedError, now: datetime) -> None:
         """Remember a 429: this person's group, or the whole account when no headers came."""
         wait = error.retry_after if error.retry_after is not None else DEFAULT_WAIT
+        account_wide = error.rate_headers == {}
+        if account_wide:
+            wait = min(wait, ACCOUNT_HOLD_LIMIT)
+            # The page says when the app tries again, which is this, not RingCentral's figure.
+            error.retry_after = wait
         now_ms = _ms(now)
         until = now_ms + wait * 1000
-        account_wide = error.rate_headers == {}
         key = self._hold_key() if account_wide else self._budget_key(person, group)
         if self.store is not None:
             try:

@@ -1,7 +1,9 @@
 """A signed-in person's RingCentral: API calls that refresh safely when they must.
 
 Every refresh goes through the token repository's protocol, so concurrent requests
-of one login (threads, or processes sharing a database) spend the refresh token once.
+of one login (threads, or processes sharing a database) spend the refresh token once;
+within a process, one thread per login goes to the repository's lock and the others
+wait for its outcome (:mod:`rcpyramid.ringcentral.flights`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from rcpyramid.ringcentral.errors import (
     SignedOutError,
     TokenRequestError,
 )
+from rcpyramid.ringcentral.flights import PROCESS_FLIGHTS, RefreshFlights
 from rcpyramid.ringcentral.ratelimit import RateLimitBudget
 from rcpyramid.ringcentral.recent import RecentLogins
 from rcpyramid.ringcentral.rest import ApiResponse
@@ -33,6 +36,7 @@ from rcpyramid.tokens.interfaces import (
     RefreshLease,
     Token,
     TokenRepository,
+    TokenStoreError,
 )
 
 log = logging.getLogger(__name__)
@@ -60,6 +64,7 @@ class SignedInRingCentral:
         cache: Cache | None = None,
         recent: RecentLogins | None = None,
         ended: Callable[[str, Token, bool], None] | None = None,
+        flights: RefreshFlights | None = None,
     ) -> None:
         self.client = client
         # A callable is asked on first use: a cache hit of a login read a moment ago
@@ -77,6 +82,7 @@ class SignedInRingCentral:
         self._told_ended: set[str] = set()
         #: While a refresh holds the login's lock: the endings to tell once it is released.
         self._ended_queue: list[tuple[str, Token, bool]] | None = None
+        self.flights = flights or PROCESS_FLIGHTS
 
     @property
     def repo(self) -> TokenRepository:
@@ -87,8 +93,12 @@ class SignedInRingCentral:
     def load(self, login_id: str) -> Token:
         """The login's tokens; a login older than ``max_age`` is signed out on the server.
 
-        Tokens read a moment ago in this process are used again (:class:`RecentLogins`).
+        Tokens read a moment ago in this process are used again (:class:`RecentLogins`),
+        and a rotated pair the store could not take is used (and offered to it again).
         """
+        kept = self.flights.unsaved(login_id)
+        if kept is not None:
+            return self._offer_kept(login_id, kept)
         if self.recent is not None:
             recent = self.recent.token(login_id)
             if recent is not None:
@@ -105,6 +115,22 @@ class SignedInRingCentral:
             raise SignedOutError("the sign-in reached its maximum age")
         self._remember(login_id, token)
         return token
+
+    def _offer_kept(self, login_id: str, kept: Token) -> Token:
+        """The kept pair, saved now if the store takes it (it is the newest there is)."""
+        try:
+            with self.repo.refreshing(login_id) as lease:
+                if lease.token is None:
+                    self.flights.saved(login_id)
+                    raise SignedOutError("signed out while the store was away")
+                if lease.token.access_token != kept.access_token:
+                    lease.save(kept)
+        except TokenStoreError as error:
+            log.warning("the store still cannot take a refreshed pair; kept here: %s", error)
+            return kept
+        self.flights.saved(login_id, kept)
+        log.info("the store took the refreshed pair it had refused")
+        return kept
 
     def _remember(self, login_id: str, token: Token) -> None:
         if self.recent is not None:
@@ -212,23 +238,42 @@ class SignedInRingCentral:
         ``still_works``: ``stale`` was not refused, only due soon; when the refresh
         fails while it has not expired yet, it is used and the refresh tried later.
         """
-        person = self.person(login_id, stale)
+        # The Auth budget is taken under the lock by the one request that asks
+        # RingCentral (:meth:`_refreshed`): a herd waiting for that refresh, or finding it
+        # done, spends none of it.
+        return self._refresh(login_id, stale, self.person(login_id, stale), still_works)
+
+    def _refresh(self, login_id: str, stale: Token, person: str, still_works: bool) -> Token:
+        """:meth:`_refresh_locked` once per login in this process; other threads share it."""
         try:
-            self.budget.check(person, AUTH, self.clock())
-        except RateLimitedError:
+            fresh = self.flights.run(
+                login_id, lambda: self._refresh_telling(login_id, stale, person, still_works)
+            )
+        except (RateLimitedError, RingCentralUnavailableError, TokenRequestError):
+            # Another thread's refresh failed; this request's token may still work.
             if still_works and stale.access_valid(self.clock()):
                 return stale
             raise
+        if fresh.access_token == stale.access_token and not still_works:
+            # Another thread's refresh failed and fell back on the token this one was
+            # refused with: using it again would read as a session ended at RingCentral.
+            raise RingCentralUnavailableError("RingCentral's token service did not answer")
+        return fresh
+
+    def _refresh_telling(
+        self, login_id: str, stale: Token, person: str, still_works: bool
+    ) -> Token:
+        """:meth:`_refresh_locked`; the endings it meets are told once the lock is released."""
         queued: list[tuple[str, Token, bool]] = []
         self._ended_queue = queued
         try:
-            return self._refresh(login_id, stale, person, still_works)
+            return self._refresh_locked(login_id, stale, person, still_works)
         finally:
             self._ended_queue = None
             for ending in queued:
                 self._tell_ended(*ending)
 
-    def _refresh(self, login_id: str, stale: Token, person: str, still_works: bool) -> Token:
+    def _refresh_locked(self, login_id: str, stale: Token, person: str, still_works: bool) -> Token:
         """Replace ``stale`` with a working token, spending the refresh token at most once.
 
         Under the login's lock the tokens are read again: when someone else already
@@ -261,9 +306,28 @@ class SignedInRingCentral:
                     return current
                 raise
             log.info("refreshed the tokens of a login")
+            return self._save(lease, login_id, fresh)
+
+    def _save(self, lease: RefreshLease, login_id: str, fresh: Token) -> Token:
+        """Save a rotated pair; if the store cannot take it, keep it (never drop it).
+
+        RingCentral spent the old refresh token when it answered: without the new pair
+        the person is signed out at the next expiry (or the spent one stays stored).
+        """
+        try:
             saved = lease.save(fresh)
-            self._remember(login_id, saved)
-            return saved
+        except TokenStoreError as error:
+            self.flights.keep_unsaved(login_id, fresh)
+            log.error(
+                "the store could not take a refreshed pair; this process keeps it until "
+                "it can (%d kept so far): %s",
+                self.flights.unsaved_count,
+                error,
+            )
+            self._remember(login_id, fresh)
+            return fresh
+        self._remember(login_id, saved)
+        return saved
 
     def _refreshed(
         self, lease: RefreshLease, login_id: str, current: Token, person: str, now: datetime
@@ -326,6 +390,7 @@ class SignedInRingCentral:
             except Exception as error:  # whatever it was, the login ends here
                 log.warning("revoking at RingCentral failed: %s", type(error).__name__)
         self._forget_recent(login_id)
+        self.flights.saved(login_id)
         self.repo.delete(login_id)
         if token is not None:
             self._forget_cache(login_id, token)

@@ -149,6 +149,24 @@ class Transport:
     def url(self, path: str) -> str:
         return self.server_url + path
 
+    def mount_on(self, session: requests.Session) -> requests.Session:
+        """``session`` sending through this transport's pooled adapter and settings.
+
+        For a library that drives a ``requests.Session`` itself (requests-oauthlib):
+        the same pool, deadlines (the caller wraps the call in :meth:`calling`),
+        environment settings read once, no redirect followed, and the body left unread
+        (``stream``) for the caller to read with :meth:`read_capped`.
+        """
+        session.trust_env = False
+        session.proxies = dict(self._proxies)
+        session.verify = self._verify
+        session.cert = self._cert
+        session.max_redirects = 0
+        session.stream = True
+        session.headers["Accept"] = "application/json"
+        session.mount(self.server_url + "/", self._adapter)
+        return session
+
     def send(self, request: requests.Request, who: str) -> Received:
         """Send ``request`` and read its answer whole, all under the call's total deadline."""
         request.url = self.url(request.url)
@@ -162,12 +180,12 @@ class Transport:
                 cert=self._cert,
                 proxies=self._proxies,
             )
-            body = self._read_capped(response)
+            body = self.read_capped(response)
         headers = response.headers
         data = json_or_none(headers.get("Content-Type", "application/json"), body)
         return Received(status=response.status_code, headers=headers, body=body, data=data)
 
-    def _read_capped(self, response: requests.Response) -> bytes:
+    def read_capped(self, response: requests.Response) -> bytes:
         """The body, refusing more than ``ringcentral.max_response_bytes``."""
         limit = self.settings.max_response_bytes
         declared = response.headers.get("Content-Length", "")

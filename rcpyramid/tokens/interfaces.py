@@ -284,8 +284,10 @@ class TokenRepository(abc.ABC):
     def purge(self, now: datetime, owners: list[str] | None = None) -> int:
         """Delete logins whose refresh token expired and expired pending sign-ins.
 
-        Returns how many logins were deleted; the owner id of each (when it has one) is
-        appended to ``owners`` when given, so their cached answers can be forgotten.
+        Returns how many logins were deleted; for each, exactly the name its cached
+        answers are kept under (its owner id, else ``login:<login id>``, as
+        :meth:`rcpyramid.ringcentral.signed_in.SignedInRingCentral.person` names it) is
+        appended to ``owners`` when given, so those, and only those, are forgotten.
         """
 
     def ping(self) -> None:  # noqa: B027 - a working default for stores with nothing to check

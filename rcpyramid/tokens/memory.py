@@ -179,8 +179,8 @@ class MemoryTokenRepository(TokenRepository):
             ]
             for login_id in dead:
                 owner = self._tokens.pop(login_id).owner_id
-                if owners is not None and owner:
-                    owners.append(owner)
+                if owners is not None:
+                    owners.append(owner or f"login:{login_id}")
                 self._failures.pop(login_id, None)
             for state_hash in [h for h, p in self._pending.items() if p.expires_at <= now]:
                 del self._pending[state_hash]

@@ -517,6 +517,34 @@ class TokenRepositoryTests:
         assert owners == ["bob"]
         assert repo.get("alice") is not None
 
+    def test_purge_names_the_cache_identity_of_every_login_it_deleted_of_every_kind(
+        self, repo: TokenRepository, clock: MovingClock
+    ) -> None:
+        """Removed set == set whose cache is forgotten, owner id or not."""
+        now = clock()
+        past = now - timedelta(seconds=1)
+        kinds = {
+            "valid-with-refresh": make_token(now, "1", owner_id="o1"),
+            "valid-access-only": Token(
+                access_token="a2", access_expires_at=now + timedelta(hours=1), owner_id="o2"
+            ),
+            "expired-refresh": make_token(now, "3", owner_id="o3", refresh_expires_at=past),
+            "expired-refresh-no-owner": make_token(now, "4", owner_id="", refresh_expires_at=past),
+            "expired-access-only": Token(access_token="a5", access_expires_at=past),
+            "idle-but-valid": make_token(
+                now, "6", owner_id="o6", last_seen_at=now - timedelta(days=30)
+            ),
+        }
+        for login_id, token in kinds.items():
+            repo.save(login_id, token)
+        owners: list[str] = []
+        assert repo.purge(now, owners) == 3
+        removed = {login_id for login_id in kinds if repo.get(login_id) is None}
+        assert removed == {"expired-refresh", "expired-refresh-no-owner", "expired-access-only"}
+        assert sorted(owners) == sorted(
+            ["o3", "login:expired-refresh-no-owner", "login:expired-access-only"]
+        )
+
     def test_purge_removes_expired_pending_sign_ins_and_keeps_live_ones(
         self, repo: TokenRepository, clock: MovingClock
     ) -> None:

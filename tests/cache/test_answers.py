@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 
 import pytest
+import redis
 import webtest
 
+from rcpyramid.cache import Cache
+from rcpyramid.cache.keys import PREFIX
+from rcpyramid.services import process_service
 from tests.clocks import MovableClock
 from tests.journeys import SimulatorHandle, api_calls, sign_in
+from tests.stores import only_token
 
 #: A page from a cached RingCentral answer (the call logs read the local history).
 EXTENSIONS = "/test?api=extension"
@@ -161,3 +167,64 @@ def test_an_entry_sealed_under_another_key_is_a_miss_not_an_error(
         # The new entry opens under the new key, so the next view is a hit again.
         later.get(EXTENSIONS)
         assert api_calls(simulator) == calls + 1
+
+
+def our_answer_keys(app: webtest.TestApp, client: redis.Redis) -> list[bytes]:
+    """The answer keys in Redis that this app's cache opens (other tests share Redis)."""
+    cache = process_service(app.app.registry, Cache)
+    ours = []
+    for key in client.scan_iter(match=PREFIX + "a:*", count=1000):
+        value = client.get(key)
+        _, _, sealed = (value or b"").partition(b"|")
+        if cache.answers.open(key.decode(), sealed) is not None:
+            ours.append(key)
+    return ours
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        b'{"records": []}',
+        pickle.dumps({"ct": 1.0, "v": 1}),
+        b"\xff\xfe junk",
+        b'{"v": 1}|payload',
+        b"not json|payload",
+    ],
+)
+def test_an_unreadable_answer_entry_is_a_miss_not_an_error(
+    make_app: Callable[..., webtest.TestApp],
+    redis_settings: dict[str, str],
+    redis_client: redis.Redis,
+    simulator: SimulatorHandle,
+    junk: bytes,
+) -> None:
+    app = make_app(**redis_settings)
+    sign_in(app)
+    app.get(EXTENSIONS)
+    keys = our_answer_keys(app, redis_client)
+    assert keys
+    for key in keys:
+        redis_client.set(key, junk, ex=60)
+    calls = api_calls(simulator)
+    assert app.get(EXTENSIONS).status_int == 200
+    assert api_calls(simulator) == calls + 1
+
+
+def test_an_unreadable_generation_is_a_miss_not_an_error(
+    make_app: Callable[..., webtest.TestApp],
+    redis_settings: dict[str, str],
+    redis_client: redis.Redis,
+    simulator: SimulatorHandle,
+) -> None:
+    app = make_app(**redis_settings)
+    sign_in(app)
+    app.get(EXTENSIONS)
+    cache = process_service(app.app.registry, Cache)
+    person = cache.person(only_token(app).owner_id)
+    redis_client.set(cache.keys.generation_key(person), "gén\xff".encode("latin-1"), ex=60)
+    calls = api_calls(simulator)
+    assert app.get(EXTENSIONS).status_int == 200
+    assert api_calls(simulator) == calls + 1
+    # The odd generation is still a generation: the next view is a hit.
+    assert app.get(EXTENSIONS).status_int == 200
+    assert api_calls(simulator) == calls + 1

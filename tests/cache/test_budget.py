@@ -123,6 +123,21 @@ def test_an_account_wide_429_holds_everyone_back(
     assert api_calls(gateway_simulator) == calls
 
 
+def test_an_account_wide_429_holds_for_a_bounded_time_whatever_retry_after_says(
+    make_app: Callable[..., webtest.TestApp],
+    gateway_simulator: SimulatorHandle,
+    redis_settings: dict[str, str],
+) -> None:
+    shared = {"ringcentral.server_url": gateway_simulator.url, **redis_settings}
+    first, second = make_app(**shared), make_app(**shared)
+    sign_in(first, "alice")
+    sign_in(second, "bob")
+    gateway_simulator.control("fail-next", status=429, path=EXTENSIONS_PATH, retry_after=3600)
+    first.get(EXTENSIONS, status=429)
+    page = second.get("/test?api=extension&page=2", status=429)
+    assert 30 < int(page.headers["Retry-After"]) <= 60
+
+
 def _browser_like(signed_in: webtest.TestApp) -> webtest.TestApp:
     """Another connection of the same browser: the same cookies, its own TestApp."""
     other = webtest.TestApp(signed_in.app, extra_environ=signed_in.extra_environ)

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 import webtest
 
-from tests.journeys import SimulatorHandle, sign_in
+from tests.journeys import SimulatorHandle, api_calls, sign_in
 from tests.relay import Relay
 
 # Pages from RingCentral answers through the cache (the call logs read the local history).
@@ -61,3 +61,38 @@ def test_pages_answer_without_redis_and_healthz_says_degraded(
     wait_for_health(testapp, "ok")
     sign_in(testapp)
     assert testapp.get(PAGES[0]).status_int == 200
+
+
+def test_a_sign_out_while_redis_is_away_reaches_every_process_when_it_returns(
+    make_app: Callable[..., webtest.TestApp],
+    relayed_redis: tuple[str, Relay],
+    redis_url: str,
+    simulator: SimulatorHandle,
+) -> None:
+    """The process that signed out serves nothing more; the others learn it all the same."""
+    url, relay = relayed_redis
+    first = make_app(
+        **{"rcpyramid.cache.backend": "dogpile.cache.redis", "rcpyramid.cache.url": url}
+    )
+    second = make_app(
+        **{"rcpyramid.cache.backend": "dogpile.cache.redis", "rcpyramid.cache.url": redis_url}
+    )
+    sign_in(first, "alice")
+    sign_in(second, "alice")
+    first.get(PAGES[0])
+    calls = api_calls(simulator)
+    second.get(PAGES[0])
+    assert api_calls(simulator) == calls  # one person, one shared entry
+    relay.cut()
+    home = first.get("/")
+    next(f for f in home.forms.values() if f.action == "/logout").submit()
+    relay.restore()
+    # No request to the first process from here on: its sign-out still reaches Redis.
+    deadline = time.monotonic() + 30
+    while True:
+        calls = api_calls(simulator)
+        second.get(PAGES[0])
+        if api_calls(simulator) == calls + 1:
+            break
+        assert time.monotonic() < deadline, "the sign-out never reached the other process"
+        time.sleep(0.5)

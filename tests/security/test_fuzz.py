@@ -114,3 +114,37 @@ def test_tampered_and_truncated_session_cookies_sign_out_quietly(testapp: webtes
         page = testapp.get("/")
         assert page.status_int == 200
         assert "Sign in with RingCentral" in page.text
+
+
+#: Whole Cookie headers, as a sibling subdomain or a hostile client can send them: quoted
+#: values with octal escapes (WebOb decodes ``"\377"`` to a byte that is not UTF-8).
+odd_cookie_header = st.one_of(
+    st.sampled_from(['anything="\\377"', 'a=b; anything="\\377"; c=d', 'x="\\101\\377\\001"']),
+    st.builds(
+        lambda name, octets: f'{name}="' + "".join(f"\\{o:03o}" for o in octets) + '"',
+        st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,10}", fullmatch=True),
+        st.lists(st.integers(min_value=0, max_value=255), min_size=1, max_size=8),
+    ),
+    st.text(alphabet=string.printable.replace("\r", "").replace("\n", ""), max_size=200),
+)
+
+
+@FUZZ
+@given(header=odd_cookie_header, path=st.sampled_from(["/", "/test?api=extension", "/healthz"]))
+def test_odd_cookie_headers_are_never_a_500(
+    testapp: webtest.TestApp, header: str, path: str
+) -> None:
+    testapp.reset()
+    answer = testapp.get(path, headers={"Cookie": header}, expect_errors=True)
+    assert answer.status_int < 500, answer.text[:500]
+
+
+def test_an_unreadable_cookie_is_dropped_and_the_readable_ones_kept(
+    testapp: webtest.TestApp,
+) -> None:
+    sign_in(testapp)
+    session = testapp.cookies["rcpyramid_session"]
+    testapp.reset()
+    header = f'anything="\\377"; rcpyramid_session={session}'
+    page = testapp.get("/test?api=extension", headers={"Cookie": header})
+    assert page.status_int == 200

@@ -7,6 +7,7 @@ restart would.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from rcpyramid.ringcentral.recent import SIGNED_IN_RECHECK
 from rcpyramid.simulator import serve_in_thread
+from rcpyramid.tokens import open_repository
 from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
 from tests.clocks import MovableClock
 from tests.databases import TEST_KEYS, postgres_schema
@@ -107,6 +109,57 @@ def test_postgresql_stalled_database_gives_503s_and_pages_without_it_keep_answer
         while requests.get(base + "/healthz", timeout=30).status_code != 200:
             assert time.monotonic() < deadline, "the app did not recover"
         assert requests.get(base + "/test?api=extension", cookies=cookies, timeout=30).ok
+    finally:
+        relay.restore()
+        running.stop()
+
+
+def test_opening_connections_to_a_stalled_database_stays_inside_the_waiting_bound(
+    outage_app: tuple[webtest.TestApp, Relay], clock: MovableClock
+) -> None:
+    """With no connection left in the pool, a stall holds threads in the driver's connect."""
+    testapp, relay = outage_app
+    sign_in(testapp)
+    cookies = {"rcpyramid_session": testapp.cookies["rcpyramid_session"]}
+    app = testapp.app
+    app.registry.check_server_threads(4)  # at most 2 of 4 threads may wait on the database
+    with open_repository(app.registry) as repo:
+        engine = repo.engine  # type: ignore[attr-defined]
+    connecting = most = 0
+    count = threading.Lock()
+    driver_connect = engine.dialect.connect
+
+    def counted(*args: object, **kwargs: object) -> object:
+        nonlocal connecting, most
+        with count:
+            connecting += 1
+            most = max(most, connecting)
+        try:
+            return driver_connect(*args, **kwargs)
+        finally:
+            with count:
+                connecting -= 1
+
+    engine.dialect.connect = counted
+    running = serve_in_thread(app, host="127.0.0.1", port=0, threads=4)
+    try:
+        relay.restore()  # drops every pooled connection: the next ones must be opened
+        engine.dispose()
+        relay.stall()
+        clock.advance(SIGNED_IN_RECHECK.total_seconds())
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(
+                pool.map(
+                    lambda _: (
+                        requests.get(
+                            running.url + "/test?api=extension", cookies=cookies, timeout=60
+                        ).status_code
+                    ),
+                    range(8),
+                )
+            )
+        assert statuses == [503] * 8
+        assert most <= 2, f"{most} threads sat in the driver's connect at once"
     finally:
         relay.restore()
         running.stop()

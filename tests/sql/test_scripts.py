@@ -8,16 +8,20 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import webtest
 
 from rcpyramid.models import make_engine
 from rcpyramid.models.schema import DEFAULT_MIGRATIONS, upgrade
+from rcpyramid.scripts import token_registry
+from rcpyramid.scripts.purge import BATCH, end_idle_logins
 from rcpyramid.simulator import DEMO_CLIENT
+from rcpyramid.tokens import open_repository
 from rcpyramid.tokens.interfaces import PendingSignIn, Token, state_digest
 from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
-from rcpyramid.tokens.testing import ROOMY
+from rcpyramid.tokens.testing import ROOMY, make_token
 from tests.clocks import MovableClock
 from tests.databases import fixed_key, sql_repository
 from tests.journeys import SimulatorHandle, sign_in
@@ -193,3 +197,38 @@ def test_sqlite_pshell_offers_the_token_repository(tmp_path: Path) -> None:
         check=False,
     )
     assert "found SQLAlchemyTokenRepository None" in done.stdout, done.stderr
+
+
+class RevokeWatcher:
+    """Stands in for RingCentral's revoke: notes how many database connections are out."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.checked_out: list[int] = []
+
+    def revoke(self, token: Token) -> None:
+        self.checked_out.append(self.engine.pool.checkedout())
+
+
+def test_purge_revokes_idle_logins_with_no_database_transaction_open(
+    migrated_url: str, tmp_path: Path
+) -> None:
+    registry = token_registry(str(write_ini(tmp_path, migrated_url)))
+    now = datetime.now(UTC)
+    try:
+        with open_repository(registry) as repo:
+            for number in range(BATCH + 5):  # more than one batch
+                repo.save(f"idle-{number}", make_token(now, str(number)))
+            engine = repo.engine  # type: ignore[attr-defined]
+        watcher = RevokeWatcher(engine)
+        ended, unrevoked = end_idle_logins(
+            registry,
+            watcher,  # type: ignore[arg-type]
+            None,
+            now + timedelta(days=1),
+        )
+        assert (ended, unrevoked) == (BATCH + 5, 0)
+        # No connection out (so no transaction, no snapshot) while RingCentral is asked.
+        assert watcher.checked_out == [0] * (BATCH + 5)
+    finally:
+        registry.close_token_store()

@@ -155,11 +155,11 @@ class SQLAlchemyTokenRepository(TokenRepository):
                         and_(LOGINS.c.refresh_token.is_(None), LOGINS.c.access_expires_at <= now),
                     )
                 )
-                .returning(LOGINS.c.owner_id)
+                .returning(LOGINS.c.login_id, LOGINS.c.owner_id)
             ).all()
             conn.execute(delete(PENDING).where(PENDING.c.expires_at <= now))
             if owners is not None:
-                owners.extend(row.owner_id for row in dead if row.owner_id)
+                owners.extend(row.owner_id or f"login:{row.login_id}" for row in dead)
             return len(dead)
 
         return self.transactions.write_own(run, "purging expired logins", None, statements=2)
