@@ -59,6 +59,7 @@ def main(global_config: dict[str, Any] | None, **settings: Any) -> RequestGuard:
         config.include(".tokens")
         config.include(".cache")
         config.include(".ringcentral")
+        config.include(".ops")
         config.include(".routes")
         config.include(".views.person")
         config.include(".views.api")

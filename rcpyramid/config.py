@@ -157,6 +157,10 @@ TABLE: tuple[Setting, ...] = (
     Setting("rcpyramid.cache.max_entries", None, 5000, _positive_int),
     Setting("rcpyramid.cache.socket_timeout", None, 0.5, _positive_float),
     Setting("rcpyramid.workers", "RCPYRAMID_WORKERS", 1, _positive_int, "cache.workers"),
+    # ops (health, version, metrics: rcpyramid/ops/, docs/operations.md)
+    Setting("rcpyramid.health.timeout", None, 2.0, _positive_float, "ops.health_timeout"),
+    Setting("rcpyramid.build.commit", "RCPYRAMID_COMMIT", "", _text, "ops.commit"),
+    Setting("rcpyramid.build.version_file", "RCPYRAMID_VERSION_FILE", "", _text, "ops.version_file"),  # noqa: E501
 )
 # fmt: on
 
@@ -542,6 +546,7 @@ class Settings:
     database: DatabaseSettings
     simulator: SimulatorSettings
     cache: CacheSettings
+    ops: OpsSettings
 
 
 @dataclass(frozen=True)
@@ -550,6 +555,26 @@ class StoreSettings:
 
     tokens: TokensSettings
     database: DatabaseSettings
+
+
+@dataclass(frozen=True)
+class OpsSettings(_Section):
+    """What operators read: health checks, the build's version (see docs/operations.md)."""
+
+    NAME: ClassVar[str] = "ops"
+    #: Seconds each readiness check (token store, Redis, ...) may take on its own.
+    health_timeout: float
+    #: The commit this build is (else version_file's, else "unknown").
+    commit: str
+    #: A JSON file written at build time ({"commit": ..., ...}); empty: <here>/version.json.
+    version_file: Path
+
+    @classmethod
+    def _build(cls, read: _Reader) -> OpsSettings:
+        values = read.section(cls.NAME)
+        here = Path(read.ini.get("here") or os.getcwd())
+        values["version_file"] = Path(values["version_file"] or here / "version.json")
+        return cls(**values)
 
 
 #: Section classes by name: every row of :data:`TABLE` fills a field of one of them.
@@ -561,6 +586,7 @@ SECTIONS: dict[str, type[_Section]] = {
     "database": DatabaseSettings,
     "simulator": SimulatorSettings,
     "cache": CacheSettings,
+    "ops": OpsSettings,
 }
 
 

@@ -4,6 +4,8 @@ from pyramid.config import Configurator
 
 #: The redirect URI's path: the default ``ringcentral.redirect_url`` ends with it.
 CALLBACK_PATH = "/oauth2callback"
+#: Asked by machines by address (load balancers, Prometheus): never sent to the canonical host.
+MACHINE_PATHS = frozenset({"/healthz", "/livez", "/readyz", "/version", "/metrics"})
 
 
 def includeme(config: Configurator) -> None:
@@ -16,3 +18,6 @@ def includeme(config: Configurator) -> None:
     config.add_route("api.page", "/test")
     config.add_route("prefs.zone", "/time-zone")
     config.add_route("health", "/healthz")
+    config.add_route("health.live", "/livez")
+    config.add_route("health.ready", "/readyz")
+    config.add_route("health.version", "/version")

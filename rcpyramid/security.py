@@ -22,7 +22,7 @@ from pyramid.response import Response
 from pyramid.session import SignedCookieSessionFactory
 
 from rcpyramid.config import Settings
-from rcpyramid.routes import CALLBACK_PATH
+from rcpyramid.routes import CALLBACK_PATH, MACHINE_PATHS
 from rcpyramid.tokens.interfaces import browser_key
 
 BROWSER_KEY = "browser"
@@ -174,7 +174,7 @@ def _canonical_host_tween(handler: Callable, registry: Registry) -> Callable:
     The pending sign-in is bound to a cookie on the host the person started from; if
     RingCentral then sends them back to the redirect URI's host, that cookie is not
     there and the sign-in fails. Redirecting first avoids that. Only GET and HEAD are
-    redirected; load balancers' health checks are left alone.
+    redirected; load balancers' health checks and metrics scrapes are left alone.
     """
     canonical = registry.app_settings.app.canonical_host
     if not canonical:
@@ -185,7 +185,7 @@ def _canonical_host_tween(handler: Callable, registry: Registry) -> Callable:
         if (
             request.host.lower() != canonical
             and request.method in {"GET", "HEAD"}
-            and request.path != request.route_path("health")
+            and request.path not in MACHINE_PATHS
         ):
             location = f"{redirect_scheme}://{canonical}{request.path_qs}"
             return HTTPPermanentRedirect(location=location)
