@@ -29,6 +29,7 @@ from waitress.adjustments import Adjustments
 from waitress.proxy_headers import proxy_headers_middleware
 
 from rcpyramid.config import Settings, SettingsError, where
+from rcpyramid.ops.request_id import mark_trusted_peer
 
 log = logging.getLogger(__name__)
 
@@ -154,18 +155,37 @@ def refuse_if_taken(binds: list[str]) -> None:
                 ) from error
 
 
+#: The keys :func:`proxied` applies (waitress is not given them, or it would apply them twice).
+PROXY_KEYS = frozenset(
+    {
+        "trusted_proxy",
+        "trusted_proxy_count",
+        "trusted_proxy_headers",
+        "clear_untrusted_proxy_headers",
+        "log_untrusted_proxy_headers",
+    }
+)
+
+
 def proxied(wsgi_app: Any, kw: dict[str, Any]) -> Any:
-    """production.ini's trusted-proxy keys, applied as waitress applies them."""
+    """production.ini's trusted-proxy keys, applied as waitress applies them.
+
+    The peer is marked trusted first (rcpyramid.ops.request_id), while REMOTE_ADDR is
+    still the proxy's: only then is the proxy's X-Request-ID believed.
+    """
     adjustments = Adjustments(**{k: v for k, v in kw.items() if k in _WAITRESS_KEYS})
     if not adjustments.trusted_proxy:
         return proxy_headers_middleware(wsgi_app, clear_untrusted=True)
-    return proxy_headers_middleware(
-        wsgi_app,
-        trusted_proxy=adjustments.trusted_proxy,
-        # Adjustments leaves it None when unset; waitress's own default is one proxy.
-        trusted_proxy_count=adjustments.trusted_proxy_count or 1,
-        trusted_proxy_headers=adjustments.trusted_proxy_headers,
-        clear_untrusted=adjustments.clear_untrusted_proxy_headers,
+    return mark_trusted_peer(
+        proxy_headers_middleware(
+            wsgi_app,
+            trusted_proxy=adjustments.trusted_proxy,
+            # Adjustments leaves it None when unset; waitress's own default is one proxy.
+            trusted_proxy_count=adjustments.trusted_proxy_count or 1,
+            trusted_proxy_headers=adjustments.trusted_proxy_headers,
+            clear_untrusted=adjustments.clear_untrusted_proxy_headers,
+        ),
+        adjustments.trusted_proxy,
     )
 
 
@@ -247,7 +267,9 @@ def run(wsgi_app: Any, global_conf: dict[str, Any], **kw: Any) -> None:
         start_builtin_simulator(settings) if settings.ringcentral.builtin_simulator else None
     )
     try:
-        waitress.serve(wsgi_app, **kw)
+        waitress.serve(
+            proxied(wsgi_app, kw), **{k: v for k, v in kw.items() if k not in PROXY_KEYS}
+        )
     finally:
         if simulator is not None:
             simulator.stop()

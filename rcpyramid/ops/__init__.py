@@ -13,3 +13,4 @@ def includeme(config: Configurator) -> None:
     registry = config.registry
     registry.build_info = build_info(registry.app_settings.ops)
     config.include("rcpyramid.ops.readiness")
+    config.include("rcpyramid.ops.request_id")
