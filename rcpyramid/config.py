@@ -339,6 +339,7 @@ class SessionSettings(_Section):
     """The session cookie and how long a session and a sign-in may last."""
 
     NAME: ClassVar[str] = "session"
+    #: The first of ``secrets``: it signs new cookies and derives the cache keys.
     secret: str
     cookie_name: str
     cookie_secure: bool
@@ -349,6 +350,8 @@ class SessionSettings(_Section):
     sign_ins_per_browser: int
     #: Pending sign-ins kept in all; over it, new sign-ins are refused.
     sign_ins_in_progress: int
+    #: Every secret a cookie may be signed with, the signing one first (rotation).
+    secrets: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return f"SessionSettings(cookie_name={self.cookie_name!r})"
@@ -358,13 +361,18 @@ class SessionSettings(_Section):
         values = read.section(cls.NAME)
         if not values["secret"] and not read.production:
             values["secret"] = devsecrets.load_or_create(read.var_dir, "session_secret")
-        if _PLACEHOLDER.search(values["secret"]) or len(values["secret"]) < 32:
-            raise _fail(
-                "rcpyramid.session.secret",
-                "is missing, a placeholder or shorter than 32 characters "
-                "(make one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')",
-            )
-        return cls(**values)
+        # Several secrets rotate: the first signs, every one is accepted.
+        secrets = tuple(re.split(r"[\s,]+", values["secret"].strip())) or ("",)
+        for secret in secrets:
+            if _PLACEHOLDER.search(secret) or len(secret) < 32:
+                raise _fail(
+                    "rcpyramid.session.secret",
+                    "is missing, a placeholder or shorter than 32 characters (each of them, "
+                    "when several are listed; make one with: "
+                    "python -c 'import secrets; print(secrets.token_urlsafe(48))')",
+                )
+        values["secret"] = secrets[0]
+        return cls(**values, secrets=secrets)
 
 
 @dataclass(frozen=True)

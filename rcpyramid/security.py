@@ -19,9 +19,9 @@ from pyramid.httpexceptions import HTTPPermanentRedirect
 from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.response import Response
-from pyramid.session import SignedCookieSessionFactory
 
 from rcpyramid.config import Settings
+from rcpyramid.ops.session_secrets import rotating_session_factory
 from rcpyramid.routes import CALLBACK_PATH, MACHINE_PATHS
 from rcpyramid.tokens.interfaces import browser_key
 
@@ -196,8 +196,9 @@ def _canonical_host_tween(handler: Callable, registry: Registry) -> Callable:
 
 def includeme(config: Configurator) -> None:
     settings = config.registry.app_settings.session
-    factory = SignedCookieSessionFactory(
-        settings.secret,
+    # Signed with the first secret, any listed one accepted (rotation: docs/operations.md).
+    factory = rotating_session_factory(
+        settings.secrets,
         cookie_name=settings.cookie_name,
         secure=settings.cookie_secure,
         httponly=True,
