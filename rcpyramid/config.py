@@ -99,6 +99,14 @@ def _timezone(value: str) -> ZoneInfo:
         raise ValueError(f"unknown time zone {value!r} (an IANA name: Europe/Paris)") from error
 
 
+def _networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Addresses or networks, separated by commas or spaces (``127.0.0.0/8 ::1``)."""
+    try:
+        return tuple(ipaddress.ip_network(part) for part in re.split(r"[\s,]+", value) if part)
+    except ValueError as error:
+        raise ValueError(f"{error} (addresses or networks, such as 10.0.0.0/8 ::1)") from error
+
+
 def _environment(value: str) -> str:
     value = value.strip().lower()
     if value not in {"development", "production"}:
@@ -159,6 +167,9 @@ TABLE: tuple[Setting, ...] = (
     Setting("rcpyramid.workers", "RCPYRAMID_WORKERS", 1, _positive_int, "cache.workers"),
     # ops (health, version, metrics: rcpyramid/ops/, docs/operations.md)
     Setting("rcpyramid.health.timeout", None, 2.0, _positive_float, "ops.health_timeout"),
+    Setting("rcpyramid.metrics", "RCPYRAMID_METRICS", False, asbool, "ops.metrics"),
+    Setting("rcpyramid.metrics.allow", None, "127.0.0.0/8 ::1", _networks, "ops.metrics_allow"),
+    Setting("rcpyramid.metrics.token", "RCPYRAMID_METRICS_TOKEN", "", _text, "ops.metrics_tokens"),
     Setting("rcpyramid.build.commit", "RCPYRAMID_COMMIT", "", _text, "ops.commit"),
     Setting("rcpyramid.build.version_file", "RCPYRAMID_VERSION_FILE", "", _text, "ops.version_file"),  # noqa: E501
 )
@@ -567,21 +578,34 @@ class StoreSettings:
 
 @dataclass(frozen=True)
 class OpsSettings(_Section):
-    """What operators read: health checks, the build's version (see docs/operations.md)."""
+    """What operators read: health, the build's version, metrics (docs/operations.md)."""
 
     NAME: ClassVar[str] = "ops"
     #: Seconds each readiness check (token store, Redis, ...) may take on its own.
     health_timeout: float
+    #: Serve /metrics (Prometheus) at all.
+    metrics: bool
+    #: Who may read /metrics by address (after the trusted proxy's X-Forwarded-For).
+    metrics_allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    #: Bearer tokens that may read /metrics from anywhere (several while rotating).
+    metrics_tokens: tuple[str, ...]
     #: The commit this build is (else version_file's, else "unknown").
     commit: str
     #: A JSON file written at build time ({"commit": ..., ...}); empty: <here>/version.json.
     version_file: Path
+
+    def __repr__(self) -> str:
+        return f"OpsSettings(metrics={self.metrics!r}, tokens={len(self.metrics_tokens)})"
 
     @classmethod
     def _build(cls, read: _Reader) -> OpsSettings:
         values = read.section(cls.NAME)
         here = Path(read.ini.get("here") or os.getcwd())
         values["version_file"] = Path(values["version_file"] or here / "version.json")
+        tokens = tuple(part for part in re.split(r"[\s,]+", values["metrics_tokens"]) if part)
+        if any(_PLACEHOLDER.search(token) or len(token) < 32 for token in tokens):
+            raise _fail("rcpyramid.metrics.token", "is a placeholder or shorter than 32 characters")
+        values["metrics_tokens"] = tokens
         return cls(**values)
 
 

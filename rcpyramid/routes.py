@@ -21,3 +21,4 @@ def includeme(config: Configurator) -> None:
     config.add_route("health.live", "/livez")
     config.add_route("health.ready", "/readyz")
     config.add_route("health.version", "/version")
+    config.add_route("metrics", "/metrics")

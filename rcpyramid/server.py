@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import shlex
 import socket
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import waitress
@@ -29,6 +31,7 @@ from waitress.adjustments import Adjustments
 from waitress.proxy_headers import proxy_headers_middleware
 
 from rcpyramid.config import Settings, SettingsError, where
+from rcpyramid.ops import metrics
 from rcpyramid.ops.request_id import mark_trusted_peer
 
 log = logging.getLogger(__name__)
@@ -203,15 +206,22 @@ def freeze_heap() -> None:
 
 
 def serve_prefork(
-    wsgi_app: Any, kw: dict[str, Any], workers: int, timeout: float, on_fork: Callable[[], None]
+    wsgi_app: Any,
+    kw: dict[str, Any],
+    workers: int,
+    timeout: float,
+    on_fork: Callable[[], None],
+    metrics_dir: Path | None = None,
 ) -> None:
-    """Serve ``wsgi_app`` with gunicorn's threaded workers."""
+    """Serve ``wsgi_app`` with gunicorn's threaded workers (metrics: one file set each)."""
     from gunicorn.app.base import BaseApplication
 
     options = gunicorn_options(kw, workers, timeout)
     if options.get("reuse_port"):
         # An exception, not SystemExit: pserve turns SystemExit into a success.
         refuse_if_taken(options["bind"])
+    if metrics_dir is not None:
+        metrics.prepare_multiprocess(metrics_dir)
     application = proxied(wsgi_app, kw)
 
     class Prefork(BaseApplication):
@@ -224,12 +234,21 @@ def serve_prefork(
                 self.cfg.set("control_socket_disable", True)
             self.cfg.set("pre_fork", lambda server, worker: freeze_heap())
             self.cfg.set("post_fork", lambda server, worker: on_fork())
+            self.cfg.set("child_exit", lambda server, worker: metrics.worker_exited(worker.pid))
 
         def load(self) -> Any:
             return application
 
     log.info("serving with gunicorn: %s workers of %s threads", workers, options["threads"])
     Prefork().run()
+
+
+def metrics_dir(settings: Settings) -> Path | None:
+    """Where gunicorn's workers keep their metrics: PROMETHEUS_MULTIPROC_DIR, else var_dir's."""
+    if not settings.ops.metrics:
+        return None
+    given = os.environ.get(metrics.MULTIPROC_ENV)
+    return Path(given) if given else settings.app.var_dir / "prometheus"
 
 
 def run(wsgi_app: Any, global_conf: dict[str, Any], **kw: Any) -> None:
@@ -256,7 +275,12 @@ def run(wsgi_app: Any, global_conf: dict[str, Any], **kw: Any) -> None:
         )
         try:
             serve_prefork(
-                wsgi_app, kw, workers, settings.cache.lock_timeout + 5, lambda: after_fork(registry)
+                wsgi_app,
+                kw,
+                workers,
+                settings.cache.lock_timeout + 5,
+                lambda: after_fork(registry),
+                metrics_dir(settings),
             )
         finally:
             if process is not None:

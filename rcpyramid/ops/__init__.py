@@ -1,5 +1,6 @@
-"""What operators need to run rcpyramid: readiness, the build's version, and (later) logs
-and metrics. Each part wires itself here; docs/operations.md is the operator's page.
+"""What operators need to run rcpyramid: readiness, the build's version, request ids and
+structured logs, metrics. Each part wires itself here; docs/operations.md is the
+operator's page.
 """
 
 from __future__ import annotations
@@ -14,3 +15,7 @@ def includeme(config: Configurator) -> None:
     registry.build_info = build_info(registry.app_settings.ops)
     config.include("rcpyramid.ops.readiness")
     config.include("rcpyramid.ops.request_id")
+    if registry.app_settings.ops.metrics:
+        from rcpyramid.ops import metrics
+
+        metrics.enable()

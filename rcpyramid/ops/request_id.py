@@ -7,7 +7,8 @@ Whether the peer was that proxy is known only before waitress's proxy-header
 middleware replaces ``REMOTE_ADDR``: :func:`mark_trusted_peer` sits outside it
 (:func:`rcpyramid.server.proxied`) and leaves a mark in the environ.
 
-The same tween writes the access line: one per request, with its duration.
+The same tween writes the access line, one per request with its duration, and records
+the request in the metrics.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from pyramid.config import Configurator
 from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.response import Response
+
+from rcpyramid.ops import metrics
 
 HEADER = "X-Request-ID"
 #: Where the id is kept for the request (and for :func:`request_id`).
@@ -77,17 +80,20 @@ def observe_tween(handler: Callable[[Request], Response], registry: Registry) ->
         started = time.perf_counter()
         status = 500
         try:
-            response = handler(request)
+            with metrics.serving(request.method):
+                response = handler(request)
             status = response.status_int
             response.headers[HEADER] = rid
             return response
         finally:
             seconds = time.perf_counter() - started
             route = request.matched_route
+            template = route.pattern if route is not None else None
+            metrics.served(request.method, template, status, seconds)
             access_log.info(
                 "request",
                 method=request.method,
-                route=route.pattern if route is not None else None,
+                route=template,
                 path=request.path[:200],
                 status=status,
                 duration_ms=round(seconds * 1000, 2),

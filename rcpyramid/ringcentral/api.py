@@ -15,6 +15,7 @@ from typing import Any
 from rcpyramid.cache import Answer, Cache
 from rcpyramid.cache.keys import LRUDict
 from rcpyramid.clock import Clock
+from rcpyramid.ops import metrics
 from rcpyramid.ringcentral.client import ApiResponse, RingCentralClient
 from rcpyramid.ringcentral.errors import (
     ApiUnauthorizedError,
@@ -183,6 +184,7 @@ class RingCentralApi:
         else:
             # The hot path: a fresh answer for a login read a moment ago reads no tokens.
             key, hit = cache.lookup(person, path, query, lifetime)
+            metrics.answer_cache(group, hit is not None)
             if hit is not None:
                 return hit
         # A miss calls RingCentral (load: the tokens just read, see RecentLogins).
@@ -280,7 +282,7 @@ class RingCentralApi:
         failure is the answer here too (:class:`RefreshFailure`), and RingCentral is
         not asked either: one refresh per expiry holds when refreshes fail.
         """
-        with self.repo.refreshing(login_id) as lease:
+        with metrics.lock_wait(self.repo.refreshing(login_id)) as lease:
             current = lease.token
             now = self.clock()
             if current is None:
@@ -291,6 +293,7 @@ class RingCentralApi:
             if current.access_token != stale.access_token and current.access_valid(
                 now, REFRESH_MARGIN
             ):
+                metrics.refresh("reused")
                 return current
             # A token not refused and not yet expired is still good for this request.
             usable = (still_works or current.access_token != stale.access_token) and (
@@ -298,12 +301,14 @@ class RingCentralApi:
             )
             try:
                 if lease.failure is not None:
+                    metrics.refresh("remembered_failure")
                     raise _error_of(lease.failure, now)
                 # Checked again under the lock: a 429 may have come while this one waited.
                 self.gate.check(person, AUTH, now)
                 if not current.refresh_valid(now):
                     lease.delete()
                     self._forget_cache(login_id, current)
+                    metrics.refresh("expired")
                     raise SignedOutError("the refresh token expired")
                 fresh = self._spend(lease, login_id, current, person, now)
             except (RateLimitedError, RingCentralUnavailableError, TokenRequestError):
@@ -312,6 +317,7 @@ class RingCentralApi:
                     return current
                 raise
             log.info("refreshed the tokens of a login")
+            metrics.refresh("ok")
             saved = lease.save(fresh)
             self._remember(login_id, saved)
             return saved
@@ -324,6 +330,7 @@ class RingCentralApi:
             return self.client.refresh(current)
         except TokenRequestError as error:
             if error.tokens_dead:
+                metrics.refresh("invalid_grant")
                 lease.delete()
                 self._forget_cache(login_id, current)
                 raise SignedOutError(
@@ -363,6 +370,7 @@ class RingCentralApi:
 
 def _failure_of(error: RingCentralError, reason: str, now: datetime) -> RefreshFailure:
     """What the waiters are told of ``error``: for as long as RingCentral asked, or a moment."""
+    metrics.refresh(reason)
     hold = FAILURE_MEMORY
     if error.retry_after is not None:
         hold = min(timedelta(seconds=max(1, error.retry_after)), LONGEST_FAILURE_MEMORY)

@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import math
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -30,6 +31,7 @@ from urllib3.exceptions import ReadTimeoutError
 
 from rcpyramid.clock import Clock
 from rcpyramid.config import RingCentralSettings
+from rcpyramid.ops import metrics
 from rcpyramid.ringcentral.deadline import Deadline, DeadlineAdapter
 from rcpyramid.ringcentral.errors import (
     ApiError,
@@ -48,6 +50,8 @@ log = logging.getLogger(__name__)
 AUTHORIZE_PATH = "/restapi/oauth/authorize"
 TOKEN_PATH = "/restapi/oauth/token"  # noqa: S105 - a path, not a password
 REVOKE_PATH = "/restapi/oauth/revoke"
+#: The rate-limit group of the OAuth endpoints (as ratelimit.AUTH), for the metrics.
+AUTH_GROUP = "Auth"
 
 
 def code_challenge(verifier: str) -> str:
@@ -192,6 +196,7 @@ class RingCentralClient:
             with deadline:
                 yield
         except Exception as error:
+            metrics.ringcentral_failure(error, deadline.expired)
             # Whatever a cut connection left behind (a truncated body, a reset) is a timeout.
             if deadline.expired:
                 raise RingCentralTimeoutError(
@@ -291,6 +296,7 @@ class RingCentralClient:
                 auth=self._basic,
                 timeout=self.timeout,
             )
+        metrics.ringcentral_answer(response, AUTH_GROUP)
         if response.status_code >= 400:
             raise RingCentralUnavailableError(
                 f"RingCentral refused the sign-out (HTTP {response.status_code})",
@@ -309,6 +315,7 @@ class RingCentralClient:
         """
         status = response.status_code
         data = _json_or_none(response.headers.get("Content-Type", ""), response.content)
+        metrics.ringcentral_answer(response, AUTH_GROUP, data)
         if status == 429:
             raise RateLimitedError(
                 "RingCentral is limiting sign-in requests (429)",
@@ -386,6 +393,7 @@ class RingCentralClient:
         """
         headers = {"Accept": "application/json", "Authorization": f"Bearer {token.access_token}"}
         request = requests.Request("GET", self.url(path), params=params or {}, headers=headers)
+        started = time.perf_counter()
         with self._calling("RingCentral"):
             response = self._adapter.send(
                 request.prepare(),
@@ -399,6 +407,7 @@ class RingCentralClient:
         status = response.status_code
         content_type = response.headers.get("Content-Type", "application/json")
         data = _json_or_none(content_type, body)
+        metrics.ringcentral_answer(response, path, data, time.perf_counter() - started)
         if status < 400 and data is None:
             raise RingCentralUnavailableError(
                 f"RingCentral answered HTTP {status} with something that is not JSON", status=status
