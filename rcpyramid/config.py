@@ -132,6 +132,7 @@ TABLE: tuple[Setting, ...] = (
     Setting("ringcentral.total_timeout", None, 30.0, _positive_float),
     Setting("ringcentral.max_response_bytes", None, 16 * 1024 * 1024, _positive_int),
     Setting("ringcentral.pool_size", None, 20, _positive_int),
+    Setting("ringcentral.retries", None, 2, _non_negative_int),
     # session
     Setting("rcpyramid.session.secret", "RCPYRAMID_SESSION_SECRET", "", _text),
     Setting("rcpyramid.session.cookie_name", None, "rcpyramid_session", _text),
@@ -309,6 +310,8 @@ class RingCentralSettings(_Section):
     total_timeout: float
     max_response_bytes: int
     pool_size: int
+    #: GETs retried after a 408/502/503/504 or a broken connection (ringcentral/retries.py).
+    retries: int
 
     @property
     def insecure_transport(self) -> bool:

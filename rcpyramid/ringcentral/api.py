@@ -16,6 +16,7 @@ from rcpyramid.cache import Answer, Cache
 from rcpyramid.cache.keys import LRUDict
 from rcpyramid.clock import Clock
 from rcpyramid.ops import metrics
+from rcpyramid.ringcentral import retries
 from rcpyramid.ringcentral.client import ApiResponse, RingCentralClient
 from rcpyramid.ringcentral.errors import (
     ApiUnauthorizedError,
@@ -244,7 +245,8 @@ class RingCentralApi:
         params: dict[str, Any] | None,
     ) -> ApiResponse:
         try:
-            response = self.client.get(path, token, params)
+            with retries.spending(lambda: self.gate.check(person, group, self.clock())):
+                response = self.client.get(path, token, params)
         except RateLimitedError as error:
             self.gate.block(person, group, error, self.clock())
             raise

@@ -43,6 +43,7 @@ from rcpyramid.ringcentral.errors import (
     RingCentralUnavailableError,
     TokenRequestError,
 )
+from rcpyramid.ringcentral.retries import retry_policy
 from rcpyramid.tokens.interfaces import Token
 
 log = logging.getLogger(__name__)
@@ -169,7 +170,9 @@ class RingCentralClient:
     def new_pool(self) -> None:
         """A fresh connection pool: a forked worker must not share its parent's sockets."""
         self._adapter = DeadlineAdapter(
-            pool_connections=4, pool_maxsize=self.settings.pool_size, max_retries=0
+            pool_connections=4,
+            pool_maxsize=self.settings.pool_size,
+            max_retries=retry_policy(self.settings.retries),
         )
 
     # -- sessions -----------------------------------------------------------------

@@ -127,7 +127,8 @@ def test_dashboard_today_is_hourly_and_says_who(
 def test_dashboard_survives_ringcentral_failing(
     signed_in: webtest.TestApp, simulator: SimulatorHandle
 ) -> None:
-    simulator.control("fail-next", status=503, count=5, path="/restapi/v1.0")
+    # Both of its calls fail, each with its two retries (rcpyramid/ringcentral/retries.py).
+    simulator.control("fail-next", status=503, count=6, path="/restapi/v1.0")
     page = signed_in.get("/?range=30d")
     assert page.status_int == 200
     notes = " ".join(p.text for p in page.html.select(".notice"))
@@ -412,7 +413,7 @@ def test_a_range_beyond_the_budget_is_a_file_marked_partial(
 def test_csv_failure_before_the_first_byte_gets_its_error_page(
     signed_in: webtest.TestApp, simulator: SimulatorHandle
 ) -> None:
-    simulator.control("fail-next", status=503, count=1, path="/restapi/v1.0")
+    simulator.control("fail-next", status=503, count=3, path="/restapi/v1.0")  # and 2 retries
     failed = signed_in.get(OWN + "&format=csv", status=502)
     assert failed.content_type == "text/html"
     assert "Content-Disposition" not in failed.headers
