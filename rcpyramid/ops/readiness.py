@@ -26,8 +26,8 @@ from pyramid.registry import Registry
 
 log = logging.getLogger(__name__)
 
-#: ``check()``: returns when ready, raises (any exception) when not.
-Check = Callable[[], None]
+#: ``check()``: returns when ready (None, or a word to report such as "busy"), raises when not.
+Check = Callable[[], str | None]
 
 #: Threads that may run checks at once in one process: a hung check holds one until the
 #: dependency's own timeout frees it; more checks than this wait and time out.
@@ -44,6 +44,8 @@ class Readiness:
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
         self.checks: dict[str, Callable[[Any], Check | None]] = {}
+        #: What ready checks answered ("ok", "busy", ...).
+        self.ready_words: set[str] = {"ok"}
         self._pool: ThreadPoolExecutor | None = None
         self._pid = 0
         self._lock = threading.Lock()
@@ -62,7 +64,7 @@ class Readiness:
 
     def run(self, request: Any) -> dict[str, str]:
         """``{name: "ok" | why not}`` for every check that applies here."""
-        futures: dict[str, Future[None]] = {}
+        futures: dict[str, Future[str | None]] = {}
         results: dict[str, str] = {}
         for name, prepare in self.checks.items():
             check = prepare(request)
@@ -70,14 +72,19 @@ class Readiness:
                 futures[name] = self._executor().submit(check)
         for name, future in futures.items():
             try:
-                future.result(timeout=self.timeout)
+                word = future.result(timeout=self.timeout)
             except FutureTimeoutError:
                 results[name] = "timeout"
             except Exception as error:
                 results[name] = _reason(error)
             else:
-                results[name] = "ok"
+                results[name] = word or "ok"
+                self.ready_words.add(results[name])
         return results
+
+    def failed(self, results: dict[str, str]) -> list[str]:
+        """The checks that failed (not those that answered with a word of their own)."""
+        return sorted(name for name, word in results.items() if word not in self.ready_words)
 
 
 def _reason(error: BaseException) -> str:
@@ -93,11 +100,25 @@ def add_readiness_check(config: Configurator, name: str, prepare: Callable[[Any]
 
 
 def _token_store(request: Any) -> Check:
-    from rcpyramid.tokens.interfaces import TokenRepository
+    from rcpyramid.models.deadline import DatabaseBusyError
+    from rcpyramid.tokens.interfaces import TokenRepository, TokenStoreError
 
     # Found in the request's thread (services are per request); ping() uses the
     # store's own engine, never the request's session, so another thread may call it.
-    return request.find_service(TokenRepository).ping
+    repo = request.find_service(TokenRepository)
+
+    def ping() -> str | None:
+        try:
+            repo.ping()
+        except TokenStoreError as error:
+            if isinstance(error.__cause__, DatabaseBusyError):
+                # The database answers; this process's threads are all waiting on it. Taking
+                # every equally loaded host out at once would turn load into an outage.
+                return "busy"
+            raise
+        return None
+
+    return ping
 
 
 def _redis(request: Any) -> Check | None:

@@ -49,8 +49,9 @@ def livez(request: Request) -> Response:
 
 @view_config(route_name="health.ready", request_method=("GET", "HEAD"))
 def readyz(request: Request) -> Response:
-    checks = request.registry.readiness.run(request)
-    failed = sorted(name for name, result in checks.items() if result != "ok")
+    readiness = request.registry.readiness
+    checks = readiness.run(request)
+    failed = readiness.failed(checks)
     if failed:
         log.warning("not ready: %s", ", ".join(f"{name} ({checks[name]})" for name in failed))
         return _answer({"status": "unavailable", "failed": failed, "checks": checks}, 503)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import webtest
 
+from rcpyramid.models.deadline import DatabaseBusyError
 from rcpyramid.ops.version import package_version
 from rcpyramid.tokens.interfaces import TokenStoreError
 from rcpyramid.tokens.memory import MemoryTokenRepository
@@ -24,6 +25,16 @@ class DownTokenRepository(MemoryTokenRepository):
 
     def ping(self) -> None:
         raise TokenStoreError("the database does not answer")
+
+
+class BusyTokenRepository(MemoryTokenRepository):
+    """A token store that answers, but this process's threads all wait on it already."""
+
+    def ping(self) -> None:
+        try:
+            raise DatabaseBusyError("2 requests are already waiting for the database")
+        except DatabaseBusyError as error:
+            raise TokenStoreError("the token store is busy") from error
 
 
 class HangingTokenRepository(MemoryTokenRepository):
@@ -59,6 +70,12 @@ def test_readyz_names_a_token_store_that_fails(make_testapp: Callable) -> None:
     assert answer.json["checks"]["token_store"] == "TokenStoreError"
     # The old check keeps its own answer.
     assert testapp.get("/healthz", status=503).json["token_store"] == "down"
+
+
+def test_a_busy_token_store_keeps_the_host_ready(make_testapp: Callable) -> None:
+    testapp = make_testapp(**{"rcpyramid.tokens.backend": f"{__name__}.BusyTokenRepository"})
+    answer = testapp.get("/readyz")
+    assert answer.json == {"status": "ok", "checks": {"token_store": "busy"}}
 
 
 def test_readyz_gives_up_on_a_hanging_token_store_after_its_timeout(
