@@ -24,12 +24,15 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from rcpyramid.config import DatabaseSettings, SettingsError, where
+from rcpyramid.models.calls import CallRecord, HistoryOwner
 from rcpyramid.models.deadline import DatabaseGuard, guard_engine
 from rcpyramid.models.meta import Base, metadata
 from rcpyramid.models.tokens import Login, PendingSignIn
 
 __all__ = [
     "Base",
+    "CallRecord",
+    "HistoryOwner",
     "Login",
     "PendingSignIn",
     "database_url",

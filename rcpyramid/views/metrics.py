@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 
-from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
+from pyramid.httpexceptions import HTTPNotFound
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
@@ -42,7 +42,8 @@ def metrics_view(request: Request) -> Response:
     if not settings.metrics:
         raise HTTPNotFound()
     if not allowed(request, settings):
-        raise HTTPForbidden()
+        # A plain 403 for a machine (the app's forbidden view would send a person to sign in).
+        return Response("Forbidden\n", status=403, content_type="text/plain")
     body, content_type = metrics.exposition()
     response = Response(body=body)
     response.headers["Content-Type"] = content_type

@@ -20,8 +20,8 @@ from rcpyramid.tokens.sqla import SchemaError
 from tests.databases import run_in_processes, sql_app_settings, upgrade_in_child
 from tests.processes import BIN, ROOT
 
-TABLES = ["logins", "pending_sign_ins"]
-HEAD = "0002"
+TABLES = ["logins", "pending_sign_ins", "call_histories", "call_records"]
+HEAD = "0003"
 
 
 def head_revision(url: str) -> str | None:
@@ -51,6 +51,9 @@ def test_sql_migrations_upgrade_downgrade_and_upgrade_again(sql_url: str) -> Non
         assert {index["name"] for index in inspect(engine).get_indexes("pending_sign_ins")} == {
             "ix_pending_sign_ins_expires_at",
             "ix_pending_sign_ins_browser_key",
+        }
+        assert {index["name"] for index in inspect(engine).get_indexes("call_records")} == {
+            "ix_call_records_owner_start_time",
         }
     finally:
         engine.dispose()
@@ -99,6 +102,44 @@ def test_sql_migration_0002_keeps_existing_rows_both_ways(sql_url: str) -> None:
             assert conn.execute(text("SELECT login_id FROM logins")).all() == [("kept",)]
             assert conn.execute(text("SELECT state_hash FROM pending_sign_ins")).all() == [("h",)]
         assert head_revision(sql_url) == "0001"
+    finally:
+        engine.dispose()
+
+
+def test_sql_migration_0003_adds_the_call_history_and_takes_it_away(sql_url: str) -> None:
+    # Signed-in people stay signed in both ways; their histories come and go with 0003.
+    engine = make_engine(sql_url, pool_size=2)
+    try:
+        upgrade(engine, DEFAULT_MIGRATIONS, "0002")
+        now = datetime.now(UTC).replace(tzinfo=None)
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO logins (login_id, key_id, access_token, access_expires_at, "
+                    "token_type, scope, owner_id, owner_name, endpoint_id, created_at, updated_at)"
+                    " VALUES ('kept', 'k1', :blob, :now, 'bearer', '', '1', 'A', 'e', :now, :now)"
+                ),
+                {"blob": b"sealed", "now": now},
+            )
+        assert "call_records" not in inspect(engine).get_table_names()
+        upgrade(engine, DEFAULT_MIGRATIONS, "0003")
+        assert {"call_histories", "call_records"} <= set(inspect(engine).get_table_names())
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO call_records (owner, record_id, start_time, direction, type, "
+                    "result, duration, extension_id, key_id, record, search) VALUES "
+                    "('person:1:2', 'r1', :now, 'Inbound', 'Voice', 'Missed', 0, '2', 'k1', "
+                    ":blob, :blob)"
+                ),
+                {"blob": b"sealed", "now": now},
+            )
+            conn.execute(text("INSERT INTO call_histories (owner) VALUES ('person:1:2')"))
+        downgrade(engine, DEFAULT_MIGRATIONS, "0002")
+        assert set(inspect(engine).get_table_names()) & {"call_histories", "call_records"} == set()
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT login_id FROM logins")).all() == [("kept",)]
+        assert head_revision(sql_url) == "0002"
     finally:
         engine.dispose()
 

@@ -144,6 +144,7 @@ def test_sql_reencrypt_command_moves_every_row_to_the_first_key(
     done = run("rcpyramid-reencrypt", write_ini(tmp_path, migrated_url), keys=f"{K2},{K1}")
     assert done.returncode == 0, done.stderr
     assert "re-encrypted 2 logins and 1 pending sign-ins under key 'k2'" in done.stdout
+    assert "re-encrypted 0 call records and 0 sync tokens" in done.stdout
     after = sql_repository(migrated_url, clock, K2)
     try:
         assert after.get("live").refresh_token == "r"
