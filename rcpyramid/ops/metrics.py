@@ -196,13 +196,6 @@ def error_code_of(data: Any) -> str:
     return _error_code(first.get("errorCode") or data.get("errorCode"))
 
 
-def group_of_path(path: str) -> str:
-    """The rate-limit group of an API path (when RingCentral's answer does not say)."""
-    from rcpyramid.ringcentral.ratelimit import group_of
-
-    return group_of(path)
-
-
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     value = headers.get(name)
     if value is None:
@@ -236,21 +229,17 @@ def served(method: str, route: str | None, status: int, seconds: float) -> None:
 
 
 def ringcentral_answer(
-    response: Any, group_or_path: str, data: Any = None, seconds: float | None = None
+    response: Any, group: str, data: Any = None, seconds: float | None = None
 ) -> None:
     """An answer from RingCentral (a ``requests.Response``, its body read or not).
 
-    Its own ``X-Rate-Limit-Group`` wins over ``group_or_path`` (a group, or an API path
-    whose group is looked up); ``seconds`` defaults to what requests measured.
+    Its own ``X-Rate-Limit-Group`` wins over ``group`` (the caller's, by the path);
+    ``seconds`` defaults to what requests measured.
     """
     on = _on()
     if on is None:
         return
-    headers = response.headers
-    group = _header(headers, "X-Rate-Limit-Group")
-    if group is None:
-        group = group_of_path(group_or_path) if group_or_path.startswith("/") else group_or_path
-    group = _group(group)
+    group = _group(_header(response.headers, "X-Rate-Limit-Group") or group)
     status = int(response.status_code)
     code = error_code_of(data) if status >= 400 else ""
     if seconds is None:
@@ -260,24 +249,14 @@ def ringcentral_answer(
     on.rc_duration.labels(_method(method), group, str(status)).observe(seconds)
 
 
-def ringcentral_failure(error: BaseException, timed_out: bool) -> None:
-    """A call that got no usable answer (an answer's own errors are counted as answers)."""
+def ringcentral_failure(reason: str | None) -> None:
+    """A call that got no usable answer: ``timeout``, ``unreachable`` or ``unreadable``.
+
+    None: nothing to count (the error was RingCentral's answer, counted as an answer).
+    """
     on = _on()
-    if on is None:
-        return
-    from rcpyramid.ringcentral.errors import RingCentralError
-
-    if isinstance(error, RingCentralError) and not timed_out:
-        return
-    import requests
-
-    if timed_out or isinstance(error, requests.Timeout):
-        reason = "timeout"
-    elif isinstance(error, requests.RequestException):
-        reason = "unreachable"
-    else:
-        reason = "unreadable"
-    on.rc_failures.labels(reason).inc()
+    if on is not None and reason is not None:
+        on.rc_failures.labels(reason).inc()
 
 
 def ringcentral_retry(reason: str) -> None:

@@ -43,7 +43,8 @@ from rcpyramid.ringcentral.errors import (
     RingCentralUnavailableError,
     TokenRequestError,
 )
-from rcpyramid.ringcentral.retries import retry_policy
+from rcpyramid.ringcentral.ratelimit import group_of
+from rcpyramid.ringcentral.retries import failure_kind, retry_policy
 from rcpyramid.tokens.interfaces import Token
 
 log = logging.getLogger(__name__)
@@ -199,7 +200,7 @@ class RingCentralClient:
             with deadline:
                 yield
         except Exception as error:
-            metrics.ringcentral_failure(error, deadline.expired)
+            metrics.ringcentral_failure(failure_kind(error, deadline.expired))
             # Whatever a cut connection left behind (a truncated body, a reset) is a timeout.
             if deadline.expired:
                 raise RingCentralTimeoutError(
@@ -410,7 +411,7 @@ class RingCentralClient:
         status = response.status_code
         content_type = response.headers.get("Content-Type", "application/json")
         data = _json_or_none(content_type, body)
-        metrics.ringcentral_answer(response, path, data, time.perf_counter() - started)
+        metrics.ringcentral_answer(response, group_of(path), data, time.perf_counter() - started)
         if status < 400 and data is None:
             raise RingCentralUnavailableError(
                 f"RingCentral answered HTTP {status} with something that is not JSON", status=status

@@ -128,6 +128,22 @@ class RingCentralRetry(Retry):
             _sleep(self.planned)
 
 
+def failure_kind(error: BaseException, timed_out: bool) -> str | None:
+    """What kind of failure ``error`` was on the wire, for the metrics (None: an answer's)."""
+    import requests
+
+    from rcpyramid.ringcentral.errors import RingCentralError
+
+    if timed_out or isinstance(error, requests.Timeout):
+        return "timeout"
+    if isinstance(error, requests.RequestException):
+        args = error.args[0] if error.args else None
+        return "timeout" if isinstance(args, TimeoutError) else "unreachable"
+    if isinstance(error, RingCentralError):
+        return None
+    return "unreadable"
+
+
 def retry_policy(retries: int) -> Retry | int:
     """The adapter's ``max_retries``: ``retries`` retries of GETs, or none at all."""
     if retries <= 0:
