@@ -27,8 +27,15 @@ from rcpyramid.logredact import MASK, SECRET_NAMES, redact
 _SECRET_KEYS = frozenset(name.lower() for name in (*SECRET_NAMES, "authorization", "cookie"))
 
 
+#: No redaction pattern matches a value shorter than this without "=" or ":" (the
+#: shortest, "token " and 16 opaque characters, is 21 long): most of an access line's.
+_SHORTEST_MATCH = 21
+
+
 def _redacted(value: Any) -> Any:
     if isinstance(value, str):
+        if len(value) < _SHORTEST_MATCH and "=" not in value and ":" not in value:
+            return value
         return redact(value)
     if isinstance(value, Mapping):
         return {key: MASK if _secret_key(key) else _redacted(item) for key, item in value.items()}
@@ -41,10 +48,15 @@ def _secret_key(key: Any) -> bool:
     return isinstance(key, str) and key.lower() in _SECRET_KEYS
 
 
+#: Values the processors themselves make (the request id is checked where it is taken).
+_OURS = frozenset({"timestamp", "level", "logger", "request_id"})
+
+
 def redact_event(logger: Any, method: str, event: MutableMapping[str, Any]) -> Any:
     """A structlog processor: no credential in any value, nor under a credential's name."""
     for key, value in list(event.items()):
-        event[key] = MASK if _secret_key(key) else _redacted(value)
+        if key not in _OURS:
+            event[key] = MASK if _secret_key(key) else _redacted(value)
     return event
 
 

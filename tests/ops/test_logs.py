@@ -172,3 +172,28 @@ def test_the_trusted_proxys_request_id_is_kept(testapp: webtest.TestApp) -> None
     # Something that is not an id (too long, odd characters) is replaced even from the proxy.
     odd = behind.get("/livez", headers={"X-Request-ID": "<script>"})
     assert odd.headers["X-Request-ID"] != "<script>"
+
+
+def test_production_ini_logs_json_lines_and_development_ini_readable_ones() -> None:
+    """The ini files' own logging sections, as pserve reads them (in a process of its own)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import logging, logging.config, sys; logging.config.fileConfig(sys.argv[1]); "
+        "logging.getLogger('rcpyramid.check').warning('sent code=c0de-abc123 to the app')"
+    )
+    for name, is_json in (("production.ini", True), ("development.ini", False)):
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(ROOT / name)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        line = done.stderr.strip().splitlines()[-1]
+        assert "c0de-abc123" not in line
+        if is_json:
+            assert json.loads(line)["logger"] == "rcpyramid.check"
+        else:
+            assert "[rcpyramid.check]" in line and not line.startswith("{")
