@@ -71,6 +71,13 @@ def _positive_float(value: str) -> float:
     return number
 
 
+def _non_negative_float(value: str) -> float:
+    number = float(value)
+    if not number >= 0:
+        raise ValueError("must be a number, 0 or more")
+    return number
+
+
 def _positive_int(value: str) -> int:
     number = int(value)
     if number <= 0:
@@ -159,6 +166,8 @@ TABLE: tuple[Setting, ...] = (
     # The simulator parses this itself (rcpyramid.simulator.config.parse_rate_limits).
     Setting("rcpyramid.simulator.rate_limits", None, "default", _text),
     Setting("rcpyramid.simulator.state_file", None, "", _text),
+    # Mean seconds between the calls the demo users make and receive; 0 = a quiet office.
+    Setting("rcpyramid.simulator.office", None, 0.0, _non_negative_float),
     # cache (RingCentral's answers, sign-out generations and the rate-limit budget)
     Setting("rcpyramid.cache.backend", "RCPYRAMID_CACHE_BACKEND", "dogpile.cache.memory", _text),
     Setting("rcpyramid.cache.url", "RCPYRAMID_CACHE_URL", "", _text),
@@ -448,6 +457,8 @@ class SimulatorSettings(_Section):
     #: As configured; the simulator parses it (``default``, ``off``, ``Heavy=10,...``).
     rate_limits: str
     state_file: Path
+    #: Mean seconds between the demo users' calls (webhook events, new records); 0 = none.
+    office: float
 
     @classmethod
     def _build(cls, read: _Reader) -> SimulatorSettings:

@@ -139,6 +139,15 @@ def test_parse_client_splits_on_the_first_two_colons_only():
         parse_client("no-colons")
 
 
+def test_parse_client_names_its_permissions_after_a_hash():
+    assert "CallControl" in parse_client("id:s:http://h/cb").permissions
+    limited = parse_client("id:s:http://h:1/cb,http://h/b#ReadAccounts, ReadCallLog")
+    assert limited.permissions == ("ReadAccounts", "ReadCallLog")
+    assert limited.redirect_uris == ("http://h:1/cb", "http://h/b")
+    with pytest.raises(argparse.ArgumentTypeError, match="unknown permissions"):
+        parse_client("id:s:http://h/cb#ReadEverything")
+
+
 def test_parse_rate_limits():
     assert parse_rate_limits("default") == {"Light": 50, "Medium": 40, "Heavy": 10, "Auth": 5}
     assert parse_rate_limits("off") is None

@@ -20,6 +20,11 @@ def test_counters_shape_and_counts(rc):
         "rate_limited": 0,
         "api_calls": 0,
         "token_errors": 0,
+        "subscriptions": 0,
+        "handshakes": 0,
+        "deliveries": 0,
+        "syncs": 0,
+        "calls": 0,
     }
     tokens = rc.login()
     rc.get(ME, tokens["access_token"])
