@@ -19,7 +19,7 @@ from rcpyramid.ops.logs import ConsoleFormatter, JSONFormatter
 from rcpyramid.server import proxied
 from rcpyramid.simulator import DEMO_CLIENT
 from tests.browser import authorize_at_simulator, local_path, query_of
-from tests.conftest import SimulatorHandle
+from tests.journeys import SimulatorHandle
 from tests.stores import RECORDING, only_token, recording
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ import pytest
 import webtest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import SimulatorHandle, sign_in
+from tests.journeys import SimulatorHandle, sign_in
 
 TOKEN = "metrics-bearer-token-" + "m" * 32
 LOOPBACK = {"REMOTE_ADDR": "127.0.0.1"}

@@ -10,11 +10,11 @@ import requests
 
 from rcpyramid.simulator import DEMO_CLIENT
 from rcpyramid.simulator.testing import SimulatorControls
-from tests.cache.conftest import REDIS_URL
 from tests.functional.test_pserve import CLEAN_ENV, browse_journey
 from tests.functional.test_workers import bench_ini_with
 from tests.ops.test_metrics import samples, value
 from tests.processes import BIN, Process, free_port, start_simulator_cli, wait_until_answering
+from tests.services import REDIS_URL
 
 
 def test_two_gunicorn_workers_report_one_set_of_counts(

@@ -16,7 +16,7 @@ import webtest
 
 from rcpyramid.ringcentral import retries
 from tests.browser import authorize_at_simulator, local_path
-from tests.conftest import SimulatorHandle, sign_in, start_sign_in
+from tests.journeys import SimulatorHandle, sign_in, start_sign_in
 from tests.ops.test_metrics import LOOPBACK, samples, value
 
 CALL_LOG = "/restapi/v1.0/account/~/extension/~/call-log"

@@ -12,8 +12,8 @@ from webob.cookies import SignedSerializer
 
 from rcpyramid.config import SettingsError, load
 from rcpyramid.ops.session_secrets import HASHALG, SALT
-from tests.conftest import sign_in
 from tests.databases import TEST_KEYS
+from tests.journeys import sign_in
 
 OLD = "old-session-secret-" + "o" * 40
 NEW = "new-session-secret-" + "n" * 40

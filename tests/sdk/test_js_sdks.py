@@ -13,8 +13,9 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from rcpyramid.simulator import DEMO_CLIENT, RegisteredClient, SimulatorConfig
+from tests.sdk.kit import PUBLIC_CLIENT, REDIRECT_URI, START, NodeSDKs, browser_sign_in
 
-from .conftest import PUBLIC_CLIENT, REDIRECT_URI, START, NodeSDKs, browser_sign_in
+pytestmark = pytest.mark.node
 
 ME = "/restapi/v1.0/account/~/extension/~"
 EXTENSIONS = "/restapi/v1.0/account/~/extension"

@@ -13,8 +13,8 @@ from ringcentral.http.api_exception import ApiException
 from ringcentral.platform.platform import Platform
 
 from rcpyramid.simulator import DEMO_CLIENT, RegisteredClient, SimulatorConfig
-
-from .conftest import REDIRECT_URI, START, RunningSimulator, browser_sign_in
+from rcpyramid.simulator.testing import RunningSimulator
+from tests.sdk.kit import REDIRECT_URI, START, browser_sign_in
 
 ME = "/restapi/v1.0/account/~/extension/~"
 EXTENSIONS = "/restapi/v1.0/account/~/extension"

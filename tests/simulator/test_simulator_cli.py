@@ -17,6 +17,8 @@ import requests
 from rcpyramid.simulator import DEMO_CLIENT
 from rcpyramid.simulator.cli import parse_client, parse_rate_limits
 
+pytestmark = pytest.mark.subprocess
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
 

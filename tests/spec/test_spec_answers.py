@@ -24,6 +24,8 @@ from rcpyramid.simulator.testing import (
 
 from .openapi import component, errors_in, response_schema
 
+pytestmark = pytest.mark.node  # the spec is an npm package (tests/spec/conftest.py)
+
 START = datetime(2026, 3, 15, 12, 34, 56, tzinfo=UTC)
 ME = "/restapi/v1.0/account/~/extension/~"
 SUBSCRIPTION = "/restapi/v1.0/subscription"
