@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pyramid.config import Configurator
 
+from rcpyramid.ops import metrics
 from rcpyramid.ops.version import build_info
 
 
@@ -16,6 +17,4 @@ def includeme(config: Configurator) -> None:
     config.include("rcpyramid.ops.readiness")
     config.include("rcpyramid.ops.request_id")
     if registry.app_settings.ops.metrics:
-        from rcpyramid.ops import metrics
-
         metrics.enable()

@@ -8,10 +8,10 @@ route's template, error codes must look like RingCentral's (``CMN-301``), method
 the standard ones, everything else is a word from a fixed set.
 
 The instruments are made on first use, not at import: under gunicorn that is in the
-worker, after the server runner set ``PROMETHEUS_MULTIPROC_DIR`` (see
-:func:`prepare_multiprocess`), so every worker writes its own files and ``/metrics``
-adds them up. Nothing is recorded unless ``rcpyramid.metrics`` is on: the hot path
-then pays one attribute test per hook.
+worker, after the server runner set ``PROMETHEUS_MULTIPROC_DIR`` and had
+prometheus_client choose its file-backed values again (:func:`prepare_multiprocess`),
+so every worker writes its own files and ``/metrics`` adds them up. Nothing is
+recorded unless ``rcpyramid.metrics`` is on: the hot path then pays one test per hook.
 """
 
 from __future__ import annotations
@@ -22,9 +22,23 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    values,
+)
+
+T = TypeVar("T")
 
 #: OpenTelemetry's advised buckets for HTTP durations (seconds).
 HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
@@ -43,8 +57,6 @@ class Instruments:
     """Every metric, made once per process (see the module docstring)."""
 
     def __init__(self) -> None:
-        from prometheus_client import Counter, Gauge, Histogram
-
         # -- served ---------------------------------------------------------------------
         self.http_duration = Histogram(
             "http_server_request_duration_seconds",
@@ -300,7 +312,7 @@ def refresh(outcome: str) -> None:
 
 
 @contextmanager
-def lock_wait(lock: Any) -> Iterator[Any]:
+def lock_wait(lock: AbstractContextManager[T]) -> Iterator[T]:
     """``with lock_wait(repo.refreshing(login_id)) as lease``: time to get the lock."""
     started = time.perf_counter()
     with lock as held:
@@ -350,11 +362,7 @@ def sync(kind: str, result: str) -> None:
 
 def exposition() -> tuple[bytes, str]:
     """The text ``/metrics`` answers: this process's, or every worker's under gunicorn."""
-    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
-
     if os.environ.get(MULTIPROC_ENV):
-        from prometheus_client import multiprocess
-
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         return generate_latest(registry), CONTENT_TYPE_LATEST
@@ -373,8 +381,6 @@ def prepare_multiprocess(directory: Path) -> None:
         shutil.rmtree(directory)
     directory.mkdir(parents=True, mode=0o700)
     os.environ[MULTIPROC_ENV] = str(directory)
-    from prometheus_client import values
-
     # Imported earlier (by a view module), it chose in-memory values: choose again.
     values.ValueClass = values.get_value_class()
 
@@ -382,6 +388,4 @@ def prepare_multiprocess(directory: Path) -> None:
 def worker_exited(pid: int) -> None:
     """gunicorn's ``child_exit``: the dead worker's live gauges stop counting."""
     if os.environ.get(MULTIPROC_ENV):
-        from prometheus_client import multiprocess
-
         multiprocess.mark_process_dead(pid)

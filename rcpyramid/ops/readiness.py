@@ -24,6 +24,10 @@ from typing import Any
 from pyramid.config import Configurator
 from pyramid.registry import Registry
 
+from rcpyramid.cache import Cache
+from rcpyramid.models.deadline import DatabaseBusyError
+from rcpyramid.tokens.interfaces import TokenRepository, TokenStoreError
+
 log = logging.getLogger(__name__)
 
 #: ``check()``: returns when ready (None, or a word to report such as "busy"), raises when not.
@@ -100,9 +104,6 @@ def add_readiness_check(config: Configurator, name: str, prepare: Callable[[Any]
 
 
 def _token_store(request: Any) -> Check:
-    from rcpyramid.models.deadline import DatabaseBusyError
-    from rcpyramid.tokens.interfaces import TokenRepository, TokenStoreError
-
     # Found in the request's thread (services are per request); ping() uses the
     # store's own engine, never the request's session, so another thread may call it.
     repo = request.find_service(TokenRepository)
@@ -122,7 +123,7 @@ def _token_store(request: Any) -> Check:
 
 
 def _redis(request: Any) -> Check | None:
-    store = getattr(request.registry.cache, "store", None)
+    store = request.find_service(Cache).store
     if store is None:
         return None  # not configured: each process keeps its own cache and budget
 

@@ -24,8 +24,10 @@ from pyramid.config import Configurator
 from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.response import Response
+from pyramid.tweens import INGRESS
 
 from rcpyramid.ops import metrics
+from rcpyramid.ops.logs import configure_structlog
 
 HEADER = "X-Request-ID"
 #: Where the id is kept for the request (and for :func:`request_id`).
@@ -43,10 +45,11 @@ def mark_trusted_peer(app: Any, trusted_proxy: str | None) -> Any:
     if not trusted_proxy:
         return app
 
-    def marked(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+    def marked(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if trusted_proxy == "*" or environ.get("REMOTE_ADDR") == trusted_proxy:
             environ[TRUSTED_KEY] = True
-        return app(environ, start_response)
+        answer: Iterable[bytes] = app(environ, start_response)
+        return answer
 
     return marked
 
@@ -71,7 +74,9 @@ def request_id(request: Request) -> str:
     return str(value)
 
 
-def observe_tween(handler: Callable[[Request], Response], registry: Registry) -> Callable:
+def observe_tween(
+    handler: Callable[[Request], Response], registry: Registry
+) -> Callable[[Request], Response]:
     """Outermost: bind the id for every line, answer with it, write the access line."""
 
     def tween(request: Request) -> Response:
@@ -104,10 +109,6 @@ def observe_tween(handler: Callable[[Request], Response], registry: Registry) ->
 
 
 def includeme(config: Configurator) -> None:
-    from pyramid.tweens import INGRESS
-
-    from rcpyramid.ops.logs import configure_structlog
-
     configure_structlog()
     config.add_request_method(request_id, "request_id", reify=True)
     config.add_tween("rcpyramid.ops.request_id.observe_tween", under=INGRESS)

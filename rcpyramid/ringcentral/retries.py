@@ -3,7 +3,7 @@
 RingCentral's guidance is to retry a request that met a 502, 503 or 504 (and a
 connection that broke) after a pause that grows, honouring ``Retry-After``. urllib3's
 ``Retry`` does the retrying on the pooled adapter, inside the call's total deadline
-(:mod:`rcpyramid.ringcentral.deadline`), so every attempt and every pause fits in
+(:mod:`rcpyramid.ringcentral.pool`), so every attempt and every pause fits in
 ``ringcentral.total_timeout``. What this subclass adds:
 
 - only GETs, and only API GETs: a POST is never sent twice, and a token request (a
@@ -29,10 +29,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import requests
 from urllib3.exceptions import TimeoutError
 from urllib3.util.retry import Retry
 
 from rcpyramid.ops import metrics
+from rcpyramid.ringcentral.errors import RingCentralTimeoutError
+from rcpyramid.ringcentral.pool import current_deadline
 
 #: The statuses RingCentral's guidance retries.
 RETRY_STATUSES = frozenset({408, 502, 503, 504})
@@ -60,9 +63,7 @@ def spending(spend: Callable[[], None]) -> Iterator[None]:
 
 def _deadline_left() -> float | None:
     """Seconds left before the calling thread's deadline; None outside one."""
-    from rcpyramid.ringcentral import deadline
-
-    current = getattr(deadline._active, "deadline", None)
+    current = current_deadline()
     if current is None or current.over:
         return None
     if current.expired:
@@ -101,7 +102,7 @@ class RingCentralRetry(Retry):
         if left is not None and left <= 0:
             return give_up()
         after = super().increment(method, url, response, error, _pool, _stacktrace)
-        wait = after._pause(response)
+        wait = after.pause_for(response)
         if left is not None and wait + ROOM_FOR_AN_ATTEMPT > left:
             return give_up()
         spend = getattr(_local, "spend", None)
@@ -114,13 +115,15 @@ class RingCentralRetry(Retry):
         metrics.ringcentral_retry(str(response.status) if response is not None else "broken")
         return after
 
-    def _pause(self, response: Any) -> float:
+    def pause_for(self, response: Any) -> float:
+        """The pause before the next attempt: Retry-After, else the jittered backoff."""
         if response is not None:
             asked = self.get_retry_after(response)
             if asked is not None:
-                return asked
+                return float(asked)
         errors = len(self.history)
-        step = min(BACKOFF_MAX, BACKOFF * 2 ** max(errors - 1, 0))
+        growth: float = 2.0 ** max(errors - 1, 0)
+        step = min(BACKOFF_MAX, BACKOFF * growth)
         return step / 2 + random.uniform(0, step / 2)
 
     def sleep(self, response: Any = None) -> None:
@@ -128,19 +131,19 @@ class RingCentralRetry(Retry):
             _sleep(self.planned)
 
 
-def failure_kind(error: BaseException, timed_out: bool) -> str | None:
-    """What kind of failure ``error`` was on the wire, for the metrics (None: an answer's)."""
-    import requests
+def failure_kind(error: BaseException, timed_out: bool) -> str:
+    """What kind of failure a call that got no usable answer met, for the metrics.
 
-    from rcpyramid.ringcentral.errors import RingCentralError
-
-    if timed_out or isinstance(error, requests.Timeout):
+    ``error`` as :meth:`Transport.calling` sees it (mapped to our errors, the cause kept).
+    """
+    if timed_out or isinstance(error, RingCentralTimeoutError):
         return "timeout"
-    if isinstance(error, requests.RequestException):
-        args = error.args[0] if error.args else None
-        return "timeout" if isinstance(args, TimeoutError) else "unreachable"
-    if isinstance(error, RingCentralError):
-        return None
+    cause = error.__cause__ or error
+    if isinstance(cause, requests.RequestException):
+        first = cause.args[0] if cause.args else None
+        if isinstance(cause, requests.Timeout) or isinstance(first, TimeoutError):
+            return "timeout"
+        return "unreachable"
     return "unreadable"
 
 

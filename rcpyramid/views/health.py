@@ -14,24 +14,26 @@ None of them says anything about a person; all are ``no-store`` (as every answer
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from rcpyramid.cache import Cache
 from rcpyramid.tokens.interfaces import TokenRepository, TokenStoreError
 
 log = logging.getLogger(__name__)
 
 
-def _answer(body: dict, status: int = 200) -> Response:
+def _answer(body: dict[str, Any], status: int = 200) -> Response:
     # no-store comes with every answer (rcpyramid.headers).
     return Response(json_body=body, status=status)
 
 
 @view_config(route_name="health", request_method=("GET", "HEAD"))
 def healthz(request: Request) -> Response:
-    cache = request.registry.cache.health()
+    cache = request.find_service(Cache).health()
     try:
         request.find_service(TokenRepository).ping()
     except TokenStoreError as error:

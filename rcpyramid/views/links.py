@@ -17,12 +17,13 @@ from pyramid.request import Request
 
 @functools.lru_cache(maxsize=4096)
 def _query_string(pairs: tuple[tuple[str, str], ...]) -> str:
-    return urlencode(pairs)
+    encoded: str = urlencode(pairs)
+    return encoded
 
 
 def route_with_query(request: Request, route_name: str, query: Mapping[str, object]) -> str:
     """The path of ``route_name`` with ``query`` encoded as Pyramid encodes it."""
-    path = request.route_path(route_name)
+    path: str = request.route_path(route_name)
     if not query:
         return path
     return f"{path}?{_query_string(tuple((k, str(v)) for k, v in query.items()))}"

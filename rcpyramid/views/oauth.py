@@ -15,8 +15,8 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from rcpyramid.logins import EndReason, end_login
-from rcpyramid.ringcentral.api import RingCentralApi
 from rcpyramid.ringcentral.client import RingCentralClient
+from rcpyramid.ringcentral.endpoints import EXTENSION_INFO
 from rcpyramid.ringcentral.errors import RingCentralError
 from rcpyramid.security import (
     BROWSER_KEY,
@@ -33,7 +33,6 @@ from rcpyramid.views.signed_in import SIGNED_IN, remember_person
 
 log = logging.getLogger(__name__)
 
-EXTENSION_INFO = "/restapi/v1.0/account/~/extension/~"
 
 #: What RingCentral's ``error`` values mean to the person who comes back with them.
 CALLBACK_ERRORS = {
@@ -106,7 +105,7 @@ def callback(request: Request) -> Response:
     if previous:
         # RingCentral allows only a few sessions per user and ends the oldest when one
         # more starts: end this browser's own old session first, not another device's.
-        request.find_service(RingCentralApi).sign_out(previous)
+        end_login(request, EndReason.REPLACED, login_id=previous)
         request.session.pop(LOGIN_KEY, None)
 
     client = request.find_service(RingCentralClient)

@@ -26,12 +26,12 @@ from pyramid.response import Response
 from pyramid.security import Allowed, Denied
 from pyramid.view import forbidden_view_config
 
-from rcpyramid.cache.keys import LRUDict
 from rcpyramid.logins import EndReason, end_login
+from rcpyramid.memo import LockedLRU
 from rcpyramid.security import held_login_id, note_seen, seen_at_resolution, session_timed_out
 from rcpyramid.tokens.interfaces import TokenRepository
-from rcpyramid.views.api.pages import PAGES
 from rcpyramid.views.links import route_with_query
+from rcpyramid.views.pages import PAGES
 from rcpyramid.views.safety import safe_local_path
 
 PERSON_KEY = "person"
@@ -49,7 +49,7 @@ class SeenWrites:
     """
 
     def __init__(self, max_entries: int = 10_000) -> None:
-        self._written: LRUDict = LRUDict(max_entries)
+        self._written: LockedLRU[str, float] = LockedLRU(max_entries)
 
     def due(self, login_id: str, now: float, resolution: float) -> bool:
         last = self._written.get(login_id)

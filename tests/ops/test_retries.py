@@ -15,6 +15,7 @@ import pytest
 import webtest
 
 from rcpyramid.ringcentral import retries
+from rcpyramid.ringcentral.ratelimit import RateLimitBudget
 from tests.browser import authorize_at_simulator, local_path
 from tests.journeys import SimulatorHandle, sign_in, start_sign_in
 from tests.ops.test_metrics import LOOPBACK, samples, value
@@ -128,7 +129,7 @@ def test_a_retry_spends_the_rate_limit_budget(
 ) -> None:
     sign_in(app)
     spent: list[int] = []
-    budget = app.app.registry.cache.budget
+    budget = app.app.registry.rcpyramid_services[RateLimitBudget](None, None)
     original = budget.check
 
     def check(*args: Any) -> None:

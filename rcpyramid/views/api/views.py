@@ -20,11 +20,10 @@ from pyramid.response import Response
 from pyramid.view import exception_view_config, view_config
 
 from rcpyramid.cache import Answer
-from rcpyramid.ringcentral.api import RingCentralApi
+from rcpyramid.ringcentral.cached import CachedRingCentral
 from rcpyramid.ringcentral.errors import PermissionDeniedError
 from rcpyramid.views.api.csv_export import CsvRenderer, csv_values
 from rcpyramid.views.api.memo import PageMemo
-from rcpyramid.views.api.pages import PAGES
 from rcpyramid.views.api.query import (
     DEFAULT_PER_PAGE,
     MAX_PAGE,
@@ -36,6 +35,7 @@ from rcpyramid.views.api.table import ApiView, memo_key, page_values
 from rcpyramid.views.calllog import BULK_PER_PAGE, heavy_calls_allowed, me_in
 from rcpyramid.views.errors import BadInputError
 from rcpyramid.views.links import route_with_query
+from rcpyramid.views.pages import PAGES
 from rcpyramid.views.safety import wants_json
 from rcpyramid.views.signed_in import SIGNED_IN, person
 from rcpyramid.views.zones import zone_choice
@@ -105,13 +105,14 @@ def answer_for(request: Request, view: ApiView) -> Answer:
         key_params.update(params if query.dates and query.dates.chosen else {"window": "default"})
         key_params.update({k: v for k, v in params.items() if k in ("direction", "type")})
     try:
-        return request.find_service(RingCentralApi).cached_get(
+        answer: Answer = request.find_service(CachedRingCentral).cached_get(
             request.identity,
             view.page.path,
             params,
             key_params=key_params,
             refresh=request.GET.get("refresh") == "1",
         )
+        return answer
     except PermissionDeniedError:
         if view.page.admin_only:
             raise AdminsOnly from None
@@ -141,7 +142,7 @@ def _html(request: Request, view: ApiView) -> dict[str, Any] | Response:
             export_limit=allowed * BULK_PER_PAGE,
         )
     key = memo_key(request, view)
-    memo: PageMemo = request.registry.page_memo
+    memo = request.find_service(PageMemo)
     if key is not None:
         kept = memo.get(key)
         if kept is not None:
@@ -238,6 +239,6 @@ def admins_only(exc: AdminsOnly, request: Request) -> dict[str, Any]:
 
 
 def includeme(config: Configurator) -> None:
-    config.registry.page_memo = PageMemo()
+    config.register_service(PageMemo(), PageMemo)
     config.add_view_predicate("api_output", ApiOutputPredicate)
     config.add_renderer("csv", CsvRenderer)

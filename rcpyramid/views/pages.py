@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rcpyramid.ringcentral import endpoints
+
 
 @dataclass(frozen=True)
 class ApiPage:
@@ -23,14 +25,14 @@ PAGES: dict[str, ApiPage] = {
         ApiPage(
             "extension",
             "Extensions",
-            "/restapi/v1.0/account/~/extension",
+            endpoints.EXTENSIONS,
             "rcpyramid.templates:api_extensions.jinja2",
             dated=False,
         ),
         ApiPage(
             "extension-call-log",
             "Your call log",
-            "/restapi/v1.0/account/~/extension/~/call-log",
+            endpoints.OWN_CALL_LOG,
             "rcpyramid.templates:api_calls.jinja2",
             dated=True,
             file_stem="my-calls",
@@ -38,7 +40,7 @@ PAGES: dict[str, ApiPage] = {
         ApiPage(
             "account-call-log",
             "Company call log",
-            "/restapi/v1.0/account/~/call-log",
+            endpoints.ACCOUNT_CALL_LOG,
             "rcpyramid.templates:api_calls.jinja2",
             dated=True,
             admin_only=True,
