@@ -55,6 +55,7 @@ def main(global_config: dict[str, Any] | None, **settings: Any) -> RequestGuard:
         config.include(".cache")
         config.include(".ringcentral")
         config.include(".livehistory")
+        config.include(".ops")
         config.include(".routes")
         config.include(".views.signed_in")
         config.include(".views.api.views")

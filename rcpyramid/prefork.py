@@ -11,12 +11,15 @@ import logging
 import shlex
 import socket
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from waitress.adjustments import Adjustments
 from waitress.proxy_headers import proxy_headers_middleware
 
 from rcpyramid.config import SettingsError
+from rcpyramid.ops import metrics
+from rcpyramid.ops.request_id import mark_trusted_peer
 
 log = logging.getLogger(__name__)
 
@@ -82,18 +85,37 @@ def refuse_if_taken(binds: list[str]) -> None:
                 ) from error
 
 
+#: The keys :func:`proxied` applies (waitress is not given them, or it would apply them twice).
+PROXY_KEYS = frozenset(
+    {
+        "trusted_proxy",
+        "trusted_proxy_count",
+        "trusted_proxy_headers",
+        "clear_untrusted_proxy_headers",
+        "log_untrusted_proxy_headers",
+    }
+)
+
+
 def proxied(wsgi_app: Any, kw: dict[str, Any]) -> Any:
-    """production.ini's trusted-proxy keys, applied as waitress applies them."""
+    """production.ini's trusted-proxy keys, applied as waitress applies them.
+
+    The peer is marked trusted first (rcpyramid.ops.request_id), while REMOTE_ADDR is
+    still the proxy's: only then is the proxy's X-Request-ID believed.
+    """
     adjustments = Adjustments(**{k: v for k, v in kw.items() if k in _WAITRESS_KEYS})
     if not adjustments.trusted_proxy:
         return proxy_headers_middleware(wsgi_app, clear_untrusted=True)
-    return proxy_headers_middleware(
-        wsgi_app,
-        trusted_proxy=adjustments.trusted_proxy,
-        # Adjustments leaves it None when unset; waitress's own default is one proxy.
-        trusted_proxy_count=adjustments.trusted_proxy_count or 1,
-        trusted_proxy_headers=adjustments.trusted_proxy_headers,
-        clear_untrusted=adjustments.clear_untrusted_proxy_headers,
+    return mark_trusted_peer(
+        proxy_headers_middleware(
+            wsgi_app,
+            trusted_proxy=adjustments.trusted_proxy,
+            # Adjustments leaves it None when unset; waitress's own default is one proxy.
+            trusted_proxy_count=adjustments.trusted_proxy_count or 1,
+            trusted_proxy_headers=adjustments.trusted_proxy_headers,
+            clear_untrusted=adjustments.clear_untrusted_proxy_headers,
+        ),
+        adjustments.trusted_proxy,
     )
 
 
@@ -111,9 +133,14 @@ def freeze_heap() -> None:
 
 
 def serve_prefork(
-    wsgi_app: Any, kw: dict[str, Any], workers: int, timeout: float, on_fork: Callable[[], None]
+    wsgi_app: Any,
+    kw: dict[str, Any],
+    workers: int,
+    timeout: float,
+    on_fork: Callable[[], None],
+    metrics_dir: Path | None = None,
 ) -> None:
-    """Serve ``wsgi_app`` with gunicorn's threaded workers."""
+    """Serve ``wsgi_app`` with gunicorn's threaded workers (metrics: one file set each)."""
     # Here, not at the top: gunicorn runs on Unix only, and waitress serves alone elsewhere.
     from gunicorn.app.base import BaseApplication  # noqa: PLC0415
 
@@ -121,6 +148,8 @@ def serve_prefork(
     if options.get("reuse_port"):
         # An exception, not SystemExit: pserve turns SystemExit into a success.
         refuse_if_taken(options["bind"])
+    if metrics_dir is not None:
+        metrics.prepare_multiprocess(metrics_dir)
     application = proxied(wsgi_app, kw)
 
     class Prefork(BaseApplication):
@@ -133,6 +162,7 @@ def serve_prefork(
                 self.cfg.set("control_socket_disable", True)
             self.cfg.set("pre_fork", lambda server, worker: freeze_heap())
             self.cfg.set("post_fork", lambda server, worker: on_fork())
+            self.cfg.set("child_exit", lambda server, worker: metrics.worker_exited(worker.pid))
 
         def load(self) -> Any:
             return application

@@ -7,6 +7,8 @@ WEBHOOK_PATH = "/webhooks/ringcentral"
 
 #: The redirect URI's path: the default ``ringcentral.redirect_url`` ends with it.
 CALLBACK_PATH = "/oauth2callback"
+#: Asked by machines by address (load balancers, Prometheus): never sent to the canonical host.
+MACHINE_PATHS = frozenset({"/healthz", "/livez", "/readyz", "/version", "/metrics"})
 
 
 def includeme(config: Configurator) -> None:
@@ -21,3 +23,7 @@ def includeme(config: Configurator) -> None:
     config.add_route("health", "/healthz")
     config.add_route("webhooks.ringcentral", WEBHOOK_PATH)
     config.add_route("history.updates", "/calls/updates")
+    config.add_route("health.live", "/livez")
+    config.add_route("health.ready", "/readyz")
+    config.add_route("health.version", "/version")
+    config.add_route("metrics", "/metrics")

@@ -19,11 +19,11 @@ from pyramid.httpexceptions import HTTPPermanentRedirect
 from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.response import Response
-from pyramid.session import SignedCookieSessionFactory
 
 from rcpyramid.config import Settings
 from rcpyramid.headers import defaults
-from rcpyramid.routes import CALLBACK_PATH
+from rcpyramid.ops.session_secrets import rotating_session_factory
+from rcpyramid.routes import CALLBACK_PATH, MACHINE_PATHS
 from rcpyramid.tokens.interfaces import browser_key
 
 BROWSER_KEY = "browser"
@@ -184,7 +184,7 @@ def _canonical_host_tween(
     The pending sign-in is bound to a cookie on the host the person started from; if
     RingCentral then sends them back to the redirect URI's host, that cookie is not
     there and the sign-in fails. Redirecting first avoids that. Only GET and HEAD are
-    redirected; load balancers' health checks are left alone.
+    redirected; load balancers' health checks and metrics scrapes are left alone.
     """
     canonical = registry.app_settings.app.canonical_host
     if not canonical:
@@ -195,7 +195,7 @@ def _canonical_host_tween(
         if (
             request.host.lower() != canonical
             and request.method in {"GET", "HEAD"}
-            and request.path != request.route_path("health")
+            and request.path not in MACHINE_PATHS
         ):
             location = f"{redirect_scheme}://{canonical}{request.path_qs}"
             return HTTPPermanentRedirect(location=location)
@@ -206,8 +206,9 @@ def _canonical_host_tween(
 
 def includeme(config: Configurator) -> None:
     settings = config.registry.app_settings.session
-    factory = SignedCookieSessionFactory(
-        settings.secret,
+    # Signed with the first secret, any listed one accepted (rotation: docs/operations.md).
+    factory = rotating_session_factory(
+        settings.secrets,
         cookie_name=settings.cookie_name,
         secure=settings.cookie_secure,
         httponly=True,

@@ -16,14 +16,17 @@ its own, so the master holds no thread and no socket a worker could share by acc
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import waitress
 
 from rcpyramid.config import Settings, SettingsError, where
-from rcpyramid.prefork import serve_prefork
+from rcpyramid.ops import metrics
+from rcpyramid.prefork import PROXY_KEYS, proxied, serve_prefork
 from rcpyramid.services import after_fork
 from rcpyramid.simulator import RegisteredClient, Simulator, SimulatorConfig, serve_in_thread
 from rcpyramid.simulator.config import parse_rate_limits
@@ -81,6 +84,14 @@ def start_simulator_process(settings: Settings) -> subprocess.Popen[bytes]:
     return process
 
 
+def metrics_dir(settings: Settings) -> Path | None:
+    """Where gunicorn's workers keep their metrics: PROMETHEUS_MULTIPROC_DIR, else var_dir's."""
+    if not settings.ops.metrics:
+        return None
+    given = os.environ.get(metrics.MULTIPROC_ENV)
+    return Path(given) if given else settings.app.var_dir / "prometheus"
+
+
 def run(wsgi_app: Any, global_conf: dict[str, Any], **kw: Any) -> None:
     """A ``paste.server_runner``: takes waitress's own settings from ``[server:main]``.
 
@@ -112,6 +123,7 @@ def run(wsgi_app: Any, global_conf: dict[str, Any], **kw: Any) -> None:
                 workers,
                 settings.cache.lock_timeout + 5,
                 lambda: after_fork(registry),
+                metrics_dir(settings),
             )
         finally:
             if process is not None:
@@ -123,7 +135,10 @@ def run(wsgi_app: Any, global_conf: dict[str, Any], **kw: Any) -> None:
     )
     start_history_worker(registry)
     try:
-        waitress.serve(wsgi_app, **kw)
+        # The proxy keys applied here as under gunicorn (the request id needs the peer).
+        waitress.serve(
+            proxied(wsgi_app, kw), **{k: v for k, v in kw.items() if k not in PROXY_KEYS}
+        )
     finally:
         if simulator is not None:
             simulator.stop()

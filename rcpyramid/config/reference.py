@@ -25,8 +25,8 @@ refuses to start on a bad value and names the setting.
 
 `rcpyramid/config/table.py` holds the one table of these settings, each row with the
 help text below; the app reads them as sections (`registry.app_settings.app`,
-`.ringcentral`, `.session`, `.tokens`, `.database`, `.simulator`, `.cache`), and a part
-that needs only its own section loads it alone (`load_section(DatabaseSettings, ini)`:
+`.ringcentral`, `.session`, `.tokens`, `.database`, `.simulator`, `.cache`, `.ops`), and
+a part that needs only its own section loads it alone (`load_section(DatabaseSettings, ini)`:
 Alembic and the console scripts need no RingCentral or session settings). A new
 setting is one row in the table (with its `help`) and one field in its section
 (`rcpyramid/config/sections.py`); then regenerate this file.

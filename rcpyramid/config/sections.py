@@ -9,7 +9,9 @@ what one row alone cannot.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,6 +142,8 @@ class RingCentralSettings(_Section):
     total_timeout: float
     max_response_bytes: int
     pool_size: int
+    #: GETs retried after a 408/502/503/504 or a broken connection (ringcentral/retries.py).
+    retries: int
 
     @property
     def insecure_transport(self) -> bool:
@@ -181,6 +185,7 @@ class SessionSettings(_Section):
     """The session cookie and how long a session and a sign-in may last."""
 
     NAME: ClassVar[str] = "session"
+    #: The first of ``secrets``: it signs new cookies and derives the cache keys.
     secret: str
     cookie_name: str
     cookie_secure: bool
@@ -191,6 +196,8 @@ class SessionSettings(_Section):
     sign_ins_per_browser: int
     #: Pending sign-ins kept in all; over it, new sign-ins are refused.
     sign_ins_in_progress: int
+    #: Every secret a cookie may be signed with, the signing one first (rotation).
+    secrets: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return f"SessionSettings(cookie_name={self.cookie_name!r})"
@@ -200,13 +207,18 @@ class SessionSettings(_Section):
         values = read.section(cls.NAME)
         if not values["secret"] and not read.production:
             values["secret"] = devsecrets.load_or_create(read.var_dir, "session_secret")
-        if PLACEHOLDER.search(values["secret"]) or len(values["secret"]) < 32:
-            raise fail(
-                "rcpyramid.session.secret",
-                "is missing, a placeholder or shorter than 32 characters "
-                "(make one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')",
-            )
-        return cls(**values)
+        # Several secrets rotate: the first signs, every one is accepted.
+        secrets = tuple(re.split(r"[\s,]+", values["secret"].strip())) or ("",)
+        for secret in secrets:
+            if PLACEHOLDER.search(secret) or len(secret) < 32:
+                raise fail(
+                    "rcpyramid.session.secret",
+                    "is missing, a placeholder or shorter than 32 characters (each of them, "
+                    "when several are listed; make one with: "
+                    "python -c 'import secrets; print(secrets.token_urlsafe(48))')",
+                )
+        values["secret"] = secrets[0]
+        return cls(**values, secrets=secrets)
 
 
 @dataclass(frozen=True)
@@ -385,6 +397,39 @@ class HistorySettings(_Section):
 
 
 @dataclass(frozen=True)
+class OpsSettings(_Section):
+    """What operators read: health, the build's version, metrics (docs/operations.md)."""
+
+    NAME: ClassVar[str] = "ops"
+    #: Seconds each readiness check (token store, Redis, ...) may take on its own.
+    health_timeout: float
+    #: Serve /metrics (Prometheus) at all.
+    metrics: bool
+    #: Who may read /metrics by address (after the trusted proxy's X-Forwarded-For).
+    metrics_allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    #: Bearer tokens that may read /metrics from anywhere (several while rotating).
+    metrics_tokens: tuple[str, ...]
+    #: The commit this build is (else version_file's, else "unknown").
+    commit: str
+    #: A JSON file written at build time ({"commit": ..., ...}); empty: <here>/version.json.
+    version_file: Path
+
+    def __repr__(self) -> str:
+        return f"OpsSettings(metrics={self.metrics!r}, tokens={len(self.metrics_tokens)})"
+
+    @classmethod
+    def build(cls, read: _Reader) -> OpsSettings:
+        values = read.section(cls.NAME)
+        here = Path(read.ini.get("here") or os.getcwd())
+        values["version_file"] = Path(values["version_file"] or here / "version.json")
+        tokens = tuple(part for part in re.split(r"[\s,]+", values["metrics_tokens"]) if part)
+        if any(PLACEHOLDER.search(token) or len(token) < 32 for token in tokens):
+            raise fail("rcpyramid.metrics.token", "is a placeholder or shorter than 32 characters")
+        values["metrics_tokens"] = tokens
+        return cls(**values)
+
+
+@dataclass(frozen=True)
 class Settings:
     """The validated settings the app runs with, one section per part."""
 
@@ -396,6 +441,7 @@ class Settings:
     simulator: SimulatorSettings
     cache: CacheSettings
     history: HistorySettings
+    ops: OpsSettings
 
 
 @dataclass(frozen=True)
@@ -416,6 +462,7 @@ SECTIONS: dict[str, type[_Section]] = {
     "simulator": SimulatorSettings,
     "cache": CacheSettings,
     "history": HistorySettings,
+    "ops": OpsSettings,
 }
 
 

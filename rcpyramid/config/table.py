@@ -12,6 +12,8 @@ Longer than 300 lines because each of its forty rows carries its own help text.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -99,6 +101,14 @@ def _timezone(value: str) -> ZoneInfo:
         return ZoneInfo(value.strip() or "UTC")
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise ValueError(f"unknown time zone {value!r} (an IANA name: Europe/Paris)") from error
+
+
+def _networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Addresses or networks, separated by commas or spaces (``127.0.0.0/8 ::1``)."""
+    try:
+        return tuple(ipaddress.ip_network(part) for part in re.split(r"[\s,]+", value) if part)
+    except ValueError as error:
+        raise ValueError(f"{error} (addresses or networks, such as 10.0.0.0/8 ::1)") from error
 
 
 def _environment(value: str) -> str:
@@ -242,6 +252,16 @@ TABLE: tuple[Setting, ...] = (
         "most once per `rcpyramid.history.poll_interval` while a page of theirs is open. "
         "See [the live call history](live-history.md).",
     ),
+    Setting(
+        "ringcentral.retries",
+        None,
+        2,
+        _non_negative_int,
+        help="Times an API GET is sent again after a 408, 502, 503 or 504 or a broken "
+        "connection, after a jittered backoff or RingCentral's `Retry-After`, inside "
+        "`ringcentral.total_timeout` and spending the rate-limit budget; never a POST or a "
+        "token request. `0` turns retries off. See [operations](operations.md).",
+    ),
     # session
     Setting(
         "rcpyramid.session.secret",
@@ -250,7 +270,9 @@ TABLE: tuple[Setting, ...] = (
         _text,
         shown_default="generated in development",
         help="Signs the session cookie (32 characters or more); required in production. "
-        "Development generates one into `var/session_secret`. Several instances share one.",
+        "Development generates one into `var/session_secret`. Several instances share one. "
+        "Several secrets (comma or space separated) rotate it: the first signs, every one "
+        "is accepted, and the first also keys the cache (see [operations](operations.md)).",
     ),
     Setting(
         "rcpyramid.session.cookie_name",
@@ -535,6 +557,62 @@ TABLE: tuple[Setting, ...] = (
         _positive_float,
         help="Seconds a worker holds one person's sync; another process takes over after a "
         "killed worker's lease runs out.",
+    ),
+    # ops (health, the build's version, metrics: rcpyramid/ops/, docs/operations.md)
+    Setting(
+        "rcpyramid.health.timeout",
+        None,
+        2.0,
+        _positive_float,
+        "ops.health_timeout",
+        help="Seconds each check of `/readyz` (token store, Redis, ...) may take on its own "
+        "before it counts as failed (`timeout`).",
+    ),
+    Setting(
+        "rcpyramid.build.commit",
+        "RCPYRAMID_COMMIT",
+        "",
+        _text,
+        "ops.commit",
+        shown_default="the version file's, else `unknown`",
+        help="The commit this build is, as `/version` reports it.",
+    ),
+    Setting(
+        "rcpyramid.build.version_file",
+        "RCPYRAMID_VERSION_FILE",
+        "",
+        _text,
+        "ops.version_file",
+        shown_default="`version.json` beside the ini file",
+        help='A JSON file the build wrote (`{"commit": ..., "build": ..., "source": ...}`, '
+        "Dockerflow's shape), read once at start for `/version`.",
+    ),
+    Setting(
+        "rcpyramid.metrics",
+        "RCPYRAMID_METRICS",
+        False,
+        asbool,
+        "ops.metrics",
+        help="Serve Prometheus metrics at `/metrics` (off: the path is a 404). Under gunicorn "
+        "the workers' values are added up (multiprocess mode). See [operations](operations.md).",
+    ),
+    Setting(
+        "rcpyramid.metrics.allow",
+        None,
+        "127.0.0.0/8 ::1",
+        _networks,
+        "ops.metrics_allow",
+        help="Addresses or networks (comma or space separated) that may read `/metrics`; "
+        "behind the trusted proxy, the client's address from `X-Forwarded-For`.",
+    ),
+    Setting(
+        "rcpyramid.metrics.token",
+        "RCPYRAMID_METRICS_TOKEN",
+        "",
+        _text,
+        "ops.metrics_tokens",
+        help="Bearer tokens (32 characters or more, comma separated while rotating) that may "
+        "read `/metrics` from any address: `Authorization: Bearer <token>`.",
     ),
 )
 

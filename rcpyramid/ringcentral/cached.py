@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from rcpyramid.cache import Answer
+from rcpyramid.ops import metrics
 from rcpyramid.ringcentral.endpoints import group_of
 from rcpyramid.ringcentral.errors import RateLimitedError
 from rcpyramid.ringcentral.signed_in import SignedInRingCentral
@@ -49,6 +50,7 @@ class CachedRingCentral(SignedInRingCentral):
         else:
             # The hot path: a fresh answer for a login read a moment ago reads no tokens.
             key, hit = cache.lookup(person, path, query, lifetime)
+            metrics.answer_cache(group_of(path), hit is not None)
             if hit is not None:
                 return hit
         # A miss calls RingCentral (load: the tokens just read, see RecentLogins).

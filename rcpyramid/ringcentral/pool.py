@@ -34,6 +34,11 @@ def calling_under(seconds: float) -> Iterator[Deadline]:
         _active.deadline = None
 
 
+def current_deadline() -> Deadline | None:
+    """The calling thread's deadline, inside :func:`calling_under` (retries fit in it)."""
+    return getattr(_active, "deadline", None)
+
+
 def _watch(connection: HTTPConnection) -> None:
     # The socket itself: http.client hands it over to the response (and forgets it on the
     # connection) when the answer says "Connection: close".

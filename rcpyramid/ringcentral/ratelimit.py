@@ -27,6 +27,7 @@ from typing import Any
 
 from rcpyramid.cache.keys import KeyMaker
 from rcpyramid.cache.store import SharedStore, StoreDown
+from rcpyramid.ops import metrics
 from rcpyramid.ringcentral.errors import RateLimitedError
 
 #: RingCentral's advice when a 429 carries no Retry-After.
@@ -122,6 +123,7 @@ class RateLimitBudget:
         remaining = _whole(_header(headers, "x-rate-limit-remaining"))
         if remaining is None:
             return
+        metrics.rate_limit_remaining(group, remaining)
         window = _whole(_header(headers, "x-rate-limit-window")) or DEFAULT_WINDOW
         now_ms = _ms(now)
         reset = now_ms + window * 1000
@@ -151,6 +153,7 @@ class RateLimitBudget:
             error.retry_after = wait
         now_ms = _ms(now)
         until = now_ms + wait * 1000
+        metrics.rate_limited(group, wait, account_wide)
         key = self._hold_key() if account_wide else self._budget_key(person, group)
         if self.store is not None:
             try:

@@ -15,6 +15,8 @@ from typing import Any
 
 from rcpyramid.cache import Cache
 from rcpyramid.clock import Clock
+from rcpyramid.ops import metrics
+from rcpyramid.ringcentral import retries
 from rcpyramid.ringcentral.client import RingCentralClient
 from rcpyramid.ringcentral.endpoints import AUTH, group_of
 from rcpyramid.ringcentral.errors import (
@@ -222,10 +224,11 @@ class SignedInRingCentral:
         json_body: Any = None,
     ) -> ApiResponse:
         try:
-            if method == "GET":
-                response = self.client.get(path, token, params)
-            else:
-                response = self.client.send(method, path, token, params, json_body)
+            with retries.spending(lambda: self.budget.check(person, group, self.clock())):
+                if method == "GET":
+                    response = self.client.get(path, token, params)
+                else:
+                    response = self.client.send(method, path, token, params, json_body)
         except RateLimitedError as error:
             self.budget.block(person, group, error, self.clock())
             raise
@@ -282,7 +285,7 @@ class SignedInRingCentral:
         failure is the answer here too (:class:`RefreshFailure`), and RingCentral is
         not asked either: one refresh per expiry holds when refreshes fail.
         """
-        with self.repo.refreshing(login_id) as lease:
+        with metrics.lock_wait(self.repo.refreshing(login_id)) as lease:
             current = lease.token
             now = self.clock()
             if current is None:
@@ -293,6 +296,7 @@ class SignedInRingCentral:
             if current.access_token != stale.access_token and current.access_valid(
                 now, REFRESH_MARGIN
             ):
+                metrics.refresh("reused")
                 return current
             # A token not refused and not yet expired is still good for this request.
             usable = (still_works or current.access_token != stale.access_token) and (
@@ -306,6 +310,7 @@ class SignedInRingCentral:
                     return current
                 raise
             log.info("refreshed the tokens of a login")
+            metrics.refresh("ok")
             return self._save(lease, login_id, fresh)
 
     def _save(self, lease: RefreshLease, login_id: str, fresh: Token) -> Token:
@@ -334,12 +339,14 @@ class SignedInRingCentral:
     ) -> Token:
         """Under the lock: a new pair, unless a failure, the budget or an expiry says no."""
         if lease.failure is not None:
+            metrics.refresh("remembered_failure")
             raise _error_of(lease.failure, now)
         # Checked again under the lock: a 429 may have come while this one waited.
         self.budget.check(person, AUTH, now)
         if not current.refresh_valid(now):
             lease.delete()
             self._forget_cache(login_id, current)
+            metrics.refresh("expired")
             raise SignedOutError("the refresh token expired")
         return self._spend(lease, login_id, current, person, now)
 
@@ -351,6 +358,7 @@ class SignedInRingCentral:
             return self.client.refresh(current)
         except TokenRequestError as error:
             if error.tokens_dead:
+                metrics.refresh("invalid_grant")
                 lease.delete()
                 self._forget_cache(login_id, current)
                 raise SignedOutError(
@@ -419,6 +427,7 @@ class SignedInRingCentral:
 
 def _failure_of(error: RingCentralError, reason: FailureReason, now: datetime) -> RefreshFailure:
     """What the waiters are told of ``error``: for as long as RingCentral asked, or a moment."""
+    metrics.refresh(str(reason.value))
     hold = FAILURE_MEMORY
     if error.retry_after is not None:
         hold = min(timedelta(seconds=max(1, error.retry_after)), LONGEST_FAILURE_MEMORY)

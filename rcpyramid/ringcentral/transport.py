@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ from oauthlib.oauth2 import OAuth2Error
 from urllib3.exceptions import ReadTimeoutError
 
 from rcpyramid.config import RingCentralSettings
+from rcpyramid.ops import metrics
+from rcpyramid.ringcentral.endpoints import AUTH, group_of
 from rcpyramid.ringcentral.errors import (
     RingCentralError,
     RingCentralTimeoutError,
@@ -34,6 +37,7 @@ from rcpyramid.ringcentral.errors import (
     TokenRequestError,
 )
 from rcpyramid.ringcentral.pool import DeadlineAdapter, calling_under
+from rcpyramid.ringcentral.retries import failure_kind, retry_policy
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +147,10 @@ class Transport:
     def new_pool(self) -> None:
         """A fresh connection pool: a forked worker must not share its parent's sockets."""
         self._adapter = DeadlineAdapter(
-            pool_connections=4, pool_maxsize=self.settings.pool_size, max_retries=0
+            pool_connections=4,
+            pool_maxsize=self.settings.pool_size,
+            # GETs only, as RingCentral asks (rcpyramid.ringcentral.retries).
+            max_retries=retry_policy(self.settings.retries),
         )
 
     def url(self, path: str) -> str:
@@ -169,8 +176,10 @@ class Transport:
 
     def send(self, request: requests.Request, who: str) -> Received:
         """Send ``request`` and read its answer whole, all under the call's total deadline."""
-        request.url = self.url(request.url)
+        path = request.url
+        request.url = self.url(path)
         request.headers.setdefault("Accept", "application/json")
+        started = time.perf_counter()
         with self.calling(who):
             response = self._adapter.send(
                 request.prepare(),
@@ -183,6 +192,8 @@ class Transport:
             body = self.read_capped(response)
         headers = response.headers
         data = json_or_none(headers.get("Content-Type", "application/json"), body)
+        group = AUTH if path.startswith("/restapi/oauth") else group_of(path)
+        metrics.ringcentral_answer(response, group, data, time.perf_counter() - started)
         return Received(status=response.status_code, headers=headers, body=body, data=data)
 
     def read_capped(self, response: requests.Response) -> bytes:
@@ -210,6 +221,7 @@ class Transport:
                 with failures_mapped(who):
                     yield
             except Exception as error:
+                metrics.ringcentral_failure(failure_kind(error, deadline.expired))
                 # Whatever a cut connection left behind (a truncated body, a reset) is a timeout.
                 if deadline.expired and not isinstance(error, RingCentralTimeoutError):
                     raise RingCentralTimeoutError(

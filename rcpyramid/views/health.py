@@ -1,12 +1,20 @@
-"""``/healthz`` for load balancers: does the app answer, and do its token store and Redis?
+"""Health for load balancers and orchestrators: liveness, readiness, the build, the old check.
 
-A Redis that does not answer leaves the app working (each process falls back to its
-own cache and budget): the answer stays 200 and says ``"status": "degraded"``.
+- ``/livez``: the process answers requests. It checks nothing outside the process, so a
+  database outage never makes an orchestrator restart every app process at once.
+- ``/readyz``: the hard dependencies answer (token store, Redis where configured, and
+  whatever else registered a check), each under its own timeout; 503 names which did not.
+- ``/version``: which build runs (version and commit).
+- ``/healthz``: the original check, kept as it was: 200 with ``"degraded"`` while Redis is
+  down (the app keeps working on per-process fallbacks), 503 when the token store is.
+
+None of them says anything about a person; all are ``no-store`` (as every answer is).
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from pyramid.request import Request
 from pyramid.response import Response
@@ -18,6 +26,11 @@ from rcpyramid.tokens.interfaces import TokenRepository, TokenStoreError
 log = logging.getLogger(__name__)
 
 
+def _answer(body: dict[str, Any], status: int = 200) -> Response:
+    # no-store comes with every answer (rcpyramid.headers).
+    return Response(json_body=body, status=status)
+
+
 @view_config(route_name="health", request_method=("GET", "HEAD"))
 def healthz(request: Request) -> Response:
     cache = request.find_service(Cache).health()
@@ -25,10 +38,27 @@ def healthz(request: Request) -> Response:
         request.find_service(TokenRepository).ping()
     except TokenStoreError as error:
         log.warning("health check: the token store does not answer: %s", error)
-        response = Response(
-            json_body={"status": "unavailable", "token_store": "down", "cache": cache}, status=503
-        )
-    else:
-        status = "degraded" if cache == "degraded" else "ok"
-        response = Response(json_body={"status": status, "token_store": "ok", "cache": cache})
-    return response
+        return _answer({"status": "unavailable", "token_store": "down", "cache": cache}, 503)
+    status = "degraded" if cache == "degraded" else "ok"
+    return _answer({"status": status, "token_store": "ok", "cache": cache})
+
+
+@view_config(route_name="health.live", request_method=("GET", "HEAD"))
+def livez(request: Request) -> Response:
+    return _answer({"status": "ok"})
+
+
+@view_config(route_name="health.ready", request_method=("GET", "HEAD"))
+def readyz(request: Request) -> Response:
+    readiness = request.registry.readiness
+    checks = readiness.run(request)
+    failed = readiness.failed(checks)
+    if failed:
+        log.warning("not ready: %s", ", ".join(f"{name} ({checks[name]})" for name in failed))
+        return _answer({"status": "unavailable", "failed": failed, "checks": checks}, 503)
+    return _answer({"status": "ok", "checks": checks})
+
+
+@view_config(route_name="health.version", request_method=("GET", "HEAD"))
+def version(request: Request) -> Response:
+    return _answer(dict(request.registry.build_info))

@@ -135,7 +135,8 @@ def test_after_a_429_the_app_waits_before_calling_again(
 
 
 def test_api_5xx_is_502(signed_in: webtest.TestApp, simulator: SimulatorHandle) -> None:
-    simulator.control("fail-next", status=503, count=1, path="/restapi/v1.0")
+    # Three: the call and its two retries; the page comes once they are spent.
+    simulator.control("fail-next", status=503, count=3, path="/restapi/v1.0")
     assert_clear_page(signed_in.get("/test?api=extension", status=502))
     assert signed_in.get("/test?api=extension").status_int == 200
 

@@ -147,7 +147,8 @@ def test_dashboard_today_is_hourly_and_says_who(
 def test_dashboard_survives_ringcentral_failing(
     signed_in: webtest.TestApp, simulator: SimulatorHandle
 ) -> None:
-    simulator.control("fail-next", status=503, count=5, path="/restapi/v1.0")
+    # Both of its calls fail, each with its two retries (rcpyramid/ringcentral/retries.py).
+    simulator.control("fail-next", status=503, count=6, path="/restapi/v1.0")
     page = signed_in.get("/?range=30d")
     assert page.status_int == 200
     notes = " ".join(p.text for p in page.html.select(".notice"))

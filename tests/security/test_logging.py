@@ -19,6 +19,12 @@ from tests.journeys import SimulatorHandle, start_sign_in
 from tests.stores import RECORDING, only_token, recording
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The formatters that redact (rcpyramid.ops.logs: JSON and readable lines, tested in tests/ops).
+REDACTING = {
+    "rcpyramid.logredact.RedactingFormatter",
+    "rcpyramid.ops.logs.JSONFormatter",
+    "rcpyramid.ops.logs.ConsoleFormatter",
+}
 LOGGERS = ("", "rcpyramid", "oauthlib", "requests_oauthlib", "urllib3", "waitress", "webtest")
 
 
@@ -45,7 +51,7 @@ def test_s14_ini_files_name_the_redacting_formatter() -> None:
         parser.read(ROOT / name)
         for section in parser.sections():
             if section.startswith("formatter_"):
-                assert parser[section]["class"] == "rcpyramid.logredact.RedactingFormatter", name
+                assert parser[section]["class"] in REDACTING, name
 
 
 def test_s14_whole_journey_at_debug_logs_no_secret(

@@ -116,7 +116,8 @@ def test_sql_refreshed_pair_is_kept_when_the_api_call_then_fails(
     app = make_sql_app()
     sign_in(app)
     clock.advance(3600)  # the access token is due: the next page refreshes first
-    simulator.control("fail-next", status=502, count=1, path=EXTENSIONS)
+    # Three: the call and its two retries (rcpyramid/ringcentral/retries.py).
+    simulator.control("fail-next", status=502, count=3, path=EXTENSIONS)
     failed = app.get("/test?api=extension", expect_errors=True)
     assert failed.status_int == 502  # an error view rendered: pyramid_tm aborted
     assert grants(simulator)["refresh_token"] == 1
