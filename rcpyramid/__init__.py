@@ -56,6 +56,7 @@ def main(global_config: dict[str, Any] | None, **settings: Any) -> RequestGuard:
         config.include("pyramid_jinja2")
         config.include("rcpyramid.services")
         config.include(".security")
+        config.include(".compression")
         config.include(".tokens")
         config.include(".callstore")
         config.include(".cache")

@@ -14,13 +14,13 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from pyramid.config import Configurator
-from pyramid.csrf import SessionCSRFStoragePolicy
 from pyramid.httpexceptions import HTTPPermanentRedirect
 from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.session import SignedCookieSessionFactory
 
+from rcpyramid.compression import MaskedCSRFStoragePolicy
 from rcpyramid.config import Settings
 from rcpyramid.routes import CALLBACK_PATH
 from rcpyramid.tokens.interfaces import browser_key
@@ -217,7 +217,8 @@ def includeme(config: Configurator) -> None:
         settings.secret.encode(), b"rcpyramid pending sign-ins by browser", hashlib.sha256
     ).digest()
     config.add_request_method(login, "login", reify=True)
-    config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
+    # Masked per page: compressed pages must not repeat the token's bytes (see compression).
+    config.set_csrf_storage_policy(MaskedCSRFStoragePolicy())
     config.set_default_csrf_options(require_csrf=True)
     config.add_tween("rcpyramid.security._security_headers_tween")
     # Under the headers tween, so its redirects carry the security headers too.

@@ -19,7 +19,10 @@ from zoneinfo import ZoneInfo
 from pyramid.events import BeforeRender, subscriber
 from pyramid.request import Request
 
+from rcpyramid.ringcentral.api import RingCentralApi
+from rcpyramid.ringcentral.errors import SignedOutError
 from rcpyramid.security import held_login_id
+from rcpyramid.tokens.interfaces import TokenStoreError
 from rcpyramid.views.formatting import iso_utc
 from rcpyramid.views.links import route_with_query
 from rcpyramid.views.safety import safe_local_path
@@ -181,11 +184,29 @@ def add_layout_values(event: BeforeRender) -> None:
     who = person(request)
     event["nav"] = {
         "person": who,
+        "name": display_name(request) if who else "",
         "tabs": tabs(request, who) if who else [],
     }
     values = event.rendering_val if isinstance(event.rendering_val, dict) else {}
     if "status" in values and "retry_after" in values:
         event.update(error_ways_on(request, values.get("status"), values.get("retry_after")))
+
+
+def display_name(request: Request) -> str:
+    """The signed-in person's name for the header, from the token store (not the cookie).
+
+    The cookie is readable by the browser, so the name stays on the server with the
+    tokens; pages that called RingCentral have just read them (RecentLogins), so this
+    is usually no extra read. A store that fails here costs the header its name only.
+    """
+    login_id = request.login
+    if login_id is None:
+        return ""
+    try:
+        token = request.find_service(RingCentralApi).load(login_id)
+    except (SignedOutError, TokenStoreError):
+        return ""
+    return (token.owner_name or "")[:80]
 
 
 #: Statuses where asking again can succeed; a 4xx for bad input fails the same way every time.
