@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
-from jinja2 import BaseLoader, Environment, TemplateNotFound
 from pyramid.config import Configurator
-from pyramid_jinja2 import IJinja2Environment
 
 from rcpyramid import config as settings_table
 from rcpyramid.clock import utcnow
+from rcpyramid.compression import CompressingApp
 from rcpyramid.guard import RequestGuard
-
-#: Where the templates are when nothing configures it: next to the package in a checkout.
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-
 
 JINJA2_FILTERS = """
 duration = rcpyramid.views.formatting:duration
@@ -35,7 +29,7 @@ CONFIG_VARIABLES = {
 }
 
 
-def main(global_config: dict[str, Any] | None, **settings: Any) -> RequestGuard:
+def main(global_config: dict[str, Any] | None, **settings: Any) -> CompressingApp:
     """Build the WSGI app from the ini file's ``[app:main]`` settings."""
     global_config = global_config or {}
     here = global_config.get("here") or settings.get("here") or os.getcwd()
@@ -48,7 +42,6 @@ def main(global_config: dict[str, Any] | None, **settings: Any) -> RequestGuard:
         # oauthlib refuses http unless this process-wide switch is on; the settings
         # check already limited http to loopback hosts outside production.
         os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
-    settings.setdefault("jinja2.directories", str(DEFAULT_TEMPLATES))
     settings.setdefault("jinja2.filters", JINJA2_FILTERS)
     with Configurator(settings=settings) as config:
         config.registry.app_settings = app_settings
@@ -56,45 +49,14 @@ def main(global_config: dict[str, Any] | None, **settings: Any) -> RequestGuard:
         config.include("pyramid_jinja2")
         config.include("rcpyramid.services")
         config.include(".security")
-        config.include(".compression")
         config.include(".tokens")
         config.include(".callstore")
         config.include(".cache")
         config.include(".ringcentral")
         config.include(".routes")
-        config.include(".views.person")
-        config.include(".views.api")
+        config.include(".views.signed_in")
+        config.include(".views.api.views")
         config.include(".guard")
         config.scan(".views")
-    remember_missing_templates(config.registry)
     # Checked before Pyramid parses anything; `.registry` stays reachable through it.
-    return RequestGuard(config.make_wsgi_app())
-
-
-class _MissesRemembered(BaseLoader):
-    """The Jinja2 loader, remembering which names it did not find.
-
-    pyramid_jinja2 first looks a template up as an asset of the calling package
-    (``rcpyramid.views:api_extensions.jinja2``), a file test and an exception on every
-    render, before the search path finds it; Jinja2 caches what it finds, not what it
-    misses. Only where templates are not reloaded: there no file can appear later.
-    """
-
-    def __init__(self, loader: BaseLoader) -> None:
-        self.loader = loader
-        self._missing: set[str] = set()
-
-    def get_source(self, environment: Environment, template: str) -> Any:
-        if template in self._missing:
-            raise TemplateNotFound(template)
-        try:
-            return self.loader.get_source(environment, template)
-        except TemplateNotFound:
-            self._missing.add(template)
-            raise
-
-
-def remember_missing_templates(registry: Any) -> None:
-    environment = registry.queryUtility(IJinja2Environment, name=".jinja2")
-    if environment is not None and not environment.auto_reload:
-        environment.loader = _MissesRemembered(environment.loader)
+    return CompressingApp(RequestGuard(config.make_wsgi_app()))

@@ -1,8 +1,8 @@
 """Compressed responses (gzip), and the CSRF token masked so compression cannot leak it.
 
 Compression is WebOb's own (``Response.encode_content``, the response object Pyramid
-already uses), applied in a tween to the very response the security-headers tween
-decorates: its headers (CSP, ``Cache-Control: no-store``) are not touched. No WSGI
+already uses), applied around the whole app to the finished response: its headers
+(CSP, ``Cache-Control: no-store``) are not touched. No WSGI
 gzip middleware on PyPI is kept up today (wsgigzip, zif-gzipper: last released 2016 and
 2007). A server in front that compresses too (nginx's ``gzip on``) finds these answers
 already encoded and leaves them alone.
@@ -23,7 +23,10 @@ from typing import Any
 from pyramid.csrf import SessionCSRFStoragePolicy
 from pyramid.registry import Registry
 from pyramid.request import Request
-from pyramid.response import Response
+from webob import Response
+from webob.request import BaseRequest
+
+from rcpyramid.guard import RequestGuard
 
 #: What is worth compressing: text. Images, archives and streamed files are not.
 COMPRESSIBLE = frozenset(
@@ -41,7 +44,7 @@ COMPRESSIBLE = frozenset(
 SMALLEST = 1024
 
 
-def _worth_compressing(request: Request, response: Response) -> bool:
+def _worth_compressing(response: Response) -> bool:
     if response.content_type not in COMPRESSIBLE or response.content_encoding:
         return False
     if response.status_code < 200 or response.status_code in (204, 206, 304):
@@ -55,28 +58,45 @@ def _worth_compressing(request: Request, response: Response) -> bool:
     return length >= SMALLEST
 
 
-def compression_tween(handler: Callable[[Request], Response], registry: Registry) -> Callable:
+class CompressingApp:
+    """The WSGI app ``main()`` returns: the guarded router, its text answers gzipped.
+
+    Outside Pyramid, so it compresses the finished response: every tween has added its
+    headers and every response callback (the page memo keeps the plain body) has run.
+    """
+
+    def __init__(self, app: RequestGuard) -> None:
+        self.app = app
+        # server.py and the tests reach the settings and services through it.
+        self.registry: Registry = app.registry
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        request = BaseRequest(environ)
+        # The guard answers its last-resort page with exc_info: that is a response too.
+        response = request.get_response(self.app, catch_exc_info=True)
+        compress(request, response)
+        return response(environ, start_response)
+
+
+def compress(request: BaseRequest, response: Response) -> None:
     """gzip a text response when the browser accepts it; ``Vary`` says it depends on that."""
-
-    def tween(request: Request) -> Response:
-        response = handler(request)
-        if response.content_type not in COMPRESSIBLE:
-            return response
-        response.vary = tuple(dict.fromkeys((*(response.vary or ()), "Accept-Encoding")))
+    if response.content_type not in COMPRESSIBLE:
+        return
+    response.vary = tuple(dict.fromkeys((*(response.vary or ()), "Accept-Encoding")))
+    try:
         accepts = request.accept_encoding.acceptable_offers(["gzip"])
-        if accepts and _worth_compressing(request, response):
-            body = response.app_iter
-            response.encode_content("gzip", lazy=False)
-            close = getattr(body, "close", None)
-            if close is not None:
-                # A static file's reader: read whole now, and WebOb does not close it.
-                close()
-            if response.etag is not None:
-                # Another representation of the same resource: a weak validator only.
-                response.etag = (response.etag, False)
-        return response
-
-    return tween
+    except ValueError:
+        accepts = []
+    if accepts and _worth_compressing(response):
+        body = response.app_iter
+        response.encode_content("gzip", lazy=False)
+        close = getattr(body, "close", None)
+        if close is not None:
+            # A static file's reader: read whole now, and WebOb does not close it.
+            close()
+        if response.etag is not None:
+            # Another representation of the same resource: a weak validator only.
+            response.etag = (response.etag, False)
 
 
 class MaskedCSRFStoragePolicy(SessionCSRFStoragePolicy):
@@ -112,8 +132,3 @@ def _unmask(supplied: str, size: int) -> str | None:
         return bytes(a ^ b for a, b in zip(masked, mask, strict=True)).decode()
     except UnicodeDecodeError:
         return None
-
-
-def includeme(config: Any) -> None:
-    # Outermost: it sees the final response of every page, error pages included.
-    config.add_tween("rcpyramid.compression.compression_tween")

@@ -26,9 +26,11 @@ from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.router import Router
+from pyramid.tweens import EXCVIEW
 from webob.request import BaseRequest
 
 from rcpyramid.errors import WordsError
+from rcpyramid.headers import defaults
 
 log = logging.getLogger(__name__)
 
@@ -136,17 +138,14 @@ def last_resort(start_response: StartResponse, *, production: bool) -> Iterable[
     headers = [
         ("Content-Type", "text/html; charset=utf-8"),
         ("Content-Length", str(len(LAST_RESORT_BODY))),
-        ("Cache-Control", "no-store"),
+        # Stricter than the app's pages: this one has nothing to load and no form.
         (
             "Content-Security-Policy",
             "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
         ),
-        ("X-Content-Type-Options", "nosniff"),
-        ("X-Frame-Options", "DENY"),
         ("Referrer-Policy", "no-referrer"),
+        *defaults(production=production),
     ]
-    if production:
-        headers.append(("Strict-Transport-Security", "max-age=31536000"))
     start_response("500 Internal Server Error", headers, sys.exc_info())
     return [LAST_RESORT_BODY]
 
@@ -224,12 +223,8 @@ def location_tween(handler: Callable[[Request], Response], registry: Registry) -
 
 
 def includeme(config: Configurator) -> None:
-    from pyramid.tweens import EXCVIEW
-
-    from rcpyramid.views.errors import page_for
-
-    # The page the exception describes, as for every other family of errors.
-    config.add_exception_view(page_for, context=MalformedRequestError)
+    # MalformedRequestError's page is an exception view like every other family's
+    # (rcpyramid.views.errors), so this layer imports no view.
     config.add_tween("rcpyramid.guard.refuse_tween", under=EXCVIEW)
     # Above the exception views, so their redirects are covered too.
     config.add_tween("rcpyramid.guard.location_tween")

@@ -22,6 +22,7 @@ from pyramid.session import SignedCookieSessionFactory
 
 from rcpyramid.compression import MaskedCSRFStoragePolicy
 from rcpyramid.config import Settings
+from rcpyramid.headers import defaults
 from rcpyramid.routes import CALLBACK_PATH
 from rcpyramid.tokens.interfaces import browser_key
 
@@ -33,6 +34,8 @@ SEEN_AT_KEY = "seen_at"
 #: (and the login's last-seen time not written) on every request; a short idle timeout
 #: shortens it (:func:`seen_at_resolution`).
 SEEN_AT_RESOLUTION = 60
+#: The caching headers a view's own ``Cache-Control`` replaces.
+NO_STORE_NAMES = frozenset({"Cache-Control", "Pragma"})
 
 
 def seen_at_resolution(idle_timeout: float) -> float:
@@ -93,9 +96,9 @@ def login(request: Request) -> str | None:
     """``request.login``: the signed-in person's login id, or None. No side effects.
 
     A session that timed out counts as signed out here; ending it at RingCentral is
-    done once per request, by the views that need the person
-    (:mod:`rcpyramid.views.person`). Reified: a sign-in or sign-out later in the same
-    request does not change it.
+    done once per request, by the security policy's ``identity()``
+    (:mod:`rcpyramid.views.signed_in`); error pages read only this. Reified: a sign-in
+    or sign-out later in the same request does not change it.
     """
     login_id = held_login_id(request)
     if login_id is None or session_timed_out(request):
@@ -148,12 +151,17 @@ def _security_headers_tween(handler: Callable, registry: Registry) -> Callable:
         "object-src 'none'"
     )
 
+    table = defaults(production=settings.app.production)
+
     def tween(request: Request) -> Response:
         response = handler(request)
         headers = response.headers
         headers.setdefault("Content-Security-Policy", policy)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
+        # A view that says how it may be cached (the static view) keeps its own words.
+        cached = "Cache-Control" in headers
+        for name, value in table:
+            if not (cached and name in NO_STORE_NAMES):
+                headers.setdefault(name, value)
         # no-referrer only where the address holds secrets (the callback, its error pages);
         # site-wide it makes browsers send "Origin: null", which fails the CSRF origin check.
         # By path: a request refused before routing (rcpyramid.guard) still carries the code.
@@ -161,8 +169,6 @@ def _security_headers_tween(handler: Callable, registry: Registry) -> Callable:
             headers["Referrer-Policy"] = "no-referrer"
         else:
             headers.setdefault("Referrer-Policy", "same-origin")
-        if settings.app.production:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
     return tween
@@ -203,7 +209,7 @@ def includeme(config: Configurator) -> None:
         httponly=True,
         samesite="Lax",
         # No timeout of the cookie's own: it would drop the session data on the real
-        # clock before the app's check (rcpyramid.views.person) could revoke at
+        # clock before the app's check (rcpyramid.views.signed_in) could revoke at
         # RingCentral and delete the tokens. The app's idle and absolute timeouts,
         # checked on the server's clock, are the ones that end a session.
         timeout=None,

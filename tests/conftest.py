@@ -81,7 +81,6 @@ def app_settings(simulator: SimulatorHandle, clock: MovableClock, tmp_path: Path
         "ringcentral.read_timeout": "5",
         "rcpyramid.var_dir": str(tmp_path / "var"),
         "rcpyramid.session.secret": "test-session-secret-" + "s" * 40,
-        "jinja2.directories": str(ROOT / "templates"),
         "rcpyramid.clock": clock,
         # Each view reaches the simulator, as the refresh and failure tests expect;
         # tests/cache turns the answer cache on.

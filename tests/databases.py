@@ -95,7 +95,6 @@ def on_request(repo: SQLAlchemyTokenRepository, request: Any) -> SQLAlchemyToken
 
 def sql_app_settings(tmp_path: Path, url: str, **overrides: object) -> dict[str, object]:
     """The app's settings on the SQL backend, with the simulator's demo client."""
-    root = Path(__file__).resolve().parent.parent
     return {
         "rcpyramid.environment": "development",
         "ringcentral.client_id": "rcpyramid-demo-client",
@@ -105,7 +104,6 @@ def sql_app_settings(tmp_path: Path, url: str, **overrides: object) -> dict[str,
         "rcpyramid.tokens.backend": "rcpyramid.tokens.sqla.SQLAlchemyTokenRepository",
         "sqlalchemy.url": url,
         "rcpyramid.tokens.keys": TEST_KEYS,
-        "jinja2.directories": str(root / "templates"),
         **overrides,
     }
 

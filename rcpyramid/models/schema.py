@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.resources
 from pathlib import Path
 
 from alembic import command
@@ -12,8 +13,8 @@ from sqlalchemy.engine import Connection, Engine
 from rcpyramid.config import DatabaseSettings, SettingsError, where
 from rcpyramid.models.meta import metadata
 
-#: ``migrations/`` of a checkout, next to the package (as the templates are found).
-DEFAULT_MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations"
+#: The Alembic scripts: ``migrations/`` of a checkout, shipped as ``rcpyramid.migrations``.
+DEFAULT_MIGRATIONS = Path(str(importlib.resources.files("rcpyramid.migrations")))
 
 # Any constant: the PostgreSQL advisory lock that serialises concurrent upgrades.
 _UPGRADE_LOCK = 0x7263707972616D  # "rcpyram"

@@ -30,5 +30,4 @@ def healthz(request: Request) -> Response:
     else:
         status = "degraded" if cache == "degraded" else "ok"
         response = Response(json_body={"status": status, "token_store": "ok", "cache": cache})
-    response.headers["Cache-Control"] = "no-store"
     return response

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from pyramid.httpexceptions import HTTPFound
-from pyramid.renderers import render_to_response
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
@@ -22,8 +21,9 @@ from rcpyramid.views.calllog import call_row, fetch_range, heavy_calls_allowed, 
 from rcpyramid.views.charts import call_volume_svg
 from rcpyramid.views.formatting import day_text, talk_time_text
 from rcpyramid.views.links import route_with_query
-from rcpyramid.views.people import PERSON_KEY, person, person_from_extension_info, zone_choice
-from rcpyramid.views.safety import no_store, safe_local_path
+from rcpyramid.views.safety import safe_local_path
+from rcpyramid.views.signed_in import PERSON_KEY, person, person_from_extension_info
+from rcpyramid.views.zones import zone_choice
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +33,9 @@ OWN_CALL_LOG = "/restapi/v1.0/account/~/extension/~/call-log"
 RANGES = {"today": ("Today", 1), "7d": ("Last 7 days", 7), "30d": ("Last 30 days", 30)}
 
 
-@view_config(route_name="home", request_method="GET", person=True)
-def home(request: Request) -> Response:
-    login_id = request.login
+@view_config(route_name="home", request_method="GET", renderer="rcpyramid.templates:home.jinja2")
+def home(request: Request) -> dict[str, Any]:
+    login_id = request.identity
     signed_in = False
     if login_id:
         try:
@@ -46,17 +46,10 @@ def home(request: Request) -> Response:
     messages = request.session.pop_flash()
     if not signed_in:
         wanted = safe_local_path(request.GET.get("next"), default="")
-        response = render_to_response(
-            "home.jinja2",
-            {"signed_in": False, "messages": messages, "return_to": wanted},
-            request=request,
-        )
-        return no_store(response)
+        return {"signed_in": False, "messages": messages, "return_to": wanted}
     assert login_id is not None
-    response = render_to_response(
-        "dashboard.jinja2", {**dashboard(request, login_id), "messages": messages}, request=request
-    )
-    return no_store(response)
+    request.override_renderer = "rcpyramid.templates:dashboard.jinja2"
+    return {**dashboard(request, login_id), "messages": messages}
 
 
 def dashboard(request: Request, login_id: str) -> dict[str, Any]:

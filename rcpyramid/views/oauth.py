@@ -14,6 +14,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from rcpyramid.logins import EndReason, end_login
 from rcpyramid.ringcentral.api import RingCentralApi
 from rcpyramid.ringcentral.client import RingCentralClient
 from rcpyramid.ringcentral.errors import RingCentralError
@@ -22,15 +23,13 @@ from rcpyramid.security import (
     LOGIN_KEY,
     browser_digest,
     browser_id,
-    end_session,
-    held_login_id,
     new_id,
     start_login_session,
 )
 from rcpyramid.tokens.interfaces import PendingSignIn, TokenRepository, state_digest
 from rcpyramid.views.errors import SignInError
-from rcpyramid.views.people import remember_person
-from rcpyramid.views.safety import no_store, safe_local_path
+from rcpyramid.views.safety import safe_local_path
+from rcpyramid.views.signed_in import SIGNED_IN, remember_person
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +66,7 @@ def sign_in(request: Request) -> Response:
         total=settings.sign_ins_in_progress,
     )
     url = request.find_service(RingCentralClient).authorize_url(state, verifier)
-    return no_store(HTTPSeeOther(location=url))
+    return HTTPSeeOther(location=url)
 
 
 @view_config(route_name="oauth.login", request_method="GET")
@@ -76,7 +75,7 @@ def sign_in_get(request: Request) -> Response:
     return HTTPFound(location=request.route_path("home"))
 
 
-@view_config(route_name="oauth.callback", request_method="GET", person=True)
+@view_config(route_name="oauth.callback", request_method="GET")
 def callback(request: Request) -> Response:
     """RingCentral sends the browser back here with ``code`` and ``state`` (or ``error``)."""
     params = request.GET
@@ -102,7 +101,8 @@ def callback(request: Request) -> Response:
     if not code:
         raise SignInError("The answer from RingCentral carried no authorization code.")
 
-    previous = request.login
+    # A timed-out session of this browser is ended here (the security policy).
+    previous = request.identity
     if previous:
         # RingCentral allows only a few sessions per user and ends the oldest when one
         # more starts: end this browser's own old session first, not another device's.
@@ -126,35 +126,28 @@ def callback(request: Request) -> Response:
     start_login_session(request, login_id)
     remember_person(request, profile)
     log.info("a person signed in (owner %s)", token.owner_id)
-    return no_store(HTTPSeeOther(location=pending.return_to))
+    return HTTPSeeOther(location=pending.return_to)
 
 
-@view_config(route_name="oauth.logout", request_method="GET", renderer="logout.jinja2", person=True)
-def sign_out_confirm(request: Request) -> dict | Response:
+@view_config(
+    route_name="oauth.logout",
+    request_method="GET",
+    permission=SIGNED_IN,
+    renderer="rcpyramid.templates:logout.jinja2",
+)
+def sign_out_confirm(request: Request) -> dict[str, object]:
     """A GET changes nothing: it asks for the POST that signs out."""
-    if request.login is None:
-        return HTTPFound(location=request.route_path("home"))
     return {}
 
 
-@view_config(route_name="oauth.logout", request_method="POST", person=True, require_csrf=False)
+@view_config(route_name="oauth.logout", request_method="POST", require_csrf=False)
 def sign_out(request: Request) -> Response:
     """Revoke at RingCentral, delete locally whatever happened there, end the session."""
-    # A session that timed out was signed out already (rcpyramid.views.person).
-    login_id = held_login_id(request)
-    revoked = True
-    if login_id:
+    # A session that timed out was ended by the security policy, asking for the identity.
+    if request.identity is not None:
         # Only a POST that would end a login needs the form's token: one from a tab that was
         # signed out elsewhere (or no session at all) asked for what is already true.
         check_csrf_origin(request)
         check_csrf_token(request)
-        revoked = request.find_service(RingCentralApi).sign_out(login_id)
-    end_session(request)
-    if revoked:
-        request.session.flash("You are signed out.")
-    else:
-        request.session.flash(
-            "You are signed out here. RingCentral could not be told, so your RingCentral "
-            "session ends when its tokens expire."
-        )
-    return no_store(HTTPSeeOther(location=request.route_path("home")))
+    end_login(request, EndReason.SIGNED_OUT)
+    return HTTPSeeOther(location=request.route_path("home"))

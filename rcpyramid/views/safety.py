@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from pyramid.request import Request
-from pyramid.response import Response
 
 _LOCAL_PATH = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~/?=&%]*$")
 
@@ -27,10 +26,3 @@ def wants_json(request: Request) -> bool:
         return True
     offers = request.accept.acceptable_offers(["text/html", "application/json"])
     return bool(offers) and offers[0][0] == "application/json"
-
-
-def no_store(response: Response) -> Response:
-    """Pages with account data, and redirects carrying sign-in material, are never cached."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Pragma"] = "no-cache"
-    return response

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import webtest
 
-from rcpyramid.views.export import neutralise
+from rcpyramid.views.api.csv_export import neutralise
 from rcpyramid.views.formatting import talk_time_text
 from tests.browser import authorize_at_simulator, local_path, query_of
 from tests.conftest import SimulatorHandle, sign_in, start_sign_in

@@ -49,7 +49,7 @@ def test_more_than_one_worker_refuses_what_one_process_would_keep_to_itself(
 
 def bench_ini_with(tmp_path: Path, server_keys: str) -> Path:
     """bench.ini, with more [server:main] keys (its paths still pointing at the checkout)."""
-    text = (ROOT / "bench.ini").read_text().replace("%(here)s/templates", str(ROOT / "templates"))
+    text = (ROOT / "bench.ini").read_text()
     text = text.replace("%(here)s/migrations", str(ROOT / "migrations"))
     text = text.replace("threads = 4\n", "threads = 4\n" + server_keys)
     path = tmp_path / "bench.ini"

@@ -8,7 +8,6 @@ import os
 import socket
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -194,12 +193,14 @@ def test_over_real_http_the_bytes_get_the_400_page(testapp: webtest.TestApp) -> 
 
 
 def test_when_the_error_page_itself_fails_a_minimal_page_still_has_the_headers(
-    make_testapp: Callable[..., webtest.TestApp], tmp_path: Path
+    make_testapp: Callable[..., webtest.TestApp], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # No templates at all: the 404 view's own rendering fails and escapes Pyramid.
-    empty = tmp_path / "no-templates"
-    empty.mkdir()
-    app = make_testapp(**{"jinja2.directories": str(empty)}).app
+    # The error page cannot be rendered: the 404 view's own rendering fails and escapes Pyramid.
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("no templates")
+
+    monkeypatch.setattr("rcpyramid.views.errors.error_ways_on", broken)
+    app = make_testapp().app
     answer = call(app, path="/nowhere")
     assert answer.status == 500
     assert b"Something went wrong" in answer.body

@@ -1,0 +1,14 @@
+"""The API pages at ``/test?api=...``: one page of RingCentral's answer as a table, JSON or CSV.
+
+- :mod:`.pages`: which pages there are (the registry tabs and views share);
+- :mod:`.query`: the pure model of a call-log query (dates, filters, sizes) read from the address;
+- :mod:`.memo`: pages rendered from a cached answer, kept per process;
+- :mod:`.table`: the values one HTML page is rendered from;
+- :mod:`.csv_export`: a call log's whole range as a CSV file;
+- :mod:`.views`: the views, one per output, chosen by view predicates.
+
+The app's own links carry only validated ``page``, ``perPage``, ``from``, ``to``,
+``direction`` and ``type`` values, never an address from RingCentral's ``navigation``:
+the app must never fetch a URL a browser supplied, or it would send the person's
+bearer token there.
+"""

@@ -1,0 +1,51 @@
+"""Which API pages there are: the registry the views, the tabs and the export share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ApiPage:
+    key: str
+    title: str
+    path: str
+    template: str
+    dated: bool
+    admin_only: bool = False
+    #: What the CSV file name says the records are.
+    file_stem: str = ""
+
+
+PAGES: dict[str, ApiPage] = {
+    page.key: page
+    for page in (
+        ApiPage(
+            "extension",
+            "Extensions",
+            "/restapi/v1.0/account/~/extension",
+            "rcpyramid.templates:api_extensions.jinja2",
+            dated=False,
+        ),
+        ApiPage(
+            "extension-call-log",
+            "Your call log",
+            "/restapi/v1.0/account/~/extension/~/call-log",
+            "rcpyramid.templates:api_calls.jinja2",
+            dated=True,
+            file_stem="my-calls",
+        ),
+        ApiPage(
+            "account-call-log",
+            "Company call log",
+            "/restapi/v1.0/account/~/call-log",
+            "rcpyramid.templates:api_calls.jinja2",
+            dated=True,
+            admin_only=True,
+            file_stem="company-calls",
+        ),
+    )
+}
+
+DIRECTIONS = {"": "In and out", "Inbound": "Incoming", "Outbound": "Outgoing"}
+TYPES = {"": "Calls and faxes", "Voice": "Calls", "Fax": "Faxes"}

@@ -1,0 +1,243 @@
+"""The views of ``/test?api=...``, one per output, chosen by the ``api_output`` predicate.
+
+Each returns a dict to its renderer: the HTML page (``api_calls`` or ``api_extensions``),
+RingCentral's JSON as received (``json``), the same pretty-printed (``view=json``), and a
+call log's whole range as CSV (``format=csv``). What they share, reading the address
+and asking RingCentral, is :func:`asked` and :func:`answer_for`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import replace
+from typing import Any
+
+from pyramid.config import Configurator
+from pyramid.httpexceptions import HTTPFound
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.view import exception_view_config, view_config
+
+from rcpyramid.cache import Answer
+from rcpyramid.ringcentral.api import RingCentralApi
+from rcpyramid.ringcentral.errors import PermissionDeniedError
+from rcpyramid.views.api.csv_export import CsvRenderer, csv_values
+from rcpyramid.views.api.memo import PageMemo
+from rcpyramid.views.api.pages import PAGES
+from rcpyramid.views.api.query import (
+    DEFAULT_PER_PAGE,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    bounded_int,
+    call_query,
+)
+from rcpyramid.views.api.table import ApiView, memo_key, page_values
+from rcpyramid.views.calllog import BULK_PER_PAGE, heavy_calls_allowed, me_in
+from rcpyramid.views.errors import BadInputError
+from rcpyramid.views.links import route_with_query
+from rcpyramid.views.safety import wants_json
+from rcpyramid.views.signed_in import SIGNED_IN, person
+from rcpyramid.views.zones import zone_choice
+
+OUTPUTS = ("html", "json", "json_view", "csv")
+
+
+def output_of(request: Request) -> str:
+    """Which of :data:`OUTPUTS` the address asks for; CSV only for pages with dates."""
+    page = PAGES.get(request.GET.get("api", ""))
+    if request.GET.get("format") == "csv" and page is not None and page.dated:
+        return "csv"
+    if wants_json(request):
+        return "json"
+    if request.GET.get("view") == "json":
+        return "json_view"
+    return "html"
+
+
+class ApiOutputPredicate:
+    """``api_output="csv"``: the view for that output of :func:`output_of`."""
+
+    def __init__(self, value: str, config: Configurator) -> None:
+        assert value in OUTPUTS, value
+        self.value = value
+
+    def text(self) -> str:
+        return f"api_output = {self.value}"
+
+    phash = text
+
+    def __call__(self, context: Any, request: Request) -> bool:
+        return output_of(request) == self.value
+
+
+class AdminsOnly(Exception):
+    """The company's calls, asked for by someone RingCentral would refuse (a 403 page)."""
+
+
+def asked(request: Request) -> ApiView:
+    """What the address asks for, checked; a person's mistake raises :class:`BadInputError`."""
+    page = PAGES.get(request.GET.get("api", ""))
+    if page is None:
+        raise BadInputError("There is no such API page. Choose one of: " + ", ".join(PAGES) + ".")
+    who = person(request)
+    if page.admin_only and who is not None and who.admin is False:
+        raise AdminsOnly
+    page_number = bounded_int(request.GET, "page", 1, MAX_PAGE)
+    per_page = bounded_int(request.GET, "perPage", DEFAULT_PER_PAGE, MAX_PER_PAGE)
+    if request.GET.get("format", "") not in ("", "json", "csv", "html"):
+        raise BadInputError("format can be json or csv, or left out for the page.")
+    zone = zone_choice(request)
+    now = request.registry.clock()
+    query = call_query(request.GET, zone.zone, now) if page.dated else None
+    return ApiView(page, page_number, per_page, query, zone, who, now)
+
+
+def answer_for(request: Request, view: ApiView) -> Answer:
+    """RingCentral's answer for ``view``, through the cache."""
+    params: dict[str, Any] = {"page": view.page_number, "perPage": view.per_page}
+    key_params = dict(params)
+    query = view.query
+    if query is not None:
+        params.update(query.ringcentral_params())
+        # "The last 24 hours" ends at a new second on every view: keyed as the default
+        # window, repeated views share one answer.
+        key_params.update(params if query.dates and query.dates.chosen else {"window": "default"})
+        key_params.update({k: v for k, v in params.items() if k in ("direction", "type")})
+    try:
+        return request.find_service(RingCentralApi).cached_get(
+            request.identity,
+            view.page.path,
+            params,
+            key_params=key_params,
+            refresh=request.GET.get("refresh") == "1",
+        )
+    except PermissionDeniedError:
+        if view.page.admin_only:
+            raise AdminsOnly from None
+        raise
+
+
+def _refuse_for_machines(view: ApiView) -> None:
+    """A JSON or CSV client gets the form's first problem as a 400."""
+    if view.query is not None and view.query.problems:
+        raise BadInputError(view.query.problems[0].message)
+
+
+def _html(request: Request, view: ApiView) -> dict[str, Any] | Response:
+    """The page's values, or its body from the memo; the renderer is the page's template."""
+    response = request.response
+    response.headers["Vary"] = "Accept"
+    if view.query is not None and view.query.problems:
+        response.status = 400
+        return _rendered_by_its_template(request, page_values(request, replace(view, status=400)))
+    view = replace(view, answer=answer_for(request, view))
+    if view.page.dated:
+        login_id = request.identity
+        allowed = heavy_calls_allowed(request, login_id)
+        view = replace(
+            view,
+            me=me_in(request, login_id, view.page.path),
+            export_limit=allowed * BULK_PER_PAGE,
+        )
+    key = memo_key(request, view)
+    memo: PageMemo = request.registry.page_memo
+    if key is not None:
+        kept = memo.get(key)
+        if kept is not None:
+            response.body = kept
+            return response
+        request.add_response_callback(functools.partial(_keep, memo, key))
+    return _rendered_by_its_template(request, page_values(request, view))
+
+
+def _keep(memo: PageMemo, key: tuple[Any, ...], request: Request, response: Response) -> None:
+    """Keep the rendered page; never an error page that took its place."""
+    if request.exception is None and response.status_code == 200:
+        memo.put(key, response.body)
+
+
+def _rendered_by_its_template(request: Request, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` for the page's own template (two pages, two templates, one view).
+
+    Set last: an exception raised before must reach its error page's renderer.
+    """
+    request.override_renderer = values["page"].template
+    return values
+
+
+@view_config(
+    route_name="api.page",
+    request_method="GET",
+    api_output="html",
+    permission=SIGNED_IN,
+    renderer="rcpyramid.templates:api_calls.jinja2",
+)
+def api_page(request: Request) -> dict[str, Any] | Response:
+    if not request.GET.get("api"):
+        return HTTPFound(location=request.route_path("home"))
+    return _html(request, asked(request))
+
+
+@view_config(route_name="api.page", request_method="GET", api_output="json", permission=SIGNED_IN)
+def api_json(request: Request) -> Response:
+    """RingCentral's JSON, byte for byte as received."""
+    if not request.GET.get("api"):
+        return HTTPFound(location=request.route_path("home"))
+    view = asked(request)
+    _refuse_for_machines(view)
+    answer = answer_for(request, view)
+    response = Response(body=answer.body, content_type="application/json", charset="utf-8")
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@view_config(
+    route_name="api.page",
+    request_method="GET",
+    api_output="json_view",
+    permission=SIGNED_IN,
+    renderer="rcpyramid.templates:api_json.jinja2",
+)
+def api_json_view(request: Request) -> dict[str, Any] | Response:
+    """The same JSON, pretty-printed in a page, with links to the raw JSON and the table."""
+    if not request.GET.get("api"):
+        return HTTPFound(location=request.route_path("home"))
+    view = asked(request)
+    if view.query is not None and view.query.problems:
+        return _html(request, view)
+    answer = answer_for(request, view)
+    request.response.headers["Vary"] = "Accept"
+    return {
+        "page": view.page,
+        "pretty": json.dumps(answer.data, indent=2, ensure_ascii=False, sort_keys=False),
+        "raw_url": view.link(request, view.page_number, format="json"),
+        "table_url": view.link(request, view.page_number),
+    }
+
+
+@view_config(
+    route_name="api.page",
+    request_method="GET",
+    api_output="csv",
+    permission=SIGNED_IN,
+    renderer="csv",
+)
+def api_csv(request: Request) -> dict[str, Any] | Response:
+    """A call log's whole range as a CSV file (see :mod:`.csv_export`)."""
+    view = asked(request)
+    _refuse_for_machines(view)
+    return csv_values(request, view)
+
+
+@exception_view_config(AdminsOnly, renderer="rcpyramid.templates:admins_only.jinja2")
+def admins_only(exc: AdminsOnly, request: Request) -> dict[str, Any]:
+    """The company's calls, asked for by someone RingCentral would refuse: say why, plainly."""
+    request.response.status = 403
+    return {"own_url": route_with_query(request, "api.page", {"api": "extension-call-log"})}
+
+
+def includeme(config: Configurator) -> None:
+    config.registry.page_memo = PageMemo()
+    config.add_view_predicate("api_output", ApiOutputPredicate)
+    config.add_renderer("csv", CsvRenderer)
