@@ -17,6 +17,7 @@ from pyramid.view import view_config
 
 from rcpyramid.ringcentral.api import RingCentralApi
 from rcpyramid.ringcentral.errors import RateLimitedError, RingCentralError, SignedOutError
+from rcpyramid.simulator.directory import DEMO_USERS, DemoUser
 from rcpyramid.views.calllog import call_row, fetch_range, heavy_calls_allowed, summarise
 from rcpyramid.views.charts import call_volume_svg
 from rcpyramid.views.formatting import day_text, talk_time_text
@@ -46,10 +47,26 @@ def home(request: Request) -> dict[str, Any]:
     messages = request.session.pop_flash()
     if not signed_in:
         wanted = safe_local_path(request.GET.get("next"), default="")
-        return {"signed_in": False, "messages": messages, "return_to": wanted}
+        return {
+            "signed_in": False,
+            "messages": messages,
+            "return_to": wanted,
+            "demo_users": demo_users(request),
+        }
     assert login_id is not None
     request.override_renderer = "rcpyramid.templates:dashboard.jinja2"
     return {**dashboard(request, login_id), "messages": messages}
+
+
+def demo_users(request: Request) -> list[DemoUser]:
+    """Who can sign in at the built-in simulator; none where RingCentral is real.
+
+    The settings refuse the built-in simulator in production, so this is development only.
+    """
+    settings = request.registry.app_settings
+    if not settings.ringcentral.builtin_simulator or settings.app.production:
+        return []
+    return list(DEMO_USERS)
 
 
 def dashboard(request: Request, login_id: str) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from rcpyramid.cache.keys import LRUDict
 from rcpyramid.logins import EndReason, end_login
 from rcpyramid.ringcentral.api import RingCentralApi
 from rcpyramid.ringcentral.errors import SignedOutError
+from rcpyramid.routes import READABLE_PATHS
 from rcpyramid.security import held_login_id, note_seen, seen_at_resolution, session_timed_out
 from rcpyramid.tokens.interfaces import TokenRepository, TokenStoreError
 from rcpyramid.views.api.pages import PAGES
@@ -197,6 +198,13 @@ def add_layout_values(event: BeforeRender) -> None:
     if request is None or "nav" in event:
         return
     who = person(request)
+    route = request.matched_route
+    api = request.GET.get("api", "") if route is not None and route.name == "api.page" else ""
+    if api in READABLE_PATHS and "canonical_url" not in event:
+        # The seed's /test?api=... and the readable /calls are one page: search engines and
+        # bookmarks are told the readable one.
+        query = {k: v for k, v in request.GET.items() if k != "refresh"}
+        event["canonical_url"] = request.host_url + route_with_query(request, "api.page", query)
     event["nav"] = {
         "person": who,
         "name": display_name(request) if who else "",
@@ -217,6 +225,8 @@ def display_name(request: Request) -> str:
     try:
         token = request.find_service(RingCentralApi).load(login_id)
     except (SignedOutError, TokenStoreError):
+        return ""
+    except Exception:  # an error page must render even when the store has a bug
         return ""
     return (token.owner_name or "")[:80]
 

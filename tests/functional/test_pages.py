@@ -194,7 +194,7 @@ def test_quick_ranges_fill_the_date_inputs(signed_in: webtest.TestApp) -> None:
     assert not page.html.select_one("#from").get("value")
     assert not page.html.select_one("#to").get("value")
     assert "the last 24 hours" in page.html.select_one("#range").text
-    again = page.forms[next(k for k, f in page.forms.items() if f.action == "/test")].submit()
+    again = page.forms[next(k for k, f in page.forms.items() if f.action == "/calls")].submit()
     assert "the last 24 hours" in again.html.select_one("#range").text
     assert links["Last 24 hours"] == page.html.select_one("nav.quick a[aria-current]")["href"]
 

@@ -126,6 +126,8 @@ def test_s5_tokens_stay_on_the_server(testapp: webtest.TestApp) -> None:
         # What the pages need of RingCentral's extension info: no name, number or id.
         "person",
         "zone",
+        # Where the last sign-in landed: a path of this site, never its query.
+        "landing",
     }
     assert set(payload[2].get("person", {})) <= {"admin", "tz", "cc"}
     assert "Alice" not in cookie_text

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rcpyramid.routes import READABLE_PATHS
+
 
 @dataclass(frozen=True)
 class ApiPage:
@@ -15,6 +17,11 @@ class ApiPage:
     admin_only: bool = False
     #: What the CSV file name says the records are.
     file_stem: str = ""
+
+    @property
+    def address(self) -> str:
+        """The page's readable path (``/calls``); ``/test?api=<key>`` serves it too."""
+        return READABLE_PATHS.get(self.key, "/test")
 
 
 PAGES: dict[str, ApiPage] = {
