@@ -63,7 +63,8 @@ def test_extension_page_is_a_readable_table(signed_in: webtest.TestApp) -> None:
     assert page.status_int == 200
     assert page.content_type == "text/html"
     headers = [th.text for th in page.html.select("thead th")]
-    assert headers == ["Name", "Extension", "Type", "Status", "Email"]
+    # Alice is an administrator: each person links to their calls.
+    assert headers == ["Name", "Extension", "Type", "Status", "Email", "Calls"]
     rows = page.html.select("tbody tr")
     assert len(rows) == 25
     assert "Alice Smith" in page.text
@@ -126,7 +127,7 @@ def test_bobs_journey_offers_only_what_he_can_use(
     home = sign_in(testapp, "bob")
     assert "Standard user" in home.html.select_one("dl.who").text
     tabs = [a.text.strip() for a in home.html.select("nav.tabs a")]
-    assert tabs == ["Dashboard", "Extensions", "Your call log"]
+    assert tabs == ["Dashboard", "Directory", "Your call log"]
     assert "account-call-log" not in home.text
     assert testapp.get("/test?api=extension-call-log").status_int == 200
     calls = simulator.counters()["api_calls"]

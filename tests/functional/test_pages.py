@@ -307,7 +307,7 @@ def test_error_pages_lead_on(signed_in: webtest.TestApp, simulator: SimulatorHan
         "/test?api=extension&page=2", headers={"Referer": "http://localhost:5000/"}, status=429
     )
     assert page.headers["Retry-After"] == "42"
-    assert [a.text for a in page.html.select("nav.tabs a")][:2] == ["Dashboard", "Extensions"]
+    assert [a.text for a in page.html.select("nav.tabs a")][:2] == ["Dashboard", "Directory"]
     assert page.html.select_one('form[action="/logout"]') is not None
     assert page.html.select_one("#try-again")["href"] == "/test?api=extension&page=2"
     assert page.html.find("a", string="Back to the page you came from")["href"] == "/"
@@ -343,7 +343,7 @@ def test_the_json_view_is_pretty_and_format_json_stays_ringcentrals_bytes(
     text = pretty.html.select_one("pre.json").text
     assert text.startswith("{\n  ") and '"records": [' in text
     assert pretty.html.select_one("nav.tabs") is not None
-    assert pretty.html.select_one("title").text == "Extensions as JSON - rcpyramid"
+    assert pretty.html.select_one("title").text == "Directory as JSON - rcpyramid"
     raw = signed_in.get("/test?api=extension&format=json")
     assert raw.content_type == "application/json" and b"\n  " not in raw.body
 
@@ -351,7 +351,7 @@ def test_the_json_view_is_pretty_and_format_json_stays_ringcentrals_bytes(
 def test_titles_say_the_page_then_the_app(signed_in: webtest.TestApp) -> None:
     for path, title in (
         ("/", "Dashboard"),
-        ("/test?api=extension", "Extensions"),
+        ("/test?api=extension", "Directory"),
         (OWN, "Your call log"),
         ("/logout", "Log out"),
     ):

@@ -29,7 +29,7 @@ PAGES: dict[str, ApiPage] = {
     for page in (
         ApiPage(
             "extension",
-            "Extensions",
+            "Directory",
             "/restapi/v1.0/account/~/extension",
             "rcpyramid.templates:api_extensions.jinja2",
             dated=False,
@@ -53,6 +53,9 @@ PAGES: dict[str, ApiPage] = {
         ),
     )
 }
+
+#: The directory's key (the seed's name for it).
+DIRECTORY = "extension"
 
 DIRECTIONS = {"": "In and out", "Inbound": "Incoming", "Outbound": "Outgoing"}
 TYPES = {"": "Calls and faxes", "Voice": "Calls", "Fax": "Faxes"}

@@ -9,9 +9,10 @@ from typing import Any
 from pyramid.request import Request
 
 from rcpyramid.cache import Answer
-from rcpyramid.views.api.pages import DIRECTIONS, TYPES, ApiPage
+from rcpyramid.views.api.pages import DIRECTIONS, DIRECTORY, TYPES, ApiPage
 from rcpyramid.views.api.query import PAGE_SIZES, CallQuery
 from rcpyramid.views.calllog import call_row, records_of
+from rcpyramid.views.directory import directory_query, directory_values
 from rcpyramid.views.links import route_with_query
 from rcpyramid.views.safety import safe_local_path
 from rcpyramid.views.signed_in import Person, as_mapping
@@ -40,7 +41,12 @@ class ApiView:
 
     def link(self, request: Request, number: int, **extra: str) -> str:
         """This page's address at page ``number``, with the same slice and form."""
-        kept = self.query.query() if self.query is not None else {}
+        if self.query is not None:
+            kept = self.query.query()
+        elif self.page.key == DIRECTORY:
+            kept = directory_query(request.GET).query()
+        else:
+            kept = {}
         values = {"api": self.page.key, "page": number, "perPage": self.per_page, **kept}
         return route_with_query(request, "api.page", {**values, **extra})
 
@@ -145,6 +151,25 @@ def page_values(request: Request, view: ApiView) -> dict[str, Any]:
         )
     else:
         values["records"] = records
+    if page.key == DIRECTORY:
+        values.update(
+            directory_values(
+                request,
+                records,
+                directory_query(request.GET),
+                admin=bool(view.who and view.who.admin),
+                country=values["country"],
+                page_number=page_number,
+                per_page=per_page,
+            )
+        )
+        if "matches" in values:
+            # A search is paged here: its own pager, never RingCentral's.
+            values.update(
+                next_url=link(page_number + 1) if page_number < values["total_pages"] else None,
+                previous_url=link(page_number - 1) if page_number > 1 else None,
+                last_url=link(values["total_pages"]),
+            )
     if view.answer is not None:
         values.update(freshness(request, view.answer, link(page_number, refresh="1"), view.zone))
     return values

@@ -24,7 +24,7 @@ from rcpyramid.ringcentral.api import RingCentralApi
 from rcpyramid.ringcentral.errors import PermissionDeniedError
 from rcpyramid.views.api.csv_export import CsvRenderer, csv_values
 from rcpyramid.views.api.memo import PageMemo
-from rcpyramid.views.api.pages import PAGES
+from rcpyramid.views.api.pages import DIRECTORY, PAGES
 from rcpyramid.views.api.query import (
     DEFAULT_PER_PAGE,
     MAX_PAGE,
@@ -34,6 +34,7 @@ from rcpyramid.views.api.query import (
 )
 from rcpyramid.views.api.table import ApiView, memo_key, page_values
 from rcpyramid.views.calllog import BULK_PER_PAGE, heavy_calls_allowed, me_in
+from rcpyramid.views.directory import WHOLE_LIST, directory_query
 from rcpyramid.views.errors import BadInputError
 from rcpyramid.views.links import route_with_query
 from rcpyramid.views.safety import wants_json
@@ -96,6 +97,15 @@ def asked(request: Request) -> ApiView:
 def answer_for(request: Request, view: ApiView) -> Answer:
     """RingCentral's answer for ``view``, through the cache."""
     params: dict[str, Any] = {"page": view.page_number, "perPage": view.per_page}
+    if view.page.key == DIRECTORY:
+        wanted = directory_query(request.GET)
+        if wanted.searching:
+            # RingCentral cannot search text: the whole list, filtered and paged here.
+            params = {"page": 1, "perPage": WHOLE_LIST}
+        # RingCentral filters by type and status itself (``type`` may repeat: a list).
+        for name, value in wanted.ringcentral_params():
+            params.setdefault(name, [])
+            params[name].append(value)
     key_params = dict(params)
     query = view.query
     if query is not None:
