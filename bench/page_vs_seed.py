@@ -18,7 +18,7 @@ and Redis at 127.0.0.1:6379):
 
     python bench/page_vs_seed.py [--rounds 5] [--seconds 10] [--connections 8]
 
-This is a benchmark, not a test: it asserts nothing and its figures go in the README.
+This is a benchmark, not a test: it asserts nothing and its figures go in docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ client signs in once, then fetches a page repeatedly. Run it from the checkout:
 
     python bench/pages_bench.py [--seconds 10] [--clients 8]
 
-This is a benchmark, not a test: it asserts nothing and its figures go in the README.
+This is a benchmark, not a test: it asserts nothing and its figures go in docs/benchmarks.md.
 """
 
 from __future__ import annotations

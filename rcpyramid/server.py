@@ -49,7 +49,12 @@ def start_builtin_simulator(settings: Settings) -> Any:
         redirect_uris=(ringcentral.redirect_url,),
     )
     simulator = Simulator(
-        SimulatorConfig(clients=(client,), state_file=sim.state_file, rate_limits=rate_limits)
+        SimulatorConfig(
+            clients=(client,),
+            state_file=sim.state_file,
+            rate_limits=rate_limits,
+            office_interval=sim.office or None,
+        )
     )
     running = serve_in_thread(simulator.wsgi_app(), host=sim.host, port=sim.port)
     log.info("built-in RingCentral simulator listening on %s", running.url)
@@ -69,6 +74,7 @@ def start_simulator_process(settings: Settings) -> subprocess.Popen:
         f"--client={client}",
         f"--state-file={sim.state_file}",
         f"--rate-limits={sim.rate_limits}",
+        *([f"--office={sim.office}"] if sim.office else []),
     ]
     process = subprocess.Popen(args)  # noqa: S603 - our own interpreter and module
     log.info(

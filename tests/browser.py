@@ -8,24 +8,31 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from rcpyramid.simulator.testing import sign_in_at
+from tests.services import missing
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
+#: axe-core, which tests/e2e injects into every page it checks.
+E2E_DIR = Path(__file__).resolve().parent / "e2e"
+AXE = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
+AXE_HOW = "run `npm ci --prefix tests/e2e` to install axe-core"
+#: Where the page checks leave a screenshot of every page at every width (gitignored).
+SCREENSHOTS = Path(
+    os.environ.get("RCPYRAMID_SCREENSHOTS", E2E_DIR.parent.parent / "var" / "screenshots")
+)
 HOW = "install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"
 
 
 def require_browser() -> None:
     """Skip (saying how to get it) without Chromium; under CI a missing browser fails."""
-    import pytest
-
     if CHROMIUM and CHROMEDRIVER:
         return
-    assert not os.environ.get("CI"), f"CI must have Chromium: {HOW}"
-    pytest.skip(f"no Chromium here: {HOW} to run the browser tests")
+    missing("no Chromium here", f"{HOW} to run the browser tests")
 
 
 @contextmanager

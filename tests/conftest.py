@@ -18,25 +18,26 @@ pytest.register_assert_rewrite("rcpyramid.simulator.testing")
 pytest_plugins = ["rcpyramid.simulator.testing"]
 
 from rcpyramid import main
-from rcpyramid.config import environment_variables
 from rcpyramid.simulator import DEMO_CLIENT, serve_in_thread
 from rcpyramid.simulator.testing import RunningSimulator, start_simulator
-from tests.browser import authorize_at_simulator, local_path
 from tests.clocks import MovableClock
+from tests.environment import clear_settings_environment
+from tests.journeys import SimulatorHandle, sign_in
 from tests.processes import Process, free_port
+from tests.services import mark_by_fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-# The name the suites annotate their `simulator` fixture with: the kit's handle.
-SimulatorHandle = RunningSimulator
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Markers from the fixtures a test uses (``postgres``, ``redis``, ...: tests/services.py)."""
+    mark_by_fixtures(items)
 
 
 @pytest.fixture(autouse=True)
 def clean_settings_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """The settings table reads the environment first; a developer's shell must not leak in."""
-    for name in environment_variables():
-        monkeypatch.delenv(name, raising=False)
+    clear_settings_environment(monkeypatch)
 
 
 @pytest.fixture(scope="session")
@@ -101,23 +102,6 @@ def make_testapp(app_settings: dict[str, Any]) -> Callable[..., webtest.TestApp]
 @pytest.fixture
 def testapp(make_testapp: Callable[..., webtest.TestApp]) -> webtest.TestApp:
     return make_testapp()
-
-
-def start_sign_in(testapp: webtest.TestApp) -> str:
-    """Press "Sign in with RingCentral"; return the authorize URL the app redirects to."""
-    home = testapp.get("/")
-    form = next(form for form in home.forms.values() if form.action == "/login")
-    answer = form.submit()
-    assert answer.status_int == 303
-    return answer.headers["Location"]
-
-
-def sign_in(testapp: webtest.TestApp, username: str = "alice") -> webtest.TestResponse:
-    """The whole sign-in journey; returns the home page the person lands on."""
-    callback = authorize_at_simulator(start_sign_in(testapp), username=username)
-    landed = testapp.get(local_path(callback))
-    assert landed.status_int == 303, landed.text
-    return landed.follow()
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """Token repositories on real databases for the tests: SQLite in tmp_path, PostgreSQL schemas.
 
 PostgreSQL comes from ``RCPYRAMID_TEST_POSTGRES_URL``. Unset, PostgreSQL tests skip
-and say how to run them; set and unreachable, they fail. Each test gets a schema of
-its own (dropped afterwards), so runs never see each other's rows.
+and say how to run them (under ``CI`` they fail); set and unreachable, they fail
+(:mod:`tests.services`). Each test gets a schema of its own (dropped afterwards), so
+runs never see each other's rows.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
@@ -25,11 +25,12 @@ from rcpyramid.models import make_engine, metadata
 from rcpyramid.tokens.crypto import Keyring
 from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository, SqlTokenStore
 from tests.clocks import MovableClock
+from tests.services import broken, missing
 
 POSTGRES_ENV = "RCPYRAMID_TEST_POSTGRES_URL"
 HOW_TO_RUN_POSTGRES = (
-    f"PostgreSQL tests need {POSTGRES_ENV}, e.g. "
-    f"{POSTGRES_ENV}=postgresql://postgres@127.0.0.1:5432/test pytest (.ci/run sets it)"
+    f"run them with {POSTGRES_ENV}=postgresql://postgres@127.0.0.1:5432/test pytest "
+    "(.ci/run sets it)"
 )
 
 
@@ -41,12 +42,15 @@ def fixed_key(kid: str) -> str:
 
 TEST_KEYS = fixed_key("test1")
 
+#: A fixture that makes repositories on one database (tests/sql/conftest.py's make_repo).
+MakeRepo = Callable[..., SQLAlchemyTokenRepository]
+
 
 def postgres_url() -> str:
-    """The PostgreSQL server of the tests; skips (saying how to enable) only when unset."""
+    """The PostgreSQL server of the tests; when unset, skips saying how to enable (CI: fails)."""
     url = os.environ.get(POSTGRES_ENV, "").strip()
     if not url:
-        pytest.skip(HOW_TO_RUN_POSTGRES)
+        missing(f"PostgreSQL tests need {POSTGRES_ENV}", HOW_TO_RUN_POSTGRES)
     return url
 
 
@@ -61,7 +65,7 @@ def postgres_schema() -> Iterator[str]:
             conn.exec_driver_sql(f'CREATE SCHEMA "{name}"')
     except OperationalError as error:
         admin.dispose()
-        pytest.fail(f"{POSTGRES_ENV} is set but PostgreSQL does not answer: {error}")
+        broken(f"{POSTGRES_ENV} is set but PostgreSQL", error)
     url = make_url(base).update_query_dict({"options": f"-csearch_path={name}"})
     try:
         yield url.render_as_string(hide_password=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +20,9 @@ from .config import RegisteredClient, SimulatorConfig
 from .counters import Counters
 from .directory import Directory
 from .faults import FailureRule, Faults
+from .livelog import PlacedRecords
+from .office import Ticker
+from .push import Push
 from .ratelimits import RateLimiter, RateStatus
 from .sessions import SessionStore
 from .views.controls import CONTROL_PATHS
@@ -37,7 +41,7 @@ def group_for_path(path: str) -> str:
     """The rate-limit group an injected 429 reports for a path."""
     if path.startswith("/restapi/oauth/"):
         return "Auth"
-    if path.endswith("/call-log"):
+    if path.endswith(("/call-log", "/call-log-sync")):
         return "Heavy"
     if path.endswith("/extension"):
         return "Medium"
@@ -57,10 +61,37 @@ class Simulator:
         self.faults = Faults(self.counters)
         self.rate_limits = RateLimiter(config, self.clock, self.counters)
         self.directory = Directory(config.seed, config.users)
+        self.placed = PlacedRecords()
         # Anchored on the clock's current UTC day so the default 24-hour window has data.
-        self.call_log = CallLog(config.seed, self.directory, self.clock.now().date())
+        self.call_log = CallLog(config.seed, self.directory, self.clock.now().date(), self.placed)
+        self.push = Push(config, self.clock, self.counters)
+        self.sessions.on_session_end = self.push.end_session
+        self.record_delay = config.record_delay  # the record-delay control changes it
+        # Bumped by the expire-sync-tokens control: older sync tokens answer CLG-104.
+        self.sync_generation = 0
+        self.sync_key = secrets.token_bytes(32)
+        # The home page's forms carry this; no other site can read it (office_page.py).
+        self.form_token = secrets.token_urlsafe(24)
+        self._ticker: Ticker | None = None
+        self._ticker_lock = threading.Lock()
+        if config.office_interval is not None:
+            self.ensure_ticker()
         self._app: Callable | None = None
         self._app_lock = threading.Lock()
+
+    def ensure_ticker(self) -> None:
+        """Start the background ticker (reminders, the office) if it is not running."""
+        with self._ticker_lock:
+            if self._ticker is None:
+                self._ticker = Ticker(self)
+
+    def close(self) -> None:
+        """Stop the background threads (the delivery lanes and the ticker)."""
+        with self._ticker_lock:
+            ticker, self._ticker = self._ticker, None
+        if ticker is not None:
+            ticker.stop()
+        self.push.close()
 
     def reset(self) -> None:
         """Forget codes, sessions, counters, faults, latency, clock offset, rate windows."""
@@ -69,6 +100,9 @@ class Simulator:
         self.faults.reset()
         self.rate_limits.reset()
         self.clock.reset()
+        self.push.reset()
+        self.placed.clear()
+        self.record_delay = self.config.record_delay
 
     def wsgi_app(self) -> Callable:
         """The simulator's WSGI application (built once, then cached)."""
@@ -87,8 +121,12 @@ class Simulator:
         config.include("rcpyramid.simulator.views.oauth")
         config.include("rcpyramid.simulator.views.api")
         config.include("rcpyramid.simulator.views.records")
+        config.include("rcpyramid.simulator.views.subscriptions")
+        config.include("rcpyramid.simulator.views.sync")
         if self.config.test_controls:
             config.include("rcpyramid.simulator.views.controls")
+            config.include("rcpyramid.simulator.views.push_controls")
+            config.include("rcpyramid.simulator.views.office_page")
         return config.make_wsgi_app()
 
     def failure_response(self, rule: FailureRule, path: str) -> Response:

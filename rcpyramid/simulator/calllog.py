@@ -11,9 +11,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .directory import DEMO_USERS, DemoUser, Directory, Extension
+
+if TYPE_CHECKING:
+    from .livelog import PlacedRecords
 
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
@@ -42,7 +45,7 @@ _REASONS = {
     "Rejected": ("Calls Not Accepted", "The call was declined on this extension."),
     "Blocked": ("Number Blocked", "The caller's number is on this extension's block list."),
     "No Answer": ("No Answer", "The number dialled did not answer."),
-    "Busy": ("line Busy", "The number dialled was busy."),
+    "Busy": ("Line Busy", "The number dialled was busy."),
     "Hang Up": ("Hang Up", "The call ended before it connected."),
     "Received": ("Accepted", "The fax was received."),
     "Sent": ("Connected", "The fax was delivered."),
@@ -294,7 +297,8 @@ class _DayGenerator:
                     name=other.name,
                     location=rng.choice(_LOCATIONS),
                 )
-            leg_type = "FaxReceived" if inbound else "FaxSent"
+            # RingCentral names no "fax received" leg: an inbound fax arrives from the network.
+            leg_type = "PstnToSip" if inbound else "FaxSent"
         else:
             kind = "Voice"
             if inbound:
@@ -303,13 +307,13 @@ class _DayGenerator:
                     ("Accepted", "Missed", "Voicemail", "Rejected", "Blocked"),
                     (55, 20, 12, 8, 5),
                 )[0]
-                leg_type = "SipToSip" if internal else "PstnToSip"
+                leg_type = "ExtensionToExtension" if internal else "PstnToSip"
             else:
                 action = rng.choice(("VoIP Call", "RingOut Web", "Phone Call", "RingOut PC"))
                 result = rng.choices(
                     ("Call connected", "No Answer", "Busy", "Hang Up"), (70, 14, 9, 7)
                 )[0]
-                leg_type = "SipToSip" if internal else "SipToPstnMetered"
+                leg_type = "ExtensionToExtension" if internal else "SipToPstnMetered"
             if result in ("Accepted", "Call connected"):
                 duration_ms = rng.randrange(5_000, 1_800_000)
                 if rng.random() < 0.15:
@@ -405,7 +409,10 @@ class CallLog:
     Days are generated when a query first reaches them, so a simulator starts at once.
     """
 
-    def __init__(self, seed: int, directory: Directory, today: date) -> None:
+    def __init__(
+        self, seed: int, directory: Directory, today: date, placed: PlacedRecords | None = None
+    ) -> None:
+        self.placed = placed
         # The directory is deterministic from the seed too; the records use the same ids.
         users = directory.demo_users
         if _generator(seed, users).directory.account_id != directory.account_id:
@@ -439,8 +446,12 @@ class CallLog:
         types: frozenset[str] = frozenset(),
         directions: frozenset[str] = frozenset(),
         show_blocked: bool = True,
+        include_placed: bool = True,
     ) -> list[CallRecord]:
-        """Matching records, newest first; nothing after `now` is visible."""
+        """Matching records, newest first; nothing after `now` is visible.
+
+        Placed calls' records count from the moment they became readable.
+        """
         first, last = self._span(now)
         start_ms = to_ms(date_from)
         end_ms = min(to_ms(date_to), to_ms(now) + 1)
@@ -453,6 +464,8 @@ class CallLog:
             if chosen is not None:
                 found.extend(chosen.between(start_ms, end_ms))
             day -= timedelta(days=1)
+        if include_placed and self.placed is not None:
+            found.extend(self.placed.started_between(owner_id, start_ms, end_ms, now))
         found.sort(key=lambda r: (-r.start_ms, r.id))
         return [
             r
@@ -463,8 +476,11 @@ class CallLog:
         ]
 
     def find(self, record_id: str, now: datetime) -> CallRecord | None:
-        """A record of the current window by its id."""
-        return self._lookup(now).records.get(record_id)
+        """A record of the current window (or a readable placed one) by its id."""
+        found = self._lookup(now).records.get(record_id)
+        if found is None and self.placed is not None:
+            found = self.placed.find(record_id, now)
+        return found
 
     def find_recording(self, recording_id: str, now: datetime) -> CallRecord | None:
         """The record a recording id belongs to."""

@@ -11,21 +11,37 @@ import threading
 from collections.abc import Sequence
 
 from .app import Simulator
-from .config import DEMO_CLIENT, RegisteredClient, SimulatorConfig
+from .config import DEMO_CLIENT, KNOWN_PERMISSIONS, RegisteredClient, SimulatorConfig
 from .config import parse_rate_limits as parse_rate_limits_text
 from .server import serve_in_thread
 
 log = logging.getLogger("rcpyramid.simulator")
 
 
+CLIENT_FORMAT = "ID:SECRET:REDIRECT_URI[,REDIRECT_URI...][#PERMISSION,...]"
+
+
 def parse_client(text: str) -> RegisteredClient:
-    """ID:SECRET:URI[,URI...]; only the first two colons split, so URIs keep theirs."""
+    """ID:SECRET:URI[,URI...][#PERM,...]; only the first two colons split, so URIs keep theirs.
+
+    A redirect URI never has a fragment (RFC 6749 §3.1.2), so '#' can start the list of
+    the app's permissions; without it the client holds every permission the app uses.
+    """
+    text, hash_sign, perms = text.partition("#")
     parts = text.split(":", 2)
     if len(parts) != 3 or not parts[0]:
-        raise argparse.ArgumentTypeError("expected ID:SECRET:REDIRECT_URI[,REDIRECT_URI...]")
+        raise argparse.ArgumentTypeError(f"expected {CLIENT_FORMAT}")
     client_id, secret, uris = parts
     redirect_uris = tuple(u for u in (s.strip() for s in uris.split(",")) if u)
-    return RegisteredClient(client_id, secret, redirect_uris)
+    if not hash_sign:
+        return RegisteredClient(client_id, secret, redirect_uris)
+    permissions = tuple(p for p in (s.strip() for s in perms.split(",")) if p)
+    unknown = sorted(set(permissions) - set(KNOWN_PERMISSIONS))
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown permissions {unknown}; known: {', '.join(KNOWN_PERMISSIONS)}"
+        )
+    return RegisteredClient(client_id, secret, redirect_uris, permissions)
 
 
 def parse_rate_limits(text: str) -> dict[str, int] | None:
@@ -47,8 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--client",
         action="append",
         type=parse_client,
-        metavar="ID:SECRET:REDIRECT_URI[,REDIRECT_URI...]",
-        help="register a client (repeatable; an empty SECRET makes a public client); "
+        metavar=CLIENT_FORMAT,
+        help="register a client (repeatable; an empty SECRET makes a public client; "
+        "#ReadAccounts,ReadCallLog names its app permissions, default all the app uses); "
         "default: the demo client",
     )
     parser.add_argument(
@@ -61,6 +78,24 @@ def build_parser() -> argparse.ArgumentParser:
         default="default",
         help="default (enforce Light=50,Medium=40,Heavy=10,Auth=5), off (count only), "
         "or GROUP=N,...",
+    )
+    parser.add_argument(
+        "--record-delay",
+        type=float,
+        default=SimulatorConfig.record_delay,
+        help="seconds from a call's end until its call-log record appears (RingCentral: 15-30)",
+    )
+    parser.add_argument(
+        "--office",
+        type=float,
+        metavar="SECONDS",
+        help="the demo users make and receive a call about every SECONDS (default: no calls)",
+    )
+    parser.add_argument(
+        "--blacklist-after",
+        type=int,
+        default=SimulatorConfig.blacklist_after,
+        help="consecutive failed webhook deliveries before a subscription is Blacklisted",
     )
     parser.add_argument(
         "--no-test-controls",
@@ -82,6 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=args.seed,
         rate_limits=args.rate_limits,
         test_controls=not args.no_test_controls,
+        record_delay=args.record_delay,
+        office_interval=args.office,
+        blacklist_after=args.blacklist_after,
     )
     try:
         simulator = Simulator(config)
@@ -105,6 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
     finally:
         server.stop()
+        simulator.close()
     return 0
 
 

@@ -11,6 +11,15 @@ from typing import ClassVar
 from .directory import DEMO_USERS, DemoUser
 
 RATE_LIMIT_GROUPS = ("Light", "Medium", "Heavy", "Auth")
+# Every app permission the simulator checks; a client registered without naming its
+# permissions holds all of them (what rcpyramid's own app uses).
+APP_PERMISSIONS = (
+    "ReadAccounts",
+    "ReadCallLog",
+    "ReadPresence",
+    "CallControl",
+    "WebhookSubscriptions",
+)
 
 
 @dataclass(frozen=True)
@@ -20,12 +29,16 @@ class RegisteredClient:
     client_id: str
     client_secret: str  # "" = public client: sends client_id in the body, no Basic
     redirect_uris: tuple[str, ...]
-    permissions: tuple[str, ...] = ("ReadAccounts", "ReadCallLog")
+    permissions: tuple[str, ...] = APP_PERMISSIONS
 
     @property
     def is_public(self) -> bool:
         """True when the client has no secret (PKCE-only, client_id in the body)."""
         return self.client_secret == ""
+
+
+# Also accepted in a client's permissions (the record and message reads check them).
+KNOWN_PERMISSIONS = (*APP_PERMISSIONS, "ReadExtensions", "ReadCallRecording", "ReadMessages")
 
 
 # The simulator's demo client. This is the ONLY credential committed to the project:
@@ -50,6 +63,14 @@ class SimulatorConfig:
     test_controls: bool = True
     clock: Callable[[], datetime] | None = None  # aware UTC; default datetime.now(UTC)
     max_sessions_per_user: int = 5
+    # Seconds from a call's end until its call-log record can be read (RingCentral: 15-30).
+    record_delay: float = 20.0
+    # Consecutive failed deliveries after which a webhook subscription is Blacklisted.
+    blacklist_after: int = 3
+    # Seconds the Validation-Token handshake and each delivery may take (RingCentral: 3).
+    webhook_timeout: float = 3.0
+    # Mean seconds between the calls the demo users make and receive; None = a quiet office.
+    office_interval: float | None = None
     DEFAULT_RATE_LIMITS: ClassVar[dict[str, int]] = {
         "Light": 50,
         "Medium": 40,
@@ -74,6 +95,20 @@ class SimulatorConfig:
                 raise ValueError("rate limits must be positive")
         if self.max_sessions_per_user < 1:
             raise ValueError("max_sessions_per_user must be at least 1")
+        if self.record_delay < 0:
+            raise ValueError("record_delay must not be negative")
+        if self.blacklist_after < 1:
+            raise ValueError("blacklist_after must be at least 1")
+        if self.webhook_timeout <= 0:
+            raise ValueError("webhook_timeout must be positive")
+        if self.office_interval is not None and self.office_interval <= 0:
+            raise ValueError("office_interval must be positive")
+        for client in self.clients:
+            strange = sorted(set(client.permissions) - set(KNOWN_PERMISSIONS))
+            if strange:
+                raise ValueError(
+                    f"unknown permissions {strange}; known: {', '.join(KNOWN_PERMISSIONS)}"
+                )
 
     def limit_for(self, group: str) -> tuple[int, bool]:
         """Return (limit, enforced) for a rate-limit group."""

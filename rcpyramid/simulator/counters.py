@@ -15,6 +15,11 @@ def _fresh() -> dict[str, Any]:
         "rate_limited": 0,
         "api_calls": 0,
         "token_errors": 0,
+        "subscriptions": 0,
+        "handshakes": 0,
+        "deliveries": 0,
+        "syncs": 0,
+        "calls": 0,
     }
 
 

@@ -247,3 +247,61 @@ def rate_exceeded(retry_after: int, *, oauth: bool = False) -> SimulatorError:
         limited.headers = headers
         return limited
     return ApiError(429, "CMN-301", "Request rate exceeded", headers=headers)
+
+
+# --- subscriptions and call-log sync (../shared/ringcentral-webhooks-and-sync.md) -------
+
+
+def subscription_limit() -> ApiError:
+    return ApiError(403, "SUB-505", "Subscriptions limit exceeded")
+
+
+def webhook_response_invalid() -> ApiError:
+    return ApiError(400, "SUB-525", "WebHook server response is invalid")
+
+
+def webhook_certificate_invalid() -> ApiError:
+    return ApiError(400, "SUB-524", "HTTPS certificate is not valid")
+
+
+def invalid_event_filters(filters: list[str]) -> ApiError:
+    return ApiError(400, "SUB-508", f"Invalid event filters: {filters}")
+
+
+def other_extension_filter() -> ApiError:
+    return ApiError(403, "SUB-405", "Not allowed subscribe for messages to other extensions")
+
+
+def other_account_filter() -> ApiError:
+    return ApiError(403, "SUB-406", "Not allowed subscribe for events of other accounts")
+
+
+def subscription_not_found() -> ApiError:
+    return resource_not_found("subscriptionId")
+
+
+def subscription_expired() -> ApiError:
+    return ApiError(404, "SUB-507", "Subscription is expired")
+
+
+def parameter_required(name: str) -> ApiError:
+    return ApiError(400, "CMN-100", f"Parameter [{name}] is required", parameterName=name)
+
+
+def sync_token_reset() -> ApiError:
+    # Which of CLG-101..105 RingCentral picks is not documented; the message is.
+    return ApiError(
+        400,
+        "CLG-104",
+        "Parameter [syncToken] is invalid [Sync token expired, call log was reset]",
+        parameterName="syncToken",
+    )
+
+
+def sync_too_many_changes() -> ApiError:
+    return ApiError(
+        400,
+        "CMN-101",
+        "Parameter [syncToken] is invalid [max sync record number limit is exceeded]",
+        parameterName="syncToken",
+    )

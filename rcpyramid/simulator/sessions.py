@@ -16,6 +16,7 @@ import math
 import re
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -157,6 +158,7 @@ class IssuedTokens:
     scope: str
     username: str
     endpoint_id: str
+    session_id: str  # opaque, the same across refreshes of one session (spec: required)
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,9 @@ class SessionStore:
         self._access_index: dict[str, str] = {}
         self._refresh_index: dict[str, str] = {}
         self._previous_index: dict[str, str] = {}
+        # Called with a session id when that session ends (revoked, replaced, reset): its
+        # webhook subscriptions end with it, as RingCentral's do.
+        self.on_session_end: Callable[[str], None] | None = None
         self._state_file = config.state_file
         if self._state_file is not None:
             self._load()
@@ -333,6 +338,7 @@ class SessionStore:
             scope=session.scope,
             username=username,
             endpoint_id=session.endpoint_id,
+            session_id=session.id,
         )
         return issued, session.id
 
@@ -414,6 +420,7 @@ class SessionStore:
             scope=session.scope,
             username=session.username,
             endpoint_id=session.endpoint_id,
+            session_id=session.id,
         )
 
     def _replay(
@@ -441,6 +448,7 @@ class SessionStore:
             scope=session.scope,
             username=session.username,
             endpoint_id=session.endpoint_id,
+            session_id=session.id,
         )
 
     def access_owner(self, access_token: str) -> RateKey | None:
@@ -493,6 +501,8 @@ class SessionStore:
 
     def _revoke_session(self, session: Session, now: datetime) -> None:
         session.revoked_at = now
+        if self.on_session_end is not None:
+            self.on_session_end(session.id)
         self._access_index.pop(session.current.access_hash, None)
         if session.rotation is not None:
             session.rotation.nonce = ""  # a revoked session never replays

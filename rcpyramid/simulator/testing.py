@@ -13,6 +13,12 @@ Fixtures:
   ``ringcentral_simulator_users`` (override either fixture in a conftest.py); stopped after.
 - ``start_ringcentral_simulator``: ``start(**options)`` (the keywords of `start_simulator`)
   for several simulators or other options in one test; all stop at teardown.
+- ``webhook_receiver``: a `WebhookReceiver` on a free loopback port (answers the
+  Validation-Token handshake, records deliveries; switches to refuse or fail), stopped after.
+
+The controls (``RunningSimulator`` is a ``SimulatorControls``) include ``place_call``,
+``set_record_delay``, ``expire_sync_tokens``, ``subscriptions``, ``deliveries``,
+``fail_deliveries`` and ``delivery_quirks``; ``wait_until`` polls with a deadline.
 
 Without pytest, ``with start_simulator(...) as sim:`` does the same.
 """
@@ -23,7 +29,6 @@ import base64
 import hashlib
 import secrets
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlencode, urljoin
@@ -33,82 +38,25 @@ import requests
 
 from .app import Simulator
 from .config import DEMO_CLIENT, RegisteredClient, SimulatorConfig, parse_rate_limits
+from .controls_client import TIMEOUT, SimulatorControls, wait_until
 from .directory import DEMO_USERS, DemoUser
+from .receiver import Received, WebhookReceiver
 from .server import RunningServer, serve_in_thread
 
 __all__ = [
     "DEMO_CLIENT",
     "DEMO_USERS",
     "DemoUser",
+    "Received",
     "RegisteredClient",
     "RunningSimulator",
     "SimulatorControls",
+    "WebhookReceiver",
     "pkce_pair",
     "sign_in_at",
     "start_simulator",
+    "wait_until",
 ]
-
-TIMEOUT = 10  # seconds; the simulator is on loopback, so only a hang takes this long
-
-
-class SimulatorControls:
-    """The simulator's test controls (``/simulator/...``) over HTTP.
-
-    Each call opens its own connection: a kept-alive one could meet the server closing
-    it after a long quiet spell in a session-long fixture.
-    """
-
-    def __init__(self, url: str) -> None:
-        self.url = url.rstrip("/")
-
-    def control(self, name: str, **body: Any) -> Any:
-        """POST one control with a JSON body; its JSON answer (HTTP errors raise)."""
-        answer = requests.post(f"{self.url}/simulator/{name}", json=body, timeout=TIMEOUT)
-        answer.raise_for_status()
-        return answer.json() if answer.content else None
-
-    def counters(self) -> dict[str, Any]:
-        """Grants by type, refreshes, revokes, 429s, API calls and token errors so far."""
-        answer = requests.get(f"{self.url}/simulator/counters", timeout=TIMEOUT)
-        answer.raise_for_status()
-        return answer.json()
-
-    def expire_access_tokens(self, username: str | None = None) -> int:
-        """Current access tokens (of one user) expire now; how many did."""
-        body = {} if username is None else {"username": username}
-        return self.control("expire-access-tokens", **body)["expired"]
-
-    def fail_next(
-        self,
-        status: int,
-        *,
-        count: int = 1,
-        path: str = "/restapi",
-        retry_after: int | None = None,
-        content: str = "json",
-    ) -> dict[str, Any]:
-        """The next `count` requests under `path` answer `status` (429, 500, 502, 503)."""
-        body: dict[str, Any] = {"status": status, "count": count, "path": path}
-        if retry_after is not None:
-            body["retry_after"] = retry_after
-        return self.control("fail-next", content=content, **body)["queued"]
-
-    def latency(
-        self, seconds: float, *, path: str = "/restapi", count: int | None = None
-    ) -> dict[str, Any] | None:
-        """Matching requests answer `seconds` late (0 clears)."""
-        body: dict[str, Any] = {"seconds": seconds, "path": path}
-        if count is not None:
-            body["count"] = count
-        return self.control("latency", **body)["latency"]
-
-    def advance_clock(self, seconds: float) -> datetime:
-        """Move the simulator's clock forward; its new time."""
-        return datetime.fromisoformat(self.control("advance-clock", seconds=seconds)["now"])
-
-    def reset(self) -> None:
-        """Forget codes, sessions, counters, faults, latency, clock offset and rate windows."""
-        self.control("reset")
 
 
 class _FirstForm(HTMLParser):
@@ -185,8 +133,9 @@ class RunningSimulator(SimulatorControls):
         return sign_in_at(authorize_url, username, password, deny=deny)
 
     def stop(self) -> None:
-        """Stop serving (idempotent)."""
+        """Stop serving and the background threads (idempotent)."""
         self.server.stop()
+        self.simulator.close()
 
 
 def sign_in_at(authorize_url: str, username: str, password: str, *, deny: bool = False) -> str:
@@ -285,3 +234,11 @@ def ringcentral_simulator(
     return start_ringcentral_simulator(
         clients=ringcentral_simulator_clients, users=ringcentral_simulator_users
     )
+
+
+@pytest.fixture
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    """A webhook endpoint on loopback for this test (its ``url`` goes in deliveryMode)."""
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.stop()

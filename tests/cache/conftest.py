@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,21 +12,14 @@ import webtest
 
 from rcpyramid.simulator import DEMO_CLIENT
 from rcpyramid.simulator.testing import start_simulator
-from rcpyramid.tokens import open_repository
-from rcpyramid.tokens.interfaces import Token
-from tests.conftest import SimulatorHandle
-
-#: This machine kind runs Redis here; .ci/run starts it when it is down.
-REDIS_URL = os.environ.get("RCPYRAMID_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+from tests.journeys import SimulatorHandle
+from tests.services import require_redis
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
-    except redis.RedisError as error:
-        pytest.fail(f"Redis at {REDIS_URL} does not answer ({error}); start it (see .ci/run)")
-    return REDIS_URL
+    """The tests' Redis (tests.services: skip locally when absent, fail under CI)."""
+    return require_redis()
 
 
 @pytest.fixture
@@ -78,13 +69,3 @@ def limited_simulator_server(served_port: int) -> Iterator[SimulatorHandle]:
 def limited_simulator(limited_simulator_server: SimulatorHandle) -> SimulatorHandle:
     limited_simulator_server.control("reset")
     return limited_simulator_server
-
-
-def api_calls(simulator: SimulatorHandle) -> int:
-    return simulator.counters()["api_calls"]
-
-
-def stored_logins(app: webtest.TestApp) -> list[tuple[str, Token]]:
-    """Every login the app keeps, through the repository's own verbs."""
-    with open_repository(app.app.registry) as repo:
-        return repo.idle_logins(datetime.now(UTC) + timedelta(days=3650), 1000)

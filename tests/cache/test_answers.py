@@ -8,9 +8,8 @@ from collections.abc import Callable
 import pytest
 import webtest
 
-from tests.cache.conftest import api_calls
 from tests.clocks import MovableClock
-from tests.conftest import SimulatorHandle, sign_in
+from tests.journeys import SimulatorHandle, api_calls, sign_in
 
 CALL_LOG = "/test?api=extension-call-log"
 

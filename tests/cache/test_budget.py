@@ -10,8 +10,7 @@ import pytest
 import webtest
 
 from rcpyramid.simulator import DEMO_CLIENT, Simulator, SimulatorConfig, serve_in_thread
-from tests.cache.conftest import api_calls
-from tests.conftest import SimulatorHandle, sign_in
+from tests.journeys import SimulatorHandle, api_calls, sign_in
 
 CALL_LOG = "/test?api=extension-call-log"
 CALL_LOG_PATH = "/restapi/v1.0/account/~/extension/~/call-log"

@@ -7,8 +7,7 @@ from collections.abc import Callable
 import pytest
 import webtest
 
-from tests.cache.conftest import api_calls
-from tests.conftest import SimulatorHandle, sign_in
+from tests.journeys import SimulatorHandle, api_calls, sign_in
 
 CALL_LOG = "/test?api=extension-call-log"
 

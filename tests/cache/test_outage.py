@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 import webtest
 
-from tests.conftest import SimulatorHandle, sign_in
+from tests.journeys import SimulatorHandle, sign_in
 from tests.relay import Relay
 
 PAGES = ("/test?api=extension-call-log", "/test?api=extension", "/test?api=account-call-log")

@@ -9,18 +9,20 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import webtest
 
 from rcpyramid.simulator import DEMO_CLIENT
 from rcpyramid.tokens import open_repository
-from tests.cache.conftest import api_calls, stored_logins
-from tests.conftest import SimulatorHandle, sign_in
 from tests.databases import TEST_KEYS
+from tests.journeys import SimulatorHandle, api_calls, sign_in
 from tests.processes import BIN, ROOT
+from tests.stores import stored_logins
 
 CALL_LOG = "/test?api=extension-call-log"
 
 
+@pytest.mark.subprocess
 def test_purge_makes_the_purged_persons_entries_unreachable_in_every_process(
     make_app: Callable[..., webtest.TestApp],
     redis_url: str,
@@ -39,7 +41,7 @@ def test_purge_makes_the_purged_persons_entries_unreachable_in_every_process(
     }
     first, second = make_app(**shared), make_app(**shared)
     sign_in(first, "alice")
-    ((first_login, first_token),) = stored_logins(first)
+    ((first_login, first_token),) = stored_logins(first).items()
     sign_in(second, "alice")
     first.get(CALL_LOG)
     calls = api_calls(simulator)

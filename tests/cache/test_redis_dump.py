@@ -9,8 +9,8 @@ from typing import Any
 import redis
 import webtest
 
-from tests.cache.conftest import stored_logins
-from tests.conftest import SimulatorHandle, sign_in
+from tests.journeys import SimulatorHandle, sign_in
+from tests.stores import stored_logins
 
 PAGES = (
     "/test?api=extension",
@@ -65,7 +65,7 @@ def test_a_dump_of_redis_holds_nothing_personal(
             # Bob is no administrator: the account's call log is refused to him (403).
             if browser.get(path, status=[200, 403]).status_int == 200:
                 secrets.update(private_values(browser.get(path + "&format=json").json))
-    for _, token in stored_logins(testapp):
+    for _, token in stored_logins(testapp).items():
         secrets.update({token.access_token, token.refresh_token or "", token.owner_id})
         secrets.add(token.owner_name)
     secrets.discard("")

@@ -14,10 +14,10 @@ import requests
 import webtest
 
 from rcpyramid.simulator import DEMO_CLIENT
-from tests.cache.conftest import api_calls, stored_logins
 from tests.clocks import MovableClock
-from tests.conftest import SimulatorHandle, sign_in
 from tests.databases import TEST_KEYS
+from tests.journeys import SimulatorHandle, api_calls, sign_in
+from tests.stores import stored_logins
 
 CALL_LOG = "/test?api=extension-call-log"
 
@@ -35,7 +35,7 @@ def sign_out_by_timeout(browser: webtest.TestApp, simulator: SimulatorHandle) ->
 
 def sign_out_by_dead_tokens(browser: webtest.TestApp, simulator: SimulatorHandle) -> None:
     # RingCentral ends the session on its side (an admin, a password change): revoke it.
-    ((_, token),) = stored_logins(browser)
+    ((_, token),) = stored_logins(browser).items()
     requests.post(
         f"{simulator.url}/restapi/oauth/revoke",
         data={"token": token.access_token},

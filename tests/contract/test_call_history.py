@@ -168,6 +168,7 @@ class SQLBackendTests(CallHistoryTests):
         assert only_newest.get(ALICE, "dave") == dave
         assert only_newest.sync_state(ALICE).sync_token == "sync-token"
 
+    @pytest.mark.subprocess
     def test_sql_merges_from_several_processes_keep_the_newest_versions(
         self, history: SQLAlchemyCallHistory
     ) -> None:
@@ -203,6 +204,7 @@ class TestSQLiteBackend(SQLBackendTests):
             session.close()
 
 
+@pytest.mark.postgres
 class TestPostgreSQLBackend(SQLBackendTests):
     def database(self, tmp_path: Path) -> AbstractContextManager[str]:
         return postgres_schema()

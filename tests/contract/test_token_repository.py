@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
+import pytest
+
 from rcpyramid.tokens.memory import MemoryTokenRepository
 from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
 from rcpyramid.tokens.testing import MovingClock, TokenRepositoryTests, make_token
@@ -48,6 +50,7 @@ class SQLBackendTests(TokenRepositoryTests):
             finally:
                 repo.store.close()
 
+    @pytest.mark.subprocess
     def test_sql_refreshing_serialises_processes(
         self, repo: SQLAlchemyTokenRepository, clock: MovingClock
     ) -> None:
@@ -62,6 +65,7 @@ class TestSQLiteBackend(SQLBackendTests):
         return nullcontext(sqlite_url(tmp_path))
 
 
+@pytest.mark.postgres
 class TestPostgreSQLBackend(SQLBackendTests):
     def database(self, tmp_path: Path) -> AbstractContextManager[str]:
         return postgres_schema()

@@ -6,28 +6,18 @@ says how to get them; under CI (``CI`` set) a missing piece fails them instead.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.browser import chromium
-
-E2E_DIR = Path(__file__).resolve().parent
-AXE = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
-AXE_HOW = "run `npm ci --prefix tests/e2e` to install axe-core"
-#: Where the page checks leave a screenshot of every page at every width (gitignored).
-SCREENSHOTS = Path(
-    os.environ.get("RCPYRAMID_SCREENSHOTS", E2E_DIR.parent.parent / "var" / "screenshots")
-)
+from tests.browser import AXE, AXE_HOW, chromium
+from tests.services import missing
 
 
 def require_axe() -> str:
     if AXE.is_file():
         return AXE.read_text(encoding="utf-8")
-    assert not os.environ.get("CI"), f"CI must have axe-core: {AXE_HOW}"
-    pytest.skip(f"no axe-core here: {AXE_HOW}")
+    missing("no axe-core here", AXE_HOW)
 
 
 @pytest.fixture

@@ -7,12 +7,15 @@ simulator, and the CSRF token in the forms.
 
 from __future__ import annotations
 
+import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 
-from tests.conftest import SimulatorHandle
+from tests.journeys import SimulatorHandle
+
+pytestmark = pytest.mark.browser
 
 
 def click(driver: WebDriver, text: str) -> None:

@@ -8,9 +8,11 @@ import itertools
 import pytest
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from tests.conftest import SimulatorHandle
-from tests.e2e.conftest import SCREENSHOTS
+from tests.browser import SCREENSHOTS
 from tests.e2e.test_pages import WIDTHS, set_width, sign_in_in_browser
+from tests.journeys import SimulatorHandle
+
+pytestmark = pytest.mark.browser
 
 CALLS = "/test?api=extension-call-log"
 

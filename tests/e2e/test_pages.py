@@ -17,8 +17,10 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 
-from tests.conftest import SimulatorHandle
-from tests.e2e.conftest import SCREENSHOTS
+from tests.browser import SCREENSHOTS
+from tests.journeys import SimulatorHandle
+
+pytestmark = pytest.mark.browser
 
 WIDTHS = {"phone": (390, 844, True), "laptop": (1280, 900, False)}
 #: What axe-core reports that we treat as a failure.

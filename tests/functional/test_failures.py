@@ -6,7 +6,7 @@ import webtest
 
 from tests.browser import authorize_at_simulator, local_path, query_of
 from tests.clocks import MovableClock
-from tests.conftest import SimulatorHandle, start_sign_in
+from tests.journeys import SimulatorHandle, start_sign_in
 
 
 def assert_clear_page(page: webtest.TestResponse) -> None:
@@ -147,7 +147,7 @@ def test_api_5xx_is_502(signed_in: webtest.TestApp, simulator: SimulatorHandle) 
 
 
 def test_api_timeout_is_504(make_testapp, simulator: SimulatorHandle) -> None:
-    from tests.conftest import sign_in
+    from tests.journeys import sign_in
 
     testapp = make_testapp(**{"ringcentral.read_timeout": "0.5"})
     sign_in(testapp)

@@ -9,7 +9,7 @@ import webtest
 
 from rcpyramid.security import SEEN_AT_RESOLUTION
 from tests.clocks import MovableClock
-from tests.conftest import SimulatorHandle, sign_in
+from tests.journeys import SimulatorHandle, sign_in
 from tests.stores import only_token
 
 EXTENSIONS = "/test?api=extension"

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import webtest
 
-from tests.conftest import SimulatorHandle, sign_in
+from tests.journeys import SimulatorHandle, sign_in
 from tests.stores import only_token, stored_logins
 
 IDLE = 2.0  # seconds: short, on the real clock

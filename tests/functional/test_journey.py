@@ -7,7 +7,7 @@ import json
 import webtest
 
 from tests.browser import authorize_at_simulator, local_path, query_of
-from tests.conftest import SimulatorHandle, sign_in, start_sign_in
+from tests.journeys import SimulatorHandle, sign_in, start_sign_in
 
 
 def test_home_offers_sign_in_as_a_post_form_with_csrf(testapp: webtest.TestApp) -> None:

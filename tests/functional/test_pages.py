@@ -17,7 +17,7 @@ import webtest
 from rcpyramid.views.api.csv_export import neutralise
 from rcpyramid.views.formatting import talk_time_text
 from tests.browser import authorize_at_simulator, local_path, query_of
-from tests.conftest import SimulatorHandle, sign_in, start_sign_in
+from tests.journeys import SimulatorHandle, sign_in, start_sign_in
 from tests.stores import only_token
 
 OWN = "/test?api=extension-call-log"

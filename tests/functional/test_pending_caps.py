@@ -8,7 +8,7 @@ import webtest
 
 from tests.browser import authorize_at_simulator, local_path
 from tests.clocks import MovableClock
-from tests.conftest import start_sign_in
+from tests.journeys import start_sign_in
 
 
 def browser_of(testapp: webtest.TestApp) -> webtest.TestApp:

@@ -11,7 +11,7 @@ import webtest
 from rcpyramid.tokens.memory import MemoryTokenRepository
 from tests.browser import authorize_at_simulator, local_path
 from tests.clocks import MovableClock
-from tests.conftest import SimulatorHandle, start_sign_in
+from tests.journeys import SimulatorHandle, start_sign_in
 from tests.stores import stored_logins
 
 IDLE = 7200  # rcpyramid.session.idle_timeout's default

@@ -10,7 +10,7 @@ import webtest
 from rcpyramid.simulator import DEMO_CLIENT
 from tests.browser import authorize_at_simulator, local_path, parse_form
 from tests.clocks import MovableClock
-from tests.conftest import SimulatorHandle, sign_in
+from tests.journeys import SimulatorHandle, sign_in
 from tests.stores import only_token, stored_logins
 
 

@@ -16,8 +16,8 @@ import webtest
 
 from tests.browser import authorize_at_simulator, parse_form
 from tests.clocks import MovableClock
-from tests.conftest import SimulatorHandle, sign_in
 from tests.databases import TEST_KEYS, postgres_schema, sqlite_url
+from tests.journeys import SimulatorHandle, sign_in
 
 TOKEN_PATH = "/restapi/oauth/token"
 

@@ -11,9 +11,9 @@ import requests
 
 from rcpyramid.config import SettingsError, load
 from rcpyramid.simulator import DEMO_CLIENT
-from tests.cache.conftest import REDIS_URL
 from tests.functional.test_pserve import CLEAN_ENV, browse_journey
 from tests.processes import BIN, ROOT, Process, free_port, start_simulator_cli, wait_until_answering
+from tests.services import REDIS_URL, require_redis
 
 PREFORK = {
     "rcpyramid.workers": "2",
@@ -57,9 +57,12 @@ def bench_ini_with(tmp_path: Path, server_keys: str) -> Path:
     return path
 
 
+@pytest.mark.redis
+@pytest.mark.subprocess
 def test_bench_ini_serves_the_journey_with_two_gunicorn_workers_behind_a_trusted_proxy(
     processes: list[Process], tmp_path: Path
 ) -> None:
+    require_redis()  # the workers share one budget in Redis (skip or fail: tests/services.py)
     http_port, simulator_port = free_port(), free_port()
     redirect = f"http://localhost:{http_port}/oauth2callback"
     start_simulator_cli(

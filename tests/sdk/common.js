@@ -12,6 +12,7 @@ Give values that may begin with "-" (codes, verifiers) as --name=value.
 The client secret comes from the environment: RINGCENTRAL_CLIENT_SECRET (unset or empty
 means a public client). The plan is a JSON list of steps:
   {"do": "login"} | {"do": "get", "path": P, "query": {...}} | {"do": "refresh"} |
+  {"do": "post", "path": P, "body": {...}} (a JSON body, e.g. a webhook subscription) |
   {"do": "logout"} | {"do": "save"} (keep the SDK's token data, as an app's session does) |
   {"do": "restore"} (hand the saved data back to the SDK, as an app restoring a stale
   session does) | {"do": "control", "name": N, "body": {...}} (POST SERVER/simulator/N: the
@@ -146,7 +147,8 @@ async function control(server, name, body) {
 }
 
 /**
- * Run the plan with an adapter: {login(), get(path, query) -> {status, body}, refresh(),
+ * Run the plan with an adapter: {login(), get(path, query) -> {status, body},
+ * post(path, body) -> {status, body}, refresh(),
  * logout() -> status, authData(), setAuthData(data), errorStatus(e)}.
  */
 async function runPlan(adapter, options) {
@@ -163,6 +165,9 @@ async function runPlan(adapter, options) {
                 result.path = step.path;
                 result.query = step.query || null;
                 Object.assign(result, await adapter.get(step.path, step.query));
+            } else if (step.do === 'post') {
+                result.path = step.path;
+                Object.assign(result, await adapter.post(step.path, step.body));
             } else if (step.do === 'refresh') {
                 const before = await adapter.authData();
                 await adapter.refresh();

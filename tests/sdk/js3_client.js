@@ -39,6 +39,10 @@ async function main() {
             const response = await platform.get(path, query);
             return {status: response.response().status, body: response.json()};
         },
+        async post(path, body) {
+            const response = await platform.post(path, body);
+            return {status: response.response().status, body: response.json()};
+        },
         refresh: () => platform.refresh(),
         async logout() {
             const response = await platform.logout();

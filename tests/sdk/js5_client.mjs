@@ -52,6 +52,10 @@ async function main() {
             const response = await platform.get(path, query);
             return {status: response.status, body: await response.json()};
         },
+        async post(path, body) {
+            const response = await platform.post(path, body);
+            return {status: response.status, body: await response.json()};
+        },
         refresh: () => platform.refresh(),
         async logout() {
             const response = await platform.logout();

@@ -13,8 +13,9 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from rcpyramid.simulator import DEMO_CLIENT, RegisteredClient, SimulatorConfig
+from tests.sdk.kit import PUBLIC_CLIENT, REDIRECT_URI, START, NodeSDKs, browser_sign_in
 
-from .conftest import PUBLIC_CLIENT, REDIRECT_URI, START, NodeSDKs, browser_sign_in
+pytestmark = pytest.mark.node
 
 ME = "/restapi/v1.0/account/~/extension/~"
 EXTENSIONS = "/restapi/v1.0/account/~/extension"
@@ -257,3 +258,36 @@ def test_js3_seed_session_pattern_lives_only_through_the_rotation_grace(
     counters = sim.counters()
     assert counters["grants"] == {"authorization_code": 1, "refresh_token": 2}
     assert counters["refreshes"] == 1
+
+
+@pytest.mark.parametrize("script", ["js5_client.mjs", "js3_client.js"])
+def test_js_sdks_subscribe_a_webhook_through_their_own_api(
+    start_simulator, node_sdks: NodeSDKs, webhook_receiver, script: str
+) -> None:
+    sim = start_simulator()
+    code = browser_sign_in(sim.authorize_url(client=DEMO_CLIENT))["code"]
+    subscription = {
+        "eventFilters": [
+            "/restapi/v1.0/account/~/extension/~/presence?detailedTelephonyState=true"
+        ],
+        "deliveryMode": {
+            "transportType": "WebHook",
+            "address": webhook_receiver.url,
+            "verificationToken": "js-sdk-token",
+        },
+    }
+    plan = [
+        {"do": "login"},
+        {"do": "post", "path": "/restapi/v1.0/subscription", "body": subscription},
+        {"do": "control", "name": "calls", "body": {"username": "alice", "result": "Missed"}},
+    ]
+    report = node_sdks.run(script, "run", server=sim.url, client=DEMO_CLIENT, code=code, plan=plan)
+    _, created, placed = report["steps"]
+    assert created["status"] == 200, created
+    assert created["body"]["status"] == "Active"
+    assert "js-sdk-token" not in str(created["body"])
+    got = webhook_receiver.wait_for_count(2)
+    assert [d.body["body"]["telephonyStatus"] for d in got] == ["Ringing", "NoCall"]
+    assert {d.headers["verification-token"] for d in got} == {"js-sdk-token"}
+    call = got[-1].body["body"]["activeCalls"][0]
+    assert call["telephonySessionId"] == placed["answer"]["telephonySessionId"]

@@ -9,8 +9,9 @@ import requests
 
 from rcpyramid.simulator import RegisteredClient
 from tests.processes import BIN, Process, free_port, wait_until_answering
+from tests.sdk.kit import NodeSDKs, browser_sign_in
 
-from .conftest import NodeSDKs, browser_sign_in
+pytestmark = [pytest.mark.node, pytest.mark.subprocess]
 
 # What a developer registers for the seed's quick start (port 5000, /oauth2callback).
 SEED_APP = RegisteredClient(

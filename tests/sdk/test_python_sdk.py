@@ -13,8 +13,8 @@ from ringcentral.http.api_exception import ApiException
 from ringcentral.platform.platform import Platform
 
 from rcpyramid.simulator import DEMO_CLIENT, RegisteredClient, SimulatorConfig
-
-from .conftest import REDIRECT_URI, START, RunningSimulator, browser_sign_in
+from rcpyramid.simulator.testing import RunningSimulator
+from tests.sdk.kit import REDIRECT_URI, START, browser_sign_in
 
 ME = "/restapi/v1.0/account/~/extension/~"
 EXTENSIONS = "/restapi/v1.0/account/~/extension"
@@ -189,3 +189,26 @@ def test_python_sdk_pages_through_the_company_log_by_its_navigation_uris(start_s
     )
     assert pages == math.ceil(len(expected) / 100) > 1
     assert ids == [r.id for r in expected]
+
+
+def test_python_sdk_subscribes_a_webhook_and_hears_a_call(start_simulator, webhook_receiver):
+    sim = start_simulator()
+    platform = signed_in_platform(sim)
+    body = {
+        "eventFilters": ["/restapi/v1.0/account/~/extension/~/telephony/sessions"],
+        "deliveryMode": {
+            "transportType": "WebHook",
+            "address": webhook_receiver.url,
+            "verificationToken": "py-sdk-token",
+        },
+    }
+    created = platform.post("/restapi/v1.0/subscription", body).json_dict()
+    assert created["status"] == "Active" and "verificationToken" not in created["deliveryMode"]
+    sim.place_call("alice", direction="Outbound", result="Answered", duration=4)
+    got = webhook_receiver.wait_for_count(4)
+    assert {d.headers["verification-token"] for d in got} == {"py-sdk-token"}
+    assert [d.body["body"]["sequence"] for d in got] == [1, 2, 3, 4]
+    renewed = platform.post(f"/restapi/v1.0/subscription/{created['id']}/renew").json_dict()
+    assert renewed["id"] == created["id"]
+    platform.delete(f"/restapi/v1.0/subscription/{created['id']}")
+    assert sim.subscriptions() == []

@@ -8,7 +8,7 @@ import pytest
 import webtest
 
 from tests.browser import authorize_at_simulator, local_path, query_of
-from tests.conftest import SimulatorHandle, start_sign_in
+from tests.journeys import SimulatorHandle, start_sign_in
 
 CALLBACK_ERRORS = ("server_error", "temporarily_unavailable", "access_denied", "invalid_request")
 

@@ -19,7 +19,8 @@ from rcpyramid.tokens import open_repository
 from rcpyramid.tokens.interfaces import state_digest
 from tests.browser import authorize_at_simulator, local_path, query_of
 from tests.clocks import MovableClock
-from tests.conftest import ROOT, SimulatorHandle, sign_in, start_sign_in
+from tests.journeys import SimulatorHandle, sign_in, start_sign_in
+from tests.processes import ROOT
 from tests.stores import RECORDING, only_token, recording, stored_logins
 
 HTTPS = {"wsgi.url_scheme": "https", "HTTP_HOST": "app.example.com"}

@@ -11,7 +11,7 @@ import webtest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import sign_in
+from tests.journeys import sign_in
 
 FUZZ = settings(
     # RCPYRAMID_FUZZ_EXAMPLES=5000 pytest tests/security/test_fuzz.py for a longer hunt.

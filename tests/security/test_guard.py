@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rcpyramid.simulator import serve_in_thread
-from tests.conftest import sign_in
+from tests.journeys import sign_in
 from tests.serving import serve
 
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options")

@@ -15,7 +15,7 @@ import webtest
 from rcpyramid.logredact import RedactingFormatter, redact
 from rcpyramid.simulator import DEMO_CLIENT
 from tests.browser import authorize_at_simulator, local_path, query_of
-from tests.conftest import SimulatorHandle, start_sign_in
+from tests.journeys import SimulatorHandle, start_sign_in
 from tests.stores import RECORDING, only_token, recording
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ import requests
 import webtest
 
 from tests.browser import authorize_at_simulator, local_path
-from tests.conftest import start_sign_in
+from tests.journeys import start_sign_in
 from tests.serving import serve
 
 ORIGIN = "http://localhost:5000"  # the redirect URI's, in the test settings

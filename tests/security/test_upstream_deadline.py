@@ -13,7 +13,7 @@ import pytest
 import webtest
 
 from tests.browser import query_of
-from tests.conftest import start_sign_in
+from tests.journeys import start_sign_in
 
 DRIP_INTERVAL = 0.3
 TOKENS = {

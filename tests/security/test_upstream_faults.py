@@ -12,7 +12,7 @@ import webtest
 
 from rcpyramid.simulator import serve_in_thread
 from tests.browser import query_of
-from tests.conftest import start_sign_in
+from tests.journeys import start_sign_in
 from tests.processes import free_port
 from tests.stores import stored_logins
 

@@ -18,7 +18,7 @@ import webtest
 from rcpyramid.simulator import serve_in_thread
 from tests.browser import query_of
 from tests.clocks import MovableClock
-from tests.conftest import start_sign_in
+from tests.journeys import start_sign_in
 
 HUGE = "99999999999999999999"
 WEEK = 7 * 86400

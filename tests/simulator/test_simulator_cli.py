@@ -17,6 +17,8 @@ import requests
 from rcpyramid.simulator import DEMO_CLIENT
 from rcpyramid.simulator.cli import parse_client, parse_rate_limits
 
+pytestmark = pytest.mark.subprocess
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
@@ -137,6 +139,15 @@ def test_parse_client_splits_on_the_first_two_colons_only():
     assert parse_client("pub::http://h/cb").client_secret == ""
     with pytest.raises(argparse.ArgumentTypeError):
         parse_client("no-colons")
+
+
+def test_parse_client_names_its_permissions_after_a_hash():
+    assert "CallControl" in parse_client("id:s:http://h/cb").permissions
+    limited = parse_client("id:s:http://h:1/cb,http://h/b#ReadAccounts, ReadCallLog")
+    assert limited.permissions == ("ReadAccounts", "ReadCallLog")
+    assert limited.redirect_uris == ("http://h:1/cb", "http://h/b")
+    with pytest.raises(argparse.ArgumentTypeError, match="unknown permissions"):
+        parse_client("id:s:http://h/cb#ReadEverything")
 
 
 def test_parse_rate_limits():

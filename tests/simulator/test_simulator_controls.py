@@ -5,8 +5,12 @@ from __future__ import annotations
 import threading
 import time
 from datetime import timedelta
+from types import SimpleNamespace
 
+import pytest
 import requests
+
+from rcpyramid.simulator import app as simulator_app
 
 ME = "/restapi/v1.0/account/~/extension/~"
 TOKEN = "/restapi/oauth/token"
@@ -20,6 +24,11 @@ def test_counters_shape_and_counts(rc):
         "rate_limited": 0,
         "api_calls": 0,
         "token_errors": 0,
+        "subscriptions": 0,
+        "handshakes": 0,
+        "deliveries": 0,
+        "syncs": 0,
+        "calls": 0,
     }
     tokens = rc.login()
     rc.get(ME, tokens["access_token"])
@@ -94,33 +103,68 @@ def test_fail_next_validation(rc):
     assert form.status_code == 415
 
 
-def test_latency_delays_matching_requests_for_count(rc):
+class HeldSleep:
+    """Stands in for the simulator's ``time.sleep``: records each delay, holds until released.
+
+    The latency checks assert which request was delayed and in what order things
+    finished, never how long anything took (a busy CI machine stretches every request).
+    """
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+        self.release = threading.Event()
+
+    def sleep(self, seconds: float) -> None:
+        self.delays.append(seconds)
+        assert self.release.wait(30), "the test never released the held request"
+
+    def wait_for_delays(self, count: int) -> None:
+        deadline = time.monotonic() + 10
+        while len(self.delays) < count:
+            assert time.monotonic() < deadline, f"{count} delayed request(s) never arrived"
+            time.sleep(0.01)
+
+
+@pytest.fixture
+def held_sleep(monkeypatch: pytest.MonkeyPatch) -> HeldSleep:
+    held = HeldSleep()
+    monkeypatch.setattr(simulator_app, "time", SimpleNamespace(sleep=held.sleep))
+    return held
+
+
+def test_latency_delays_matching_requests_for_count(rc, held_sleep):
     assert rc.control("latency", {"seconds": 0.4, "path": "/restapi/v1.0", "count": 1}).ok
-    started = time.monotonic()
+    held_sleep.release.set()
     rc.get("/restapi/v1.0")
-    assert time.monotonic() - started >= 0.4
-    started = time.monotonic()
     rc.get("/restapi/v1.0")
-    assert time.monotonic() - started < 0.4
+    rc.get("/restapi")  # another path: never delayed
+    # The first matching request slept the 0.4 s; the rule was then used up.
+    assert held_sleep.delays == [0.4]
 
 
-def test_latency_is_slept_outside_the_lock_and_can_be_cleared(rc):
+def test_latency_is_slept_outside_the_lock_and_can_be_cleared(rc, held_sleep):
     rc.control("latency", {"seconds": 1.0, "path": "/restapi/v1.0"})
     url = rc.url + "/restapi/v1.0"
     slow = requests.Session()
-    started = time.monotonic()
-    # Control endpoints and other paths stay fast while a slow request sleeps.
-    worker = threading.Thread(target=lambda: slow.get(url, timeout=10))
+    finished: list[str] = []
+
+    def slow_request() -> None:
+        slow.get(url, timeout=30)
+        finished.append("slow")
+
+    worker = threading.Thread(target=slow_request)
     worker.start()
-    time.sleep(0.1)
+    held_sleep.wait_for_delays(1)
+    # Control endpoints and other paths answer while the slow request is still asleep.
     assert rc.get("/restapi").status_code == 200
     assert rc.counters()["api_calls"] == 0
-    assert time.monotonic() - started < 0.9
-    worker.join()
+    finished.append("fast")
+    held_sleep.release.set()
+    worker.join(30)
+    assert finished == ["fast", "slow"]
     assert rc.control("latency", {"seconds": 0}).json() == {"latency": None}
-    started = time.monotonic()
     rc.get("/restapi/v1.0")
-    assert time.monotonic() - started < 0.5
+    assert held_sleep.delays == [1.0]  # cleared: the last request was not delayed
 
 
 def test_expire_access_tokens_for_one_user_or_all(rc):

@@ -192,11 +192,16 @@ def test_code_exchange_with_basic_auth_returns_the_token_document(rc):
         "scope",
         "owner_id",
         "endpoint_id",
+        "session_id",
     }
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == 3600 and isinstance(body["expires_in"], int)
     assert body["refresh_token_expires_in"] == 604800
-    assert body["scope"] == "ReadAccounts ReadCallLog"
+    assert body["scope"] == "ReadAccounts ReadCallLog ReadPresence CallControl WebhookSubscriptions"
+    # Opaque, required by RingCentral's spec, and the same after a refresh of this session.
+    assert isinstance(body["session_id"], str) and body["session_id"]
+    refreshed = rc.refresh(body["refresh_token"]).json()
+    assert refreshed["session_id"] == body["session_id"]
     alice = rc.simulator.directory.extension_for("alice")
     assert body["owner_id"] == str(alice.id)
     assert isinstance(body["endpoint_id"], str) and body["endpoint_id"]

@@ -63,6 +63,7 @@ def phone() -> Iterator:
         yield driver
 
 
+@pytest.mark.browser
 def test_pages_fit_a_390_px_phone(phone, rc):
     from selenium.webdriver.common.by import By
 

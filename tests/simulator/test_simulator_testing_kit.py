@@ -10,18 +10,20 @@ import pytest
 import requests
 
 from rcpyramid.simulator.testing import DemoUser, RegisteredClient, start_simulator
-from tests.conftest import ROOT
+from tests.processes import ROOT
 
 pytest_plugins = ["pytester"]
 ME = "/restapi/v1.0/account/~/extension/~"
 
 
 def _readme_example() -> str:
-    """The README's test of another app, exactly as a reader would copy it."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    found = re.search(r"<!-- test-kit-example -->\n```python\n(.*?)```", readme, re.DOTALL)
-    assert found, "the README lost its test-kit example"
-    return found.group(1)
+    """The documented test of another app (docs/simulator.md), exactly as a reader copies it."""
+    for page in (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))):
+        text = page.read_text(encoding="utf-8")
+        found = re.search(r"<!-- test-kit-example -->\n```python\n(.*?)```", text, re.DOTALL)
+        if found:
+            return found.group(1)
+    raise AssertionError("the docs lost their test-kit example (<!-- test-kit-example -->)")
 
 
 def _access_token(sim, username: str) -> str:
@@ -42,6 +44,7 @@ def _access_token(sim, username: str) -> str:
     return answer.json()["access_token"]
 
 
+@pytest.mark.subprocess
 def test_the_readme_example_passes_with_the_plugin_and_needs_opting_in(pytester):
     pytester.makepyfile(test_other_app=_readme_example())
     opted_in = pytester.runpytest_subprocess("-p", "rcpyramid.simulator.testing", "-q")
@@ -57,6 +60,7 @@ def test_the_plugin_is_no_pytest11_entry_point():
     assert not [e for e in plugins if e.value.startswith("rcpyramid")]
 
 
+@pytest.mark.subprocess
 def test_a_conftest_opts_in_and_chooses_clients_and_users(pytester):
     pytester.makeconftest(
         """

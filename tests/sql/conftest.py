@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
 from tests.clocks import MovableClock
-from tests.databases import TEST_KEYS, postgres_schema, sql_repository, sqlite_url
-
-MakeRepo = Callable[..., SQLAlchemyTokenRepository]
+from tests.databases import TEST_KEYS, MakeRepo, postgres_schema, sql_repository, sqlite_url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

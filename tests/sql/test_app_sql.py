@@ -22,8 +22,8 @@ from rcpyramid.tokens.interfaces import RefreshLease, TokenStoreError
 from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
 from tests.browser import authorize_at_simulator, local_path
 from tests.clocks import MovableClock
-from tests.conftest import SimulatorHandle, sign_in, start_sign_in
 from tests.databases import TEST_KEYS
+from tests.journeys import SimulatorHandle, sign_in, start_sign_in
 
 EXTENSIONS = "/restapi/v1.0/account/~/extension"
 

@@ -18,8 +18,7 @@ from rcpyramid.tokens.rotation import reencrypt
 from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository, SqlTokenStore
 from rcpyramid.tokens.testing import ROOMY
 from tests.clocks import MovableClock
-from tests.databases import fixed_key
-from tests.sql.conftest import MakeRepo
+from tests.databases import MakeRepo, fixed_key
 
 K1, K2 = fixed_key("k1"), fixed_key("k2")
 ACCESS = "AT-plaintext-4f1c9e"

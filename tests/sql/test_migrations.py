@@ -155,6 +155,7 @@ def test_sql_models_match_the_migrations(sql_url: str) -> None:
         engine.dispose()
 
 
+@pytest.mark.subprocess
 def test_sql_concurrent_upgrades_from_several_processes_take_turns(sql_url: str) -> None:
     # Several development processes may start at once; each runs the upgrade.
     workers = 3
@@ -175,6 +176,7 @@ def alembic(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
     )
 
 
+@pytest.mark.subprocess
 def test_sql_alembic_command_line_reads_the_production_ini_and_the_database_url(
     sql_url: str,
 ) -> None:
@@ -190,6 +192,7 @@ def test_sql_alembic_command_line_reads_the_production_ini_and_the_database_url(
     assert head_revision(sql_url) is None
 
 
+@pytest.mark.subprocess
 def test_sqlite_alembic_with_development_ini_makes_the_database_under_var(tmp_path: Path) -> None:
     done = alembic(
         "-c",

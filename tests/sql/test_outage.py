@@ -20,9 +20,11 @@ from rcpyramid.ringcentral.api import SIGNED_IN_RECHECK
 from rcpyramid.simulator import serve_in_thread
 from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
 from tests.clocks import MovableClock
-from tests.conftest import sign_in
 from tests.databases import TEST_KEYS, postgres_schema
+from tests.journeys import sign_in
 from tests.relay import Relay
+
+pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture

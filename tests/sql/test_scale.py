@@ -10,11 +10,14 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.browser import authorize_at_simulator, parse_form
 from tests.databases import TEST_KEYS, postgres_schema
 from tests.processes import BIN, Process, free_port, start_simulator_cli, wait_until_answering
+
+pytestmark = [pytest.mark.postgres, pytest.mark.subprocess]
 
 CLIENT_ID = "scale-client"
 CLIENT_SECRET = "scale-secret-0123456789abcdef"

@@ -19,10 +19,12 @@ from rcpyramid.tokens.interfaces import PendingSignIn, Token, state_digest
 from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
 from rcpyramid.tokens.testing import ROOMY
 from tests.clocks import MovableClock
-from tests.conftest import SimulatorHandle, sign_in
 from tests.databases import fixed_key, sql_repository
+from tests.journeys import SimulatorHandle, sign_in
 from tests.processes import BIN, ROOT
 from tests.stores import stored_logins
+
+pytestmark = pytest.mark.subprocess
 
 K1, K2 = fixed_key("k1"), fixed_key("k2")
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from rcpyramid.ringcentral import deadline as call_deadline
 from rcpyramid.ringcentral.deadline import Deadline
 from tests.processes import ROOT
@@ -67,10 +69,12 @@ def in_parent_and_worker(script: str) -> list[str]:
     return done.stdout.split()
 
 
+@pytest.mark.subprocess
 def test_the_watchdog_cuts_a_blocked_read_in_the_parent_and_in_a_forked_worker() -> None:
     assert in_parent_and_worker(DATABASE) == ["parent", "True", "worker", "True"]
 
 
+@pytest.mark.subprocess
 def test_a_ringcentral_call_is_cut_at_its_deadline_in_the_parent_and_in_a_forked_worker() -> None:
     assert in_parent_and_worker(RINGCENTRAL) == ["parent", "True", "worker", "True"]
 

@@ -199,7 +199,7 @@ def extension_json(
     if own:
         out["serviceFeatures"] = [
             {"featureName": "SMS", "enabled": True},
-            {"featureName": "CallLog", "enabled": True},
+            {"featureName": "Presence", "enabled": True},
             {"featureName": "Fax", "enabled": True},
         ]
     out["setupWizardState"] = "Completed"

@@ -5,7 +5,8 @@ noted; a form-encoded or text/plain body is refused with 415 so a cross-site HTM
 cannot drive the controls; bad values answer 400 {"error": "..."}):
 
 - GET  counters -> {"grants": {"authorization_code", "refresh_token"}, "refreshes", "revokes",
-  "rate_limited", "api_calls", "token_errors"}.
+  "rate_limited", "api_calls", "token_errors", "subscriptions" (created), "handshakes"
+  (attempted), "deliveries" (attempted), "syncs", "calls" (placed)}.
 - POST expire-access-tokens [{"username"}] -> {"expired": n}: current access tokens (of that
   user) now answer 401 OAU-128; refresh tokens are untouched.
 - POST fail-next {"status": 429|500|502|503, "count": 1, "path": "/restapi", "retry_after",
@@ -17,7 +18,9 @@ cannot drive the controls; bad values answer 400 {"error": "..."}):
   requests sleep first (outside any lock); a new call replaces the rule; 0 seconds clears.
 - POST advance-clock {"seconds": N >= 0} -> {"now": iso}: moves the simulator's clock.
 - POST reset -> {"reset": true}: forgets codes, sessions, counters, faults, latency, clock
-  offset and rate windows (the data stays).
+  offset, rate windows, subscriptions, deliveries and placed calls (the data stays).
+
+Push and sync controls: views/push_controls.py.
 
 Faults and latency never apply to these control paths.
 """
@@ -43,6 +46,15 @@ CONTROL_PATHS = frozenset(
         "/simulator/latency",
         "/simulator/advance-clock",
         "/simulator/reset",
+        # push and sync (views/push_controls.py)
+        "/simulator/calls",
+        "/simulator/record-delay",
+        "/simulator/expire-sync-tokens",
+        "/simulator/subscriptions",
+        "/simulator/deliveries",
+        "/simulator/fail-deliveries",
+        "/simulator/delivery-quirks",
+        "/simulator/office",
     }
 )
 # What the home page lists (the module docstring is the contract).
@@ -64,7 +76,22 @@ CONTROLS = (
     ('POST /simulator/advance-clock {"seconds": 60}', "the simulator's clock jumps forward"),
     (
         "POST /simulator/reset",
-        "forget codes, sessions, counters, failures, latency, clock offset and rate windows",
+        "forget codes, sessions, counters, failures, latency, clock offset, rate windows, "
+        "subscriptions, deliveries and placed calls",
+    ),
+    (
+        'POST /simulator/calls {"username": "alice", "direction": "Inbound", '
+        '"other": "+16505550199", "result": "Missed", "duration": 0}',
+        "a call that ends now: its events go out at once, its record appears after the delay",
+    ),
+    ('POST /simulator/record-delay {"seconds": 2}', "how long a call's record takes to appear"),
+    ("POST /simulator/expire-sync-tokens", "every sync token answers CLG-104: FSync again"),
+    ("GET /simulator/subscriptions", "every webhook subscription with its state"),
+    ("GET /simulator/deliveries", "the last 200 deliveries and their answers"),
+    ('POST /simulator/fail-deliveries {"count": 3}', "the next deliveries fail (not sent)"),
+    (
+        'POST /simulator/delivery-quirks {"delay": 0.5, "duplicate": 1, "out_of_order": 1}',
+        "late deliveries, a repeated uuid, a call's events newest first",
     ),
 )
 # The content types a cross-site HTML form can send without a CORS preflight.

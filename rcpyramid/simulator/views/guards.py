@@ -139,6 +139,9 @@ def user_has(extension: Extension, permission: str) -> bool:
         "ReadAccounts",
         "ReadMessages",
         "ReadCallRecording",
+        "ReadPresence",
+        "CallControl",
+        "WebhookSubscriptions",
     )
 
 

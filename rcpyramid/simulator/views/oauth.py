@@ -221,6 +221,7 @@ def token(request: Request) -> Response:
             "scope": issued.scope,
             "owner_id": str(extension.id),
             "endpoint_id": issued.endpoint_id,
+            "session_id": issued.session_id,
         }
     )
 

@@ -2,16 +2,46 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyramid.config import Configurator
 from pyramid.request import Request
 from pyramid.response import Response
 
-from ..calllog import HISTORY_DAYS
+from ..calllog import HISTORY_DAYS, iso_ms, to_ms
 from ..config import DEMO_CLIENT
 from ..rendering import render
 from ..wire import html_response
 from .controls import CONTROLS
 from .guards import simulator
+
+
+def _activity(request: Request) -> dict[str, Any]:
+    """Recent calls, subscriptions and deliveries for the page (never a token)."""
+    sim = simulator(request)
+    now = sim.clock.now()
+    names = {e.id: e.name for e in sim.directory.extensions}
+    calls = [
+        {
+            "ended": iso_ms(p.record.start_ms + p.record.duration_ms),
+            "who": names.get(p.record.owner_id, ""),
+            "direction": p.record.direction,
+            "result": p.record.result,
+            "duration": p.record.duration_ms // 1000,
+            "readable": p.visible_ms <= to_ms(now),
+        }
+        for p in sim.placed.recent(10)
+    ]
+    deliveries = list(reversed(sim.push.worker.recent()[-10:]))
+    return {
+        "calls": calls,
+        "subscriptions": [s.control_json(now) for s in sim.push.store.all()],
+        "deliveries": deliveries,
+        "office_interval": sim.config.office_interval,
+        "record_delay": sim.record_delay,
+        "form_token": sim.form_token,
+        "form_path": "/simulator/office",
+    }
 
 
 def home(request: Request) -> Response:
@@ -35,6 +65,7 @@ def home(request: Request) -> Response:
         host_url=request.host_url,
         home_path=request.route_path("sim.home"),
         controls=CONTROLS,
+        **_activity(request),
     )
     return html_response(html)
 

@@ -1,188 +1,36 @@
-"""The settings table: every ini key, its environment override, its type and default.
+"""The settings as sections: one frozen dataclass per part of the app, read from the table.
 
-:data:`TABLE` is the only list of settings. :func:`load` reads all of it into
-:class:`Settings`, one frozen section per part of the app; :func:`load_section`
-reads one section alone (the console scripts need only the database's). Anything
-wrong stops the app with a message that names the setting. The README's
-configuration table mirrors this.
-
-A new setting is one row here and one field in its section: a row's key
-``rcpyramid.<section>.<name>`` (or ``ringcentral.<name>``) fills that field, and
-``field=`` says where a key of another shape goes.
+:func:`load` reads every row of :data:`~rcpyramid.config.table.TABLE` into
+:class:`Settings`; :func:`load_section` reads one section alone (the console scripts
+need only the database's). Anything wrong stops the app with a message that names the
+setting. Each section's ``_build`` works out what depends on other rows and checks
+what one row alone cannot.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import os
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from pyramid.exceptions import ConfigurationError
-from pyramid.settings import asbool
+from zoneinfo import ZoneInfo
 
 from rcpyramid import devsecrets
+from rcpyramid.config.checks import (
+    DEMO_SECRET_HINT,
+    PLACEHOLDER,
+    check_prefork,
+    check_url,
+    fail,
+    parse_lifetimes,
+)
+from rcpyramid.config.table import BUILTIN_SIMULATOR, BY_KEY, TABLE, SettingsError, where
 from rcpyramid.routes import CALLBACK_PATH
-
-#: ``ringcentral.server_url`` takes this word to mean the built-in simulator.
-BUILTIN_SIMULATOR = "simulator"
-
-
-class SettingsError(ConfigurationError):
-    """A setting is missing or wrong; the message names it."""
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One row of the table: ini key, environment variable, default, parser."""
-
-    key: str
-    env: str | None
-    default: Any
-    parse: Callable[[str], Any]
-    #: ``section.name`` of the field this fills; empty: worked out from the key.
-    field: str = ""
-
-    @property
-    def target(self) -> tuple[str, str]:
-        """(section, field name) this row fills."""
-        if self.field:
-            section, _, name = self.field.partition(".")
-            return section, name
-        parts = self.key.split(".")
-        if parts[0] == "rcpyramid":
-            parts = parts[1:]
-        return ("app", parts[0]) if len(parts) == 1 else (parts[0], ".".join(parts[1:]))
-
-
-def _text(value: str) -> str:
-    return value.strip()
-
-
-def _positive_float(value: str) -> float:
-    number = float(value)
-    if not number > 0:
-        raise ValueError("must be a positive number")
-    return number
-
-
-def _positive_int(value: str) -> int:
-    number = int(value)
-    if number <= 0:
-        raise ValueError("must be a positive whole number")
-    return number
-
-
-def _non_negative_int(value: str) -> int:
-    number = int(value)
-    if number < 0:
-        raise ValueError("must be a whole number, 0 or more")
-    return number
-
-
-def _port(value: str) -> int:
-    number = int(value)
-    if not 0 < number < 65536:
-        raise ValueError("must be a TCP port (1-65535)")
-    return number
-
-
-def _timezone(value: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(value.strip() or "UTC")
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValueError(f"unknown time zone {value!r} (an IANA name: Europe/Paris)") from error
-
-
-def _environment(value: str) -> str:
-    value = value.strip().lower()
-    if value not in {"development", "production"}:
-        raise ValueError("must be 'development' or 'production'")
-    return value
-
-
-# fmt: off
-TABLE: tuple[Setting, ...] = (
-    # app
-    Setting("rcpyramid.environment", "RCPYRAMID_ENVIRONMENT", "development", _environment),
-    Setting("rcpyramid.http_port", "RCPYRAMID_HTTP_PORT", 5000, _port),
-    Setting("rcpyramid.canonical_host", "RCPYRAMID_CANONICAL_HOST", "", _text),
-    Setting("rcpyramid.var_dir", "RCPYRAMID_VAR_DIR", "var", _text),
-    Setting("rcpyramid.timezone", "RCPYRAMID_TIMEZONE", "UTC", _timezone),
-    # ringcentral
-    Setting("ringcentral.server_url", "RINGCENTRAL_SERVER_URL", BUILTIN_SIMULATOR, _text),
-    Setting("ringcentral.client_id", "RINGCENTRAL_CLIENT_ID", "", _text),
-    Setting("ringcentral.client_secret", "RINGCENTRAL_CLIENT_SECRET", "", _text),
-    Setting("ringcentral.redirect_url", "RINGCENTRAL_REDIRECT_URL", "", _text),
-    Setting("ringcentral.connect_timeout", None, 5.0, _positive_float),
-    Setting("ringcentral.read_timeout", None, 20.0, _positive_float),
-    Setting("ringcentral.total_timeout", None, 30.0, _positive_float),
-    Setting("ringcentral.max_response_bytes", None, 16 * 1024 * 1024, _positive_int),
-    Setting("ringcentral.pool_size", None, 20, _positive_int),
-    # session
-    Setting("rcpyramid.session.secret", "RCPYRAMID_SESSION_SECRET", "", _text),
-    Setting("rcpyramid.session.cookie_name", None, "rcpyramid_session", _text),
-    Setting("rcpyramid.session.cookie_secure", None, False, asbool),
-    Setting("rcpyramid.session.idle_timeout", None, 7200, _positive_int),
-    Setting("rcpyramid.session.absolute_timeout", None, 43200, _positive_int),
-    Setting("rcpyramid.sign_in_timeout", None, 600, _positive_int, "session.sign_in_timeout"),
-    Setting("rcpyramid.sign_ins_per_browser", None, 5, _positive_int, "session.sign_ins_per_browser"),  # noqa: E501
-    Setting("rcpyramid.sign_ins_in_progress", None, 10000, _positive_int, "session.sign_ins_in_progress"),  # noqa: E501
-    # tokens
-    Setting("rcpyramid.tokens.backend", None, "rcpyramid.tokens.memory.MemoryTokenRepository", _text),  # noqa: E501
-    Setting("rcpyramid.tokens.keys", "RCPYRAMID_TOKEN_KEYS", "", _text),
-    # database (the SQL token backend; the memory backend ignores these)
-    Setting("sqlalchemy.url", "RCPYRAMID_DATABASE_URL", "", _text, "database.url"),
-    Setting("rcpyramid.database.pool_size", None, 20, _positive_int),
-    Setting("rcpyramid.database.lock_timeout", None, 30.0, _positive_float),
-    Setting("rcpyramid.database.timeout", None, 10.0, _positive_float),
-    Setting("rcpyramid.database.max_waiting", None, 0, _non_negative_int),
-    Setting("rcpyramid.database.auto_upgrade", None, False, asbool),
-    Setting("rcpyramid.database.migrations", None, "", _text),
-    # simulator (started by pserve when ringcentral.server_url = simulator)
-    Setting("rcpyramid.simulator.host", None, "localhost", _text),
-    Setting("rcpyramid.simulator.port", "RCPYRAMID_SIMULATOR_PORT", 5001, _port),
-    # The simulator parses this itself (rcpyramid.simulator.config.parse_rate_limits).
-    Setting("rcpyramid.simulator.rate_limits", None, "default", _text),
-    Setting("rcpyramid.simulator.state_file", None, "", _text),
-    # cache (RingCentral's answers, sign-out generations and the rate-limit budget)
-    Setting("rcpyramid.cache.backend", "RCPYRAMID_CACHE_BACKEND", "dogpile.cache.memory", _text),
-    Setting("rcpyramid.cache.url", "RCPYRAMID_CACHE_URL", "", _text),
-    Setting("rcpyramid.cache.lifetimes", None, "Light=60,Medium=120,Heavy=300", _text),
-    Setting("rcpyramid.cache.max_entries", None, 5000, _positive_int),
-    Setting("rcpyramid.cache.socket_timeout", None, 0.5, _positive_float),
-    Setting("rcpyramid.workers", "RCPYRAMID_WORKERS", 1, _positive_int, "cache.workers"),
-)
-# fmt: on
-
-_BY_KEY = {setting.key: setting for setting in TABLE}
-
-_PLACEHOLDER = re.compile(
-    r"^$|<.*>|change.?me|replace.?me|placeholder|your[-_ ]|enter[-_ ]|^x+$|^todo$|^secret$",
-    re.IGNORECASE,
-)
-_DEMO_SECRET_HINT = "simulator-demo-secret"  # noqa: S105 - recognised so production refuses it
 
 #: The development database, under var_dir, when ``sqlalchemy.url`` is empty.
 DEVELOPMENT_DATABASE = "rcpyramid.sqlite"
-
-
-def where(key: str) -> str:
-    """How an error message names a setting: its ini key and its environment variable."""
-    setting = _BY_KEY[key]
-    if setting.env:
-        return f"{setting.key} (or the environment variable {setting.env})"
-    return setting.key
-
-
-def environment_variables() -> tuple[str, ...]:
-    """Every environment variable the table reads (tests clear them all)."""
-    return tuple(setting.env for setting in TABLE if setting.env)
 
 
 class _Reader:
@@ -195,7 +43,7 @@ class _Reader:
 
     def __call__(self, key: str) -> Any:
         if key not in self._parsed:
-            setting = _BY_KEY[key]
+            setting = BY_KEY[key]
             # The environment wins over the ini file; an empty variable counts as unset.
             if setting.env and self.environ.get(setting.env, "").strip():
                 raw = self.environ[setting.env]
@@ -230,10 +78,6 @@ class _Reader:
             self("ringcentral.redirect_url")
             or f"http://localhost:{self('rcpyramid.http_port')}{CALLBACK_PATH}"
         )
-
-
-def _fail(key: str, message: str) -> SettingsError:
-    return SettingsError(f"{where(key)} {message}")
 
 
 S = TypeVar("S", bound="_Section")
@@ -311,21 +155,21 @@ class RingCentralSettings(_Section):
         builtin = server_url == BUILTIN_SIMULATOR
         if builtin:
             if production:
-                raise _fail("ringcentral.server_url", "is 'simulator', which production refuses")
+                raise fail("ringcentral.server_url", "is 'simulator', which production refuses")
             server_url = (
                 f"http://{read('rcpyramid.simulator.host')}:{read('rcpyramid.simulator.port')}"
             )
-        _check_url("ringcentral.server_url", server_url, production)
+        check_url("ringcentral.server_url", server_url, production)
         redirect_url = read.redirect_url
-        _check_url("ringcentral.redirect_url", redirect_url, production)
+        check_url("ringcentral.redirect_url", redirect_url, production)
         for name in ("client_id", "client_secret"):
-            if _PLACEHOLDER.search(values[name]):
-                raise _fail(
+            if PLACEHOLDER.search(values[name]):
+                raise fail(
                     f"ringcentral.{name}",
                     "is missing or a placeholder: set the value from your RingCentral app",
                 )
-        if production and _DEMO_SECRET_HINT in values["client_secret"]:
-            raise _fail("ringcentral.client_secret", "is the simulator's demo secret")
+        if production and DEMO_SECRET_HINT in values["client_secret"]:
+            raise fail("ringcentral.client_secret", "is the simulator's demo secret")
         values.update(server_url=server_url, builtin_simulator=builtin, redirect_url=redirect_url)
         return cls(**values)
 
@@ -354,8 +198,8 @@ class SessionSettings(_Section):
         values = read.section(cls.NAME)
         if not values["secret"] and not read.production:
             values["secret"] = devsecrets.load_or_create(read.var_dir, "session_secret")
-        if _PLACEHOLDER.search(values["secret"]) or len(values["secret"]) < 32:
-            raise _fail(
+        if PLACEHOLDER.search(values["secret"]) or len(values["secret"]) < 32:
+            raise fail(
                 "rcpyramid.session.secret",
                 "is missing, a placeholder or shorter than 32 characters "
                 "(make one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')",
@@ -422,6 +266,8 @@ class SimulatorSettings(_Section):
     #: As configured; the simulator parses it (``default``, ``off``, ``Heavy=10,...``).
     rate_limits: str
     state_file: Path
+    #: Mean seconds between the demo users' calls (webhook events, new records); 0 = none.
+    office: float
 
     @classmethod
     def _build(cls, read: _Reader) -> SimulatorSettings:
@@ -432,27 +278,6 @@ class SimulatorSettings(_Section):
 
 
 CACHE_BACKENDS = ("dogpile.cache.memory", "dogpile.cache.redis", "dogpile.cache.null")
-RATE_GROUPS = ("Light", "Medium", "Heavy", "Auth")
-
-
-def _lifetimes(value: str) -> dict[str, int]:
-    """``Light=60,Medium=120,Heavy=300``: a group not named keeps its default."""
-    lifetimes = {"Light": 60, "Medium": 120, "Heavy": 300, "Auth": 60}
-    for part in value.split(","):
-        if not part.strip():
-            continue
-        group, sep, number = part.partition("=")
-        group = group.strip()
-        if not sep or group not in RATE_GROUPS:
-            raise ValueError(f"{part.strip()!r} is not GROUP=SECONDS, GROUP one of {RATE_GROUPS}")
-        try:
-            seconds = int(number)
-        except ValueError as error:
-            raise ValueError(f"{group}: {number.strip()!r} is not a whole number") from error
-        if seconds <= 0:
-            raise ValueError(f"{group}: a lifetime is a positive number of seconds")
-        lifetimes[group] = seconds
-    return lifetimes
 
 
 @dataclass(frozen=True)
@@ -485,50 +310,30 @@ class CacheSettings(_Section):
     def _build(cls, read: _Reader) -> CacheSettings:
         values = read.section(cls.NAME)
         if values["backend"] not in CACHE_BACKENDS:
-            raise _fail(
+            raise fail(
                 "rcpyramid.cache.backend",
                 f"is {values['backend']!r}; choose one of " + ", ".join(CACHE_BACKENDS),
             )
         url = values["url"]
         if url and urlsplit(url).scheme not in {"redis", "rediss", "unix"}:
-            raise _fail("rcpyramid.cache.url", "is not a redis://, rediss:// or unix:// URL")
+            raise fail("rcpyramid.cache.url", "is not a redis://, rediss:// or unix:// URL")
         if values["backend"] == "dogpile.cache.redis" and not url:
-            raise _fail(
+            raise fail(
                 "rcpyramid.cache.backend",
                 f"is dogpile.cache.redis, which needs {where('rcpyramid.cache.url')}",
             )
         try:
-            values["lifetimes"] = _lifetimes(values["lifetimes"])
+            values["lifetimes"] = parse_lifetimes(values["lifetimes"])
         except ValueError as error:
             raise SettingsError(f"{where('rcpyramid.cache.lifetimes')}: {error}") from error
         if values["workers"] > 1:
-            _check_prefork(read, values["backend"], url)
+            check_prefork(read, values["backend"], url)
         # The slowest refresh path: the login's lock, the token call, the API call again.
         # total_timeout bounds a call once connected (the watchdog cuts a dripping answer);
         # connect_timeout alone bounds a connect that never completes.
         call = max(read("ringcentral.total_timeout"), read("ringcentral.connect_timeout"))
         values["lock_timeout"] = read("rcpyramid.database.lock_timeout") + 2 * call + 5
         return cls(**values)
-
-
-def _check_prefork(read: _Reader, backend: str, url: str) -> None:
-    """Refuse what would break a guarantee across worker processes."""
-    workers = where("rcpyramid.workers")
-    if read("rcpyramid.tokens.backend").endswith(".MemoryTokenRepository"):
-        raise SettingsError(
-            f"{workers} is more than 1, but {where('rcpyramid.tokens.backend')} keeps tokens "
-            "in one process's memory: use rcpyramid.tokens.sqla.SQLAlchemyTokenRepository"
-        )
-    if backend == "dogpile.cache.memory":
-        raise SettingsError(
-            f"{workers} is more than 1, but {where('rcpyramid.cache.backend')} is "
-            "dogpile.cache.memory (one cache per process): use dogpile.cache.redis"
-        )
-    if not url:
-        raise SettingsError(
-            f"{workers} is more than 1, but {where('rcpyramid.cache.url')} is empty: the "
-            "workers must share one rate-limit budget and the sign-out generations in Redis"
-        )
 
 
 @dataclass(frozen=True)
@@ -582,25 +387,3 @@ def load_store(ini: Mapping[str, Any], environ: Mapping[str, str] | None = None)
     """The token store's sections alone (no RingCentral or session settings needed)."""
     read = _Reader(ini, os.environ if environ is None else environ)
     return StoreSettings(tokens=TokensSettings._build(read), database=DatabaseSettings._build(read))
-
-
-def is_loopback_host(host: str | None) -> bool:
-    if not host:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_url(key: str, url: str, production: bool) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise _fail(key, f"is not an http(s) URL: {url!r}")
-    if parts.scheme == "http":
-        if production:
-            raise _fail(key, f"is plain http ({url}); production needs https")
-        if not is_loopback_host(parts.hostname):
-            raise _fail(key, f"is plain http to {parts.hostname}; http is allowed only to loopback")

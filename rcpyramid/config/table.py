@@ -1,0 +1,488 @@
+"""The settings table: every ini key, its environment override, default, parser and meaning.
+
+:data:`TABLE` is the only list of settings, and each row's ``help`` is the only place
+its meaning is written: ``docs/configuration.md`` is generated from it
+(:mod:`rcpyramid.config.reference`), and a test fails when the two differ. A new
+setting is one row here and one field in its section (:mod:`rcpyramid.config.sections`):
+a row's key ``rcpyramid.<section>.<name>`` (or ``ringcentral.<name>``) fills that field,
+and ``field=`` says where a key of another shape goes.
+
+Longer than 300 lines because each of its forty rows carries its own help text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pyramid.exceptions import ConfigurationError
+from pyramid.settings import asbool
+
+#: ``ringcentral.server_url`` takes this word to mean the built-in simulator.
+BUILTIN_SIMULATOR = "simulator"
+
+
+class SettingsError(ConfigurationError):
+    """A setting is missing or wrong; the message names it."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the table: ini key, environment variable, default, parser, meaning."""
+
+    key: str
+    env: str | None
+    default: Any
+    parse: Callable[[str], Any]
+    #: ``section.name`` of the field this fills; empty: worked out from the key.
+    field: str = ""
+    #: What it means, when to change it (a sentence or a short paragraph, Markdown).
+    help: str = ""
+    #: The default as the reference shows it, when the raw value would mislead.
+    shown_default: str = ""
+
+    @property
+    def target(self) -> tuple[str, str]:
+        """(section, field name) this row fills."""
+        if self.field:
+            section, _, name = self.field.partition(".")
+            return section, name
+        parts = self.key.split(".")
+        if parts[0] == "rcpyramid":
+            parts = parts[1:]
+        return ("app", parts[0]) if len(parts) == 1 else (parts[0], ".".join(parts[1:]))
+
+
+def _text(value: str) -> str:
+    return value.strip()
+
+
+def _positive_float(value: str) -> float:
+    number = float(value)
+    if not number > 0:
+        raise ValueError("must be a positive number")
+    return number
+
+
+def _non_negative_float(value: str) -> float:
+    number = float(value)
+    if not number >= 0:
+        raise ValueError("must be a number, 0 or more")
+    return number
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number <= 0:
+        raise ValueError("must be a positive whole number")
+    return number
+
+
+def _non_negative_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must be a whole number, 0 or more")
+    return number
+
+
+def _port(value: str) -> int:
+    number = int(value)
+    if not 0 < number < 65536:
+        raise ValueError("must be a TCP port (1-65535)")
+    return number
+
+
+def _timezone(value: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(value.strip() or "UTC")
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"unknown time zone {value!r} (an IANA name: Europe/Paris)") from error
+
+
+def _environment(value: str) -> str:
+    value = value.strip().lower()
+    if value not in {"development", "production"}:
+        raise ValueError("must be 'development' or 'production'")
+    return value
+
+
+TABLE: tuple[Setting, ...] = (
+    # app
+    Setting(
+        "rcpyramid.environment",
+        "RCPYRAMID_ENVIRONMENT",
+        "development",
+        _environment,
+        help="`development` or `production`. `production` refuses http URLs, placeholder "
+        "or demo secrets and the built-in simulator; `production.ini` sets it.",
+    ),
+    Setting(
+        "rcpyramid.http_port",
+        "RCPYRAMID_HTTP_PORT",
+        5000,
+        _port,
+        help="The app's port under `pserve development.ini` (also "
+        "`pserve development.ini http_port=8080`); the default redirect URI follows it.",
+    ),
+    Setting(
+        "rcpyramid.canonical_host",
+        "RCPYRAMID_CANONICAL_HOST",
+        "",
+        _text,
+        shown_default="the redirect URI's host",
+        help="The host name people must reach the app under: a request for another host "
+        "(say `127.0.0.1` for `localhost`) is redirected to it before signing in, and every "
+        "absolute `Location` takes its origin from it, never from the `Host` header. `off` "
+        "turns the redirect off (`Location` then takes the redirect URI's host).",
+    ),
+    Setting(
+        "rcpyramid.var_dir",
+        "RCPYRAMID_VAR_DIR",
+        "var",
+        _text,
+        shown_default="`var` next to the ini file",
+        help="Where development keeps generated secrets (`session_secret`, `token_key`), the "
+        "SQLite database and the simulator's state.",
+    ),
+    Setting(
+        "rcpyramid.timezone",
+        "RCPYRAMID_TIMEZONE",
+        "UTC",
+        _timezone,
+        help="The fallback IANA time zone for people whose RingCentral regional settings "
+        "name none the app knows.",
+    ),
+    # ringcentral
+    Setting(
+        "ringcentral.server_url",
+        "RINGCENTRAL_SERVER_URL",
+        BUILTIN_SIMULATOR,
+        _text,
+        help="RingCentral's base URL (`https://platform.ringcentral.com`). `simulator` is the "
+        "built-in simulator, which `pserve` then starts; with any other URL no simulator "
+        "starts.",
+    ),
+    Setting(
+        "ringcentral.client_id",
+        "RINGCENTRAL_CLIENT_ID",
+        "",
+        _text,
+        shown_default="(required)",
+        help="Your app's client id from the RingCentral developer console. Missing or a "
+        "placeholder refuses to start.",
+    ),
+    Setting(
+        "ringcentral.client_secret",
+        "RINGCENTRAL_CLIENT_SECRET",
+        "",
+        _text,
+        shown_default="(required)",
+        help="Your app's client secret; keep it in the environment, never in an ini file. "
+        "Production refuses the simulator's demo secret.",
+    ),
+    Setting(
+        "ringcentral.redirect_url",
+        "RINGCENTRAL_REDIRECT_URL",
+        "",
+        _text,
+        shown_default="`http://localhost:<http_port>/oauth2callback`",
+        help="The redirect URI registered with RingCentral, exactly (https in production).",
+    ),
+    Setting(
+        "ringcentral.connect_timeout",
+        None,
+        5.0,
+        _positive_float,
+        help="Seconds to connect to RingCentral.",
+    ),
+    Setting(
+        "ringcentral.read_timeout",
+        None,
+        20.0,
+        _positive_float,
+        help="Seconds to wait for each read of RingCentral's answer.",
+    ),
+    Setting(
+        "ringcentral.total_timeout",
+        None,
+        30.0,
+        _positive_float,
+        help="Seconds for a whole call to RingCentral, connect to last byte (token calls "
+        "included); then a watchdog cuts the connection and the page says 504.",
+    ),
+    Setting(
+        "ringcentral.max_response_bytes",
+        None,
+        16 * 1024 * 1024,
+        _positive_int,
+        shown_default="`16777216` (16 MiB)",
+        help="The largest answer read from RingCentral, in bytes; a longer one gets the "
+        '"RingCentral is having trouble" page.',
+    ),
+    Setting(
+        "ringcentral.pool_size",
+        None,
+        20,
+        _positive_int,
+        help="HTTP connections to RingCentral kept open per process.",
+    ),
+    # session
+    Setting(
+        "rcpyramid.session.secret",
+        "RCPYRAMID_SESSION_SECRET",
+        "",
+        _text,
+        shown_default="generated in development",
+        help="Signs the session cookie (32 characters or more); required in production. "
+        "Development generates one into `var/session_secret`. Several instances share one.",
+    ),
+    Setting(
+        "rcpyramid.session.cookie_name",
+        None,
+        "rcpyramid_session",
+        _text,
+        help="The cookie's name (`__Host-rcpyramid` in `production.ini`).",
+    ),
+    Setting(
+        "rcpyramid.session.cookie_secure",
+        None,
+        False,
+        asbool,
+        help="Send the cookie over HTTPS only (`true` in `production.ini`).",
+    ),
+    Setting(
+        "rcpyramid.session.idle_timeout",
+        None,
+        7200,
+        _positive_int,
+        help="Seconds of inactivity before the session ends (and `rcpyramid-purge` revokes "
+        "the login).",
+    ),
+    Setting(
+        "rcpyramid.session.absolute_timeout",
+        None,
+        43200,
+        _positive_int,
+        help="Seconds after sign-in before the session ends.",
+    ),
+    Setting(
+        "rcpyramid.sign_in_timeout",
+        None,
+        600,
+        _positive_int,
+        "session.sign_in_timeout",
+        help="Seconds a started sign-in (its `state`) stays valid.",
+    ),
+    Setting(
+        "rcpyramid.sign_ins_per_browser",
+        None,
+        5,
+        _positive_int,
+        "session.sign_ins_per_browser",
+        help="Sign-ins one browser may have in progress; its oldest give way to a new one.",
+    ),
+    Setting(
+        "rcpyramid.sign_ins_in_progress",
+        None,
+        10000,
+        _positive_int,
+        "session.sign_ins_in_progress",
+        help="Sign-ins in progress in all; over it a new sign-in is refused with a 503 page "
+        "saying so, and nobody else's is evicted.",
+    ),
+    # tokens
+    Setting(
+        "rcpyramid.tokens.backend",
+        None,
+        "rcpyramid.tokens.memory.MemoryTokenRepository",
+        _text,
+        shown_default="`rcpyramid.tokens.memory.MemoryTokenRepository` (both ini files: "
+        "`rcpyramid.tokens.sqla.SQLAlchemyTokenRepository`)",
+        help="Dotted name of the token repository class (see [tokens and "
+        "backends](tokens.md)); start-up refuses one that does not import or does not "
+        "implement the contract.",
+    ),
+    Setting(
+        "rcpyramid.tokens.keys",
+        "RCPYRAMID_TOKEN_KEYS",
+        "",
+        _text,
+        shown_default="development: generated into `var/token_key`; production: (required)",
+        help="Token encryption keys, `kid:base64url-32-bytes` separated by commas; the first "
+        "encrypts, all decrypt. Make one with `python -m rcpyramid.tokens.crypto k2`.",
+    ),
+    # database (the SQL token backend; the memory backend ignores these)
+    Setting(
+        "sqlalchemy.url",
+        "RCPYRAMID_DATABASE_URL",
+        "",
+        _text,
+        "database.url",
+        shown_default="development: `sqlite:///<var_dir>/rcpyramid.sqlite`; production: (required)",
+        help="The SQL backend's database (`postgresql://user@host/db`); keep a password in "
+        "the environment.",
+    ),
+    Setting(
+        "rcpyramid.database.pool_size",
+        None,
+        20,
+        _positive_int,
+        help="Database connections per process (no overflow): at least twice "
+        "`[server:main] threads`, which the server checks at start.",
+    ),
+    Setting(
+        "rcpyramid.database.lock_timeout",
+        None,
+        30.0,
+        _positive_float,
+        help="Seconds a refresh waits for another's lock of the same login (PostgreSQL "
+        "`lock_timeout`, SQLite busy timeout, and the pool's wait) before a 503.",
+    ),
+    Setting(
+        "rcpyramid.database.timeout",
+        None,
+        10.0,
+        _positive_float,
+        help="Seconds any one database call may take, kept by the app itself (a watchdog "
+        "cuts the connection; also libpq's connect timeout): a database that stops "
+        "answering is a 503 page, not a hung thread.",
+    ),
+    Setting(
+        "rcpyramid.database.max_waiting",
+        None,
+        0,
+        _non_negative_int,
+        shown_default="`0` (half the server's threads)",
+        help="Threads that may wait on the database at once; one more gets a 503 within "
+        "half a second, so pages that need no database keep answering.",
+    ),
+    Setting(
+        "rcpyramid.database.auto_upgrade",
+        None,
+        False,
+        asbool,
+        shown_default="`false` (`true` in development.ini)",
+        help="Run the Alembic migrations at start; production refuses it.",
+    ),
+    Setting(
+        "rcpyramid.database.migrations",
+        None,
+        "",
+        _text,
+        shown_default="the scripts the package ships (`rcpyramid.migrations`: "
+        "`migrations/` of a checkout)",
+        help="The Alembic scripts `auto_upgrade` runs.",
+    ),
+    # simulator (started by pserve when ringcentral.server_url = simulator)
+    Setting(
+        "rcpyramid.simulator.host",
+        None,
+        "localhost",
+        _text,
+        help="Where the built-in simulator listens.",
+    ),
+    Setting(
+        "rcpyramid.simulator.port",
+        "RCPYRAMID_SIMULATOR_PORT",
+        5001,
+        _port,
+        help="The built-in simulator's port (also `pserve development.ini simulator_port=8081`).",
+    ),
+    # The simulator parses this itself (rcpyramid.simulator.config.parse_rate_limits).
+    Setting(
+        "rcpyramid.simulator.rate_limits",
+        None,
+        "default",
+        _text,
+        help="The built-in simulator's rate limits: `default`, `off` or "
+        "`Light=50,Medium=40,Heavy=10,Auth=5` (see [the simulator](simulator.md)); checked "
+        "when pserve starts the simulator.",
+    ),
+    Setting(
+        "rcpyramid.simulator.state_file",
+        None,
+        "",
+        _text,
+        shown_default="`<var_dir>/simulator.json`",
+        help="Where the built-in simulator keeps codes and tokens across restarts.",
+    ),
+    Setting(
+        "rcpyramid.simulator.office",
+        None,
+        0.0,
+        _non_negative_float,
+        help="Mean seconds between the calls the built-in simulator's demo users make and "
+        "receive (webhook events, new call-log records); `0` is a quiet office. "
+        "`development.ini` sets 90.",
+    ),
+    # cache (RingCentral's answers, sign-out generations and the rate-limit budget)
+    Setting(
+        "rcpyramid.cache.backend",
+        "RCPYRAMID_CACHE_BACKEND",
+        "dogpile.cache.memory",
+        _text,
+        help="Where RingCentral's answers are cached: `dogpile.cache.memory` (this process, "
+        "bounded), `dogpile.cache.redis` (shared; needs `rcpyramid.cache.url`), "
+        "`dogpile.cache.null` (off); anything else refuses to start.",
+    ),
+    Setting(
+        "rcpyramid.cache.url",
+        "RCPYRAMID_CACHE_URL",
+        "",
+        _text,
+        shown_default="empty (each process on its own)",
+        help="The Redis (`redis://127.0.0.1:6379/0`) every process shares for answers, "
+        "sign-out generations and the rate-limit budget; keep a password in the environment.",
+    ),
+    Setting(
+        "rcpyramid.cache.lifetimes",
+        None,
+        "Light=60,Medium=120,Heavy=300",
+        _text,
+        help="Seconds an answer is served from the cache, per RingCentral rate-limit group "
+        "(the extension list is Medium, call logs Heavy); a group not named keeps its "
+        "default.",
+    ),
+    Setting(
+        "rcpyramid.cache.max_entries",
+        None,
+        5000,
+        _positive_int,
+        help="Answers the memory backend keeps per process; the least recently used go first.",
+    ),
+    Setting(
+        "rcpyramid.cache.socket_timeout",
+        None,
+        0.5,
+        _positive_float,
+        help="Seconds to wait for Redis to connect or answer before going on without it.",
+    ),
+    Setting(
+        "rcpyramid.workers",
+        "RCPYRAMID_WORKERS",
+        1,
+        _positive_int,
+        "cache.workers",
+        help="Worker processes under `egg:rcpyramid#main`: `1` is waitress in one process; "
+        "more is gunicorn's threaded workers, which needs the SQL token backend, "
+        "`dogpile.cache.redis` and `rcpyramid.cache.url` (anything else refuses to start, "
+        "naming the setting). See [deployment](deployment.md).",
+    ),
+)
+
+BY_KEY = {setting.key: setting for setting in TABLE}
+
+
+def where(key: str) -> str:
+    """How an error message names a setting: its ini key and its environment variable."""
+    setting = BY_KEY[key]
+    if setting.env:
+        return f"{setting.key} (or the environment variable {setting.env})"
+    return setting.key
+
+
+def environment_variables() -> tuple[str, ...]:
+    """Every environment variable the table reads (tests clear them all)."""
+    return tuple(setting.env for setting in TABLE if setting.env)

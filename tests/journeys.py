@@ -1,0 +1,33 @@
+"""What a person does in the app, as steps tests share: start a sign-in, sign in."""
+
+from __future__ import annotations
+
+import webtest
+
+from rcpyramid.simulator.testing import RunningSimulator
+from tests.browser import authorize_at_simulator, local_path
+
+#: The name the suites annotate their `simulator` fixture with: the test kit's handle.
+SimulatorHandle = RunningSimulator
+
+
+def start_sign_in(testapp: webtest.TestApp) -> str:
+    """Press "Sign in with RingCentral"; return the authorize URL the app redirects to."""
+    home = testapp.get("/")
+    form = next(form for form in home.forms.values() if form.action == "/login")
+    answer = form.submit()
+    assert answer.status_int == 303
+    return answer.headers["Location"]
+
+
+def sign_in(testapp: webtest.TestApp, username: str = "alice") -> webtest.TestResponse:
+    """The whole sign-in journey; returns the home page the person lands on."""
+    callback = authorize_at_simulator(start_sign_in(testapp), username=username)
+    landed = testapp.get(local_path(callback))
+    assert landed.status_int == 303, landed.text
+    return landed.follow()
+
+
+def api_calls(simulator: SimulatorHandle) -> int:
+    """API calls the simulator has answered since its last reset."""
+    return simulator.counters()["api_calls"]
