@@ -8,7 +8,7 @@ from collections.abc import Callable
 import webtest
 
 from rcpyramid.views.directory import TYPE_WORDS, directory_query, entry, type_words
-from tests.conftest import SimulatorHandle, sign_in
+from tests.journeys import SimulatorHandle, sign_in
 
 
 def _rows(page: webtest.TestResponse) -> list[dict[str, str]]:

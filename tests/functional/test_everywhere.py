@@ -9,7 +9,7 @@ import re
 import webtest
 from webob import Request, Response
 
-from tests.conftest import SimulatorHandle, sign_in
+from tests.journeys import SimulatorHandle, sign_in
 
 OWN = "/test?api=extension-call-log"
 EXTENSIONS = "/test?api=extension"

@@ -8,7 +8,7 @@ from typing import Any
 import webtest
 
 from tests.browser import authorize_at_simulator, local_path
-from tests.conftest import SimulatorHandle, sign_in, start_sign_in
+from tests.journeys import SimulatorHandle, sign_in, start_sign_in
 
 SEED_AND_READABLE = (
     ("/test?api=extension-call-log", "/calls"),
