@@ -16,7 +16,12 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from rcpyramid.ringcentral.api import RingCentralApi
-from rcpyramid.ringcentral.errors import RateLimitedError, RingCentralError, SignedOutError
+from rcpyramid.ringcentral.errors import (
+    PacingError,
+    RateLimitedError,
+    RingCentralError,
+    SignedOutError,
+)
 from rcpyramid.simulator.directory import DEMO_USERS, DemoUser
 from rcpyramid.views.calllog import call_row, fetch_range, heavy_calls_allowed, summarise
 from rcpyramid.views.charts import call_volume_svg
@@ -144,7 +149,15 @@ def dashboard(request: Request, login_id: str) -> dict[str, Any]:
         raise
     except RateLimitedError as error:
         wait = f" Try again in {error.retry_after} seconds." if error.retry_after else ""
-        notes.append(f"RingCentral asked us to slow down, so there is no call summary now.{wait}")
+        if isinstance(error, PacingError):
+            notes.append(
+                "This app is pacing its requests to stay within RingCentral's limits, so "
+                f"there is no call summary now.{wait}"
+            )
+        else:
+            notes.append(
+                f"RingCentral asked us to slow down, so there is no call summary now.{wait}"
+            )
         return values
     except RingCentralError as error:
         log.info("dashboard: call log unavailable (%s)", type(error).__name__)

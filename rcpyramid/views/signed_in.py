@@ -203,7 +203,7 @@ def add_layout_values(event: BeforeRender) -> None:
     if api in READABLE_PATHS and "canonical_url" not in event:
         # The seed's /test?api=... and the readable /calls are one page: search engines and
         # bookmarks are told the readable one.
-        query = {k: v for k, v in request.GET.items() if k != "refresh"}
+        query = {k: v for k, v in request.GET.items() if k not in ("refresh", "wait")}
         event["canonical_url"] = request.host_url + route_with_query(request, "api.page", query)
     event["nav"] = {
         "person": who,

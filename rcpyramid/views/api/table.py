@@ -89,7 +89,7 @@ def memo_key(request: Request, view: ApiView) -> tuple[Any, ...] | None:
     # Kept only where the answer is kept too (dogpile.cache.null: every view is new).
     if not request.registry.cache.answers.enabled:
         return None
-    if answer is None or view.status != 200 or answer.fresh_in is not None:
+    if answer is None or view.status != 200 or answer.fresh_in is not None or answer.unavailable:
         return None
     minute = int(view.now.timestamp() // 60) if view.page.dated else 0
     csrf = request.session.get_csrf_token()
@@ -195,4 +195,5 @@ def freshness(
         "as_of_iso": fetched.isoformat(timespec="seconds"),
         "fresh_at": fresh_at.strftime("%H:%M:%S") if fresh_at else None,
         "refresh_url": None if fresh_at else refresh_url,
+        "unavailable": answer.unavailable,
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -96,6 +97,26 @@ def asked(request: Request) -> ApiView:
 
 def answer_for(request: Request, view: ApiView) -> Answer:
     """RingCentral's answer for ``view``, through the cache."""
+    params, key_params = _params(request, view)
+    started = time.monotonic()
+    try:
+        return request.find_service(RingCentralApi).cached_get(
+            request.identity,
+            view.page.path,
+            params,
+            key_params=key_params,
+            refresh=request.GET.get("refresh") == "1",
+        )
+    except PermissionDeniedError:
+        if view.page.admin_only:
+            raise AdminsOnly from None
+        raise
+    finally:
+        request.registry.waits.note(view.page.key, time.monotonic() - started)
+
+
+def _params(request: Request, view: ApiView) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What RingCentral is asked for ``view``, and what its cached answer is keyed by."""
     params: dict[str, Any] = {"page": view.page_number, "perPage": view.per_page}
     if view.page.key == DIRECTORY:
         wanted = directory_query(request.GET)
@@ -114,18 +135,33 @@ def answer_for(request: Request, view: ApiView) -> Answer:
         # window, repeated views share one answer.
         key_params.update(params if query.dates and query.dates.chosen else {"window": "default"})
         key_params.update({k: v for k, v in params.items() if k in ("direction", "type")})
-    try:
-        return request.find_service(RingCentralApi).cached_get(
-            request.identity,
-            view.page.path,
-            params,
-            key_params=key_params,
-            refresh=request.GET.get("refresh") == "1",
-        )
-    except PermissionDeniedError:
-        if view.page.admin_only:
-            raise AdminsOnly from None
-        raise
+    return params, key_params
+
+
+def _waiting_page(request: Request, view: ApiView) -> dict[str, Any] | None:
+    """A page saying what is being fetched, when the fetch is likely to be slow; else None.
+
+    Only after this page's last fetch took a while, and only when no fresh answer is kept:
+    the page reloads itself at once (``<meta http-equiv="refresh">``, no script, so the
+    CSP holds) with ``wait=1``, and the browser keeps showing it until the slow page
+    arrives.
+    """
+    if request.GET.get("wait") == "1" or not request.registry.waits.slow(view.page.key):
+        return None
+    _, key_params = _params(request, view)
+    api = request.find_service(RingCentralApi)
+    if request.GET.get("refresh") != "1" and api.has_fresh(
+        request.identity, view.page.path, key_params
+    ):
+        return None
+    query = {k: v for k, v in request.GET.items() if k != "wait"}
+    request.override_renderer = "rcpyramid.templates:waiting.jinja2"
+    return {
+        "page": view.page,
+        "what": WAITING_WORDS.get(view.page.key, "this page"),
+        "next_url": route_with_query(request, "api.page", {**query, "wait": "1"}),
+        "seconds": round(request.registry.waits.last(view.page.key)),
+    }
 
 
 def _refuse_for_machines(view: ApiView) -> None:
@@ -141,6 +177,9 @@ def _html(request: Request, view: ApiView) -> dict[str, Any] | Response:
     if view.query is not None and view.query.problems:
         response.status = 400
         return _rendered_by_its_template(request, page_values(request, replace(view, status=400)))
+    waiting = _waiting_page(request, view)
+    if waiting is not None:
+        return waiting
     view = replace(view, answer=answer_for(request, view))
     if view.page.dated:
         login_id = request.identity
@@ -247,7 +286,35 @@ def admins_only(exc: AdminsOnly, request: Request) -> dict[str, Any]:
     return {"own_url": route_with_query(request, "api.page", {"api": "extension-call-log"})}
 
 
+#: What the waiting page says it is fetching.
+WAITING_WORDS = {
+    "extension": "your company's directory",
+    "extension-call-log": "your call log",
+    "account-call-log": "the company's call log",
+}
+
+
+class Waits:
+    """How long each API page's last fetch took in this process (seconds)."""
+
+    #: A fetch at least this long makes the next uncached view show the waiting page.
+    SLOW = 1.0
+
+    def __init__(self) -> None:
+        self._last: dict[str, float] = {}
+
+    def note(self, key: str, seconds: float) -> None:
+        self._last[key] = seconds
+
+    def last(self, key: str) -> float:
+        return self._last.get(key, 0.0)
+
+    def slow(self, key: str) -> bool:
+        return self.last(key) >= self.SLOW
+
+
 def includeme(config: Configurator) -> None:
     config.registry.page_memo = PageMemo()
+    config.registry.waits = Waits()
     config.add_view_predicate("api_output", ApiOutputPredicate)
     config.add_renderer("csv", CsvRenderer)
