@@ -120,3 +120,24 @@ def test_each_form_carries_the_csrf_token_under_a_new_mask_and_it_still_works(
     logout = next(f for f in second.values() if f.action == "/logout")
     logout["csrf_token"] = "f" * len(logout["csrf_token"].value)
     logout.submit(status=400)
+
+
+def test_the_time_zone_choice_is_short_on_the_call_log_and_grouped_on_its_page(
+    signed_in: webtest.TestApp,
+) -> None:
+    page = signed_in.get(OWN)
+    options = page.html.select("#zone-choice option")
+    assert [o.get("value") for o in options] == ["", "UTC"]
+    assert options[0].text.startswith("RingCentral's: ")
+    assert len(page.body) < 24_000, "the 418 zones are no longer on every call-log page"
+    full = signed_in.get("/time-zone")
+    groups = [g["label"] for g in full.html.select("#zone optgroup")]
+    assert groups[0] == "Suggested" and {"America", "Europe", "Asia"} <= set(groups)
+    berlin = full.html.select_one('#zone option[value="Europe/Berlin"]')
+    assert berlin.text == "Berlin" and berlin.parent["label"] == "Europe"
+    # A zone a browser reports under an older name is accepted too.
+    form = next(f for f in full.forms.values() if f.action == "/time-zone")
+    form["zone"].force_value("Asia/Calcutta")
+    assert form.submit().status_int == 303
+    chosen = signed_in.get(OWN).html.select("#zone-choice option[selected]")
+    assert [o["value"] for o in chosen] == ["Asia/Calcutta"]

@@ -16,7 +16,7 @@ from rcpyramid.views.directory import directory_query, directory_values
 from rcpyramid.views.links import route_with_query
 from rcpyramid.views.safety import safe_local_path
 from rcpyramid.views.signed_in import Person, as_mapping
-from rcpyramid.views.zones import ZoneChoice, zone_names
+from rcpyramid.views.zones import ZoneChoice
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,6 @@ def page_values(request: Request, view: ApiView) -> dict[str, Any]:
         "json_url": link(page_number, view="json"),
         "raw_url": link(page_number, format="json"),
         "zone": view.zone,
-        "zone_names": zone_names(),
         "return_to": safe_local_path(request.path_qs, default=""),
         "country": view.who.country if view.who else "US",
     }
