@@ -46,11 +46,11 @@ TYPE_WORDS = {
 }
 #: What the "Show" choice offers: its words and the RingCentral types it asks for.
 KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "": ("Everyone and everything", ()),
+    "": ("Everything", ()),
     "people": ("People", ("User", "Limited")),
     "queues": ("Call queues", ("Department",)),
-    "menus": ("Phone menus and announcements", ("IvrMenu", "Announcement")),
-    "other": ("Voicemail and park locations", ("Voicemail", "ParkLocation")),
+    "menus": ("Menus, announcements", ("IvrMenu", "Announcement")),
+    "other": ("Voicemail, park", ("Voicemail", "ParkLocation")),
 }
 #: Statuses a person filters by (RingCentral's values), in the badge's words.
 STATUSES = {
