@@ -1,9 +1,19 @@
-"""Time, in one place, so that tests can move it."""
+"""Time, in one place, so that tests can move it.
 
-from collections.abc import Callable
+One clock protocol for the whole app (:class:`Clock`, the registry's ``clock``) and one
+form for every time kept or handed between modules: an aware UTC datetime. Numbers
+appear only on a wire that needs them (Redis scores, cookies) and are converted there;
+intervals measured within a process use ``time.monotonic`` (a timer, not a clock).
+"""
+
 from datetime import UTC, datetime
+from typing import Protocol
 
-Clock = Callable[[], datetime]
+
+class Clock(Protocol):
+    """What tells the time: called, it answers the current moment as an aware UTC datetime."""
+
+    def __call__(self) -> datetime: ...
 
 
 def utcnow() -> datetime:

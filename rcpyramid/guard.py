@@ -165,7 +165,8 @@ class RequestGuard:
                 # The words only: the input itself may hold a code or a state.
                 log.info("refused an unreadable request: %s", problem)
                 environ = _without_unreadable_parts(environ, problem)
-            return self.app(environ, start_response)
+            body: Iterable[bytes] = self.app(environ, start_response)
+            return body
         except Exception:
             log.exception("a request escaped every error view")
             return last_resort(start_response, production=self._production)
@@ -176,7 +177,9 @@ class RequestGuard:
         return settings.app.production if settings is not None else True
 
 
-def refuse_tween(handler: Callable[[Request], Response], registry: Registry) -> Callable:
+def refuse_tween(
+    handler: Callable[[Request], Response], registry: Registry
+) -> Callable[[Request], Response]:
     """Turn the guard's mark into :class:`MalformedRequestError`, under the exception views."""
 
     def tween(request: Request) -> Response:
@@ -194,7 +197,9 @@ def configured_origin(redirect_url: str, canonical_host: str | None) -> str:
     return f"{parts.scheme}://{canonical_host or parts.netloc}"
 
 
-def location_tween(handler: Callable[[Request], Response], registry: Registry) -> Callable:
+def location_tween(
+    handler: Callable[[Request], Response], registry: Registry
+) -> Callable[[Request], Response]:
     """Absolute ``Location`` headers take their origin from configuration, never from ``Host``.
 
     WebOb makes a relative ``Location`` absolute from the request's ``Host`` (and Pyramid's

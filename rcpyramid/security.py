@@ -77,7 +77,7 @@ def session_timed_out(request: Request) -> bool:
     Idle longer than ``rcpyramid.session.idle_timeout``, or begun longer ago than
     ``rcpyramid.session.absolute_timeout``. The times live in the signed cookie; the
     login record's own ``created_at`` bounds the absolute lifetime on the server too
-    (see RingCentralApi).
+    (see SignedInRingCentral).
     """
     session = request.session
     settings = request.registry.app_settings.session
@@ -139,7 +139,9 @@ def end_session(request: Request) -> None:
     request.session.invalidate()
 
 
-def _security_headers_tween(handler: Callable, registry: Registry) -> Callable:
+def _security_headers_tween(
+    handler: Callable[[Request], Response], registry: Registry
+) -> Callable[[Request], Response]:
     settings: Settings = registry.app_settings
     server = urlsplit(settings.ringcentral.server_url)
     # Chrome applies form-action to the redirect that follows a form POST, and the
@@ -174,7 +176,9 @@ def _security_headers_tween(handler: Callable, registry: Registry) -> Callable:
     return tween
 
 
-def _canonical_host_tween(handler: Callable, registry: Registry) -> Callable:
+def _canonical_host_tween(
+    handler: Callable[[Request], Response], registry: Registry
+) -> Callable[[Request], Response]:
     """Send people who opened another host name (127.0.0.1 for localhost) to the canonical one.
 
     The pending sign-in is bound to a cookie on the host the person started from; if

@@ -1,8 +1,9 @@
-"""The answer cache, sign-out generations and the rate-limit budget, wired for the app.
+"""The answer cache and sign-out generations, wired for the app.
 
-One :class:`Cache` per process (``registry.cache``). With ``rcpyramid.cache.url``
-set, every process shares one Redis for the answers (with the redis backend), the
-generations and the budget; without it, each process keeps its own.
+One :class:`Cache` per process (the ``Cache`` service). With ``rcpyramid.cache.url``
+set, every process shares one Redis for the answers (with the redis backend) and the
+generations (and :mod:`rcpyramid.ringcentral` keeps its rate-limit budget there);
+without it, each process keeps its own.
 """
 
 from __future__ import annotations
@@ -10,16 +11,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pyramid.config import Configurator
+
 from rcpyramid.cache.answers import Answer, AnswerCache
 from rcpyramid.cache.keys import Generations, KeyMaker
 from rcpyramid.cache.store import SharedStore, StoreDown
-from rcpyramid.config import CacheSettings, Settings
+from rcpyramid.config import CacheSettings, Settings, load
+from rcpyramid.tokens.crypto import load_keyring
 
-__all__ = ["Answer", "Cache", "build_cache", "includeme"]
+__all__ = ["Answer", "Cache", "build_cache", "includeme", "script_cache"]
 
 
 class Cache:
-    """Keys, generations, answers and the budget of one RingCentral server and client id."""
+    """Keys, generations and answers of one RingCentral server and client id."""
 
     def __init__(
         self,
@@ -28,14 +32,12 @@ class Cache:
         store: SharedStore | None,
         answers: AnswerCache,
         generations: Generations,
-        budget: Any,
     ) -> None:
         self.settings = settings
         self.keys = keys
         self.store = store
         self.answers = answers
         self.generations = generations
-        self.budget = budget
 
     def person(self, owner_id: str) -> str:
         return self.keys.person(owner_id)
@@ -87,9 +89,6 @@ class Cache:
 
 def build_cache(settings: Settings) -> Cache:
     """The cache the settings describe; its key ring is the token key ring, whatever the backend."""
-    from rcpyramid.ringcentral.ratelimit import RateLimitBudget
-    from rcpyramid.tokens.crypto import load_keyring
-
     cache = settings.cache
     keys = KeyMaker(
         settings.session.secret, settings.ringcentral.server_url, settings.ringcentral.client_id
@@ -98,35 +97,24 @@ def build_cache(settings: Settings) -> Cache:
     # Only answers that leave the process are sealed; the memory backend needs no key.
     keyring = load_keyring(settings.tokens) if cache.backend == "dogpile.cache.redis" else None
     answers = AnswerCache(cache, keyring, store)
-    budget = RateLimitBudget(keys, store)
-    return Cache(cache, keys, store, answers, Generations(keys, store), budget)
+    return Cache(cache, keys, store, answers, Generations(keys, store))
 
 
-def includeme(config: Any) -> None:
-    config.registry.cache = build_cache(config.registry.app_settings)
+def includeme(config: Configurator) -> None:
+    cache = build_cache(config.registry.app_settings)
+    config.register_service(cache, Cache)
+    if cache.store is not None:
+        config.add_after_fork(cache.store.after_fork)
 
 
-def forget_people(ini: Mapping[str, Any], owner_ids: list[str]) -> int:
-    """For console scripts (purge): make these people's cached answers unreachable.
+def script_cache(ini: Mapping[str, Any]) -> Cache | None:
+    """For console scripts (purge): the shared cache the ini configures, None without one.
 
     Only a shared Redis (``rcpyramid.cache.url``) can be told from outside the app;
-    without one, each app process keeps its own entries until they expire. Returns
-    how many people were told.
+    without one, each app process keeps its own entries until they expire.
+    SettingsError when the ini's app settings do not load.
     """
-    from rcpyramid.config import load
-
     settings = load(ini)
-    if not settings.cache.url or not owner_ids:
-        return 0
-    cache = settings.cache
-    keys = KeyMaker(
-        settings.session.secret, settings.ringcentral.server_url, settings.ringcentral.client_id
-    )
-    store = SharedStore(cache.url, cache.socket_timeout)
-    try:
-        generations = Generations(keys, store)
-        for owner in owner_ids:
-            generations.bump(keys.person(owner))
-    finally:
-        store.close()
-    return len(owner_ids)
+    if not settings.cache.url:
+        return None
+    return build_cache(settings)

@@ -12,22 +12,21 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
 import redis
-from dogpile.cache import make_region, register_backend
+from dogpile.cache import make_region
 from dogpile.cache.api import NO_VALUE
-from dogpile.cache.backends.redis import RedisBackend
 from dogpile.cache.region import CacheRegion
 
-from rcpyramid.cache.keys import LRUDict
+from rcpyramid.cache.redis_backend import BACKEND, ExpiringRedisBackend, identity
 from rcpyramid.cache.store import SharedStore
 from rcpyramid.config import CacheSettings
+from rcpyramid.memo import LockedLRU
 from rcpyramid.tokens.crypto import DecryptionError, Keyring, UnknownKeyError
 
 log = logging.getLogger(__name__)
@@ -39,12 +38,12 @@ NULL = "dogpile.cache.null"
 
 @dataclass(frozen=True)
 class Answer:
-    """One GET's answer as RingCentral sent it, and when it was fetched (epoch seconds)."""
+    """One GET's answer as RingCentral sent it, and when it was fetched (aware UTC)."""
 
     key: str
     body: bytes = field(repr=False)
     content_type: str
-    fetched_at: float
+    fetched_at: datetime
     cached: bool = False
     #: Set when the budget is spent and this is an older answer: seconds until a fresh one.
     fresh_in: int | None = None
@@ -53,7 +52,7 @@ class Answer:
 
     @classmethod
     def received(
-        cls, key: str, body: bytes, content_type: str, fetched_at: float, data: Any
+        cls, key: str, body: bytes, content_type: str, fetched_at: datetime, data: Any
     ) -> Answer:
         """A fresh answer whose body the client already parsed into ``data``."""
         answer = cls(key, body, content_type, fetched_at)
@@ -66,50 +65,6 @@ class Answer:
             return json.loads(self.body)
         except ValueError:
             return None
-
-
-def _identity(value: bytes) -> bytes:
-    return value
-
-
-class ExpiringRedisBackend(RedisBackend):
-    """dogpile's Redis backend, writing each key with its expiry in one SET.
-
-    A value already read from Redis (with the generation it depends on, in one MGET:
-    :meth:`AnswerCache.fresh_from`) is handed to dogpile through :meth:`handed`, so
-    dogpile checks its age as it does any other read, without a second round trip.
-    """
-
-    def __init__(self, arguments: dict[str, Any]) -> None:
-        super().__init__(arguments)
-        self._handoff = threading.local()
-
-    @contextmanager
-    def handed(self, key: str, value: bytes) -> Iterator[None]:
-        self._handoff.item = (key, value)
-        try:
-            yield
-        finally:
-            self._handoff.item = None
-
-    def get_serialized(self, key: str) -> Any:
-        item = getattr(self._handoff, "item", None)
-        if item is not None and item[0] == key:
-            self._handoff.item = None
-            return item[1]
-        return super().get_serialized(key)
-
-    def set_serialized(self, key: str, value: bytes) -> None:
-        self.writer_client.set(key, value, ex=self.redis_expiration_time)
-
-    def set_serialized_multi(self, mapping: Mapping[str, bytes]) -> None:
-        pipe = self.writer_client.pipeline()
-        for key, value in mapping.items():
-            pipe.set(key, value, ex=self.redis_expiration_time)
-        pipe.execute()
-
-
-register_backend("rcpyramid.cache.redis", __name__, "ExpiringRedisBackend")
 
 
 class AnswerCache:
@@ -129,12 +84,14 @@ class AnswerCache:
         # person still sees the last answer, labelled with its age.
         self.keep = 4 * max(settings.lifetimes.values())
         self._local = self._memory_region(settings.max_entries)
-        self._opened = LRUDict(min(settings.max_entries, 256))
+        self._opened: LockedLRU[str, tuple[bytes, Answer]] = LockedLRU(
+            min(settings.max_entries, 256)
+        )
         self._redis: CacheRegion | None = None
         if self.backend == REDIS:
             assert store is not None
-            self._redis = make_region(serializer=_identity, deserializer=_identity).configure(
-                "rcpyramid.cache.redis",
+            self._redis = make_region(serializer=identity, deserializer=identity).configure(
+                BACKEND,
                 arguments={
                     "connection_pool": store.client.connection_pool,
                     "distributed_lock": True,
@@ -148,7 +105,7 @@ class AnswerCache:
 
     @staticmethod
     def _memory_region(max_entries: int) -> CacheRegion:
-        return make_region().configure(MEMORY, arguments={"cache_dict": LRUDict(max_entries)})
+        return make_region().configure(MEMORY, arguments={"cache_dict": LockedLRU(max_entries)})
 
     @property
     def enabled(self) -> bool:
@@ -160,7 +117,8 @@ class AnswerCache:
         assert self.keyring is not None
         document = {
             "k": answer.key,
-            "t": answer.fetched_at,
+            # Epoch seconds on the wire; a datetime everywhere else.
+            "t": answer.fetched_at.timestamp(),
             "c": answer.content_type,
             "b": base64.b64encode(answer.body).decode("ascii"),
         }
@@ -196,7 +154,7 @@ class AnswerCache:
                 key=key,
                 body=base64.b64decode(document["b"]),
                 content_type=str(document["c"]),
-                fetched_at=float(document["t"]),
+                fetched_at=datetime.fromtimestamp(float(document["t"]), UTC),
                 cached=True,
             )
         except (DecryptionError, UnknownKeyError, UnicodeDecodeError, ValueError, KeyError):
@@ -217,31 +175,43 @@ class AnswerCache:
             return self.seal(answer) if self._use_redis() else _with_cached(answer)
 
         if self._use_redis():
-            assert self._redis is not None
-            try:
-                for _ in range(2):
-                    sealed = self._redis.get_or_create(key, creator, expiration_time=lifetime)
-                    if fresh:
-                        return fresh[0]
-                    answer = self.open(key, sealed)
-                    if answer is not None:
-                        return answer
-                    self._redis.delete(key)
-                return fetch()
-            except redis.exceptions.LockError:
-                # The lock outlived its timeout while we fetched: the answer is still good.
-                if fresh:
-                    return fresh[0]
-                raise
-            except redis.RedisError as error:
-                self._redis_failed(error)
-                if fresh:
-                    return fresh[0]
+            shared = self._shared_get_or_fetch(key, creator, fresh, fetch, lifetime)
+            if shared is not None:
+                return shared
         value = self._local.get_or_create(key, creator, expiration_time=lifetime)
         if fresh:
             return fresh[0]
         cached = _as_cached(value)
         return cached if cached is not None else fetch()
+
+    def _shared_get_or_fetch(
+        self,
+        key: str,
+        creator: Callable[[], Any],
+        fresh: list[Answer],
+        fetch: Callable[[], Answer],
+        lifetime: int,
+    ) -> Answer | None:
+        """:meth:`get_or_fetch` in Redis; None when Redis failed before anything was fetched."""
+        assert self._redis is not None
+        try:
+            for _ in range(2):
+                sealed = self._redis.get_or_create(key, creator, expiration_time=lifetime)
+                if fresh:
+                    return fresh[0]
+                answer = self.open(key, sealed)
+                if answer is not None:
+                    return answer
+                self._redis.delete(key)
+            return fetch()
+        except redis.exceptions.LockError:
+            # The lock outlived its timeout while we fetched: the answer is still good.
+            if fresh:
+                return fresh[0]
+            raise
+        except redis.RedisError as error:
+            self._redis_failed(error)
+            return fresh[0] if fresh else None
 
     @property
     def shared(self) -> bool:

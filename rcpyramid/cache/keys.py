@@ -18,64 +18,17 @@ import json
 import logging
 import secrets
 import threading
-from collections import OrderedDict
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from rcpyramid.cache.store import SharedStore, StoreDown
+from rcpyramid.memo import LockedLRU
 
 log = logging.getLogger(__name__)
 
 PREFIX = "rcpyramid:"
 #: How long a generation lives in Redis; when it lapses, the person simply starts afresh.
 GENERATION_TTL = 24 * 3600
-
-
-class LRUDict:
-    """A bounded mapping for dogpile's memory backend: the least recently used entry goes."""
-
-    def __init__(self, max_entries: int) -> None:
-        self.max_entries = max_entries
-        self._data: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable, default: Any = None) -> Any:
-        with self._lock:
-            try:
-                self._data.move_to_end(key)
-            except KeyError:
-                return default
-            return self._data[key]
-
-    def __getitem__(self, key: Hashable) -> Any:
-        with self._lock:
-            self._data.move_to_end(key)
-            return self._data[key]
-
-    def __setitem__(self, key: Hashable, value: Any) -> None:
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.max_entries:
-                self._data.popitem(last=False)
-
-    def __delitem__(self, key: Hashable) -> None:
-        with self._lock:
-            del self._data[key]
-
-    def pop(self, key: Hashable, default: Any = None) -> Any:
-        with self._lock:
-            return self._data.pop(key, default)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._data
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
 
 
 class KeyMaker:
@@ -119,9 +72,9 @@ class Generations:
     def __init__(self, keys: KeyMaker, store: SharedStore | None, max_entries: int = 10000):
         self.keys = keys
         self.store = store
-        self._local = LRUDict(max_entries)
+        self._local: LockedLRU[str, str] = LockedLRU(max_entries)
         #: The shared generation this process read last, per person (see Cache.lookup).
-        self._seen = LRUDict(max_entries)
+        self._seen: LockedLRU[str, str] = LockedLRU(max_entries)
         self._pending: set[str] = set()
         self._lock = threading.Lock()
 

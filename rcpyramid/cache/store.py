@@ -33,7 +33,7 @@ class StoreDown(Exception):
 class SharedStore:
     """A Redis client that fails fast and says when the app runs degraded."""
 
-    def __init__(self, url: str, timeout: float, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, url: str, timeout: float, timer: Callable[[], float] = time.monotonic):
         self.client = redis.Redis.from_url(
             url,
             socket_timeout=timeout,
@@ -43,14 +43,14 @@ class SharedStore:
             retry_on_timeout=False,
             health_check_interval=0,
         )
-        self._clock = clock
+        self._timer = timer
         self._lock = threading.Lock()
         self._down_until = 0.0
         self._warned = False
 
     @property
     def degraded(self) -> bool:
-        return self._clock() < self._down_until
+        return self._timer() < self._down_until
 
     def run(self, operation: Callable[[redis.Redis], T]) -> T:
         """``operation(client)``, or :class:`StoreDown` when Redis fails or failed just now."""
@@ -66,7 +66,7 @@ class SharedStore:
 
     def failed(self, error: BaseException) -> None:
         with self._lock:
-            self._down_until = self._clock() + RETRY_INTERVAL
+            self._down_until = self._timer() + RETRY_INTERVAL
             warn = not self._warned
             self._warned = True
         if warn:
@@ -92,6 +92,10 @@ class SharedStore:
 
     def close(self) -> None:
         self.client.close()
+
+    def after_fork(self) -> None:
+        """In a new worker: connections of its own, not the master's."""
+        self.client.connection_pool.reset()
 
     def __repr__(self) -> str:
         return "SharedStore(redis)"

@@ -39,20 +39,18 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import datetime
 from typing import Any, TypeVar
 
-from cachetools import TTLCache
 from pyramid.config import Configurator
 from pyramid.exceptions import ConfigurationError
 from pyramid_retry import mark_error_retryable
 from sqlalchemy import ColumnElement, Table, case, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session
@@ -69,10 +67,12 @@ from rcpyramid.callstore.interfaces import (
 )
 from rcpyramid.callstore.records import search_text, sort_out
 from rcpyramid.callstore.search import Needle, SearchIndex
+from rcpyramid.memo import LockedTTL
 from rcpyramid.models import calls as rows
 from rcpyramid.models.deadline import DatabaseBusyError, deadline_passed
+from rcpyramid.models.meta import AnyRow
 from rcpyramid.tokens.crypto import DecryptionError, Keyring, associated_data, load_keyring
-from rcpyramid.tokens.sqla import _RequestWrites
+from rcpyramid.tokens.sqla.transactions import RequestWrites
 
 log = logging.getLogger(__name__)
 
@@ -145,29 +145,25 @@ class SearchMemo:
     """Per-process decrypted search text, per owner, labelled with the owner's revision."""
 
     def __init__(self, max_records: int = MEMO_RECORDS, seconds: float = MEMO_SECONDS) -> None:
-        self._lock = threading.Lock()
-        self._cache: TTLCache[str, tuple[str, SearchIndex]] = TTLCache(
-            maxsize=max_records, ttl=seconds, getsizeof=lambda held: max(1, len(held[1]))
+        self._cache: LockedTTL[str, tuple[str, SearchIndex]] = LockedTTL(
+            max_records, seconds, getsizeof=lambda held: max(1, len(held[1]))
         )
 
     def get(self, owner: str, revision: str) -> SearchIndex | None:
-        with self._lock:
-            held = self._cache.get(owner)
+        held = self._cache.get(owner)
         if held is None or held[0] != revision:
             return None
         return held[1]
 
     def put(self, owner: str, revision: str, index: SearchIndex) -> None:
-        with self._lock:
-            try:
-                self._cache[owner] = (revision, index)
-            except ValueError:
-                # One owner larger than the whole memo: searched without it, every time.
-                self._cache.pop(owner, None)
+        try:
+            self._cache[owner] = (revision, index)
+        except ValueError:
+            # One owner larger than the whole memo: searched without it, every time.
+            self._cache.pop(owner)
 
     def drop(self, owner: str) -> None:
-        with self._lock:
-            self._cache.pop(owner, None)
+        self._cache.pop(owner)
 
 
 class SqlCallStore:
@@ -236,7 +232,7 @@ class SQLAlchemyCallHistory(CallHistory):
             # Tell the token repository too: on SQLite this write now holds the database's
             # one write lock until the request ends, and a token step in a transaction of
             # its own (delete, touch, a refresh) must fail at once, not wait for it.
-            _RequestWrites.of(session).wrote = True
+            RequestWrites.of(session).wrote = True
             return result
 
     # -- sealing -----------------------------------------------------------------------------
@@ -263,7 +259,7 @@ class SQLAlchemyCallHistory(CallHistory):
             "search": keyring.encrypt(f"{names}\x00{digits}", associated_data(SEARCH, subject)),
         }
 
-    def _open_record(self, owner: str, row: Row) -> dict[str, Any] | None:
+    def _open_record(self, owner: str, row: AnyRow) -> dict[str, Any] | None:
         try:
             opened = self.store.keyring.decrypt(
                 row.key_id, row.record, associated_data(RECORD, _subject(owner, row.record_id))
@@ -275,7 +271,7 @@ class SQLAlchemyCallHistory(CallHistory):
         record = json.loads(opened)
         return record if isinstance(record, dict) else None
 
-    def _open_search(self, owner: str, row: Row) -> tuple[str, str, str]:
+    def _open_search(self, owner: str, row: AnyRow) -> tuple[str, str, str]:
         try:
             opened = self.store.keyring.decrypt(
                 row.key_id, row.search, associated_data(SEARCH, _subject(owner, row.record_id))
@@ -450,7 +446,7 @@ class SQLAlchemyCallHistory(CallHistory):
 
     def _window(
         self, ex: Executor, owner: str, query: HistoryQuery, columns: Sequence[Any]
-    ) -> tuple[list[Row], int]:
+    ) -> tuple[list[AnyRow], int]:
         """The rows of the query's page (``columns``) in order, and how many match in all."""
         needle = Needle.parse(query.search)
         if needle is None:
@@ -472,7 +468,7 @@ class SQLAlchemyCallHistory(CallHistory):
         matching = self._matching_ids(ex, owner, query, needle)
         end = None if query.limit is None else query.offset + query.limit
         wanted = matching[query.offset : end]
-        found: dict[str, Row] = {}
+        found: dict[str, AnyRow] = {}
         for chunk in _chunks(wanted):
             for row in ex.execute(
                 select(*columns).where(RECORDS.c.owner == owner, RECORDS.c.record_id.in_(chunk))

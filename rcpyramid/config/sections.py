@@ -3,7 +3,7 @@
 :func:`load` reads every row of :data:`~rcpyramid.config.table.TABLE` into
 :class:`Settings`; :func:`load_section` reads one section alone (the console scripts
 need only the database's). Anything wrong stops the app with a message that names the
-setting. Each section's ``_build`` works out what depends on other rows and checks
+setting. Each section's ``build`` works out what depends on other rows and checks
 what one row alone cannot.
 """
 
@@ -63,7 +63,8 @@ class _Reader:
 
     @property
     def production(self) -> bool:
-        return self("rcpyramid.environment") == "production"
+        environment: str = self("rcpyramid.environment")
+        return environment == "production"
 
     @property
     def var_dir(self) -> Path:
@@ -84,12 +85,12 @@ S = TypeVar("S", bound="_Section")
 
 
 class _Section:
-    """A section: its fields are its table rows, ``_build`` works out the rest and checks."""
+    """A section: its fields are its table rows, ``build`` works out the rest and checks."""
 
     NAME: ClassVar[str]
 
     @classmethod
-    def _build(cls: type[S], read: _Reader) -> S:
+    def build(cls: type[S], read: _Reader) -> S:
         return cls(**read.section(cls.NAME))
 
 
@@ -109,7 +110,7 @@ class AppSettings(_Section):
         return self.environment == "production"
 
     @classmethod
-    def _build(cls, read: _Reader) -> AppSettings:
+    def build(cls, read: _Reader) -> AppSettings:
         values = read.section(cls.NAME)
         redirect = read.redirect_url
         canonical = values["canonical_host"]
@@ -148,7 +149,7 @@ class RingCentralSettings(_Section):
         return f"RingCentralSettings(server_url={self.server_url!r}, client_id={self.client_id!r})"
 
     @classmethod
-    def _build(cls, read: _Reader) -> RingCentralSettings:
+    def build(cls, read: _Reader) -> RingCentralSettings:
         values = read.section(cls.NAME)
         production = read.production
         server_url = values["server_url"].rstrip("/")
@@ -194,7 +195,7 @@ class SessionSettings(_Section):
         return f"SessionSettings(cookie_name={self.cookie_name!r})"
 
     @classmethod
-    def _build(cls, read: _Reader) -> SessionSettings:
+    def build(cls, read: _Reader) -> SessionSettings:
         values = read.section(cls.NAME)
         if not values["secret"] and not read.production:
             values["secret"] = devsecrets.load_or_create(read.var_dir, "session_secret")
@@ -222,7 +223,7 @@ class TokensSettings(_Section):
         return f"TokensSettings(backend={self.backend!r})"
 
     @classmethod
-    def _build(cls, read: _Reader) -> TokensSettings:
+    def build(cls, read: _Reader) -> TokensSettings:
         return cls(**read.section(cls.NAME), production=read.production, var_dir=read.var_dir)
 
 
@@ -249,7 +250,7 @@ class DatabaseSettings(_Section):
         return f"DatabaseSettings(pool_size={self.pool_size!r})"
 
     @classmethod
-    def _build(cls, read: _Reader) -> DatabaseSettings:
+    def build(cls, read: _Reader) -> DatabaseSettings:
         values = read.section(cls.NAME)
         if not values["url"] and not read.production:
             values["url"] = f"sqlite:///{read.var_dir / DEVELOPMENT_DATABASE}"
@@ -270,7 +271,7 @@ class SimulatorSettings(_Section):
     office: float
 
     @classmethod
-    def _build(cls, read: _Reader) -> SimulatorSettings:
+    def build(cls, read: _Reader) -> SimulatorSettings:
         values = read.section(cls.NAME)
         state_file = values["state_file"]
         values["state_file"] = Path(state_file) if state_file else read.var_dir / "simulator.json"
@@ -307,7 +308,7 @@ class CacheSettings(_Section):
         return f"CacheSettings(backend={self.backend!r}, shared={bool(self.url)})"
 
     @classmethod
-    def _build(cls, read: _Reader) -> CacheSettings:
+    def build(cls, read: _Reader) -> CacheSettings:
         values = read.section(cls.NAME)
         if values["backend"] not in CACHE_BACKENDS:
             raise fail(
@@ -372,7 +373,7 @@ SECTIONS: dict[str, type[_Section]] = {
 def load(ini: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
     """Read, parse and check every setting; a :class:`SettingsError` names the first bad one."""
     read = _Reader(ini, os.environ if environ is None else environ)
-    sections: dict[str, Any] = {name: section._build(read) for name, section in SECTIONS.items()}
+    sections: dict[str, Any] = {name: section.build(read) for name, section in SECTIONS.items()}
     return Settings(**sections)
 
 
@@ -380,10 +381,10 @@ def load_section(
     section: type[S], ini: Mapping[str, Any], environ: Mapping[str, str] | None = None
 ) -> S:
     """Read one section alone (and only the rows it needs)."""
-    return section._build(_Reader(ini, os.environ if environ is None else environ))
+    return section.build(_Reader(ini, os.environ if environ is None else environ))
 
 
 def load_store(ini: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> StoreSettings:
     """The token store's sections alone (no RingCentral or session settings needed)."""
     read = _Reader(ini, os.environ if environ is None else environ)
-    return StoreSettings(tokens=TokensSettings._build(read), database=DatabaseSettings._build(read))
+    return StoreSettings(tokens=TokensSettings.build(read), database=DatabaseSettings.build(read))

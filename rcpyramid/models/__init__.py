@@ -160,10 +160,12 @@ def includeme_with_engine(config: Configurator, engine: Engine) -> None:
     config.include("pyramid_retry")
     session_factory = get_session_factory(engine)
     config.registry["dbsession_factory"] = session_factory
+    # A new prefork worker opens its own connections; the master's stay the master's.
+    config.add_after_fork(lambda: engine.dispose(close=False))
 
     def dbsession(request: Request) -> Session:
         # Tests may hand in a session of their own through the environ, as the cookiecutter does.
-        session = request.environ.get("app.dbsession")
+        session: Session | None = request.environ.get("app.dbsession")
         if session is None:
             session = get_tm_session(session_factory, request.tm, request=request)
         return session

@@ -2,10 +2,10 @@
 
 A server-side timeout is not enough: through a network path that still acknowledges at
 TCP level but forwards nothing, the server's error never comes back. So each statement
-(and each commit) runs under a deadline kept by one watchdog thread per engine: when it
-passes, the watchdog shuts the connection's socket, the blocked read ends at once and
-the call fails (the pool then discards the connection). New connections get the same
-deadline as libpq's ``connect_timeout``.
+(and each commit) runs under a :class:`~rcpyramid.watchdog.Deadline` on the connection's
+socket: when it passes, the process's watchdog shuts the socket, the blocked read ends at
+once and the call fails (the pool then discards the connection). New connections get the
+same deadline as libpq's ``connect_timeout``.
 
 And at most ``max_waiting`` threads may be inside a database call at once; one more
 waits a moment for a place, then fails: the other threads stay free for the pages that
@@ -16,33 +16,22 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import threading
-import time
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from rcpyramid.watchdog import Deadline
+
 #: How long a thread waits for a place among those allowed inside the database.
 PLACE_WAIT = 0.5
-#: How often the watchdog looks for calls past their deadline (seconds).
-TICK = 0.05
 
 _state = threading.local()
 
 
 class DatabaseBusyError(Exception):
     """More threads want the database than may wait on it at once."""
-
-
-class _Call:
-    __slots__ = ("deadline", "expired", "fd")
-
-    def __init__(self, fd: int, deadline: float) -> None:
-        self.fd = fd
-        self.deadline = deadline
-        self.expired = False
 
 
 class DatabaseGuard:
@@ -53,8 +42,7 @@ class DatabaseGuard:
         self.max_waiting = max_waiting
         self._places = threading.BoundedSemaphore(max_waiting)
         self._lock = threading.Lock()
-        self._calls: dict[int, _Call] = {}
-        self._thread: threading.Thread | None = None
+        self._calls: dict[int, Deadline] = {}
         self._pid = os.getpid()
 
     def bound(self, max_waiting: int) -> None:
@@ -68,38 +56,24 @@ class DatabaseGuard:
         fd = _fileno(dbapi_connection)
         if fd is None:
             return
-        call = _Call(fd, time.monotonic() + (seconds or self.timeout))
         if self._pid != os.getpid():
-            # A forked worker (gunicorn): the parent's watchdog thread and lock stayed behind.
-            self._pid, self._lock, self._calls, self._thread = (
-                os.getpid(),
-                threading.Lock(),
-                {},
-                None,
-            )
+            # A forked worker (gunicorn): the parent's lock and calls stayed behind.
+            self._pid, self._lock, self._calls = os.getpid(), threading.Lock(), {}
+        call = Deadline(seconds or self.timeout)
+        call.watch_fd(fd)
         with self._lock:
+            previous = self._calls.pop(id(dbapi_connection), None)
             self._calls[id(dbapi_connection)] = call
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._watch, name="rcpyramid-db-watchdog", daemon=True
-                )
-                self._thread.start()
+        if previous is not None:
+            previous.end()
+        call.start()
         _state.call = call
 
     def disarm(self, dbapi_connection: Any) -> None:
         with self._lock:
-            self._calls.pop(id(dbapi_connection), None)
-
-    def _watch(self) -> None:
-        while True:
-            time.sleep(TICK)
-            now = time.monotonic()
-            with self._lock:
-                late = [key for key, call in self._calls.items() if call.deadline <= now]
-                for key in late:
-                    call = self._calls.pop(key)
-                    call.expired = True
-                    _shut(call.fd)
+            call = self._calls.pop(id(dbapi_connection), None)
+        if call is not None:
+            call.end()
 
     # -- the bound ---------------------------------------------------------------------
 
@@ -131,16 +105,6 @@ def _fileno(dbapi_connection: Any) -> int | None:
         return int(pgconn.socket)
     fileno = getattr(dbapi_connection, "fileno", None)  # psycopg2
     return int(fileno()) if callable(fileno) else None
-
-
-def _shut(fd: int) -> None:
-    # shutdown() acts on the socket, not the descriptor: the driver's blocked read ends.
-    with contextlib.suppress(OSError):
-        sock = socket.socket(fileno=os.dup(fd))
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        finally:
-            sock.close()
 
 
 def guard_engine(engine: Engine, guard: DatabaseGuard) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import DateTime, MetaData
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, Row
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -14,6 +14,9 @@ from rcpyramid.clock import as_utc
 
 # Constraint names that do not depend on the database, so migrations can name what
 # they drop (SQLite's batch mode needs the names, PostgreSQL would invent its own).
+#: A result row of any shape (SQLAlchemy 2.1 types a row by its columns).
+AnyRow: TypeAlias = Row[*tuple[Any, ...]]
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",

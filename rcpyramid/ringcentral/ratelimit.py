@@ -6,7 +6,8 @@ remembers, where every process reads it, what RingCentral said: the penalty of a
 429 (``Retry-After``) and the ``X-Rate-Limit-Remaining`` count of the last answer
 with its ``X-Rate-Limit-Window``. A call is made only when neither says no, so the
 app stops before RingCentral would refuse. Keys name the server, the client id, the
-person at RingCentral (owner id) and the group, so signing in again changes nothing.
+person at RingCentral (owner id) and the group (:mod:`~rcpyramid.ringcentral.endpoints`),
+so signing in again changes nothing.
 
 A 429 without ``X-Rate-Limit-*`` headers comes from an account-wide or global limit:
 it holds back everyone using this client id at this server.
@@ -32,19 +33,6 @@ from rcpyramid.ringcentral.errors import PacingError, RateLimitedError
 DEFAULT_WAIT = 60
 #: RingCentral's default rate-limit window (seconds), when an answer does not say.
 DEFAULT_WINDOW = 60
-
-#: The rate-limit group of each API path the app calls (RingCentral's API reference).
-GROUPS = {
-    "/restapi/v1.0/account/~/extension/~": "Light",
-    "/restapi/v1.0/account/~/extension": "Medium",
-    "/restapi/v1.0/account/~/extension/~/call-log": "Heavy",
-    "/restapi/v1.0/account/~/call-log": "Heavy",
-}
-AUTH = "Auth"
-
-
-def group_of(path: str) -> str:
-    return GROUPS.get(path, "Medium")
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -223,10 +211,6 @@ class RateLimitBudget:
                     return entry.reset
                 entry.remaining -= 1
             return 0
-
-
-#: The name callers used for the per-process gate this budget replaces.
-RateLimitGate = RateLimitBudget
 
 
 def _write(client: Any, key: str, fields: dict[str, int], expire_ms: int) -> None:

@@ -20,6 +20,21 @@ from rcpyramid.tokens.interfaces import TokenRepository
 T = TypeVar("T")
 
 
+class ScriptServices:
+    """What a script hands to code that asks a request for its services (``find_service``)."""
+
+    def __init__(self, services: dict[type, object]) -> None:
+        self._services = services
+
+    def find_service(self, iface: type[T]) -> T:
+        try:
+            service = self._services[iface]
+        except KeyError:
+            raise LookupError(f"no service is registered for {iface.__name__}") from None
+        assert isinstance(service, iface)
+        return service
+
+
 def ini_settings(config_uri: str) -> dict[str, Any]:
     """``[app:main]`` of ``config_uri``, with ``here`` as the app itself sees it."""
     settings = get_appsettings(config_uri, name="main")
@@ -46,8 +61,9 @@ def script_arguments(prog: str, description: str, argv: list[str] | None) -> str
     parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("config_uri", help="the app's ini file, e.g. production.ini")
     args = parser.parse_args(argv)
-    setup_logging(args.config_uri)
-    return args.config_uri
+    config_uri: str = args.config_uri
+    setup_logging(config_uri)
+    return config_uri
 
 
 def settings_or_exit(prog: str, load: Callable[[], T]) -> T:

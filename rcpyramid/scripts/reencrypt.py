@@ -2,7 +2,7 @@
 
 Key rotation: put the new key first in RCPYRAMID_TOKEN_KEYS (keep the old one after
 it), restart the app, run this, and remove the old key once it reports nothing left.
-Each row is re-encrypted under its row lock (:mod:`rcpyramid.tokens.rotation`).
+Each row is re-encrypted under its row lock (:mod:`rcpyramid.tokens.sqla.rotation`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from rcpyramid.callstore.rotation import HistoryReencryptReport, reencrypt_histo
 from rcpyramid.callstore.sqla import SQLAlchemyCallHistory, SqlCallStore
 from rcpyramid.scripts import script_arguments, script_repository
 from rcpyramid.tokens.interfaces import TokenStoreError
-from rcpyramid.tokens.rotation import ReencryptReport, reencrypt
 from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
+from rcpyramid.tokens.sqla.rotation import ReencryptReport, reencrypt
 
 PROG = "rcpyramid-reencrypt"
 

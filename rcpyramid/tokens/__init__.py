@@ -1,7 +1,8 @@
 """The token repository: resolve the backend the settings name, check it, let it wire itself.
 
-``rcpyramid.tokens.backend`` names a :class:`TokenRepository` subclass; its module's
-``includeme(config)`` registers the service factory that views reach with
+``rcpyramid.tokens.backend`` names a :class:`TokenRepository` subclass; its
+``service_factory(config)`` (or, for a backend that has none, its module's
+``includeme(config)``) gives the service factory that views reach with
 ``request.find_service(TokenRepository)`` (the memory backend one shared instance, the
 SQL backend one repository per request on ``request.dbsession``). Console scripts and
 pshell go through that same factory (:func:`open_repository`).
@@ -28,7 +29,7 @@ T = TypeVar("T")
 def resolve_backend(dotted: str) -> type[TokenRepository]:
     """The class ``rcpyramid.tokens.backend`` names; refuse one that is not a repository."""
     try:
-        backend = DottedNameResolver().maybe_resolve(dotted)
+        backend: type[TokenRepository] = DottedNameResolver().maybe_resolve(dotted)
     except ImportError as error:
         raise SettingsError(
             f"rcpyramid.tokens.backend: cannot import {dotted!r} ({error})"
@@ -45,7 +46,11 @@ def includeme(config: Configurator) -> None:
     # What the server runner and the end of a process call; a backend with a pool replaces them.
     registry.check_server_threads = _nothing_to_check
     registry.close_token_store = _nothing_to_close
-    # The wiring is the backend's module's includeme; a subclass of a shipped backend
+    factory = backend.service_factory(config)
+    if factory is not None:
+        config.register_service_factory(factory, TokenRepository)
+        return
+    # Otherwise the wiring is the backend's module's includeme; a subclass of a backend
     # defined elsewhere inherits the wiring of the module its base comes from.
     for klass in backend.__mro__:
         module = importlib.import_module(klass.__module__)

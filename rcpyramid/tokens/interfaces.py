@@ -8,15 +8,19 @@ third-party backend runs it by subclassing.
 from __future__ import annotations
 
 import abc
+import enum
 import hashlib
 import hmac
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rcpyramid.errors import PageError
+
+#: ``factory(context, request)``: the request's repository (see ``service_factory``).
+ServiceFactory = Callable[[Any, Any], "TokenRepository"]
 
 
 class TokenStoreError(PageError):
@@ -96,6 +100,23 @@ class PendingSignIn:
     return_to: str = "/"
 
 
+class FailureReason(enum.StrEnum):
+    """Why a refresh failed; the signed-in client raises the matching error for the waiters."""
+
+    REFUSED = "refused"
+    RATE_LIMITED = "rate_limited"
+    TIMEOUT = "timeout"
+    UNAVAILABLE = "unavailable"
+
+    @classmethod
+    def read(cls, value: object) -> FailureReason:
+        """The reason a stored value names; one this version does not know is "unavailable"."""
+        try:
+            return cls(str(value))
+        except ValueError:
+            return cls.UNAVAILABLE
+
+
 @dataclass(frozen=True)
 class RefreshFailure:
     """Why the last refresh of a login failed, and until when waiters take that answer.
@@ -105,8 +126,8 @@ class RefreshFailure:
     same failure instead of each asking RingCentral again.
     """
 
-    #: A short machine word (``unavailable``, ``rate_limited``, ``timeout``...), no secret.
-    reason: str
+    #: What went wrong, as a short machine word (stored as its value), no secret.
+    reason: FailureReason
     #: Aware UTC; after this, the next holder of the lock may try again.
     until: datetime
     retry_after: int | None = None
@@ -166,8 +187,9 @@ class TokenRepository(abc.ABC):
     * Keys are login ids: unguessable strings the app makes (at least 128 random
       bits). Backends never derive keys from anything a person could guess.
     * Repositories do no HTTP. They store, lock and forget; RingCentral is the
-      caller's business. A backend wires itself into the app with an ``includeme``
-      in its module (see :mod:`rcpyramid.tokens`); the class carries storage only.
+      caller's business. A backend wires itself into the app with
+      :meth:`service_factory` (or an ``includeme`` in its module, see
+      :mod:`rcpyramid.tokens`); the rest of the class carries storage only.
     * Every datetime going in and coming out is timezone-aware UTC.
     * ``get`` after ``save`` returns an equal :class:`Token` (every field kept),
       with ``created_at`` kept from the first save, ``updated_at`` set to the time
@@ -183,6 +205,15 @@ class TokenRepository(abc.ABC):
     #: True when every process using the same configuration sees the same data and
     #: locks (SQL); False when each process has its own (memory).
     shared_across_processes: ClassVar[bool]
+
+    @classmethod
+    def service_factory(cls, config: Any) -> ServiceFactory | None:
+        """How the app makes this backend's repositories: ``factory(context, request)``.
+
+        Called once, while the app is configured (warehouse's ``create_service``). None,
+        the default: the backend's module wires it with an ``includeme(config)`` instead.
+        """
+        return None
 
     @abc.abstractmethod
     def get(self, login_id: str) -> Token | None:
@@ -250,10 +281,11 @@ class TokenRepository(abc.ABC):
         """
 
     @abc.abstractmethod
-    def purge(self, now: datetime) -> int:
+    def purge(self, now: datetime, owners: list[str] | None = None) -> int:
         """Delete logins whose refresh token expired and expired pending sign-ins.
 
-        Returns how many logins were deleted.
+        Returns how many logins were deleted; the owner id of each (when it has one) is
+        appended to ``owners`` when given, so their cached answers can be forgotten.
         """
 
     def ping(self) -> None:  # noqa: B027 - a working default for stores with nothing to check

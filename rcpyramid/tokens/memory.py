@@ -15,12 +15,12 @@ from datetime import datetime
 from pyramid.config import Configurator
 
 from rcpyramid.clock import Clock, utcnow
-from rcpyramid.tokens import configured_backend
 from rcpyramid.tokens.interfaces import (
     PendingLimitError,
     PendingSignIn,
     RefreshFailure,
     RefreshLease,
+    ServiceFactory,
     Token,
     TokenRepository,
 )
@@ -40,7 +40,7 @@ class _MemoryLease(RefreshLease):
         self._repo = repo
         self._login_id = login_id
         self.token = repo.get(login_id)
-        self.failure = repo._failure_in_force(login_id)
+        self.failure = repo.failure_in_force(login_id)
 
     def save(self, token: Token) -> Token:
         self.token = self._repo.save(self._login_id, token)
@@ -53,9 +53,7 @@ class _MemoryLease(RefreshLease):
         self.failure = None
 
     def fail(self, failure: RefreshFailure) -> None:
-        with self._repo._mutex:
-            if self._login_id in self._repo._tokens:
-                self._repo._failures[self._login_id] = failure
+        self._repo.note_failure(self._login_id, failure)
         self.failure = failure
 
 
@@ -67,6 +65,12 @@ class MemoryTokenRepository(TokenRepository):
     """
 
     shared_across_processes = False
+
+    @classmethod
+    def service_factory(cls, config: Configurator) -> ServiceFactory:
+        """One repository for the whole process: every request shares its memory and locks."""
+        repo = cls(clock=config.registry.clock)
+        return lambda context, request: repo
 
     def __init__(self, clock: Clock = utcnow) -> None:
         self._clock = clock
@@ -117,7 +121,13 @@ class MemoryTokenRepository(TokenRepository):
         with holder.lock:
             yield _MemoryLease(self, login_id)
 
-    def _failure_in_force(self, login_id: str) -> RefreshFailure | None:
+    def note_failure(self, login_id: str, failure: RefreshFailure) -> None:
+        """A failed refresh, remembered with the login (a lease's ``fail``)."""
+        with self._mutex:
+            if login_id in self._tokens:
+                self._failures[login_id] = failure
+
+    def failure_in_force(self, login_id: str) -> RefreshFailure | None:
         with self._mutex:
             failure = self._failures.get(login_id)
             if failure is not None and failure.until <= self._clock():
@@ -159,7 +169,7 @@ class MemoryTokenRepository(TokenRepository):
             ]
         return sorted(idle, key=lambda item: _seen(item[1]))[:limit]
 
-    def purge(self, now: datetime) -> int:
+    def purge(self, now: datetime, owners: list[str] | None = None) -> int:
         with self._mutex:
             dead = [
                 login_id
@@ -168,7 +178,9 @@ class MemoryTokenRepository(TokenRepository):
                 or (token.refresh_token is None and token.access_expires_at <= now)
             ]
             for login_id in dead:
-                del self._tokens[login_id]
+                owner = self._tokens.pop(login_id).owner_id
+                if owners is not None and owner:
+                    owners.append(owner)
                 self._failures.pop(login_id, None)
             for state_hash in [h for h, p in self._pending.items() if p.expires_at <= now]:
                 del self._pending[state_hash]
@@ -185,9 +197,3 @@ def _seen(token: Token) -> datetime:
     seen = token.last_seen_at or token.updated_at
     assert seen is not None  # every stored token has updated_at
     return seen
-
-
-def includeme(config: Configurator) -> None:
-    """One repository for the whole process: every request shares its memory and locks."""
-    backend = configured_backend(config.registry, MemoryTokenRepository)
-    config.register_service(backend(clock=config.registry.clock), TokenRepository)

@@ -1,5 +1,8 @@
 """The behavioural suite every :class:`TokenRepository` backend passes.
 
+Longer than the package's other modules because it is the contract's executable half,
+one test per promise, shipped so that a backend written elsewhere runs the same suite.
+
 A backend's tests subclass :class:`TokenRepositoryTests` and say how to open a fresh,
 empty repository on a clock the tests move::
 
@@ -32,6 +35,7 @@ from typing import ClassVar
 import pytest
 
 from rcpyramid.tokens.interfaces import (
+    FailureReason,
     PendingLimitError,
     PendingSignIn,
     RefreshFailure,
@@ -417,7 +421,10 @@ class TokenRepositoryTests:
     ) -> None:
         repo.save("login-a", make_token(clock(), "0"))
         failure = RefreshFailure(
-            reason="unavailable", until=clock() + timedelta(seconds=30), retry_after=30, status=503
+            reason=FailureReason.UNAVAILABLE,
+            until=clock() + timedelta(seconds=30),
+            retry_after=30,
+            status=503,
         )
         with repo.refreshing("login-a") as lease:
             assert lease.failure is None
@@ -443,7 +450,8 @@ class TokenRepositoryTests:
                     outcome = f"shared {lease.failure.reason}"
                 else:
                     outcome = "asked RingCentral"
-                    lease.fail(RefreshFailure("timeout", clock() + timedelta(seconds=60)))
+                    until = clock() + timedelta(seconds=60)
+                    lease.fail(RefreshFailure(FailureReason.TIMEOUT, until))
                 with guard:
                     seen.append(outcome)
 
@@ -462,7 +470,7 @@ class TokenRepositoryTests:
         self, repo: TokenRepository, clock: MovingClock
     ) -> None:
         with repo.refreshing("nobody") as lease:
-            lease.fail(RefreshFailure("unavailable", clock() + timedelta(seconds=30)))
+            lease.fail(RefreshFailure(FailureReason.UNAVAILABLE, clock() + timedelta(seconds=30)))
         repo.save("nobody", make_token(clock()))
         with repo.refreshing("nobody") as lease:
             assert lease.failure is None
@@ -490,6 +498,24 @@ class TokenRepositoryTests:
         clock.advance(3601)
         assert repo.purge(clock()) == 1
         assert repo.get("access-only") is None
+
+    def test_purge_names_the_owners_of_exactly_the_logins_it_deleted(
+        self, repo: TokenRepository, clock: MovingClock
+    ) -> None:
+        now = clock()
+        # Alice's access token still works for an hour: her login stays, and so do her answers.
+        repo.save(
+            "alice",
+            Token(access_token="a", access_expires_at=now + timedelta(hours=1), owner_id="alice"),
+        )
+        repo.save(
+            "bob",
+            make_token(now, "b", owner_id="bob", refresh_expires_at=now - timedelta(seconds=1)),
+        )
+        owners: list[str] = []
+        assert repo.purge(now, owners) == 1
+        assert owners == ["bob"]
+        assert repo.get("alice") is not None
 
     def test_purge_removes_expired_pending_sign_ins_and_keeps_live_ones(
         self, repo: TokenRepository, clock: MovingClock

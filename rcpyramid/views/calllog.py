@@ -14,7 +14,8 @@ from typing import Any
 
 from pyramid.request import Request
 
-from rcpyramid.ringcentral.api import RingCentralApi
+from rcpyramid.ringcentral.cached import CachedRingCentral
+from rcpyramid.ringcentral.endpoints import HEAVY, OWN_CALL_LOG
 from rcpyramid.ringcentral.errors import (
     PacingError,
     RateLimitedError,
@@ -35,23 +36,21 @@ def heavy_calls_allowed(request: Request, login_id: str | None = None) -> int:
     """How many call-log pages one view may fetch now: a few, fewer when the budget is low."""
     if login_id is None:
         return HEAVY_CALLS_PER_VIEW
-    api = request.find_service(RingCentralApi)
+    api = request.find_service(CachedRingCentral)
     try:
         person, _ = api.whose(login_id)
     except SignedOutError:
         return HEAVY_CALLS_PER_VIEW
-    left = api.gate.left(person, "Heavy", request.registry.clock())
+    left = api.budget.left(person, HEAVY, request.registry.clock())
     return HEAVY_CALLS_PER_VIEW if left is None else min(HEAVY_CALLS_PER_VIEW, left)
-
-
-OWN_CALL_LOG = "/restapi/v1.0/account/~/extension/~/call-log"
 
 
 def me_in(request: Request, login_id: str, path: str) -> str | None:
     """Who is "You" in the rows of ``path``: see :func:`call_row`."""
     if path == OWN_CALL_LOG:
         return None
-    return request.find_service(RingCentralApi).whose(login_id)[1]
+    owner: str = request.find_service(CachedRingCentral).whose(login_id)[1]
+    return owner
 
 
 @dataclass(frozen=True)
@@ -134,7 +133,7 @@ def fetch_range(
     a later page ends the fetch with what came before, marked incomplete. ``key_params``
     names the range in the cache when its end moves with the clock.
     """
-    api = request.find_service(RingCentralApi)
+    api = request.find_service(CachedRingCentral)
     out = Fetched()
     page = 1
     while True:

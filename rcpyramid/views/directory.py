@@ -189,10 +189,13 @@ def directory_values(
     *,
     admin: bool,
     country: str,
-    page_number: int,
-    per_page: int,
+    window: tuple[int, int],
 ) -> dict[str, Any]:
-    """The directory's rows; for a search, the matches and the pager's figures too."""
+    """The directory's rows; for a search, the matches and the pager's figures too.
+
+    ``window`` is the page shown: its number and its size.
+    """
+    page_number, per_page = window
     entries = [
         entry(request, r, admin=admin, country=country) for r in records if isinstance(r, dict)
     ]

@@ -12,6 +12,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from rcpyramid.cache import Cache
 from rcpyramid.tokens.interfaces import TokenRepository, TokenStoreError
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 
 @view_config(route_name="health", request_method=("GET", "HEAD"))
 def healthz(request: Request) -> Response:
-    cache = request.registry.cache.health()
+    cache = request.find_service(Cache).health()
     try:
         request.find_service(TokenRepository).ping()
     except TokenStoreError as error:

@@ -7,7 +7,7 @@ could not be read says so, and the rest shows.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from pyramid.httpexceptions import HTTPFound
@@ -15,7 +15,8 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from rcpyramid.ringcentral.api import RingCentralApi
+from rcpyramid.ringcentral.cached import CachedRingCentral
+from rcpyramid.ringcentral.endpoints import EXTENSION_INFO, OWN_CALL_LOG, rc_time
 from rcpyramid.ringcentral.errors import (
     PacingError,
     RateLimitedError,
@@ -33,8 +34,6 @@ from rcpyramid.views.zones import zone_choice
 
 log = logging.getLogger(__name__)
 
-EXTENSION_INFO = "/restapi/v1.0/account/~/extension/~"
-OWN_CALL_LOG = "/restapi/v1.0/account/~/extension/~/call-log"
 #: The dashboard's ranges: today by default, a week and a month a click away.
 RANGES = {"today": ("Today", 1), "7d": ("Last 7 days", 7), "30d": ("Last 30 days", 30)}
 
@@ -45,7 +44,7 @@ def home(request: Request) -> dict[str, Any]:
     signed_in = False
     if login_id:
         try:
-            request.find_service(RingCentralApi).load(login_id)
+            request.find_service(CachedRingCentral).load(login_id)
             signed_in = True
         except SignedOutError:
             signed_in = False
@@ -75,7 +74,7 @@ def demo_users(request: Request) -> list[DemoUser]:
 
 
 def dashboard(request: Request, login_id: str) -> dict[str, Any]:
-    api = request.find_service(RingCentralApi)
+    api = request.find_service(CachedRingCentral)
     notes: list[str] = []
     token = api.load(login_id)
     info: Any = {}
@@ -132,8 +131,8 @@ def dashboard(request: Request, login_id: str) -> dict[str, Any]:
         ),
     }
     params = {
-        "dateFrom": _rc_time(start),
-        "dateTo": _rc_time(now + timedelta(seconds=1)),
+        "dateFrom": rc_time(start),
+        "dateTo": rc_time(now + timedelta(seconds=1)),
     }
     try:
         fetched = fetch_range(
@@ -179,10 +178,6 @@ def dashboard(request: Request, login_id: str) -> dict[str, Any]:
         summary, f"Calls per {'hour' if days == 1 else 'day'}, {label.lower()}"
     )
     return values
-
-
-def _rc_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 @view_config(route_name="home.index")

@@ -19,7 +19,8 @@ from rcpyramid.routes import READABLE_PATHS
 
 @functools.lru_cache(maxsize=4096)
 def _query_string(pairs: tuple[tuple[str, str], ...]) -> str:
-    return urlencode(pairs)
+    encoded: str = urlencode(pairs)
+    return encoded
 
 
 def route_with_query(request: Request, route_name: str, query: Mapping[str, object]) -> str:
@@ -27,6 +28,7 @@ def route_with_query(request: Request, route_name: str, query: Mapping[str, obje
 
     An API page's link is its readable address (``/calls?...``, not ``/test?api=...``).
     """
+    path: str
     if route_name == "api.page" and str(query.get("api", "")) in READABLE_PATHS:
         path = request.script_name + READABLE_PATHS[str(query["api"])]
         query = {k: v for k, v in query.items() if k != "api"}

@@ -17,8 +17,8 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from rcpyramid.logins import EndReason, end_login
-from rcpyramid.ringcentral.api import RingCentralApi
 from rcpyramid.ringcentral.client import RingCentralClient
+from rcpyramid.ringcentral.endpoints import EXTENSION_INFO
 from rcpyramid.ringcentral.errors import RingCentralError
 from rcpyramid.routes import READABLE_PATHS
 from rcpyramid.security import (
@@ -36,7 +36,6 @@ from rcpyramid.views.signed_in import SIGNED_IN, remember_person
 
 log = logging.getLogger(__name__)
 
-EXTENSION_INFO = "/restapi/v1.0/account/~/extension/~"
 
 #: What RingCentral's ``error`` values mean to the person who comes back with them.
 CALLBACK_ERRORS = {
@@ -94,6 +93,20 @@ def _landing(return_to: object) -> str:
     return parts.path or "/"
 
 
+def _declined_or_spent(
+    request: Request, pending: PendingSignIn | None, *, state: str, error: str
+) -> Response | None:
+    """The calm answers: a Deny, or a spent sign-in coming back to a signed-in browser."""
+    if error == "access_denied":
+        return declined(request, pending)
+    if pending is None and state and request.login is not None:
+        # A sign-in already used, come back to a browser that is signed in (Back after
+        # signing in, then Authorize again): nothing to do but show where they were going.
+        log.info("a spent sign-in came back to a signed-in browser")
+        return HTTPSeeOther(location=_landing(request.session.get(LANDING_KEY)))
+    return None
+
+
 def declined(request: Request, pending: PendingSignIn | None) -> Response:
     """Deny at RingCentral: a calm page that says nothing was shared, and a way to try again."""
     response = render_to_response(
@@ -119,13 +132,9 @@ def callback(request: Request) -> Response:
     # The state is consumed before anything else, so a replayed callback fails right here,
     # before any token request.
     pending = repo.take_pending(state_digest(state), request.registry.clock()) if state else None
-    if error == "access_denied":
-        return declined(request, pending)
-    if pending is None and state and request.login is not None:
-        # A sign-in already used, come back to a browser that is signed in (Back after
-        # signing in, then Authorize again): nothing to do but show where they were going.
-        log.info("a spent sign-in came back to a signed-in browser")
-        return HTTPSeeOther(location=_landing(request.session.get(LANDING_KEY)))
+    settled = _declined_or_spent(request, pending, state=state, error=error)
+    if settled is not None:
+        return settled
     if error:
         status, message = CALLBACK_ERRORS.get(error, (400, "RingCentral could not sign you in."))
         raise SignInError(message, status=status, detail=params.get("error_description", ""))
@@ -147,7 +156,7 @@ def callback(request: Request) -> Response:
     if previous:
         # RingCentral allows only a few sessions per user and ends the oldest when one
         # more starts: end this browser's own old session first, not another device's.
-        request.find_service(RingCentralApi).sign_out(previous)
+        end_login(request, EndReason.REPLACED, login_id=previous)
         request.session.pop(LOGIN_KEY, None)
 
     client = request.find_service(RingCentralClient)

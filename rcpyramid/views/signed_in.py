@@ -26,15 +26,15 @@ from pyramid.response import Response
 from pyramid.security import Allowed, Denied
 from pyramid.view import forbidden_view_config
 
-from rcpyramid.cache.keys import LRUDict
 from rcpyramid.logins import EndReason, end_login
-from rcpyramid.ringcentral.api import RingCentralApi
+from rcpyramid.memo import LockedLRU
+from rcpyramid.ringcentral.cached import CachedRingCentral
 from rcpyramid.ringcentral.errors import SignedOutError
 from rcpyramid.routes import READABLE_PATHS
 from rcpyramid.security import held_login_id, note_seen, seen_at_resolution, session_timed_out
 from rcpyramid.tokens.interfaces import TokenRepository, TokenStoreError
-from rcpyramid.views.api.pages import PAGES
 from rcpyramid.views.links import route_with_query
+from rcpyramid.views.pages import PAGES
 from rcpyramid.views.safety import safe_local_path
 
 PERSON_KEY = "person"
@@ -52,7 +52,7 @@ class SeenWrites:
     """
 
     def __init__(self, max_entries: int = 10_000) -> None:
-        self._written: LRUDict = LRUDict(max_entries)
+        self._written: LockedLRU[str, float] = LockedLRU(max_entries)
 
     def due(self, login_id: str, now: float, resolution: float) -> bool:
         last = self._written.get(login_id)
@@ -223,7 +223,7 @@ def display_name(request: Request) -> str:
     if login_id is None:
         return ""
     try:
-        token = request.find_service(RingCentralApi).load(login_id)
+        token = request.find_service(CachedRingCentral).load(login_id)
     except (SignedOutError, TokenStoreError):
         return ""
     except Exception:  # an error page must render even when the store has a bug

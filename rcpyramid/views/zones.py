@@ -30,7 +30,8 @@ def zone_named(name: str) -> ZoneInfo | None:
 
 def fallback_zone(request: Request) -> ZoneInfo:
     """The app's configured zone, for people whose RingCentral settings name none we know."""
-    return request.registry.app_settings.app.timezone
+    zone: ZoneInfo = request.registry.app_settings.app.timezone
+    return zone
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ def test_s14_whole_journey_at_debug_logs_no_secret(
 
     logged = debug_log.getvalue()
     assert "refresh" in logged.lower()  # the journey was logged, at DEBUG, by several loggers
-    assert "[requests_oauthlib" in logged and "[urllib3" in logged
+    assert "[rcpyramid" in logged and "[urllib3" in logged
     basic = base64.b64encode(
         f"{DEMO_CLIENT.client_id}:{DEMO_CLIENT.client_secret}".encode()
     ).decode()

@@ -129,7 +129,7 @@ def assert_cut(dripping: DrippingRingCentral, started: float) -> None:
 def test_a_dripping_token_answer_is_cut_at_the_deadline(
     dripping: DrippingRingCentral, app: webtest.TestApp, where: str
 ) -> None:
-    """requests-oauthlib reads this answer itself: only the watchdog can stop it."""
+    """requests reads this answer in a loop no check can enter: only the watchdog can stop it."""
     dripping.drip = ("/restapi/oauth/token", where)
     started = time.monotonic()
     page = callback(app, status=504)

@@ -15,8 +15,8 @@ import pytest
 import webtest
 from pyramid_retry import mark_error_retryable
 
-from rcpyramid.ringcentral.api import RingCentralApi
 from rcpyramid.ringcentral.client import RingCentralClient
+from rcpyramid.ringcentral.signed_in import SignedInRingCentral
 from rcpyramid.tokens import open_repository
 from rcpyramid.tokens.interfaces import RefreshLease, TokenStoreError
 from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
@@ -159,7 +159,7 @@ def test_sql_replayed_refresh_holding_the_stale_token_finds_the_new_pair_under_t
         stale = repo.get(login_id)
         assert stale is not None
         client = RingCentralClient(registry.app_settings.ringcentral, clock)
-        api = RingCentralApi(client, repo, clock)
+        api = SignedInRingCentral(client, repo, clock)
         clock.advance(3600)
         first = api.refresh(login_id, stale)
         again = api.refresh(login_id, stale)

@@ -14,8 +14,8 @@ from sqlalchemy import text
 from rcpyramid.config import SettingsError, TokensSettings, load_section, load_store
 from rcpyramid.tokens.crypto import Keyring, UnknownKeyError, load_keyring, new_key_text
 from rcpyramid.tokens.interfaces import PendingSignIn, Token, TokenStoreError, state_digest
-from rcpyramid.tokens.rotation import reencrypt
 from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository, SqlTokenStore
+from rcpyramid.tokens.sqla.rotation import reencrypt
 from rcpyramid.tokens.testing import ROOMY
 from tests.clocks import MovableClock
 from tests.databases import MakeRepo, fixed_key

@@ -16,7 +16,7 @@ import requests
 import webtest
 from sqlalchemy.engine import make_url
 
-from rcpyramid.ringcentral.api import SIGNED_IN_RECHECK
+from rcpyramid.ringcentral.recent import SIGNED_IN_RECHECK
 from rcpyramid.simulator import serve_in_thread
 from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
 from tests.clocks import MovableClock

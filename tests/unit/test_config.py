@@ -149,7 +149,7 @@ def test_simulator_rate_limits_are_parsed_by_the_simulator_at_start(tmp_path: Pa
 
 def test_a_worker_outlives_the_slowest_refresh_path(tmp_path: Path) -> None:
     """gunicorn must never kill a worker that holds a token it has just rotated."""
-    from rcpyramid.server import gunicorn_options
+    from rcpyramid.prefork import gunicorn_options
 
     settings = load(
         {

@@ -1,7 +1,7 @@
 """The watchdogs cut a call at its deadline, also in a forked worker (gunicorn).
 
-Two of them: the database's (``rcpyramid.models.deadline``) and RingCentral's, one
-thread per process (``rcpyramid.ringcentral.deadline``).
+One watchdog thread per process (``rcpyramid.watchdog``) keeps the deadlines of both the
+database's calls (``rcpyramid.models.deadline``) and RingCentral's.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from rcpyramid.ringcentral import deadline as call_deadline
-from rcpyramid.ringcentral.deadline import Deadline
+from rcpyramid import watchdog as call_deadline
+from rcpyramid.watchdog import Deadline
 from tests.processes import ROOT
 
 #: Run ``cut_at_deadline()`` (defined before this) in the process, then in a forked child.
@@ -44,7 +44,7 @@ def cut_at_deadline():
 
 RINGCENTRAL = """
 import os, socket
-from rcpyramid.ringcentral.deadline import Deadline
+from rcpyramid.watchdog import Deadline
 
 def cut_at_deadline():
     ours, theirs = socket.socketpair()

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from rcpyramid.ringcentral.client import (
+from rcpyramid.ringcentral.transport import (
     ACCESS_LIFETIME_BOUNDS,
     REFRESH_LIFETIME_BOUNDS,
     RETRY_AFTER_BOUNDS,

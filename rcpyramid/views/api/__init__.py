@@ -1,6 +1,7 @@
 """The API pages at ``/test?api=...``: one page of RingCentral's answer as a table, JSON or CSV.
 
-- :mod:`.pages`: which pages there are (the registry tabs and views share);
+- :mod:`rcpyramid.views.pages` (one level up): which pages there are, the registry the
+  tabs (:mod:`rcpyramid.views.signed_in`) and these views share;
 - :mod:`.query`: the pure model of a call-log query (dates, filters, sizes) read from the address;
 - :mod:`.memo`: pages rendered from a cached answer, kept per process;
 - :mod:`.table`: the values one HTML page is rendered from;

@@ -14,10 +14,10 @@ from typing import Any
 
 from pyramid.request import Request
 
-from rcpyramid.views.api.pages import DIRECTIONS
 from rcpyramid.views.api.table import ApiView
 from rcpyramid.views.calllog import call_row, fetch_range, heavy_calls_allowed, me_in
 from rcpyramid.views.formatting import E164, duration_text, iso_utc, local_text
+from rcpyramid.views.pages import DIRECTIONS
 
 #: Characters that make a spreadsheet treat a cell as a formula (OWASP).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rcpyramid.cache.keys import LRUDict
+from rcpyramid.memo import LockedLRU
 
 
 class PageMemo:
@@ -21,7 +21,7 @@ class PageMemo:
     MAX_BYTES = 64_000
 
     def __init__(self, max_entries: int = 256) -> None:
-        self._pages: LRUDict = LRUDict(max_entries)
+        self._pages: LockedLRU[tuple[Any, ...], bytes] = LockedLRU(max_entries)
 
     def get(self, key: tuple[Any, ...]) -> bytes | None:
         found = self._pages.get(key)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from rcpyramid.views.api.pages import DIRECTIONS, TYPES
+from rcpyramid.ringcentral.endpoints import rc_time
 from rcpyramid.views.errors import BadInputError
 from rcpyramid.views.formatting import day_text, local_text
+from rcpyramid.views.pages import DIRECTIONS, TYPES
 
 DEFAULT_PER_PAGE = 25
 PAGE_SIZES = (25, 50, 100, 250)
@@ -74,10 +75,7 @@ class DateRange:
         return {"from": self.raw_from, "to": self.raw_to} if self.chosen else {}
 
     def ringcentral_params(self) -> dict[str, str]:
-        def iso(moment: datetime) -> str:
-            return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-        return {"dateFrom": iso(self.start), "dateTo": iso(self.end)}
+        return {"dateFrom": rc_time(self.start), "dateTo": rc_time(self.end)}
 
     @property
     def last_day(self) -> date:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from pyramid.request import Request
 
-from rcpyramid.cache import Answer
-from rcpyramid.views.api.pages import DIRECTIONS, DIRECTORY, TYPES, ApiPage
+from rcpyramid.cache import Answer, Cache
 from rcpyramid.views.api.query import PAGE_SIZES, CallQuery
 from rcpyramid.views.calllog import call_row, records_of
 from rcpyramid.views.directory import directory_query, directory_values
 from rcpyramid.views.links import route_with_query
+from rcpyramid.views.pages import DIRECTIONS, DIRECTORY, TYPES, ApiPage
 from rcpyramid.views.safety import safe_local_path
 from rcpyramid.views.signed_in import Person, as_mapping
 from rcpyramid.views.zones import ZoneChoice
@@ -87,7 +87,7 @@ def memo_key(request: Request, view: ApiView) -> tuple[Any, ...] | None:
     """What the rendered page depends on, or None when it must not be kept."""
     answer = view.answer
     # Kept only where the answer is kept too (dogpile.cache.null: every view is new).
-    if not request.registry.cache.answers.enabled:
+    if not request.find_service(Cache).answers.enabled:
         return None
     if answer is None or view.status != 200 or answer.fresh_in is not None or answer.unavailable:
         return None
@@ -158,8 +158,7 @@ def page_values(request: Request, view: ApiView) -> dict[str, Any]:
                 directory_query(request.GET),
                 admin=bool(view.who and view.who.admin),
                 country=values["country"],
-                page_number=page_number,
-                per_page=per_page,
+                window=(page_number, per_page),
             )
         )
         if "matches" in values:
@@ -182,7 +181,7 @@ def freshness(
     request: Request, answer: Answer, refresh_url: str, zone: ZoneChoice
 ) -> dict[str, Any]:
     """How old the data is, and when fresher data can come if the budget is spent."""
-    fetched = datetime.fromtimestamp(answer.fetched_at, UTC).astimezone(zone.zone)
+    fetched = answer.fetched_at.astimezone(zone.zone)
     fresh_at = None
     if answer.fresh_in is not None:
         fresh_at = (request.registry.clock() + timedelta(seconds=answer.fresh_in)).astimezone(

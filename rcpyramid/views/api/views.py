@@ -21,11 +21,10 @@ from pyramid.response import Response
 from pyramid.view import exception_view_config, view_config
 
 from rcpyramid.cache import Answer
-from rcpyramid.ringcentral.api import RingCentralApi
+from rcpyramid.ringcentral.cached import CachedRingCentral
 from rcpyramid.ringcentral.errors import PermissionDeniedError
 from rcpyramid.views.api.csv_export import CsvRenderer, csv_values
 from rcpyramid.views.api.memo import PageMemo
-from rcpyramid.views.api.pages import DIRECTORY, PAGES
 from rcpyramid.views.api.query import (
     DEFAULT_PER_PAGE,
     MAX_PAGE,
@@ -38,6 +37,7 @@ from rcpyramid.views.calllog import BULK_PER_PAGE, heavy_calls_allowed, me_in
 from rcpyramid.views.directory import WHOLE_LIST, directory_query
 from rcpyramid.views.errors import BadInputError
 from rcpyramid.views.links import route_with_query
+from rcpyramid.views.pages import DIRECTORY, PAGES
 from rcpyramid.views.safety import wants_json
 from rcpyramid.views.signed_in import SIGNED_IN, person
 from rcpyramid.views.zones import zone_choice
@@ -100,13 +100,14 @@ def answer_for(request: Request, view: ApiView) -> Answer:
     params, key_params = _params(request, view)
     started = time.monotonic()
     try:
-        return request.find_service(RingCentralApi).cached_get(
+        answer: Answer = request.find_service(CachedRingCentral).cached_get(
             request.identity,
             view.page.path,
             params,
             key_params=key_params,
             refresh=request.GET.get("refresh") == "1",
         )
+        return answer
     except PermissionDeniedError:
         if view.page.admin_only:
             raise AdminsOnly from None
@@ -149,7 +150,7 @@ def _waiting_page(request: Request, view: ApiView) -> dict[str, Any] | None:
     if request.GET.get("wait") == "1" or not request.registry.waits.slow(view.page.key):
         return None
     _, key_params = _params(request, view)
-    api = request.find_service(RingCentralApi)
+    api = request.find_service(CachedRingCentral)
     if request.GET.get("refresh") != "1" and api.has_fresh(
         request.identity, view.page.path, key_params
     ):
@@ -190,7 +191,7 @@ def _html(request: Request, view: ApiView) -> dict[str, Any] | Response:
             export_limit=allowed * BULK_PER_PAGE,
         )
     key = memo_key(request, view)
-    memo: PageMemo = request.registry.page_memo
+    memo = request.find_service(PageMemo)
     if key is not None:
         kept = memo.get(key)
         if kept is not None:
@@ -314,7 +315,7 @@ class Waits:
 
 
 def includeme(config: Configurator) -> None:
-    config.registry.page_memo = PageMemo()
+    config.register_service(PageMemo(), PageMemo)
     config.registry.waits = Waits()
     config.add_view_predicate("api_output", ApiOutputPredicate)
     config.add_renderer("csv", CsvRenderer)

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from rcpyramid.cache import Answer, Cache
-from rcpyramid.cache.keys import LRUDict
+from rcpyramid.cache import Cache
 from rcpyramid.clock import Clock
-from rcpyramid.ringcentral.client import ApiResponse, RingCentralClient
+from rcpyramid.ringcentral.client import RingCentralClient
+from rcpyramid.ringcentral.endpoints import AUTH, group_of
 from rcpyramid.ringcentral.errors import (
     ApiUnauthorizedError,
     RateLimitedError,
@@ -25,8 +24,16 @@ from rcpyramid.ringcentral.errors import (
     SignedOutError,
     TokenRequestError,
 )
-from rcpyramid.ringcentral.ratelimit import AUTH, RateLimitBudget, group_of
-from rcpyramid.tokens.interfaces import RefreshFailure, RefreshLease, Token, TokenRepository
+from rcpyramid.ringcentral.ratelimit import RateLimitBudget
+from rcpyramid.ringcentral.recent import RecentLogins
+from rcpyramid.ringcentral.rest import ApiResponse
+from rcpyramid.tokens.interfaces import (
+    FailureReason,
+    RefreshFailure,
+    RefreshLease,
+    Token,
+    TokenRepository,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,51 +44,19 @@ REFRESH_MARGIN = timedelta(seconds=60)
 FAILURE_MEMORY = timedelta(seconds=10)
 #: The longest a remembered failure holds, whatever Retry-After said.
 LONGEST_FAILURE_MEMORY = timedelta(seconds=120)
-#: How long tokens read from the token store are used again without reading it.
-SIGNED_IN_RECHECK = timedelta(seconds=2)
 
 
-class RecentLogins:
-    """Tokens this process read from the token store a moment ago.
-
-    A login read within :data:`SIGNED_IN_RECHECK` is not read again: a cache hit needs
-    to know who the person is, a miss its access token, and neither needs the database
-    for it every time. What can change meanwhile elsewhere is safe: a refresh in
-    another process invalidates this access token, and the 401 that follows refreshes
-    through the repository's lock, which finds the new pair and uses it (RingCentral is
-    not asked twice); a sign-out in another process replaces the person's generation,
-    which is in every cache key, so their entries are unreachable at once, and the
-    revoked token meets a 401, whose refresh finds the login gone. A sign-out or refresh
-    in this process updates it at once. One per process, shared by every request.
-    """
-
-    def __init__(self, max_entries: int = 10_000) -> None:
-        self._seen: LRUDict = LRUDict(max_entries)
-
-    def token(self, login_id: str, now: datetime) -> Token | None:
-        """The tokens of a login read in the last few seconds, else None."""
-        seen = self._seen.get(login_id)
-        if seen is None or not timedelta(0) <= now - seen[1] < SIGNED_IN_RECHECK:
-            return None
-        return seen[0]
-
-    def note(self, login_id: str, token: Token, now: datetime) -> None:
-        self._seen[login_id] = (token, now)
-
-    def forget(self, login_id: str) -> None:
-        self._seen.pop(login_id)
-
-
-class RingCentralApi:
+class SignedInRingCentral:
     """Calls RingCentral for one login id, keeping its stored tokens current."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - its collaborators, each injected so tests can vary one
         self,
         client: RingCentralClient,
         repo: TokenRepository | Callable[[], TokenRepository],
         clock: Clock,
+        *,
         max_age: timedelta | None = None,
-        gate: RateLimitBudget | None = None,
+        budget: RateLimitBudget | None = None,
         cache: Cache | None = None,
         recent: RecentLogins | None = None,
     ) -> None:
@@ -92,8 +67,8 @@ class RingCentralApi:
         self.clock = clock
         self.max_age = max_age
         self.cache = cache
-        self.gate = gate or (cache.budget if cache is not None else RateLimitBudget())
-        # None: every load reads the store (a bare API object, as some tests build one).
+        self.budget = budget or RateLimitBudget()
+        # None: every load reads the store (a bare object, as some tests build one).
         self.recent = recent
 
     @property
@@ -108,7 +83,7 @@ class RingCentralApi:
         Tokens read a moment ago in this process are used again (:class:`RecentLogins`).
         """
         if self.recent is not None:
-            recent = self.recent.token(login_id, self.clock())
+            recent = self.recent.token(login_id)
             if recent is not None:
                 return recent
         token = self.repo.get(login_id)
@@ -119,14 +94,14 @@ class RingCentralApi:
             and token.created_at is not None
             and self.clock() - token.created_at > self.max_age
         ):
-            self.sign_out(login_id)
+            self.end(login_id, revoke=True)
             raise SignedOutError("the sign-in reached its maximum age")
         self._remember(login_id, token)
         return token
 
     def _remember(self, login_id: str, token: Token) -> None:
         if self.recent is not None:
-            self.recent.note(login_id, token, self.clock())
+            self.recent.note(login_id, token)
 
     def _forget_recent(self, login_id: str) -> None:
         if self.recent is not None:
@@ -150,77 +125,9 @@ class RingCentralApi:
         says how long to wait.
         """
         token = self.load(login_id)
-        return self._get(login_id, token, self.person(login_id, token), path, params)
+        return self.get_as(login_id, token, self.person(login_id, token), path, params)
 
-    def cached_get(
-        self,
-        login_id: str,
-        path: str,
-        params: dict[str, Any],
-        *,
-        key_params: dict[str, Any] | None = None,
-        refresh: bool = False,
-    ) -> Answer:
-        """The cached answer for ``path`` and ``key_params`` (``params`` when not given).
-
-        ``refresh`` skips the cache but still spends the budget. When the budget says
-        no and an older answer is kept, that answer comes back with ``fresh_in`` (the
-        seconds until a call may be made); without one, :class:`RateLimitedError`.
-        """
-        if self.cache is None:
-            tokens = self.load(login_id)
-            response = self._get(login_id, tokens, self.person(login_id, tokens), path, params)
-            return Answer.received(
-                "", response.body, response.content_type, self.clock().timestamp(), response.data
-            )
-        cache = self.cache
-        group = group_of(path)
-        lifetime = cache.lifetime(group)
-        person, _ = self.whose(login_id)
-        query = params if key_params is None else key_params
-        if refresh:
-            key = cache.key(person, path, query)
-        else:
-            # The hot path: a fresh answer for a login read a moment ago reads no tokens.
-            key, hit = cache.lookup(person, path, query, lifetime)
-            if hit is not None:
-                return hit
-        # A miss calls RingCentral (load: the tokens just read, see RecentLogins).
-        current = self.load(login_id)
-
-        def fetch() -> Answer:
-            response = self._get(login_id, current, person, path, params)
-            return Answer.received(
-                key, response.body, response.content_type, self.clock().timestamp(), response.data
-            )
-
-        try:
-            if refresh:
-                answer = fetch()
-                cache.answers.put(answer)
-                return answer
-            return cache.answers.get_or_fetch(key, fetch, lifetime)
-        except RateLimitedError as error:
-            kept = cache.answers.stale(key)
-            if kept is None:
-                raise
-            return replace(kept, fresh_in=error.retry_after or 1)
-        except RingCentralUnavailableError:
-            # Down or too slow (timeouts too): the last answer, marked, beats an error page.
-            kept = cache.answers.stale(key)
-            if kept is None:
-                raise
-            return replace(kept, unavailable=True)
-
-    def has_fresh(self, login_id: str, path: str, key_params: dict[str, Any]) -> bool:
-        """True when a fresh answer for ``path`` and ``key_params`` is kept (no call made)."""
-        if self.cache is None or not self.cache.answers.enabled:
-            return False
-        person, _ = self.whose(login_id)
-        lifetime = self.cache.lifetime(group_of(path))
-        return self.cache.lookup(person, path, key_params, lifetime)[1] is not None
-
-    def _get(
+    def get_as(
         self,
         login_id: str,
         token: Token,
@@ -228,47 +135,35 @@ class RingCentralApi:
         path: str,
         params: dict[str, Any] | None,
     ) -> ApiResponse:
+        """:meth:`get` with the tokens and the person already read."""
         group = group_of(path)
-        self.gate.check(person, group, self.clock())
+        self.budget.check(person, group, self.clock())
         if not token.access_valid(self.clock(), REFRESH_MARGIN):
             # Due soon but maybe not yet: a failed refresh then falls back on this token.
             token = self.refresh(login_id, token, still_works=True)
         try:
-            return self._call(login_id, person, group, path, token, params)
+            return self._call(person, group, path, token, params)
         except ApiUnauthorizedError:
             log.info("RingCentral refused an access token (401); refreshing once")
         token = self.refresh(login_id, token)
         try:
-            return self._call(login_id, person, group, path, token, params)
+            return self._call(person, group, path, token, params)
         except ApiUnauthorizedError as error:
             # A token RingCentral issued a moment ago and refuses now belongs to a session
             # that was ended on RingCentral's side (revoked, password changed).
-            self._forget(login_id, token)
+            self.end(login_id, revoke=False, token=token)
             raise SignedOutError("RingCentral refused the refreshed token") from error
 
     def _call(
-        self,
-        login_id: str,
-        person: str,
-        group: str,
-        path: str,
-        token: Token,
-        params: dict[str, Any] | None,
+        self, person: str, group: str, path: str, token: Token, params: dict[str, Any] | None
     ) -> ApiResponse:
         try:
             response = self.client.get(path, token, params)
         except RateLimitedError as error:
-            self.gate.block(person, group, error, self.clock())
+            self.budget.block(person, group, error, self.clock())
             raise
-        self.gate.record(person, group, response.headers, self.clock())
+        self.budget.record(person, group, response.headers, self.clock())
         return response
-
-    def _forget(self, login_id: str, token: Token | None) -> None:
-        """Delete the login; the person's cached answers become unreachable everywhere."""
-        self._forget_recent(login_id)
-        self.repo.delete(login_id)
-        if token is not None:
-            self._forget_cache(login_id, token)
 
     def refresh(self, login_id: str, stale: Token, *, still_works: bool = False) -> Token:
         """:meth:`_refresh`, unless RingCentral's Auth-group rate limit says to wait.
@@ -278,7 +173,7 @@ class RingCentralApi:
         """
         person = self.person(login_id, stale)
         try:
-            self.gate.check(person, AUTH, self.clock())
+            self.budget.check(person, AUTH, self.clock())
         except RateLimitedError:
             if still_works and stale.access_valid(self.clock()):
                 return stale
@@ -311,15 +206,7 @@ class RingCentralApi:
                 current.access_valid(now)
             )
             try:
-                if lease.failure is not None:
-                    raise _error_of(lease.failure, now)
-                # Checked again under the lock: a 429 may have come while this one waited.
-                self.gate.check(person, AUTH, now)
-                if not current.refresh_valid(now):
-                    lease.delete()
-                    self._forget_cache(login_id, current)
-                    raise SignedOutError("the refresh token expired")
-                fresh = self._spend(lease, login_id, current, person, now)
+                fresh = self._refreshed(lease, login_id, current, person, now)
             except (RateLimitedError, RingCentralUnavailableError, TokenRequestError):
                 if usable:
                     log.info("the refresh failed; the access token still works until it expires")
@@ -329,6 +216,20 @@ class RingCentralApi:
             saved = lease.save(fresh)
             self._remember(login_id, saved)
             return saved
+
+    def _refreshed(
+        self, lease: RefreshLease, login_id: str, current: Token, person: str, now: datetime
+    ) -> Token:
+        """Under the lock: a new pair, unless a failure, the budget or an expiry says no."""
+        if lease.failure is not None:
+            raise _error_of(lease.failure, now)
+        # Checked again under the lock: a 429 may have come while this one waited.
+        self.budget.check(person, AUTH, now)
+        if not current.refresh_valid(now):
+            lease.delete()
+            self._forget_cache(login_id, current)
+            raise SignedOutError("the refresh token expired")
+        return self._spend(lease, login_id, current, person, now)
 
     def _spend(
         self, lease: RefreshLease, login_id: str, current: Token, person: str, now: datetime
@@ -343,30 +244,39 @@ class RingCentralApi:
                 raise SignedOutError(
                     f"RingCentral refused the refresh ({error.message})"
                 ) from error
-            lease.fail(_failure_of(error, "refused", now))
+            lease.fail(_failure_of(error, FailureReason.REFUSED, now))
             raise
         except RateLimitedError as error:
-            self.gate.block(person, AUTH, error, now)
-            lease.fail(_failure_of(error, "rate_limited", now))
+            self.budget.block(person, AUTH, error, now)
+            lease.fail(_failure_of(error, FailureReason.RATE_LIMITED, now))
             raise
         except RingCentralTimeoutError as error:
-            lease.fail(_failure_of(error, "timeout", now))
+            lease.fail(_failure_of(error, FailureReason.TIMEOUT, now))
             raise
         except RingCentralUnavailableError as error:
-            lease.fail(_failure_of(error, "unavailable", now))
+            lease.fail(_failure_of(error, FailureReason.UNAVAILABLE, now))
             raise
 
-    def sign_out(self, login_id: str) -> bool:
-        """Revoke at RingCentral, then forget locally whatever the revoke said. True if revoked."""
-        token = self.repo.get(login_id)
+    def end(self, login_id: str, *, revoke: bool, token: Token | None = None) -> bool:
+        """End a login: revoke at RingCentral (when asked), then forget it here whatever
+        the revoke said: the stored tokens, this process's copy, the person's cached
+        answers in every process. True if RingCentral confirmed the revoke.
+
+        :func:`rcpyramid.logins.end_login` is how the rest of the app asks for this.
+        """
+        if token is None:
+            token = self.repo.get(login_id)
         revoked = False
-        if token is not None:
+        if token is not None and revoke:
             try:
                 self.client.revoke(token)
                 revoked = True
-            except Exception as error:
+            except Exception as error:  # whatever it was, the login ends here
                 log.warning("revoking at RingCentral failed: %s", type(error).__name__)
-        self._forget(login_id, token)
+        self._forget_recent(login_id)
+        self.repo.delete(login_id)
+        if token is not None:
+            self._forget_cache(login_id, token)
         return revoked
 
     def _forget_cache(self, login_id: str, token: Token) -> None:
@@ -375,7 +285,7 @@ class RingCentralApi:
             self.cache.forget(token.owner_id or f"login:{login_id}")
 
 
-def _failure_of(error: RingCentralError, reason: str, now: datetime) -> RefreshFailure:
+def _failure_of(error: RingCentralError, reason: FailureReason, now: datetime) -> RefreshFailure:
     """What the waiters are told of ``error``: for as long as RingCentral asked, or a moment."""
     hold = FAILURE_MEMORY
     if error.retry_after is not None:
@@ -389,14 +299,18 @@ def _error_of(failure: RefreshFailure, now: datetime) -> RingCentralError:
     """The error a remembered failure stands for, as the refresh that failed raised it."""
     left = max(1, int((failure.until - now).total_seconds() + 0.999))
     said = "the refresh just before this one failed"
-    if failure.reason == "rate_limited":
-        return RateLimitedError(f"{said}: rate limited", status=failure.status, retry_after=left)
-    if failure.reason == "timeout":
-        return RingCentralTimeoutError(f"{said}: RingCentral did not answer")
-    if failure.reason == "refused":
-        return TokenRequestError(f"{said}: RingCentral refused it", status=failure.status)
-    return RingCentralUnavailableError(
-        "RingCentral's token service is not answering right now",
-        status=failure.status,
-        retry_after=failure.retry_after and left,
-    )
+    match failure.reason:
+        case FailureReason.RATE_LIMITED:
+            return RateLimitedError(
+                f"{said}: rate limited", status=failure.status, retry_after=left
+            )
+        case FailureReason.TIMEOUT:
+            return RingCentralTimeoutError(f"{said}: RingCentral did not answer")
+        case FailureReason.REFUSED:
+            return TokenRequestError(f"{said}: RingCentral refused it", status=failure.status)
+        case _:
+            return RingCentralUnavailableError(
+                "RingCentral's token service is not answering right now",
+                status=failure.status,
+                retry_after=failure.retry_after and left,
+            )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rcpyramid.ringcentral import endpoints
 from rcpyramid.routes import READABLE_PATHS
 
 
@@ -30,14 +31,14 @@ PAGES: dict[str, ApiPage] = {
         ApiPage(
             "extension",
             "Directory",
-            "/restapi/v1.0/account/~/extension",
+            endpoints.EXTENSIONS,
             "rcpyramid.templates:api_extensions.jinja2",
             dated=False,
         ),
         ApiPage(
             "extension-call-log",
             "Your call log",
-            "/restapi/v1.0/account/~/extension/~/call-log",
+            endpoints.OWN_CALL_LOG,
             "rcpyramid.templates:api_calls.jinja2",
             dated=True,
             file_stem="my-calls",
@@ -45,7 +46,7 @@ PAGES: dict[str, ApiPage] = {
         ApiPage(
             "account-call-log",
             "Company call log",
-            "/restapi/v1.0/account/~/call-log",
+            endpoints.ACCOUNT_CALL_LOG,
             "rcpyramid.templates:api_calls.jinja2",
             dated=True,
             admin_only=True,

@@ -13,16 +13,9 @@ from typing import Any
 from sqlalchemy import Table, select, update
 
 from rcpyramid.tokens.crypto import DecryptionError, UnknownKeyError, associated_data
-from rcpyramid.tokens.sqla import (
-    ACCESS,
-    BROWSER,
-    LOGINS,
-    PENDING,
-    REFRESH,
-    VERIFIER,
-    SQLAlchemyTokenRepository,
-    _translated,
-)
+from rcpyramid.tokens.sqla.errors import translated
+from rcpyramid.tokens.sqla.repository import SQLAlchemyTokenRepository
+from rcpyramid.tokens.sqla.rows import ACCESS, BROWSER, LOGINS, PENDING, REFRESH, VERIFIER
 
 
 @dataclass(frozen=True)
@@ -53,7 +46,7 @@ def reencrypt(repo: SQLAlchemyTokenRepository, batch: int = 500) -> ReencryptRep
         key_column = table.primary_key.columns.values()[0]
         last = ""
         while True:
-            with _translated("listing rows to re-encrypt"), repo.engine.connect() as conn:
+            with translated("listing rows to re-encrypt"), repo.engine.connect() as conn:
                 keys = (
                     conn.execute(
                         select(key_column)
@@ -79,9 +72,9 @@ def reencrypt(repo: SQLAlchemyTokenRepository, batch: int = 500) -> ReencryptRep
 def _reencrypt_row(repo: SQLAlchemyTokenRepository, table: Table, key: str) -> str:
     keyring = repo.keyring
     fields = (ACCESS, REFRESH) if table is LOGINS else (VERIFIER, BROWSER)
-    with repo._locked(table, key, "re-encrypting a row") as (conn, row):
+    with repo.transactions.locked_row(table, key, "re-encrypting a row") as (conn, row):
         if row is None or row.key_id == keyring.primary:
-            repo._finish(conn, commit=False)
+            repo.transactions.finish_locked(conn, commit=False)
             return "skipped"
         values: dict[str, Any] = {"key_id": keyring.primary}
         try:
@@ -91,13 +84,13 @@ def _reencrypt_row(repo: SQLAlchemyTokenRepository, table: Table, key: str) -> s
                     aad = associated_data(name, key)
                     values[name] = keyring.encrypt(keyring.decrypt(row.key_id, blob, aad), aad)
         except DecryptionError:
-            repo._finish(conn, commit=False)
+            repo.transactions.finish_locked(conn, commit=False)
             return "undecryptable"
         except UnknownKeyError:
-            repo._finish(conn, commit=False)
+            repo.transactions.finish_locked(conn, commit=False)
             return "unknown_key"
         key_column = table.primary_key.columns.values()[0]
-        with _translated("re-encrypting a row"):
+        with translated("re-encrypting a row"):
             conn.execute(update(table).where(key_column == key).values(**values))
-        repo._finish(conn, commit=True)
+        repo.transactions.finish_locked(conn, commit=True)
         return "done"
