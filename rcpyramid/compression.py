@@ -26,8 +26,6 @@ from pyramid.request import Request
 from webob import Response
 from webob.request import BaseRequest
 
-from rcpyramid.guard import RequestGuard
-
 #: What is worth compressing: text. Images, archives and streamed files are not.
 COMPRESSIBLE = frozenset(
     {
@@ -65,7 +63,8 @@ class CompressingApp:
     headers and every response callback (the page memo keeps the plain body) has run.
     """
 
-    def __init__(self, app: RequestGuard) -> None:
+    def __init__(self, app: Any) -> None:
+        """``app``: the guarded router (``rcpyramid.guard.RequestGuard``), with its registry."""
         self.app = app
         # server.py and the tests reach the settings and services through it.
         self.registry: Registry = app.registry

@@ -151,6 +151,16 @@ def test_skip_link_and_header_in_a_real_browser(
     # The browser's own zone is offered beside RingCentral's.
     options = [o.text for o in browser.find_elements(By.CSS_SELECTOR, "#zone-choice option")]
     assert options[0].startswith("RingCentral's: ") and options[1] == "Your browser's: Europe/Oslo"
+    # On paper: the records, without tabs, forms, pagers or the skip link.
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        for selector in ("nav.tabs", "form.range-form", "form.zone", "nav.pager", ".skip-link"):
+            for element in browser.find_elements(By.CSS_SELECTOR, selector):
+                assert not element.is_displayed(), selector
+        assert browser.find_element(By.CSS_SELECTOR, "table.calls").is_displayed()
+        assert "Alice Smith" in browser.find_element(By.CSS_SELECTOR, "header.site").text
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
 
 
 def test_try_again_waits_for_the_countdown(
