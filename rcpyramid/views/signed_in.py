@@ -112,7 +112,9 @@ def sign_in_first(request: Request) -> Response:
     route = request.matched_route.name if request.matched_route else ""
     wanted = ""
     if route == "api.page" and request.GET.get("api") in PAGES:
-        wanted = safe_local_path(request.path_qs, default="")
+        # The page's readable address (/calls?...), whichever address was asked for.
+        asked = route_with_query(request, "api.page", dict(request.GET.items()))
+        wanted = safe_local_path(asked, default="")
     location = route_with_query(request, "home", {"next": wanted} if wanted else {})
     if request.method == "GET":
         return HTTPFound(location=location)
