@@ -82,10 +82,14 @@ def compress(request: BaseRequest, response: Response) -> None:
     if response.content_type not in COMPRESSIBLE:
         return
     response.vary = tuple(dict.fromkeys((*(response.vary or ()), "Accept-Encoding")))
-    try:
-        accepts = request.accept_encoding.acceptable_offers(["gzip"])
-    except ValueError:
-        accepts = []
+    # No Accept-Encoding header: RFC 9110 allows any coding, but clients that send none
+    # (curl, scripts) expect none; gzip only for those who ask.
+    accepts = []
+    if request.headers.get("Accept-Encoding"):
+        try:
+            accepts = request.accept_encoding.acceptable_offers(["gzip"])
+        except ValueError:
+            accepts = []
     if accepts and _worth_compressing(response):
         body = response.app_iter
         response.encode_content("gzip", lazy=False)

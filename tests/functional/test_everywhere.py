@@ -98,6 +98,17 @@ def test_compressed_and_plain_answers_carry_the_same_security_headers(
         assert re.sub(r'value="[0-9a-f]{64,}"', "", text).startswith("<!DOCTYPE html>")
 
 
+def test_a_client_that_asks_for_no_coding_gets_none(signed_in: webtest.TestApp) -> None:
+    request = Request.blank(OWN, environ=dict(signed_in.extra_environ))
+    request.headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in signed_in.cookies.items())
+    assert "Accept-Encoding" not in request.headers
+    answer = request.get_response(signed_in.app)
+    assert "Content-Encoding" not in answer.headers
+    assert answer.body.startswith(b"<!DOCTYPE html>")
+    refused = _fetch(signed_in, OWN, compressed=False)
+    assert "Content-Encoding" not in refused.headers
+
+
 def test_the_stylesheet_is_compressed_too(testapp: webtest.TestApp) -> None:
     home = testapp.get("/")
     css = home.html.find("link", rel="stylesheet")["href"]
