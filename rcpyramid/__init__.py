@@ -9,6 +9,7 @@ from pyramid.config import Configurator
 
 from rcpyramid import config as settings_table
 from rcpyramid.clock import utcnow
+from rcpyramid.compression import CompressingApp
 from rcpyramid.guard import RequestGuard
 
 JINJA2_FILTERS = """
@@ -34,7 +35,7 @@ CONFIG_VARIABLES = {
 }
 
 
-def main(global_config: dict[str, Any] | None, **settings: Any) -> RequestGuard:
+def main(global_config: dict[str, Any] | None, **settings: Any) -> CompressingApp:
     """Build the WSGI app from the ini file's ``[app:main]`` settings."""
     global_config = global_config or {}
     here = global_config.get("here") or settings.get("here") or os.getcwd()
@@ -62,4 +63,4 @@ def main(global_config: dict[str, Any] | None, **settings: Any) -> RequestGuard:
         config.include(".guard")
         config.scan(".views")
     # Checked before Pyramid parses anything; `.registry` stays reachable through it.
-    return RequestGuard(config.make_wsgi_app())
+    return CompressingApp(RequestGuard(config.make_wsgi_app()))

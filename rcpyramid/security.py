@@ -14,12 +14,12 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from pyramid.config import Configurator
-from pyramid.csrf import SessionCSRFStoragePolicy
 from pyramid.httpexceptions import HTTPPermanentRedirect
 from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.response import Response
 
+from rcpyramid.compression import MaskedCSRFStoragePolicy
 from rcpyramid.config import Settings
 from rcpyramid.headers import defaults
 from rcpyramid.ops.session_secrets import rotating_session_factory
@@ -228,7 +228,8 @@ def includeme(config: Configurator) -> None:
         settings.secret.encode(), b"rcpyramid pending sign-ins by browser", hashlib.sha256
     ).digest()
     config.add_request_method(login, "login", reify=True)
-    config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
+    # Masked per page: compressed pages must not repeat the token's bytes (see compression).
+    config.set_csrf_storage_policy(MaskedCSRFStoragePolicy())
     config.set_default_csrf_options(require_csrf=True)
     config.add_tween("rcpyramid.security._security_headers_tween")
     # Under the headers tween, so its redirects carry the security headers too.

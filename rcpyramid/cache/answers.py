@@ -47,6 +47,8 @@ class Answer:
     cached: bool = False
     #: Set when the budget is spent and this is an older answer: seconds until a fresh one.
     fresh_in: int | None = None
+    #: True when RingCentral failed (down, too slow) and this is the last answer kept.
+    unavailable: bool = False
 
     @classmethod
     def received(

@@ -13,7 +13,7 @@ from typing import Any
 from rcpyramid.cache import Answer
 from rcpyramid.ops import metrics
 from rcpyramid.ringcentral.endpoints import group_of
-from rcpyramid.ringcentral.errors import RateLimitedError
+from rcpyramid.ringcentral.errors import RateLimitedError, RingCentralUnavailableError
 from rcpyramid.ringcentral.signed_in import SignedInRingCentral
 
 
@@ -73,3 +73,17 @@ class CachedRingCentral(SignedInRingCentral):
             if kept is None:
                 raise
             return replace(kept, fresh_in=error.retry_after or 1)
+        except RingCentralUnavailableError:
+            # Down or too slow (timeouts too): the last answer, marked, beats an error page.
+            kept = cache.answers.stale(key)
+            if kept is None:
+                raise
+            return replace(kept, unavailable=True)
+
+    def has_fresh(self, login_id: str, path: str, key_params: dict[str, Any]) -> bool:
+        """True when a fresh answer for ``path`` and ``key_params`` is kept (no call made)."""
+        if self.cache is None or not self.cache.answers.enabled:
+            return False
+        person, _ = self.whose(login_id)
+        lifetime = self.cache.lifetime(group_of(path))
+        return self.cache.lookup(person, path, key_params, lifetime)[1] is not None

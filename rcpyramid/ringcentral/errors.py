@@ -100,6 +100,23 @@ class RateLimitedError(RingCentralError):
         return "Too many requests were made for your account in a short time."
 
 
+class PacingError(RateLimitedError):
+    """This app held a request back to stay within RingCentral's limits: no call was made.
+
+    Its own budget (the counts RingCentral's answers reported, or the wait a 429 named)
+    said no, so the page says the app is pacing itself, not that RingCentral complained.
+    """
+
+    title: ClassVar[str] = "Pacing our requests to RingCentral"
+
+    @property
+    def explanation(self) -> str:
+        return (
+            "To stay within RingCentral's limits for your account, this app is holding its "
+            "requests back for a moment. Nothing is wrong with RingCentral or your account."
+        )
+
+
 class TokenRequestError(RingCentralError):
     """The token endpoint refused a code or a refresh token (an OAuth error body)."""
 

@@ -28,7 +28,7 @@ from typing import Any
 from rcpyramid.cache.keys import KeyMaker
 from rcpyramid.cache.store import SharedStore, StoreDown
 from rcpyramid.ops import metrics
-from rcpyramid.ringcentral.errors import RateLimitedError
+from rcpyramid.ringcentral.errors import PacingError, RateLimitedError
 
 #: RingCentral's advice when a 429 carries no Retry-After.
 DEFAULT_WAIT = 60
@@ -114,8 +114,8 @@ class RateLimitBudget:
             ends = self._check_local(person, group, now_ms)
         if ends > now_ms:
             wait = max(1, math.ceil((ends - now_ms) / 1000))
-            raise RateLimitedError(
-                f"waiting out RingCentral's {group} rate limit", status=429, retry_after=wait
+            raise PacingError(
+                f"pacing {group} requests within RingCentral's limit", status=429, retry_after=wait
             )
 
     def record(self, person: str, group: str, headers: Mapping[str, str], now: datetime) -> None:

@@ -17,7 +17,12 @@ from pyramid.request import Request
 
 from rcpyramid.ringcentral.cached import CachedRingCentral
 from rcpyramid.ringcentral.endpoints import HEAVY, OWN_CALL_LOG
-from rcpyramid.ringcentral.errors import RateLimitedError, RingCentralError, SignedOutError
+from rcpyramid.ringcentral.errors import (
+    PacingError,
+    RateLimitedError,
+    RingCentralError,
+    SignedOutError,
+)
 from rcpyramid.views.formatting import PartyView, parse_time, party_view, result_kind
 
 #: RingCentral's largest call-log page.
@@ -141,11 +146,12 @@ def fetch_range(
             if page == 1:
                 raise
             out.complete = False
-            out.stopped = (
-                "RingCentral asked us to slow down"
-                if isinstance(error, RateLimitedError)
-                else "RingCentral stopped answering"
-            )
+            if isinstance(error, PacingError):
+                out.stopped = "this app paused to stay within RingCentral's limits"
+            elif isinstance(error, RateLimitedError):
+                out.stopped = "RingCentral asked us to slow down"
+            else:
+                out.stopped = "RingCentral stopped answering"
             return out
         out.calls += 1
         out.records.extend(records_of(data))

@@ -20,6 +20,7 @@ from rcpyramid.callstore.interfaces import CallEntry, CallHistory, HistoryQuery
 from rcpyramid.ringcentral.cached import CachedRingCentral
 from rcpyramid.ringcentral.endpoints import EXTENSION_INFO
 from rcpyramid.ringcentral.errors import RingCentralError, SignedOutError
+from rcpyramid.simulator.directory import DEMO_USERS, DemoUser
 from rcpyramid.views.api.calls import coverage_text
 from rcpyramid.views.api.history import coverage_of, history_of, owner_of
 from rcpyramid.views.api.query import RESULT_FILTERS
@@ -58,10 +59,26 @@ def home(request: Request) -> dict[str, Any]:
     messages = request.session.pop_flash()
     if not signed_in:
         wanted = safe_local_path(request.GET.get("next"), default="")
-        return {"signed_in": False, "messages": messages, "return_to": wanted}
+        return {
+            "signed_in": False,
+            "messages": messages,
+            "return_to": wanted,
+            "demo_users": demo_users(request),
+        }
     assert login_id is not None
     request.override_renderer = "rcpyramid.templates:dashboard.jinja2"
     return {**dashboard(request, login_id), "messages": messages}
+
+
+def demo_users(request: Request) -> list[DemoUser]:
+    """Who can sign in at the built-in simulator; none where RingCentral is real.
+
+    The settings refuse the built-in simulator in production, so this is development only.
+    """
+    settings = request.registry.app_settings
+    if not settings.ringcentral.builtin_simulator or settings.app.production:
+        return []
+    return list(DEMO_USERS)
 
 
 def dashboard(request: Request, login_id: str) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pyramid.encode import urlencode
 from pyramid.request import Request
 
+from rcpyramid.routes import READABLE_PATHS
+
 
 @functools.lru_cache(maxsize=4096)
 def _query_string(pairs: tuple[tuple[str, str], ...]) -> str:
@@ -22,8 +24,16 @@ def _query_string(pairs: tuple[tuple[str, str], ...]) -> str:
 
 
 def route_with_query(request: Request, route_name: str, query: Mapping[str, object]) -> str:
-    """The path of ``route_name`` with ``query`` encoded as Pyramid encodes it."""
-    path: str = request.route_path(route_name)
+    """The path of ``route_name`` with ``query`` encoded as Pyramid encodes it.
+
+    An API page's link is its readable address (``/calls?...``, not ``/test?api=...``).
+    """
+    path: str
+    if route_name == "api.page" and str(query.get("api", "")) in READABLE_PATHS:
+        path = request.script_name + READABLE_PATHS[str(query["api"])]
+        query = {k: v for k, v in query.items() if k != "api"}
+    else:
+        path = request.route_path(route_name)
     if not query:
         return path
     return f"{path}?{_query_string(tuple((k, str(v)) for k, v in query.items()))}"

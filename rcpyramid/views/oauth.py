@@ -7,9 +7,11 @@ import logging
 import secrets
 from dataclasses import replace
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 from pyramid.csrf import check_csrf_origin, check_csrf_token
 from pyramid.httpexceptions import HTTPFound, HTTPSeeOther
+from pyramid.renderers import render_to_response
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
@@ -19,6 +21,7 @@ from rcpyramid.logins import EndReason, end_login
 from rcpyramid.ringcentral.client import RingCentralClient
 from rcpyramid.ringcentral.endpoints import EXTENSION_INFO
 from rcpyramid.ringcentral.errors import RingCentralError
+from rcpyramid.routes import READABLE_PATHS
 from rcpyramid.security import (
     BROWSER_KEY,
     LOGIN_KEY,
@@ -75,6 +78,51 @@ def sign_in_get(request: Request) -> Response:
     return HTTPFound(location=request.route_path("home"))
 
 
+#: Where the last sign-in of this session landed: a path only (the cookie is readable, and
+#: a query could hold a searched phone number).
+LANDING_KEY = "landing"
+
+
+def _landing(return_to: object) -> str:
+    """The page a sign-in was for, without its query; home for anything else."""
+    path = safe_local_path(return_to)
+    parts = urlsplit(path)
+    if parts.path == "/test":
+        # The seed's address: its readable path names the page without the query.
+        api = parse_qs(parts.query).get("api", [""])[0]
+        return READABLE_PATHS.get(api, "/")
+    return parts.path or "/"
+
+
+def _declined_or_spent(
+    request: Request, pending: PendingSignIn | None, *, state: str, error: str
+) -> Response | None:
+    """The calm answers: a Deny, or a spent sign-in coming back to a signed-in browser."""
+    if error == "access_denied":
+        return declined(request, pending)
+    if pending is None and state and request.login is not None:
+        # A sign-in already used, come back to a browser that is signed in (Back after
+        # signing in, then Authorize again): nothing to do but show where they were going.
+        log.info("a spent sign-in came back to a signed-in browser")
+        return HTTPSeeOther(location=_landing(request.session.get(LANDING_KEY)))
+    return None
+
+
+def declined(request: Request, pending: PendingSignIn | None) -> Response:
+    """Deny at RingCentral: a calm page that says nothing was shared, and a way to try again."""
+    response = render_to_response(
+        "rcpyramid.templates:sign_in_declined.jinja2",
+        {
+            "return_to": pending.return_to if pending is not None else "",
+            "still_signed_in": request.login is not None,
+        },
+        request=request,
+    )
+    # For programs: the sign-in was refused. The page itself names no error number.
+    response.status = 403
+    return response
+
+
 @view_config(route_name="oauth.callback", request_method="GET")
 def callback(request: Request) -> Response:
     """RingCentral sends the browser back here with ``code`` and ``state`` (or ``error``)."""
@@ -85,6 +133,9 @@ def callback(request: Request) -> Response:
     # The state is consumed before anything else, so a replayed callback fails right here,
     # before any token request.
     pending = repo.take_pending(state_digest(state), request.registry.clock()) if state else None
+    settled = _declined_or_spent(request, pending, state=state, error=error)
+    if settled is not None:
+        return settled
     if error:
         status, message = CALLBACK_ERRORS.get(error, (400, "RingCentral could not sign you in."))
         raise SignInError(message, status=status, detail=params.get("error_description", ""))
@@ -126,6 +177,7 @@ def callback(request: Request) -> Response:
     start_login_session(request, login_id)
     remember_person(request, profile)
     request.registry.notify(LoginStarted(request, login_id, token, profile))
+    request.session[LANDING_KEY] = _landing(pending.return_to)
     log.info("a person signed in (owner %s)", token.owner_id)
     return HTTPSeeOther(location=pending.return_to)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rcpyramid.ringcentral import endpoints
+from rcpyramid.routes import READABLE_PATHS
 
 
 @dataclass(frozen=True)
@@ -18,13 +19,18 @@ class ApiPage:
     #: What the CSV file name says the records are.
     file_stem: str = ""
 
+    @property
+    def address(self) -> str:
+        """The page's readable path (``/calls``); ``/test?api=<key>`` serves it too."""
+        return READABLE_PATHS.get(self.key, "/test")
+
 
 PAGES: dict[str, ApiPage] = {
     page.key: page
     for page in (
         ApiPage(
             "extension",
-            "Extensions",
+            "Directory",
             endpoints.EXTENSIONS,
             "rcpyramid.templates:api_extensions.jinja2",
             dated=False,
@@ -48,6 +54,9 @@ PAGES: dict[str, ApiPage] = {
         ),
     )
 }
+
+#: The directory's key (the seed's name for it).
+DIRECTORY = "extension"
 
 DIRECTIONS = {"": "In and out", "Inbound": "Incoming", "Outbound": "Outgoing"}
 TYPES = {"": "Calls and faxes", "Voice": "Calls", "Fax": "Faxes"}

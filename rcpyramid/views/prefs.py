@@ -11,7 +11,14 @@ from pyramid.view import view_config
 
 from rcpyramid.views.safety import safe_local_path
 from rcpyramid.views.signed_in import SIGNED_IN
-from rcpyramid.views.zones import ZONE_KEY, zone_choice, zone_named, zone_names
+from rcpyramid.views.zones import (
+    ZONE_KEY,
+    browser_names,
+    zone_choice,
+    zone_groups,
+    zone_named,
+    zone_names,
+)
 
 TEMPLATE = "rcpyramid.templates:time_zone.jinja2"
 
@@ -25,7 +32,7 @@ def choose_zone(request: Request) -> Response | dict[str, Any]:
     name = request.POST.get("zone", "").strip()
     if not name:
         request.session.pop(ZONE_KEY, None)
-    elif zone_named(name) is not None and name in zone_names():
+    elif zone_named(name) is not None and (name in zone_names() or name in browser_names()):
         request.session[ZONE_KEY] = name
     else:
         request.response.status = 400
@@ -47,7 +54,7 @@ def zone_page(request: Request) -> dict[str, Any]:
 def _values(request: Request, back: str, problem: str) -> dict[str, Any]:
     return {
         "zone": zone_choice(request),
-        "zone_names": zone_names(),
+        "zone_groups": zone_groups(),
         "zone_problem": problem,
         "return_to": back,
     }

@@ -28,8 +28,11 @@ from pyramid.view import forbidden_view_config
 
 from rcpyramid.logins import EndReason, end_login
 from rcpyramid.memo import LockedLRU
+from rcpyramid.ringcentral.cached import CachedRingCentral
+from rcpyramid.ringcentral.errors import SignedOutError
+from rcpyramid.routes import READABLE_PATHS
 from rcpyramid.security import held_login_id, note_seen, seen_at_resolution, session_timed_out
-from rcpyramid.tokens.interfaces import TokenRepository
+from rcpyramid.tokens.interfaces import TokenRepository, TokenStoreError
 from rcpyramid.views.links import route_with_query
 from rcpyramid.views.pages import PAGES
 from rcpyramid.views.safety import safe_local_path
@@ -109,7 +112,9 @@ def sign_in_first(request: Request) -> Response:
     route = request.matched_route.name if request.matched_route else ""
     wanted = ""
     if route == "api.page" and request.GET.get("api") in PAGES:
-        wanted = safe_local_path(request.path_qs, default="")
+        # The page's readable address (/calls?...), whichever address was asked for.
+        asked = route_with_query(request, "api.page", dict(request.GET.items()))
+        wanted = safe_local_path(asked, default="")
     location = route_with_query(request, "home", {"next": wanted} if wanted else {})
     if request.method == "GET":
         return HTTPFound(location=location)
@@ -195,7 +200,37 @@ def add_layout_values(event: BeforeRender) -> None:
     if request is None or "nav" in event:
         return
     who = person(request)
-    event["nav"] = {"person": who, "tabs": tabs(request, who) if who else []}
+    route = request.matched_route
+    api = request.GET.get("api", "") if route is not None and route.name == "api.page" else ""
+    if api in READABLE_PATHS and "canonical_url" not in event:
+        # The seed's /test?api=... and the readable /calls are one page: search engines and
+        # bookmarks are told the readable one.
+        query = {k: v for k, v in request.GET.items() if k not in ("refresh", "wait")}
+        event["canonical_url"] = request.host_url + route_with_query(request, "api.page", query)
+    event["nav"] = {
+        "person": who,
+        "name": display_name(request) if who else "",
+        "tabs": tabs(request, who) if who else [],
+    }
+
+
+def display_name(request: Request) -> str:
+    """The signed-in person's name for the header, from the token store (not the cookie).
+
+    The cookie is readable by the browser, so the name stays on the server with the
+    tokens; pages that called RingCentral have just read them (RecentLogins), so this
+    is usually no extra read. A store that fails here costs the header its name only.
+    """
+    login_id = request.login
+    if login_id is None:
+        return ""
+    try:
+        token = request.find_service(CachedRingCentral).load(login_id)
+    except (SignedOutError, TokenStoreError):
+        return ""
+    except Exception:  # an error page must render even when the store has a bug
+        return ""
+    return (token.owner_name or "")[:80]
 
 
 def includeme(config: Configurator) -> None:

@@ -83,3 +83,23 @@ def zone_names() -> tuple[str, ...]:
         if name.split("/", 1)[0] in _REGIONS and "/" in name and name in current
     }
     return ("UTC", *sorted(names))
+
+
+@functools.cache
+def zone_groups() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """:func:`zone_names` by region (``Europe``: its cities), for a grouped choice."""
+    groups: dict[str, list[str]] = {}
+    for name in zone_names():
+        if "/" in name:
+            groups.setdefault(name.split("/", 1)[0], []).append(name)
+    return tuple((region, tuple(names)) for region, names in sorted(groups.items()))
+
+
+@functools.cache
+def browser_names() -> frozenset[str]:
+    """Every regional IANA name a browser may report (``Asia/Calcutta`` as well as Kolkata)."""
+    return frozenset(
+        name
+        for name in zoneinfo.available_timezones()
+        if "/" in name and name.split("/", 1)[0] in _REGIONS
+    )

@@ -51,6 +51,9 @@ def test_the_app_stops_before_ringcentral_says_no_and_shows_what_it_has(
     calls = api_calls(limited_simulator)
     spent = testapp.get(f"{EXTENSIONS}&page=41", status=429)
     assert int(spent.headers["Retry-After"]) > 0
+    # RingCentral said nothing: the page says the app is pacing itself.
+    assert "Pacing our requests to RingCentral" in spent.text
+    assert "asks us to slow down" not in spent.text
     # Refresh of a page seen before: no call, the kept answer, and when fresh data can come.
     kept = testapp.get(f"{EXTENSIONS}&page=1&refresh=1")
     assert "fresh data can come at" in kept.html.select_one(".freshness").text

@@ -40,7 +40,7 @@ def test_whole_journey_in_chromium(
     assert "Signed in as Alice Smith" in browser.find_element(By.TAG_NAME, "h1").text
 
     for link, column in (
-        ("Extensions", "Email"),
+        ("Directory", "Email"),
         ("Your call log", "Duration"),
         ("Company call log", "Result"),
     ):

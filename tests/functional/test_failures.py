@@ -37,7 +37,13 @@ def test_replayed_callback_is_refused_before_any_token_request(
     callback = callback_for(testapp)
     assert testapp.get(callback).status_int == 303
     grants = simulator.counters()["grants"]["authorization_code"]
-    page = testapp.get(callback, status=400)
+    # Signed in by the first: the replay lands where the sign-in went, asking nothing.
+    again = testapp.get(callback, status=303)
+    assert "code=" not in again.location and "state=" not in again.location
+    assert simulator.counters()["grants"]["authorization_code"] == grants
+    # In a browser that is not signed in, the same replay is explained.
+    other = webtest.TestApp(testapp.app, extra_environ=testapp.extra_environ)
+    page = other.get(callback, status=400)
     assert "expired or was already used" in page.text
     assert simulator.counters()["grants"]["authorization_code"] == grants
 
@@ -165,7 +171,7 @@ def test_links_carry_only_validated_local_parameters(signed_in: webtest.TestApp)
     page = signed_in.get("/test?api=account-call-log&nextPage=http://evil.example/&page=2")
     for anchor in page.html.select("a[href]"):
         href = anchor["href"]
-        assert href.startswith("/"), href
+        assert href.startswith("/") or href == "#content", href
         assert "evil" not in href and "restapi" not in href
 
 

@@ -129,6 +129,8 @@ def test_s5_tokens_stay_on_the_server(testapp: webtest.TestApp) -> None:
         "zone",
         # The live history's keys: keyed hashes of the extension and account ids.
         "history",
+        # Where the last sign-in landed: a path of this site, never its query.
+        "landing",
     }
     assert set(payload[2].get("person", {})) <= {"admin", "tz", "cc"}
     assert "Alice" not in cookie_text

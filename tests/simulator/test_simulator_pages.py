@@ -81,3 +81,55 @@ def test_pages_fit_a_390_px_phone(phone, rc):
     assert authorize.value_of_css_property("background-color") != deny.value_of_css_property(
         "background-color"
     )
+
+
+def test_home_title_is_only_the_page_name(rc):
+    title = re.search(r"<title>(.*?)</title>", _page(rc, "/"), re.S)
+    assert title is not None and title.group(1) == "Home · SIMULATED RingCentral"
+
+
+def test_an_unknown_page_is_the_simulators_own_not_found_page(rc):
+    answer = rc.get("/no/such/page")
+    assert answer.status_code == 404
+    assert answer.headers["Content-Type"].startswith("text/html")
+    assert "<title>Not found · SIMULATED RingCentral</title>" in answer.text
+    assert 'href="/"' in answer.text and "<code>/no/such/page</code>" in answer.text
+    assert "SIMULATED RingCentral" in answer.text
+    # The API and the test controls keep answering JSON.
+    assert rc.get("/restapi/v1.0/nope").headers["Content-Type"].startswith("application/json")
+    assert rc.get("/simulator/nope").json() == {"error": "not found"}
+
+
+def test_each_demo_user_signs_in_with_one_click(rc):
+    page = rc.authorize(state="one-click").text
+    forms = re.findall(r"<form .*?</form>", page, re.S)
+    one_click = [form for form in forms if 'class="demo-user"' in form]
+    assert len(one_click) == 3
+    bob = next(form for form in one_click if 'value="bob"' in form)
+    fields = rc.hidden_fields(bob)
+    answer = rc.post(
+        "/simulator/sign-in", data={**fields, "action": "authorize"}, allow_redirects=False
+    )
+    assert answer.status_code == 302
+    assert "code=" in answer.headers["Location"] and "state=one-click" in answer.headers["Location"]
+    assert ">Bob Johnson<" in bob
+
+
+def test_client_ids_and_addresses_do_not_break_inside_a_word_on_a_laptop(rc, phone):
+    for width in (1280, 390):
+        phone.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600},
+        )
+        phone.get(rc.url + "/")
+        overflow = phone.execute_script(
+            "return document.documentElement.scrollWidth > window.innerWidth"
+        )
+        assert not overflow, width
+        if width == 1280:
+            # Each redirect URI on one line: its box is one line high.
+            heights = phone.execute_script(
+                "return [...document.querySelectorAll('table.clients code.uri')]"
+                ".map(e => e.getClientRects().length)"
+            )
+            assert heights and all(lines == 1 for lines in heights), heights

@@ -10,7 +10,8 @@ from pyramid.request import Request
 from pyramid.response import Response
 
 from .. import errors
-from ..wire import json_response
+from ..rendering import render
+from ..wire import html_response, json_response
 from .guards import bearer_owner, throttle
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,11 @@ def not_found(exc: HTTPException, request: Request) -> Response:
         return simulator_error(errors.invalid_uri(), request)
     if request.path_info.startswith("/simulator/"):
         return json_response({"error": "not found"}, status=404)
-    return Response("Not found\n", status=404, content_type="text/plain", charset="utf-8")
+    # A person who mistyped an address gets a page with a way on, in the simulator's dress.
+    page = render(
+        "not_found.jinja2", path=request.path_info[:200], home_url=request.route_path("sim.home")
+    )
+    return html_response(page, status=404)
 
 
 def http_exception(exc: HTTPException, request: Request) -> Response:

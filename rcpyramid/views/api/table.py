@@ -11,11 +11,12 @@ from pyramid.request import Request
 from rcpyramid.cache import Answer, Cache
 from rcpyramid.views.api.query import PAGE_SIZES, CallQuery
 from rcpyramid.views.calllog import call_row, records_of
+from rcpyramid.views.directory import directory_query, directory_values
 from rcpyramid.views.links import route_with_query
-from rcpyramid.views.pages import DIRECTIONS, TYPES, ApiPage
+from rcpyramid.views.pages import DIRECTIONS, DIRECTORY, TYPES, ApiPage
 from rcpyramid.views.safety import safe_local_path
 from rcpyramid.views.signed_in import Person, as_mapping
-from rcpyramid.views.zones import ZoneChoice, zone_names
+from rcpyramid.views.zones import ZoneChoice
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,12 @@ class ApiView:
 
     def link(self, request: Request, number: int, **extra: str) -> str:
         """This page's address at page ``number``, with the same slice and form."""
-        kept = self.query.query() if self.query is not None else {}
+        if self.query is not None:
+            kept = self.query.query()
+        elif self.page.key == DIRECTORY:
+            kept = directory_query(request.GET).query()
+        else:
+            kept = {}
         values = {"api": self.page.key, "page": number, "perPage": self.per_page, **kept}
         return route_with_query(request, "api.page", {**values, **extra})
 
@@ -83,7 +89,7 @@ def memo_key(request: Request, view: ApiView) -> tuple[Any, ...] | None:
     # Kept only where the answer is kept too (dogpile.cache.null: every view is new).
     if not request.find_service(Cache).answers.enabled:
         return None
-    if answer is None or view.status != 200 or answer.fresh_in is not None:
+    if answer is None or view.status != 200 or answer.fresh_in is not None or answer.unavailable:
         return None
     minute = int(view.now.timestamp() // 60) if view.page.dated else 0
     csrf = request.session.get_csrf_token()
@@ -138,7 +144,6 @@ def page_values(
         "json_url": link(page_number, view="json"),
         "raw_url": link(page_number, format="json"),
         "zone": view.zone,
-        "zone_names": zone_names(),
         "return_to": safe_local_path(request.path_qs, default=""),
         "country": view.who.country if view.who else "US",
     }
@@ -155,6 +160,24 @@ def page_values(
         )
     else:
         values["records"] = records
+    if page.key == DIRECTORY:
+        values.update(
+            directory_values(
+                request,
+                records,
+                directory_query(request.GET),
+                admin=bool(view.who and view.who.admin),
+                country=values["country"],
+                window=(page_number, per_page),
+            )
+        )
+        if "matches" in values:
+            # A search is paged here: its own pager, never RingCentral's.
+            values.update(
+                next_url=link(page_number + 1) if page_number < values["total_pages"] else None,
+                previous_url=link(page_number - 1) if page_number > 1 else None,
+                last_url=link(values["total_pages"]),
+            )
     if view.answer is not None:
         values.update(freshness(request, view.answer, link(page_number, refresh="1"), view.zone))
     return values
@@ -180,4 +203,5 @@ def freshness(
         "as_of_iso": fetched.isoformat(timespec="seconds"),
         "fresh_at": fresh_at.strftime("%H:%M:%S") if fresh_at else None,
         "refresh_url": None if fresh_at else refresh_url,
+        "unavailable": answer.unavailable,
     }
