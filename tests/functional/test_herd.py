@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,12 +18,13 @@ from tests.configurations import CONFIGURATIONS, Served, served
 from tests.processes import Process
 
 #: Pages that are each a miss of the answer cache (a hit would hide the refresh).
-PAGE = "/test?api=extension-call-log&to=2026-06-30&from={}"
+#: (The call logs read the local history, so the directory's pages are what RingCentral serves.)
+PAGE = "/test?api=extension&perPage={}"
 
 
 def page(number: int) -> str:
     """The ``number``-th page of a herd: each its own query, so each its own cache entry."""
-    return PAGE.format(date(2026, 1, 1) + timedelta(days=number))
+    return PAGE.format(10 + number)
 
 
 @pytest.fixture(params=CONFIGURATIONS)
