@@ -29,6 +29,7 @@ from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
 from rcpyramid.clock import Clock
+from rcpyramid.ops import metrics
 from rcpyramid.ringcentral import endpoints
 from rcpyramid.ringcentral.errors import (
     RateLimitedError,
@@ -166,6 +167,9 @@ class Grants:
             headers=headers,
             body=body,
             data=json_or_none(headers.get("Content-Type", "application/json"), body),
+        )
+        metrics.ringcentral_answer(
+            response, endpoints.AUTH, received.data, response.elapsed.total_seconds()
         )
         checked = requests.Response()
         checked.status_code = response.status_code

@@ -20,7 +20,7 @@ def test_when_ringcentral_fails_the_last_data_stays_under_a_banner(
     sign_in(testapp)
     first = testapp.get("/directory")
     names = [th.text for th in first.html.select("table.directory tbody th")]
-    simulator.control("fail-next", status=502, path=EXTENSION_PATH)
+    simulator.control("fail-next", status=502, count=3, path=EXTENSION_PATH)  # and 2 retries
     kept = testapp.get("/directory?refresh=1")
     assert kept.status_int == 200
     banner = kept.html.select_one(".notice.stale")
@@ -37,7 +37,7 @@ def test_without_kept_data_a_failure_is_still_its_error_page(
 ) -> None:
     testapp = make_testapp(**MEMORY)
     sign_in(testapp)
-    simulator.control("fail-next", status=502, path=EXTENSION_PATH)
+    simulator.control("fail-next", status=502, count=3, path=EXTENSION_PATH)  # and 2 retries
     assert testapp.get("/directory?page=3", status=502).html.select_one("h1").text
 
 

@@ -259,7 +259,7 @@ def test_two_hosts_behind_haproxy_share_sessions_tokens_and_survive_losing_one(
     controls.control("expire-access-tokens")
     refreshes = controls.counters()["refreshes"]
     page = requests.get(
-        f"{balancer.url}/test?api=account-call-log&perPage=7",
+        f"{balancer.url}/test?api=extension&perPage=7",
         headers=cookie,
         timeout=60,
         allow_redirects=False,

@@ -78,8 +78,8 @@ def test_a_debug_journey_in_json_has_the_request_id_on_every_line_and_no_secret(
         first = only_token(testapp)
         get("/test?api=extension")
         simulator.control("expire-access-tokens")
-        get("/test?api=extension-call-log")  # a 401, a refresh, a retry
-        get("/test?api=extension-call-log&page=0", status=400)  # an error page
+        get("/test?api=extension")  # a 401, a refresh, a retry
+        get("/test?api=extension&page=0", status=400)  # an error page
         second = only_token(testapp)
         signed_out = get("/logout").forms[0].submit()
         answered.append(signed_out.headers["X-Request-ID"])

@@ -20,8 +20,8 @@ from tests.browser import authorize_at_simulator, local_path
 from tests.journeys import SimulatorHandle, sign_in, start_sign_in
 from tests.ops.test_metrics import LOOPBACK, samples, value
 
-CALL_LOG = "/restapi/v1.0/account/~/extension/~/call-log"
-PAGE = "/test?api=extension-call-log"
+CALL_LOG = "/restapi/v1.0/account/~/extension"
+PAGE = "/test?api=extension"
 
 
 @pytest.fixture
