@@ -19,7 +19,8 @@ CALLS = "/test?api=extension-call-log"
 #: Every control of the call-log form: its box, and the box of the form's first field.
 CONTROL_BOXES = """
 return [...document.querySelectorAll(
-  "form.range-form input:not([type=hidden]), form.range-form select, form.range-form button")]
+  "form.filters details.more input:not([type=hidden]), form.filters details.more select, "
+  + "form.filters details.more button")]
   .map((el) => { const r = el.getBoundingClientRect();
                  return {name: el.name || el.textContent.trim(), top: r.top, bottom: r.bottom}; });
 """
