@@ -43,7 +43,7 @@ def test_links_forms_and_filters_keep_the_readable_address(signed_in: webtest.Te
     assert "/calls?" in canonical and "api=" not in canonical and "direction=Inbound" in canonical
     hrefs = [a["href"] for a in page.html.find_all("a", href=True)]
     assert not [h for h in hrefs if h.startswith("/test")], hrefs
-    form = page.html.find("form", class_="range-form")
+    form = page.html.find("form", class_="filters")
     assert form["action"] == "/calls"
     assert form.find("input", attrs={"name": "api"}) is None
     # The same filters at the seed's address: the same records.
