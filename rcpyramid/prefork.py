@@ -35,11 +35,14 @@ def gunicorn_options(kw: dict[str, Any], workers: int, timeout: float) -> dict[s
     options: dict[str, Any] = {
         "bind": bind,
         "workers": workers,
-        "worker_class": "gthread",
+        # gthread, reading each request before a thread takes it, with waitress's
+        # parser and bounds (rcpyramid.gate; the workers get `adjustments` from the app).
+        "worker_class": "rcpyramid.gate.GatedThreadWorker",
         "threads": adjustments.threads,
         # waitress's connection_limit: connections a worker serves at once.
         "worker_connections": adjustments.connection_limit,
-        # waitress's channel_timeout: how long an idle kept-alive connection may stay.
+        # waitress's channel_timeout: how long a connection may take to send a request
+        # (the gate closes it then; gthread's own keepalive is not used).
         "keepalive": adjustments.channel_timeout,
         "limit_request_field_size": adjustments.max_request_header_size,
         "limit_request_line": min(8190, adjustments.max_request_header_size),
@@ -153,6 +156,9 @@ def serve_prefork(
     application = proxied(wsgi_app, kw)
 
     class Prefork(BaseApplication):
+        #: The serving bounds the workers' gate reads (rcpyramid.gate).
+        adjustments = Adjustments(**{k: v for k, v in kw.items() if k in _WAITRESS_KEYS})
+
         def load_config(self) -> None:
             for key, value in options.items():
                 self.cfg.set(key, value)

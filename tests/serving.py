@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import socket
 import threading
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from waitress.server import create_server
 
 from rcpyramid.simulator.server import RunningServer
@@ -21,3 +24,49 @@ def serve(wsgi_app: Callable, **waitress_settings: Any) -> RunningServer:
     return RunningServer(
         url=f"http://127.0.0.1:{port}", port=port, _server=server, _map=sockmap, _thread=thread
     )
+
+
+#: A test client's own patience: an answer must come well before it gives up.
+PATIENCE = 30
+
+
+def connect(url: str) -> socket.socket:
+    """A raw connection to ``url`` (``http://host:port``), reads timing out after PATIENCE."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    return socket.create_connection((host, int(port)), timeout=PATIENCE)
+
+
+def answers(sock: socket.socket, count: int = 1) -> list[tuple[int, bytes]]:
+    """The next ``count`` answers on ``sock`` (status, head and body), read as sent.
+
+    1xx answers are counted too. Fails the test when none comes within PATIENCE s.
+    """
+    received, found = b"", []
+    try:
+        while len(found) < count:
+            end = received.find(b"\r\n\r\n")
+            if end < 0:
+                data = sock.recv(65536)
+                if not data:
+                    break
+                received += data
+                continue
+            head, rest = received[:end], received[end + 4 :]
+            length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+            size = int(length.group(1)) if length else 0
+            while len(rest) < size:
+                data = sock.recv(65536)
+                if not data:
+                    break
+                rest += data
+            found.append((int(head.split(b" ", 2)[1]), head + b"\r\n\r\n" + rest[:size]))
+            received = rest[size:]
+    except TimeoutError:
+        pytest.fail(f"no answer within {PATIENCE} s (the client's own timeout)")
+    assert found, f"the connection closed without an answer: {received[:200]!r}"
+    return found
+
+
+def status_of(sock: socket.socket) -> int:
+    """The status of the next answer on ``sock``."""
+    return answers(sock)[0][0]
