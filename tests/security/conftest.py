@@ -15,6 +15,7 @@ import pytest
 import webtest
 
 from tests.functional.test_pserve import CLEAN_ENV
+from tests.functional.test_workers import bench_ini_with
 from tests.processes import BIN, ROOT, Process, free_port, wait_until_answering
 from tests.services import REDIS_URL, require_redis
 from tests.serving import serve
@@ -43,9 +44,7 @@ def gunicorn_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``pserve bench.ini``: two gunicorn workers of 4 threads, tokens in SQLite, Redis."""
     require_redis()
     folder = tmp_path_factory.mktemp("bench")
-    ini = folder / "bench.ini"
-    text = (ROOT / "bench.ini").read_text()
-    ini.write_text(text.replace("%(here)s/migrations", str(ROOT / "migrations")))
+    ini = bench_ini_with(folder, "")
     port = free_port()
     env = {
         **CLEAN_ENV,
