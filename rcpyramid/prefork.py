@@ -166,6 +166,10 @@ def serve_prefork(
                 # gunicorn 25+ opens a control socket at one path per user: two servers
                 # (tests, a benchmark beside the app) would fight over it.
                 self.cfg.set("control_socket_disable", True)
+            if "http2_cleartext" in self.cfg.settings:
+                # HTTP/1.1 only: the gate reads requests with waitress's HTTP/1 parser.
+                self.cfg.set("http2_cleartext", "off")
+                self.cfg.set("http_protocols", "h1")
             self.cfg.set("pre_fork", lambda server, worker: freeze_heap())
             self.cfg.set("post_fork", lambda server, worker: on_fork())
             self.cfg.set("child_exit", lambda server, worker: metrics.worker_exited(worker.pid))
