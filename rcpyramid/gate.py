@@ -40,6 +40,7 @@ from gunicorn.http.unreader import Unreader
 from gunicorn.workers.gthread import TConn, ThreadWorker
 from waitress.adjustments import Adjustments
 from waitress.parser import HTTPRequestParser
+from waitress.utilities import BadRequest
 
 #: How long a refused connection is drained before it closes (a lingering close:
 #: closing with unread bytes would reset the connection and could lose the answer).
@@ -190,7 +191,13 @@ class GatedThreadWorker(ThreadWorker):
     def take(self, conn: GatedConn, data: bytes) -> None:
         gate = conn.gate
         assert gate is not None
-        leftover = gate.feed(data)
+        try:
+            leftover = gate.feed(data)
+        except Exception:
+            # Raised in the event loop it would end the worker and all its connections.
+            self.log.exception("Error reading a request")
+            self.refuse(conn, BadRequest("unreadable request"))
+            return
         parser = gate.parser
         if parser.completed and parser.error is not None:
             self.refuse(conn, parser.error)

@@ -8,6 +8,10 @@ come out as they do on waitress.
 from __future__ import annotations
 
 import json
+import os
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.serving import answers, connect
 
@@ -50,3 +54,35 @@ def test_a_client_expecting_100_continue_gets_it_once_then_the_answer(served) ->
         sock.sendall(body + HEALTHZ)
         statuses = [status for status, _ in answers(sock, 2)]
         assert statuses == [200, 200]
+
+
+field = st.binary(max_size=40).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b""))
+
+
+@settings(
+    max_examples=int(os.environ.get("RCPYRAMID_FUZZ_EXAMPLES", "100")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    method=st.sampled_from([b"GET", b"POST", b"HEAD", b"OPTIONS"]) | field,
+    target=st.sampled_from([b"/", b"/healthz", b"/login", b"*", b"http://x/"]) | field,
+    version=st.sampled_from([b"HTTP/1.1", b"HTTP/1.0", b"HTTP/2.0", b""]) | field,
+    # No Content-Length or Transfer-Encoding: a body announced and never sent gets no answer.
+    headers=st.lists(
+        st.tuples(st.sampled_from([b"Host", b"Expect", b"Cookie", b"Connection"]) | field, field),
+        max_size=6,
+    ),
+)
+def test_a_malformed_request_gets_an_answer_never_a_5xx(
+    served, method: bytes, target: bytes, version: bytes, headers: list[tuple[bytes, bytes]]
+) -> None:
+    """Raw bytes the servers' parsers must survive (a gate that raised would end a worker)."""
+    url, _ = served
+    head = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
+    with connect(url) as sock:
+        sock.sendall(
+            method + b" " + target + b" " + version + b"\r\n" + head + b"Connection: close\r\n\r\n"
+        )
+        status = answers(sock)[0][0]
+    assert status < 500 or status == 501, status
