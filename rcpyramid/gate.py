@@ -18,7 +18,8 @@ same in gunicorn's event loop, with waitress's own request parser and its settin
   is read) or, for a chunked body, as soon as it grows past the bound; a Content-Length
   that is not a number is a 400: waitress's own answers, from waitress's own parser;
 - bodies are kept as waitress keeps them (in memory up to ``inbuf_overflow``, then in
-  a temporary file), and the thread's parser (gunicorn's) reads the request from there.
+  a temporary file), and a copy of the request's bytes (in memory up to 64 KiB) is what
+  the thread's parser (gunicorn's) reads it from.
   Should it want more than waitress read, it may wait on the socket only until the same
   deadline; should it want less, the connection is closed rather than reused.
 
@@ -48,6 +49,10 @@ LINGER = 2.0
 #: One read from a connection in the event loop.
 RECV = 65536
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+#: The request's own bytes kept in memory; past this, in a temporary file. waitress's
+#: parser keeps the body too (up to inbuf_overflow in memory): with this small, a worker
+#: full of connections sending large bodies holds hardly more than waitress would.
+RAW_IN_MEMORY = 65536
 
 
 class SpooledUnreader(Unreader):
@@ -94,7 +99,9 @@ class Gate:
         self.adjustments = adjustments
         self.parser = HTTPRequestParser(adjustments)
         # Closed by close(), or by the thread's unreader once the request is parsed.
-        self.raw = tempfile.SpooledTemporaryFile(max_size=adjustments.inbuf_overflow)  # noqa: SIM115
+        self.raw = tempfile.SpooledTemporaryFile(  # noqa: SIM115
+            max_size=min(adjustments.inbuf_overflow, RAW_IN_MEMORY)
+        )
         self.deadline = time.monotonic() + adjustments.channel_timeout
         self.sent_continue = False
         self.draining = False
