@@ -13,8 +13,9 @@ from markupsafe import Markup
 from rcpyramid.views.calllog import Summary
 
 WIDTH, HEIGHT = 720, 260
-#: Room for the labels at the phone size (app.css draws them larger there).
-LEFT, RIGHT, TOP, BOTTOM = 48, 8, 12, 40
+#: Room for the labels at the phone size (app.css draws them larger there); the top
+#: holds the "so far" label above its bucket, clear of the bars and the dashed box.
+LEFT, RIGHT, TOP, BOTTOM = 48, 8, 30, 40
 
 
 def nice_ticks(value: int) -> list[int]:
@@ -90,7 +91,7 @@ def call_volume_svg(
             parts.append(
                 Markup(
                     '<text class="so-far-label" x="{x}" y="{y}" text-anchor="end">so far</text>'
-                ).format(x=_n(WIDTH - RIGHT - 2), y=TOP + 12)
+                ).format(x=_n(WIDTH - RIGHT), y=TOP - 8)
             )
         body = Markup("").join(shapes)
         if links is not None and index < len(links) and (bucket.inbound or bucket.outbound):

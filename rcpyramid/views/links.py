@@ -37,3 +37,17 @@ def route_with_query(request: Request, route_name: str, query: Mapping[str, obje
     if not query:
         return path
     return f"{path}?{_query_string(tuple((k, str(v)) for k, v in query.items()))}"
+
+
+def readable_path_qs(request: Request) -> str:
+    """The address this request asked for, as the app writes it, with its whole query.
+
+    A readable address (``/calls?...``) is served as ``/test?api=...``; links back to the
+    same page (Try again, the sign-in's way back, a refresh) show the readable one.
+    """
+    api = request.GET.get("api", "") if request.path_info == "/test" else ""
+    if api not in READABLE_PATHS:
+        return str(request.path_qs)
+    kept = tuple((k, v) for k, v in request.GET.items() if k != "api")
+    path = request.script_name + READABLE_PATHS[api]
+    return f"{path}?{_query_string(kept)}" if kept else path

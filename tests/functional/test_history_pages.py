@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from datetime import datetime, time, timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -237,6 +238,30 @@ def test_a_call_has_a_detail_page_with_its_raw_result_and_legs(
     assert "RingCentral:" in text and "When" in text
     assert web.get(f"{OWN}&call=nosuchcall", status=404)
     assert web.get(f"{OWN}&call=%3Cb%3E", status=400)
+
+
+def test_back_from_a_call_returns_to_the_list_it_was_opened_from(
+    history_app: webtest.TestApp, simulator: SimulatorHandle
+) -> None:
+    web = filled(history_app)
+    listed = "/calls?result=answered&sort=longest&perPage=25"
+    page = web.get(listed)
+    link = page.html.select_one("table.calls tr.call td.time a")["href"]
+    assert link.startswith("/calls?") and "result=answered" in link and "sort=longest" in link
+    detail = web.get(link)
+    back = detail.html.find("a", string=re.compile("Back to your call log"))["href"]
+    assert parse_qs(urlsplit(back).query) == parse_qs(urlsplit(listed).query)
+    assert urlsplit(back).path == "/calls"
+    # Opened from nowhere in particular, Back is the plain call log.
+    record_id = parse_qs(urlsplit(link).query)["call"][0]
+    alone = web.get(f"/calls?call={record_id}")
+    assert alone.html.find("a", string=re.compile("Back to your call log"))["href"] == "/calls"
+    # A fax is a fax, not a "fax call".
+    month_ago = simulator.simulator.clock.now().date() - timedelta(days=30)
+    faxes = web.get(f"/calls?type=Fax&from={month_ago.isoformat()}")
+    fax = web.get(faxes.html.select_one("table.calls tr.call td.time a")["href"])
+    heading = " ".join(fax.html.select_one("h1").text.split())
+    assert re.search(r"(Incoming fax from|Outgoing fax to) \S", heading), heading
 
 
 def test_each_cell_of_the_call_table_is_one_element_so_a_number_never_splits(
