@@ -107,13 +107,15 @@ def call_volume_svg(
         if index % label_every == 0:
             # Every other label gives way on phones, where the chart is half as wide.
             kind = "axis" if index % (2 * label_every) == 0 else "axis minor"
+            anchor, label_x = _label_place(index, count, slot)
             parts.append(
                 Markup(
-                    '<text class="{kind}" x="{x}" y="{y}" text-anchor="middle">{label}</text>'
+                    '<text class="{kind}" x="{x}" y="{y}" text-anchor="{anchor}">{label}</text>'
                 ).format(
                     kind=kind,
-                    x=_n(LEFT + index * slot + slot / 2),
+                    x=_n(label_x),
                     y=HEIGHT - BOTTOM + 22,
+                    anchor=anchor,
                     label=bucket.label,
                 )
             )
@@ -139,6 +141,19 @@ def call_volume_svg(
         desc=description,
         body=Markup("").join(parts),
     )
+
+
+def _label_place(index: int, count: int, slot: float) -> tuple[str, float]:
+    """Where bucket ``index``'s label goes: the first and last grow inwards.
+
+    Centred, "Thu 5 Nov" under the first bar would start left of the chart and lose its
+    first letters on a phone (where the labels are drawn twice as large).
+    """
+    if count > 1 and index == 0:
+        return "start", LEFT
+    if count > 1 and index == count - 1:
+        return "end", LEFT + count * slot
+    return "middle", LEFT + index * slot + slot / 2
 
 
 def _n(value: float) -> str:

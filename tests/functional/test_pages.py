@@ -471,6 +471,20 @@ def test_cells_a_spreadsheet_would_run_are_neutralised_except_plain_numbers() ->
     assert neutralise(number_as_text("=HYPERLINK(1)")) == "'=HYPERLINK(1)"
 
 
+def test_the_dashboard_compares_only_with_a_period_the_history_holds(
+    signed_in: webtest.TestApp,
+) -> None:
+    # Yesterday is in the history ...
+    today = signed_in.get("/")
+    assert today.html.select_one("#no-comparison") is None
+    assert "yesterday by this time" in today.html.select_one("ul.figures .change").text
+    # ... the 30 days before the last 30 are not: no "up from 0" for calls never seen.
+    month = signed_in.get("/?range=30d")
+    assert month.html.select("ul.figures .change") == []
+    note = month.html.select_one("#no-comparison").text
+    assert "No comparison with the 30 days before" in note and "does not reach" in note
+
+
 def test_bob_sees_his_own_dashboard(testapp: webtest.TestApp) -> None:
     home = sign_in(testapp, "bob")
     assert "Signed in as Bob Johnson" in home.text
