@@ -106,7 +106,7 @@ def call_volume_svg(
         parts.append(body)
         if index % label_every == 0:
             # Every other label gives way on phones, where the chart is half as wide.
-            kind = "axis" if index % (2 * label_every) == 0 else "axis minor"
+            kind = "axis x" if index % (2 * label_every) == 0 else "axis x minor"
             anchor, label_x = _label_place(index, count, slot)
             parts.append(
                 Markup(

@@ -79,7 +79,7 @@ def test_labels_thin_out_on_a_long_range() -> None:
     svg = chart(*[(1, 0, 0)] * 24)
     labels = re.findall(r'text-anchor="(?:start|middle|end)">(\d\d:00)<', svg)
     assert labels == ["00:00", "03:00", "06:00", "09:00", "12:00", "15:00", "18:00", "21:00"]
-    assert svg.count('class="axis minor"') == 4  # every other label gives way on phones
+    assert svg.count('class="axis x minor"') == 4  # every other label gives way on phones
 
 
 def test_the_first_and_last_labels_grow_inwards_never_past_the_chart() -> None:
