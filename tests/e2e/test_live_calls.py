@@ -270,3 +270,24 @@ def test_on_a_phone_every_control_is_thumb_sized_and_a_call_card_opens_its_call(
     back = browser.find_element(By.PARTIAL_LINK_TEXT, "Back to your call log")
     assert "result=answered" in back.get_attribute("href")
     browser.save_screenshot(str(SCREENSHOTS / "phone" / "history-call-opened-from-its-card.png"))
+
+
+def test_calls_to_return_line_up_on_a_laptop(
+    browser: WebDriver, live_app: tuple[str, webtest.TestApp], simulator: SimulatorHandle
+) -> None:
+    """A row without Call back (an internal extension) keeps its time under the others'."""
+    base, web = live_app
+    sign_in_in_browser(browser, base, "alice")
+    history_ready(web, simulator, "alice")
+    set_width(browser, *WIDTHS["laptop"])
+    browser.get(base + "/?range=7d")
+    edges = browser.execute_script(
+        """
+        return [".when", ".tries"].map((part) => [...document.querySelectorAll(
+          "ul.to-return " + part)].map((el) => Math.round(el.getBoundingClientRect().right)));
+        """
+    )
+    when, tries = edges
+    assert len(when) > 1, "fewer than two calls to return in a week of the simulator's calls"
+    assert len(set(when)) == 1 and len(set(tries)) == 1, edges
+    browser.save_screenshot(str(SCREENSHOTS / "laptop" / "history-calls-to-return.png"))
