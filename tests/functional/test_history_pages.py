@@ -264,6 +264,24 @@ def test_back_from_a_call_returns_to_the_list_it_was_opened_from(
     assert re.search(r"(Incoming fax from|Outgoing fax to) \S", heading), heading
 
 
+def test_longest_first_is_one_list_whose_rows_say_their_day(
+    history_app: webtest.TestApp, simulator: SimulatorHandle
+) -> None:
+    web = filled(history_app)
+    week_ago = simulator.simulator.clock.now().date() - timedelta(days=6)
+    page = web.get(f"/calls?sort=longest&from={week_ago.isoformat()}")
+    days = [th.text.strip() for th in page.html.select("table.calls tr.day th")]
+    # Not "Today", "Yesterday", "Today" again as the lengths fall: one heading.
+    assert days == ["Longest first, from every day of the range"]
+    times = [a.text.strip() for a in page.html.select("table.calls td.time a")]
+    assert len(times) > 1
+    assert all(re.fullmatch(r"\w{3} \d{1,2} \w{3}, \d\d:\d\d", t) for t in times), times
+    # Newest first keeps its day headings and plain times.
+    newest = web.get(f"/calls?from={week_ago.isoformat()}&perPage=250")
+    assert len(newest.html.select("table.calls tr.day th")) > 1
+    assert re.fullmatch(r"\d\d:\d\d", newest.html.select_one("table.calls td.time a").text.strip())
+
+
 def test_each_cell_of_the_call_table_is_one_element_so_a_number_never_splits(
     history_app: webtest.TestApp,
 ) -> None:

@@ -15,6 +15,7 @@ from pyramid.request import Request
 
 from rcpyramid.views.api.history import (
     Coverage,
+    DayGroup,
     Slice,
     by_day,
     colleague_of,
@@ -116,7 +117,14 @@ def calls_values(request: Request, view: ApiView) -> dict[str, Any]:
     values.update(
         query=query,
         company=company,
-        groups=by_day(rows, zone, today),
+        # Longest first mixes the days: one list, each row saying its day, rather than
+        # "Today", "Yesterday", "Today" again as the lengths fall.
+        groups=(
+            [DayGroup(None, "Longest first, from every day of the range", rows)]
+            if query.sort == "longest" and rows
+            else by_day(rows, zone, today)
+        ),
+        rows_say_their_day=query.sort == "longest",
         quick=quick_ranges(request, view, zone),
         directions=DIRECTIONS,
         types=TYPES,
