@@ -9,6 +9,7 @@ serious or critical violation; screenshots go to ``var/screenshots/<width>/``.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -272,7 +273,7 @@ def test_on_a_phone_every_control_is_thumb_sized_and_a_call_card_opens_its_call(
     browser.save_screenshot(str(SCREENSHOTS / "phone" / "history-call-opened-from-its-card.png"))
 
 
-def test_calls_to_return_line_up_on_a_laptop(
+def test_calls_to_return_and_figures_line_up_on_a_laptop(
     browser: WebDriver, live_app: tuple[str, webtest.TestApp], simulator: SimulatorHandle
 ) -> None:
     """A row without Call back (an internal extension) keeps its time under the others'."""
@@ -291,3 +292,15 @@ def test_calls_to_return_line_up_on_a_laptop(
     assert len(when) > 1, "fewer than two calls to return in a week of the simulator's calls"
     assert len(set(when)) == 1 and len(set(tries)) == 1, edges
     browser.save_screenshot(str(SCREENSHOTS / "laptop" / "history-calls-to-return.png"))
+    # Each figure on one line: talk time ("61 h 5 min") broke before "min" in a tile.
+    for width, path in itertools.product((1280, 760), ("/?range=7d", "/?range=30d")):
+        set_width(browser, width, 900, False)
+        browser.get(base + path)
+        broken = browser.execute_script(
+            """
+            return [...document.querySelectorAll("ul.figures .figure")].filter((f) =>
+              f.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(f).lineHeight)
+            ).map((f) => f.textContent);
+            """
+        )
+        assert broken == [], (width, path, broken)
