@@ -282,6 +282,20 @@ def test_longest_first_is_one_list_whose_rows_say_their_day(
     assert re.fullmatch(r"\d\d:\d\d", newest.html.select_one("table.calls td.time a").text.strip())
 
 
+def test_a_search_that_finds_nothing_says_so_once(history_app: webtest.TestApp) -> None:
+    web = filled(history_app)
+    page = web.get("/calls?search=nobody-by-this-name")
+    assert "No calls match in this range." in page.html.select_one("table.calls").text
+    # One way to clear it, in the row that says so; no pager repeating "No calls".
+    assert len(page.html.find_all("a", string="Clear search and filters")) == 1
+    assert page.html.select_one("table.calls a")["href"].startswith("/calls")
+    assert page.html.select("nav.pager") == []
+    # A search that finds calls keeps its pager and its Clear link by the count.
+    found = web.get("/calls?search=555")
+    assert found.html.select_one("nav.pager") is not None
+    assert found.html.select_one("#range").find("a", string="Clear search and filters")
+
+
 def test_each_cell_of_the_call_table_is_one_element_so_a_number_never_splits(
     history_app: webtest.TestApp,
 ) -> None:
