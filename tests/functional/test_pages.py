@@ -365,9 +365,10 @@ def test_try_again_keeps_the_readable_address_and_the_query(
         "fail-next", status=429, count=1, path="/restapi/v1.0/account/~/extension", retry_after=1
     )
     joiner = "&" if "?" in address else "?"
-    page = signed_in.get(f"{address}{joiner}q=ali&type=User&perPage=50", status=429)
+    # A search with a space, as a form sends it ("+").
+    page = signed_in.get(f"{address}{joiner}q=alice+smith&type=User&perPage=50", status=429)
     again = page.html.select_one("#try-again")["href"]
-    assert again == "/directory?q=ali&type=User&perPage=50"
+    assert again == "/directory?q=alice+smith&type=User&perPage=50"
 
 
 def test_ringcentral_503_with_retry_after_is_a_503_page_with_one_status(

@@ -52,6 +52,11 @@ def test_an_api_pages_link_is_its_readable_address_with_the_same_query() -> None
         # Not one of the readable pages: the address as it was asked for.
         ("/test?api=no-such-page&page=2", "/test?api=no-such-page&page=2"),
         ("/time-zone?return_to=%2Fcalls", "/time-zone?return_to=%2Fcalls"),
+        # What the local-path check refuses stays refusable, never re-encoded past it.
+        (
+            "/test?api=extension&next=http://evil.example/",
+            "/test?api=extension&next=http://evil.example/",
+        ),
     ],
 )
 def test_the_address_asked_for_is_written_readable(asked: str, readable: str) -> None:
