@@ -13,8 +13,9 @@ from markupsafe import Markup
 from rcpyramid.views.calllog import Summary
 
 WIDTH, HEIGHT = 720, 260
-#: Room for the labels at the phone size (app.css draws them larger there).
-LEFT, RIGHT, TOP, BOTTOM = 48, 8, 12, 40
+#: Room for the labels at the phone size (app.css draws them larger there); the top
+#: holds the "so far" label above its bucket, clear of the bars and the dashed box.
+LEFT, RIGHT, TOP, BOTTOM = 48, 8, 30, 40
 
 
 def nice_ticks(value: int) -> list[int]:
@@ -90,7 +91,7 @@ def call_volume_svg(
             parts.append(
                 Markup(
                     '<text class="so-far-label" x="{x}" y="{y}" text-anchor="end">so far</text>'
-                ).format(x=_n(WIDTH - RIGHT - 2), y=TOP + 12)
+                ).format(x=_n(WIDTH - RIGHT), y=TOP - 8)
             )
         body = Markup("").join(shapes)
         if links is not None and index < len(links) and (bucket.inbound or bucket.outbound):
@@ -105,14 +106,16 @@ def call_volume_svg(
         parts.append(body)
         if index % label_every == 0:
             # Every other label gives way on phones, where the chart is half as wide.
-            kind = "axis" if index % (2 * label_every) == 0 else "axis minor"
+            kind = "axis x" if index % (2 * label_every) == 0 else "axis x minor"
+            anchor, label_x = _label_place(index, count, slot)
             parts.append(
                 Markup(
-                    '<text class="{kind}" x="{x}" y="{y}" text-anchor="middle">{label}</text>'
+                    '<text class="{kind}" x="{x}" y="{y}" text-anchor="{anchor}">{label}</text>'
                 ).format(
                     kind=kind,
-                    x=_n(LEFT + index * slot + slot / 2),
+                    x=_n(label_x),
                     y=HEIGHT - BOTTOM + 22,
+                    anchor=anchor,
                     label=bucket.label,
                 )
             )
@@ -138,6 +141,19 @@ def call_volume_svg(
         desc=description,
         body=Markup("").join(parts),
     )
+
+
+def _label_place(index: int, count: int, slot: float) -> tuple[str, float]:
+    """Where bucket ``index``'s label goes: the first and last grow inwards.
+
+    Centred, "Thu 5 Nov" under the first bar would start left of the chart and lose its
+    first letters on a phone (where the labels are drawn twice as large).
+    """
+    if count > 1 and index == 0:
+        return "start", LEFT
+    if count > 1 and index == count - 1:
+        return "end", LEFT + count * slot
+    return "middle", LEFT + index * slot + slot / 2
 
 
 def _n(value: float) -> str:

@@ -23,6 +23,7 @@ from rcpyramid.logins import EndReason, end_login
 from rcpyramid.ringcentral.errors import RingCentralError, SignedOutError
 from rcpyramid.tokens.interfaces import PendingLimitError, TokenStoreError
 from rcpyramid.views.formatting import iso_utc
+from rcpyramid.views.links import readable_path_qs
 from rcpyramid.views.safety import safe_local_path, wants_json
 from rcpyramid.views.zones import zone_choice
 
@@ -71,7 +72,7 @@ def error_page(
     # Signing in again from an API page comes back to it (a validated local path).
     route = request.matched_route
     return_to = (
-        safe_local_path(request.path_qs, default="")
+        safe_local_path(readable_path_qs(request), default="")
         if sign_in and request.method == "GET" and route is not None and route.name == "api.page"
         else ""
     )
@@ -174,7 +175,7 @@ def error_ways_on(request: Request, status: int, retry_after: int | None) -> dic
     again = ""
     # The callback's query holds a spent code and state: never put them in a link.
     if request.method == "GET" and status in RETRYABLE and request.path != callback_path:
-        again = safe_local_path(request.path_qs, default="")
+        again = safe_local_path(readable_path_qs(request), default="")
     back = ""
     referer = urlsplit(request.referer or "")
     if referer.netloc == request.host and referer.scheme in ("http", "https"):

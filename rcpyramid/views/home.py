@@ -164,6 +164,9 @@ def dashboard(request: Request, login_id: str) -> dict[str, Any]:
         "talk": _change(summary.talk_seconds, previous.talk_seconds),
     }
     values["previous_label"] = PREVIOUS[chosen]
+    # A period the history does not wholly hold would compare with calls it never saw:
+    # "up from 0" where nothing is known. Then the page says so instead.
+    values["comparable"] = coverage.covers(start - span)
     values["to_return"] = calls_to_return(history, owner, start, end, country, zone.zone)
     values["coverage_text"] = coverage_text(coverage, zone.zone, False)
     values["counter"] = coverage.counter

@@ -15,6 +15,7 @@ from pyramid.encode import urlencode
 from pyramid.request import Request
 
 from rcpyramid.routes import READABLE_PATHS
+from rcpyramid.views.safety import safe_local_path
 
 
 @functools.lru_cache(maxsize=4096)
@@ -37,3 +38,21 @@ def route_with_query(request: Request, route_name: str, query: Mapping[str, obje
     if not query:
         return path
     return f"{path}?{_query_string(tuple((k, str(v)) for k, v in query.items()))}"
+
+
+def readable_path_qs(request: Request) -> str:
+    """The address this request asked for, as the app writes it, with its whole query.
+
+    A readable address (``/calls?...``) is served as ``/test?api=...``; links back to the
+    same page (Try again, the sign-in's way back, a refresh) show the readable one.
+    Callers still pass the result through :func:`safe_local_path`.
+    """
+    asked = str(request.path_qs)
+    api = request.GET.get("api", "") if request.path_info == "/test" else ""
+    # An address the callers' check refuses (a query with ":" or "//" in it) stays as it
+    # came, to be refused: re-encoding must not launder what it carried.
+    if api not in READABLE_PATHS or safe_local_path(asked, default="") != asked:
+        return asked
+    kept = tuple((k, v) for k, v in request.GET.items() if k != "api")
+    path = request.script_name + READABLE_PATHS[api]
+    return f"{path}?{_query_string(kept)}" if kept else path

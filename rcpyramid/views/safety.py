@@ -6,7 +6,9 @@ import re
 
 from pyramid.request import Request
 
-_LOCAL_PATH = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~/?=&%]*$")
+#: A path on this site and its query: no scheme (":"), no host ("//" or a backslash), no
+#: control characters; "+" is a space in a form's query (a search for "John Smith").
+_LOCAL_PATH = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~/?=&%+]*$")
 
 
 def safe_local_path(value: object, default: str = "/") -> str:

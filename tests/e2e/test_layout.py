@@ -96,8 +96,7 @@ def test_the_chart_fits_a_phone_with_readable_labels(
           if (el.scrollWidth > el.clientWidth + 1) { scrolls = true; }
         }
         const bars = [...svg.querySelectorAll("rect")].map((r) => r.getBoundingClientRect());
-        const labels = [...svg.querySelectorAll("text.axis")]
-          .filter((t) => t.getAttribute("text-anchor") === "middle")
+        const labels = [...svg.querySelectorAll("text.axis.x")]
           .filter((t) => getComputedStyle(t).display !== "none")
           .map((t) => t.getBoundingClientRect());
         return {right: box.right, view: window.innerWidth, scrolls: scrolls,

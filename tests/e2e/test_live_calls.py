@@ -9,14 +9,17 @@ serious or critical violation; screenshots go to ``var/screenshots/<width>/``.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import webtest
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 
 from rcpyramid.simulator import serve_in_thread
@@ -229,3 +232,75 @@ def test_a_placed_call_appears_on_the_open_pages_without_a_jump(
     )
     assert "1 new call" in browser.find_element(By.ID, "live-status").text
     browser.save_screenshot(str(SCREENSHOTS / "laptop" / "history-live-dashboard.png"))
+
+
+#: Controls and the links that stand on their own (not inside a sentence), as a thumb
+#: meets them; those in a closed disclosure or hidden are left out.
+THUMB_TARGETS = """
+return [...document.querySelectorAll(
+  "button, input:not([type=hidden]), select, header.site a, nav.tabs a, nav.quick a, "
+  + "nav.pager a, p.link-line a, .actions a, .to-return a, form.zone a, "
+  + "table.directory td a, details > summary")]
+  .filter((el) => el.offsetParent !== null && !el.closest(".skip-link, .visually-hidden"))
+  .map((el) => { const r = el.getBoundingClientRect();
+                 return {what: el.outerHTML.slice(0, 70), width: r.width, height: r.height}; })
+  .filter((t) => t.height < 44 || t.width < 44);
+"""
+
+
+def test_on_a_phone_every_control_is_thumb_sized_and_a_call_card_opens_its_call(
+    browser: WebDriver, live_app: tuple[str, webtest.TestApp], simulator: SimulatorHandle
+) -> None:
+    base, web = live_app
+    sign_in_in_browser(browser, base, "alice")
+    history_ready(web, simulator, "alice")
+    set_width(browser, *WIDTHS["phone"])
+    for path in ("/", "/calls", "/company/calls", "/directory", "/time-zone", "/logout"):
+        browser.get(base + path)
+        assert browser.execute_script(THUMB_TARGETS) == [], path
+    # The whole card is the way to the call, not only its 19 px time.
+    listed = "/calls?result=answered"
+    browser.get(base + listed)
+    old = browser.find_element(By.TAG_NAME, "html")
+    # A tap where the duration is (the time's link lies over the card: Selenium's own
+    # click would refuse an element covered by another).
+    duration = browser.find_element(By.CSS_SELECTOR, "table.calls tr.call td.duration")
+    ActionChains(browser).move_to_element(duration).click().perform()
+    WebDriverWait(browser, 20).until(staleness_of(old))
+    assert "call=" in browser.current_url
+    back = browser.find_element(By.PARTIAL_LINK_TEXT, "Back to your call log")
+    assert "result=answered" in back.get_attribute("href")
+    browser.save_screenshot(str(SCREENSHOTS / "phone" / "history-call-opened-from-its-card.png"))
+
+
+def test_calls_to_return_and_figures_line_up_on_a_laptop(
+    browser: WebDriver, live_app: tuple[str, webtest.TestApp], simulator: SimulatorHandle
+) -> None:
+    """A row without Call back (an internal extension) keeps its time under the others'."""
+    base, web = live_app
+    sign_in_in_browser(browser, base, "alice")
+    history_ready(web, simulator, "alice")
+    set_width(browser, *WIDTHS["laptop"])
+    browser.get(base + "/?range=7d")
+    edges = browser.execute_script(
+        """
+        return [".when", ".tries"].map((part) => [...document.querySelectorAll(
+          "ul.to-return " + part)].map((el) => Math.round(el.getBoundingClientRect().right)));
+        """
+    )
+    when, tries = edges
+    assert len(when) > 1, "fewer than two calls to return in a week of the simulator's calls"
+    assert len(set(when)) == 1 and len(set(tries)) == 1, edges
+    browser.save_screenshot(str(SCREENSHOTS / "laptop" / "history-calls-to-return.png"))
+    # Each figure on one line: talk time ("61 h 5 min") broke before "min" in a tile.
+    for width, path in itertools.product((1280, 760), ("/?range=7d", "/?range=30d")):
+        set_width(browser, width, 900, False)
+        browser.get(base + path)
+        broken = browser.execute_script(
+            """
+            return [...document.querySelectorAll("ul.figures .figure")].filter((f) =>
+              f.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(f).lineHeight)
+            ).map((f) => f.textContent);
+            """
+        )
+        assert broken == [], (width, path, broken)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from datetime import datetime, time, timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -237,6 +238,62 @@ def test_a_call_has_a_detail_page_with_its_raw_result_and_legs(
     assert "RingCentral:" in text and "When" in text
     assert web.get(f"{OWN}&call=nosuchcall", status=404)
     assert web.get(f"{OWN}&call=%3Cb%3E", status=400)
+
+
+def test_back_from_a_call_returns_to_the_list_it_was_opened_from(
+    history_app: webtest.TestApp, simulator: SimulatorHandle
+) -> None:
+    web = filled(history_app)
+    listed = "/calls?result=answered&sort=longest&perPage=25"
+    page = web.get(listed)
+    link = page.html.select_one("table.calls tr.call td.time a")["href"]
+    assert link.startswith("/calls?") and "result=answered" in link and "sort=longest" in link
+    detail = web.get(link)
+    back = detail.html.find("a", string=re.compile("Back to your call log"))["href"]
+    assert parse_qs(urlsplit(back).query) == parse_qs(urlsplit(listed).query)
+    assert urlsplit(back).path == "/calls"
+    # Opened from nowhere in particular, Back is the plain call log.
+    record_id = parse_qs(urlsplit(link).query)["call"][0]
+    alone = web.get(f"/calls?call={record_id}")
+    assert alone.html.find("a", string=re.compile("Back to your call log"))["href"] == "/calls"
+    # A fax is a fax, not a "fax call".
+    month_ago = simulator.simulator.clock.now().date() - timedelta(days=30)
+    faxes = web.get(f"/calls?type=Fax&from={month_ago.isoformat()}")
+    fax = web.get(faxes.html.select_one("table.calls tr.call td.time a")["href"])
+    heading = " ".join(fax.html.select_one("h1").text.split())
+    assert re.search(r"(Incoming fax from|Outgoing fax to) \S", heading), heading
+
+
+def test_longest_first_is_one_list_whose_rows_say_their_day(
+    history_app: webtest.TestApp, simulator: SimulatorHandle
+) -> None:
+    web = filled(history_app)
+    week_ago = simulator.simulator.clock.now().date() - timedelta(days=6)
+    page = web.get(f"/calls?sort=longest&from={week_ago.isoformat()}")
+    days = [th.text.strip() for th in page.html.select("table.calls tr.day th")]
+    # Not "Today", "Yesterday", "Today" again as the lengths fall: one heading.
+    assert days == ["Longest first, from every day of the range"]
+    times = [a.text.strip() for a in page.html.select("table.calls td.time a")]
+    assert len(times) > 1
+    assert all(re.fullmatch(r"\w{3} \d{1,2} \w{3}, \d\d:\d\d", t) for t in times), times
+    # Newest first keeps its day headings and plain times.
+    newest = web.get(f"/calls?from={week_ago.isoformat()}&perPage=250")
+    assert len(newest.html.select("table.calls tr.day th")) > 1
+    assert re.fullmatch(r"\d\d:\d\d", newest.html.select_one("table.calls td.time a").text.strip())
+
+
+def test_a_search_that_finds_nothing_says_so_once(history_app: webtest.TestApp) -> None:
+    web = filled(history_app)
+    page = web.get("/calls?search=nobody-by-this-name")
+    assert "No calls match in this range." in page.html.select_one("table.calls").text
+    # One way to clear it, in the row that says so; no pager repeating "No calls".
+    assert len(page.html.find_all("a", string="Clear search and filters")) == 1
+    assert page.html.select_one("table.calls a")["href"].startswith("/calls")
+    assert page.html.select("nav.pager") == []
+    # A search that finds calls keeps its pager and its Clear link by the count.
+    found = web.get("/calls?search=555")
+    assert found.html.select_one("nav.pager") is not None
+    assert found.html.select_one("#range").find("a", string="Clear search and filters")
 
 
 def test_each_cell_of_the_call_table_is_one_element_so_a_number_never_splits(

@@ -167,6 +167,19 @@ def test_logout_get_only_asks(signed_in: webtest.TestApp, simulator: SimulatorHa
     assert "Signed in as" in signed_in.get("/").text
 
 
+def test_logout_page_offers_one_log_out_button(signed_in: webtest.TestApp) -> None:
+    page = signed_in.get("/logout")
+    # The page is the question; the header's own Log out would be a second answer to it.
+    buttons = [b.text.strip() for b in page.html.select("button")]
+    assert buttons == ["Log out"]
+    assert page.html.select_one("button").get("class") == ["primary"]
+    assert page.html.select_one("header.site form") is None
+    stay = page.html.find("a", string="Stay signed in")
+    assert stay["href"] == "/"
+    # Every other page keeps the header's Log out.
+    assert signed_in.get("/time-zone").html.select_one('header.site form[action="/logout"]')
+
+
 def test_logout_revokes_at_ringcentral_and_ends_the_session(
     signed_in: webtest.TestApp, simulator: SimulatorHandle
 ) -> None:

@@ -343,7 +343,8 @@ def test_error_pages_lead_on(signed_in: webtest.TestApp, simulator: SimulatorHan
     assert page.headers["Retry-After"] == "42"
     assert [a.text for a in page.html.select("nav.tabs a")][:2] == ["Dashboard", "Directory"]
     assert page.html.select_one('form[action="/logout"]') is not None
-    assert page.html.select_one("#try-again")["href"] == "/test?api=extension&page=2"
+    # Try again goes to the page's readable address, with the person's query.
+    assert page.html.select_one("#try-again")["href"] == "/directory?page=2"
     assert page.html.find("a", string="Back to the page you came from")["href"] == "/"
     assert page.html.select_one(".status").text == "Error 429: Too Many Requests"
     retry = page.html.select_one("#retry")
@@ -354,6 +355,20 @@ def test_error_pages_lead_on(signed_in: webtest.TestApp, simulator: SimulatorHan
     script = page.html.select_one("script[src]")["src"]
     served = signed_in.get(script)
     assert "javascript" in served.content_type and "setTimeout" in served.text
+
+
+@pytest.mark.parametrize("address", ["/directory", "/test?api=extension"])
+def test_try_again_keeps_the_readable_address_and_the_query(
+    signed_in: webtest.TestApp, simulator: SimulatorHandle, address: str
+) -> None:
+    simulator.control(
+        "fail-next", status=429, count=1, path="/restapi/v1.0/account/~/extension", retry_after=1
+    )
+    joiner = "&" if "?" in address else "?"
+    # A search with a space, as a form sends it ("+").
+    page = signed_in.get(f"{address}{joiner}q=alice+smith&type=User&perPage=50", status=429)
+    again = page.html.select_one("#try-again")["href"]
+    assert again == "/directory?q=alice+smith&type=User&perPage=50"
 
 
 def test_ringcentral_503_with_retry_after_is_a_503_page_with_one_status(
@@ -455,6 +470,20 @@ def test_cells_a_spreadsheet_would_run_are_neutralised_except_plain_numbers() ->
     # A readable number kept as text is a fixed formula of phone characters only.
     assert neutralise(number_as_text("+44 20 7946 0123")) == '="+44 20 7946 0123"'
     assert neutralise(number_as_text("=HYPERLINK(1)")) == "'=HYPERLINK(1)"
+
+
+def test_the_dashboard_compares_only_with_a_period_the_history_holds(
+    signed_in: webtest.TestApp,
+) -> None:
+    # Yesterday is in the history ...
+    today = signed_in.get("/")
+    assert today.html.select_one("#no-comparison") is None
+    assert "yesterday by this time" in today.html.select_one("ul.figures .change").text
+    # ... the 30 days before the last 30 are not: no "up from 0" for calls never seen.
+    month = signed_in.get("/?range=30d")
+    assert month.html.select("ul.figures .change") == []
+    note = month.html.select_one("#no-comparison").text
+    assert "No comparison with the 30 days before" in note and "does not reach" in note
 
 
 def test_bob_sees_his_own_dashboard(testapp: webtest.TestApp) -> None:

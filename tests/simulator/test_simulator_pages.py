@@ -133,3 +133,36 @@ def test_client_ids_and_addresses_do_not_break_inside_a_word_on_a_laptop(rc, pho
                 ".map(e => e.getClientRects().length)"
             )
             assert heights and all(lines == 1 for lines in heights), heights
+
+
+@pytest.mark.browser
+def test_demo_users_and_activity_are_whole_on_a_phone(phone, rc):
+    """At 390 px no table hides a column behind its box's edge: records become cards."""
+    for url in (rc.url + "/", rc.authorize(state="s").url):
+        phone.get(url)
+        cut = phone.execute_script(
+            """
+            const out = [];
+            for (const box of document.querySelectorAll('.table-scroll')) {
+              const edge = box.getBoundingClientRect().right;
+              if (box.scrollWidth > box.clientWidth) out.push(box.getAttribute('aria-label'));
+              for (const cell of box.querySelectorAll('td')) {
+                if (cell.getBoundingClientRect().right > edge + 0.5) out.push(cell.textContent);
+              }
+            }
+            return out;
+            """
+        )
+        assert cut == [], (url, cut)
+        users = phone.execute_script(
+            "return [...document.querySelectorAll('table.users td')]"
+            ".filter(td => td.offsetParent).map(td => td.textContent.trim())"
+        )
+        assert "alice-demo" in users and "Europe/London" in users, users
+        # Fingers, not pointers: every control is at least 44 px high.
+        small = phone.execute_script(
+            "return [...document.querySelectorAll('button, select, input:not([type=hidden])')]"
+            ".filter(e => e.getBoundingClientRect().height < 44)"
+            ".map(e => e.outerHTML.slice(0, 80))"
+        )
+        assert small == [], small

@@ -77,6 +77,18 @@ def test_a_title_is_escaped() -> None:
 
 def test_labels_thin_out_on_a_long_range() -> None:
     svg = chart(*[(1, 0, 0)] * 24)
-    labels = re.findall(r'text-anchor="middle">(\d\d:00)<', svg)
+    labels = re.findall(r'text-anchor="(?:start|middle|end)">(\d\d:00)<', svg)
     assert labels == ["00:00", "03:00", "06:00", "09:00", "12:00", "15:00", "18:00", "21:00"]
-    assert svg.count('class="axis minor"') == 4  # every other label gives way on phones
+    assert svg.count('class="axis x minor"') == 4  # every other label gives way on phones
+
+
+def test_the_first_and_last_labels_grow_inwards_never_past_the_chart() -> None:
+    """A centred "Thu 5 Nov" under the first bar began left of the chart on a phone."""
+    svg = chart(*[(1, 0, 0)] * 7, hourly=False)
+    anchors = re.findall(
+        r'<text class="axis[^"]*" x="([\d.]+)" y="[\d.]+" text-anchor="(\w+)">', svg
+    )
+    axis_labels = [(float(x), anchor) for x, anchor in anchors][-7:]
+    assert axis_labels[0] == (48.0, "start")  # the plot's left edge
+    assert axis_labels[-1] == (712.0, "end")  # the plot's right edge
+    assert {anchor for _, anchor in axis_labels[1:-1]} == {"middle"}

@@ -15,6 +15,7 @@ from pyramid.request import Request
 
 from rcpyramid.views.api.history import (
     Coverage,
+    DayGroup,
     Slice,
     by_day,
     colleague_of,
@@ -32,7 +33,7 @@ from rcpyramid.views.api.query import MAX_SEARCH, RESULT_FILTERS, SORTS
 from rcpyramid.views.api.table import ApiView, page_values, quick_ranges
 from rcpyramid.views.errors import BadInputError
 from rcpyramid.views.formatting import RESULT_MARKS, local_text, party_view
-from rcpyramid.views.links import route_with_query
+from rcpyramid.views.links import readable_path_qs, route_with_query
 from rcpyramid.views.pages import DIRECTIONS, TYPES
 
 #: A call's id as RingCentral writes them (letters, digits, ``-`` and ``_``).
@@ -101,7 +102,9 @@ def calls_values(request: Request, view: ApiView) -> dict[str, Any]:
         )
 
     def detail_url(record_id: str) -> str:
-        return route_with_query(request, "api.page", {"api": view.page.key, "call": record_id})
+        # The list's own search, filters and page ride along, so Back returns to this list.
+        page = {"page": str(view.page_number)} if view.page_number > 1 else {}
+        return link(call=record_id, **page)
 
     summary: list[Any] = []
     if company and owner and query.dates is not None and not query.problems:
@@ -114,7 +117,14 @@ def calls_values(request: Request, view: ApiView) -> dict[str, Any]:
     values.update(
         query=query,
         company=company,
-        groups=by_day(rows, zone, today),
+        # Longest first mixes the days: one list, each row saying its day, rather than
+        # "Today", "Yesterday", "Today" again as the lengths fall.
+        groups=(
+            [DayGroup(None, "Longest first, from every day of the range", rows)]
+            if query.sort == "longest" and rows
+            else by_day(rows, zone, today)
+        ),
+        rows_say_their_day=query.sort == "longest",
         quick=quick_ranges(request, view, zone),
         directions=DIRECTIONS,
         types=TYPES,
@@ -133,7 +143,7 @@ def calls_values(request: Request, view: ApiView) -> dict[str, Any]:
         # New calls go in by themselves on the first page of newest calls; elsewhere the
         # page offers them, so nothing moves under the person.
         live_mode="insert" if view.page_number == 1 and not query.sort else "offer",
-        refresh_url=request.path_qs,
+        refresh_url=readable_path_qs(request),
         clear_url=link(search="", result="", colleague="", direction="", type="", sort=""),
         colleague_list=summary,
         colleague_summary=summary,
@@ -164,7 +174,10 @@ def detail_values(request: Request, view: ApiView, record_id: str) -> dict[str, 
     company = is_company(view)
     owner = owner_of(request, company)
     record = history_of(request).get(owner, record_id) if owner else None
-    back = route_with_query(request, "api.page", {"api": view.page.key})
+    # Back to the list the call was opened from: its query, without the call.
+    back = route_with_query(
+        request, "api.page", {k: v for k, v in request.GET.items() if k != "call"}
+    )
     country = view.who.country if view.who else "US"
     if record is None:
         request.response.status = 404

@@ -12,7 +12,7 @@ from rcpyramid.cache import Answer, Cache
 from rcpyramid.views.api.query import PAGE_SIZES, CallQuery
 from rcpyramid.views.calllog import call_row, records_of
 from rcpyramid.views.directory import directory_query, directory_values
-from rcpyramid.views.links import route_with_query
+from rcpyramid.views.links import readable_path_qs, route_with_query
 from rcpyramid.views.pages import DIRECTIONS, DIRECTORY, TYPES, ApiPage
 from rcpyramid.views.safety import safe_local_path
 from rcpyramid.views.signed_in import Person, as_mapping
@@ -144,7 +144,7 @@ def page_values(
         "json_url": link(page_number, view="json"),
         "raw_url": link(page_number, format="json"),
         "zone": view.zone,
-        "return_to": safe_local_path(request.path_qs, default=""),
+        "return_to": safe_local_path(readable_path_qs(request), default=""),
         "country": view.who.country if view.who else "US",
     }
     if page.dated:
