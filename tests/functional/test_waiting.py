@@ -3,10 +3,18 @@ fails, the app's own pacing in its own words, Try again held until the wait is o
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
+from types import SimpleNamespace
 
+import pytest
 import webtest
 
+from rcpyramid.ringcentral.recent import SIGNED_IN_RECHECK
+from rcpyramid.tokens.interfaces import TokenStoreError
+from rcpyramid.tokens.memory import MemoryTokenRepository
+from rcpyramid.views.api import views as api_views
+from tests.clocks import MovableClock
 from tests.journeys import SimulatorHandle, sign_in
 
 EXTENSION_PATH = "/restapi/v1.0/account/~/extension"
@@ -69,3 +77,30 @@ def test_a_page_that_was_slow_last_time_shows_what_it_is_waiting_for(
     assert "wait=" not in canonical
     # A page kept fresh in the cache needs no waiting page.
     assert testapp.get("/directory?page=3").html.select("table.directory")
+
+
+def test_a_token_store_that_fails_slowly_does_not_bring_the_waiting_page(
+    make_testapp: Callable[..., webtest.TestApp],
+    clock: MovableClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A stalled database is not RingCentral being slow: its page is the 503, every time.
+
+    The waiting page says "RingCentral took about N seconds"; the time a failing token
+    store took would make the next view a waiting page (a 200) instead of the 503.
+    """
+    testapp = make_testapp()  # no answer cache: nothing to check before the waiting page
+    sign_in(testapp)
+    assert testapp.get("/directory").html.select("table.directory")
+    # Each reading of the clock is 5 s after the last: any time noted is "slow".
+    ticks = itertools.count(step=5.0)
+    monkeypatch.setattr(api_views, "time", SimpleNamespace(monotonic=lambda: next(ticks)))
+
+    def stalled(self: object, login_id: str) -> None:
+        raise TokenStoreError("the token store did not answer in time while reading a login")
+
+    monkeypatch.setattr(MemoryTokenRepository, "get", stalled)
+    clock.advance(SIGNED_IN_RECHECK.total_seconds())  # past the tokens read a moment ago
+    for page in (2, 3):
+        failed = testapp.get(f"/directory?page={page}", status=503)
+        assert "cannot reach its database" in failed.text

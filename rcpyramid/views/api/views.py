@@ -22,7 +22,7 @@ from pyramid.view import exception_view_config, view_config
 
 from rcpyramid.cache import Answer
 from rcpyramid.ringcentral.cached import CachedRingCentral
-from rcpyramid.ringcentral.errors import PermissionDeniedError
+from rcpyramid.ringcentral.errors import PermissionDeniedError, RingCentralError
 from rcpyramid.views.api.calls import calls_values, detail_values, found_for, is_company
 from rcpyramid.views.api.csv_export import CsvRenderer, csv_values
 from rcpyramid.views.api.history import owner_of, ringcentral_json
@@ -108,13 +108,18 @@ def answer_for(request: Request, view: ApiView) -> Answer:
             key_params=key_params,
             refresh=request.GET.get("refresh") == "1",
         )
-        return answer
     except PermissionDeniedError:
+        request.registry.waits.note(view.page.key, time.monotonic() - started)
         if view.page.admin_only:
             raise AdminsOnly from None
         raise
-    finally:
+    except RingCentralError:
         request.registry.waits.note(view.page.key, time.monotonic() - started)
+        raise
+    # Only RingCentral's time is noted: a failure of the token store (a stalled database)
+    # says nothing of how long RingCentral takes, and must not bring the waiting page.
+    request.registry.waits.note(view.page.key, time.monotonic() - started)
+    return answer
 
 
 def _params(request: Request, view: ApiView) -> tuple[dict[str, Any], dict[str, Any]]:
