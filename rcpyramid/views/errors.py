@@ -21,7 +21,11 @@ from rcpyramid.errors import PageError, WordsError
 from rcpyramid.guard import MalformedRequestError
 from rcpyramid.logins import EndReason, end_login
 from rcpyramid.ringcentral.errors import RingCentralError, SignedOutError
-from rcpyramid.tokens.interfaces import PendingLimitError, TokenStoreError
+from rcpyramid.tokens.interfaces import (
+    AddressPendingLimitError,
+    PendingLimitError,
+    TokenStoreError,
+)
 from rcpyramid.views.formatting import iso_utc
 from rcpyramid.views.safety import safe_local_path, wants_json
 from rcpyramid.views.zones import zone_choice
@@ -109,6 +113,7 @@ def page_for(exc: PageError, request: Request) -> dict[str, Any] | Response:
 @exception_view_config(SignInError, renderer=TEMPLATE)
 @exception_view_config(BadInputError, renderer=TEMPLATE)
 @exception_view_config(PendingLimitError, renderer=TEMPLATE)
+@exception_view_config(AddressPendingLimitError, renderer=TEMPLATE)
 @exception_view_config(MalformedRequestError, renderer=TEMPLATE)
 def refused(exc: PageError, request: Request) -> dict[str, Any] | Response:
     return page_for(exc, request)
