@@ -1,0 +1,194 @@
+"""A refresh meets a database that stops, slows down, or a worker killed in the middle.
+
+In the configurations people run (tests/configurations.py): ``development`` (SQLite,
+waitress) and ``prefork`` (two gunicorn workers on PostgreSQL and Redis, PostgreSQL
+through a relay the test stalls or slows). The memory backend has no database to stall.
+What a person must never see: a 500, or being signed out; what RingCentral must never
+see: a rotated pair lost (the next expiry refreshes with a rotation, not a replay of
+the previous refresh token, nor a refusal).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import psutil
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+
+from tests.configurations import Served, served
+from tests.functional.test_herd import herd, page
+from tests.processes import Process
+
+pytestmark = pytest.mark.subprocess
+
+#: Short database bounds, so a stalled database is a 503 within seconds, not 30.
+QUICK = {"rcpyramid.database.lock_timeout": "3", "rcpyramid.database.timeout": "3"}
+
+
+@pytest.fixture(params=["development", "prefork"])
+def with_database(
+    request: pytest.FixtureRequest, processes: list[Process], tmp_path: Path
+) -> Iterator[Served]:
+    yield from served(request.param, processes, tmp_path, settings=QUICK, relay=True)
+
+
+@pytest.fixture
+def prefork(processes: list[Process], tmp_path: Path) -> Iterator[Served]:
+    yield from served("prefork", processes, tmp_path, settings=QUICK, relay=True)
+
+
+@pytest.fixture
+def prefork_direct(processes: list[Process], tmp_path: Path) -> Iterator[Served]:
+    """prefork with PostgreSQL reached directly: its sessions' ports are the workers'."""
+    yield from served("prefork", processes, tmp_path, settings=QUICK)
+
+
+@contextmanager
+def database_stalled(configuration: Served) -> Iterator[None]:
+    """PostgreSQL stops answering (the relay holds every byte); SQLite's write lock is held.
+
+    SQLite has no network to stall: what stops its writers is another connection
+    holding the write lock (a long write, a backup, a purge in another process).
+    """
+    if configuration.relay is not None:
+        configuration.relay.stall()
+        try:
+            yield
+        finally:
+            configuration.relay.restore()  # the connections held through it are dropped
+        return
+    assert configuration.sqlite is not None
+    holder = sqlite3.connect(configuration.sqlite, timeout=30, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def grants(configuration: Served) -> tuple[int, int]:
+    """(refresh-token grants, of which rotations) at the simulator; the rest were replays."""
+    counters = configuration.simulator.counters()
+    return counters["grants"]["refresh_token"], counters["refreshes"]
+
+
+def page_shows(configuration: Served, browser: requests.Session, number: int) -> None:
+    """The page answers 200 once the app has recovered by itself (polled, with a deadline)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            answer = browser.get(configuration.url + page(number), timeout=60)
+        except requests.ConnectionError:  # a connection kept to a worker that was killed
+            status = 0
+        else:
+            status = answer.status_code
+        if status == 200:
+            return
+        assert status != 500, configuration.app.output[-3000:]
+        assert time.monotonic() < deadline, (status, configuration.app.output[-3000:])
+        time.sleep(0.2)
+
+
+def the_stored_pair_is_the_newest(configuration: Served, browser: requests.Session) -> None:
+    """The next expiry refreshes with the stored pair: one rotation, no replay, no refusal."""
+    before, rotations = grants(configuration)
+    configuration.simulator.expire_access_tokens()
+    answer = browser.get(configuration.url + page(99), timeout=60)
+    assert answer.status_code == 200, configuration.app.output[-3000:]
+    assert grants(configuration) == (before + 1, rotations + 1)
+    assert "Signed in as Alice Smith" in browser.get(configuration.url + "/", timeout=60).text
+
+
+def test_a_herd_meeting_a_stalled_database_gets_503s_and_loses_nothing(
+    with_database: Served,
+) -> None:
+    configuration = with_database
+    browser = configuration.signed_in()
+    configuration.simulator.expire_access_tokens()
+    with database_stalled(configuration):
+        statuses = herd(configuration, browser, 8)
+    # The refresh lock is in the database: no refresh could start, so none was lost.
+    assert set(statuses) == {503}, (statuses, configuration.app.output[-3000:])
+    assert grants(configuration) == (0, 0)
+    page_shows(configuration, browser, 1)
+    assert grants(configuration) == (1, 1)
+    the_stored_pair_is_the_newest(configuration, browser)
+
+
+def test_a_slow_database_during_a_refresh_keeps_the_rotated_pair(prefork: Served) -> None:
+    """The issue's check: a relay that delays PostgreSQL (not one that stops it)."""
+    browser = prefork.signed_in()
+    prefork.simulator.expire_access_tokens()
+    assert prefork.relay is not None
+    prefork.relay.slow(0.05)  # each chunk, each way: a round trip of 0.1 s or more
+    try:
+        statuses = herd(prefork, browser, 8)
+    finally:
+        prefork.relay.slow(0)
+    # The waiting bound may refuse some of a herd on a slow database; nothing else.
+    assert set(statuses) <= {200, 503} and 200 in statuses, (statuses, prefork.app.output[-3000:])
+    assert grants(prefork) == (1, 1)
+    # The next request uses the rotated pair: no refresh at all.
+    page_shows(prefork, browser, 50)
+    assert grants(prefork) == (1, 1)
+    the_stored_pair_is_the_newest(prefork, browser)
+
+
+def refresh_lock_holder(database_url: str) -> int:
+    """The pid of the gunicorn worker holding a login's refresh lock (polled, with a deadline)."""
+    engine = create_engine(database_url)
+    deadline = time.monotonic() + 30
+    try:
+        while True:
+            with engine.connect() as conn:
+                ports = conn.execute(
+                    text(
+                        "SELECT client_port FROM pg_stat_activity WHERE state = "
+                        "'idle in transaction' AND query ILIKE '%FROM logins%FOR UPDATE%'"
+                    )
+                ).scalars()
+                ports = [port for port in ports if port is not None]
+            for connection in psutil.net_connections(kind="tcp"):
+                if connection.laddr and connection.laddr.port in ports and connection.pid:
+                    return connection.pid
+            assert time.monotonic() < deadline, "no worker took the refresh lock"
+            time.sleep(0.05)
+    finally:
+        engine.dispose()
+
+
+def test_a_worker_killed_mid_refresh_leaves_the_person_signed_in_with_the_newest_pair(
+    prefork_direct: Served,
+) -> None:
+    configuration = prefork_direct
+    browser = configuration.signed_in()
+    configuration.simulator.expire_access_tokens()
+    # RingCentral answers the token request late: the worker is killed while it waits.
+    configuration.simulator.latency(3, path="/restapi/oauth/token", count=1)
+    cookies = browser.cookies.get_dict()
+    started = threading.Thread(
+        target=lambda: _quietly(configuration.url + page(1), cookies), daemon=True
+    )
+    started.start()
+    assert configuration.database_url is not None
+    os.kill(refresh_lock_holder(configuration.database_url), signal.SIGKILL)
+    started.join(60)
+    # gunicorn starts another worker; the row lock went with the killed one's connection.
+    page_shows(configuration, browser, 2)
+    the_stored_pair_is_the_newest(configuration, browser)
+
+
+def _quietly(url: str, cookies: dict[str, str]) -> None:
+    """A request whose worker is killed under it: whatever it gets (or not) is not the point."""
+    with suppress(requests.RequestException):
+        requests.get(url, cookies=cookies, timeout=60)
