@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+import sqlalchemy.exc
 from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
 from pyramid.httpexceptions import HTTPClientError
 from pyramid.request import Request
@@ -139,6 +140,21 @@ def ringcentral_failed(exc: RingCentralError, request: Request) -> dict[str, Any
 def store_down(exc: TokenStoreError, request: Request) -> dict[str, Any] | Response:
     log.error("the token store failed: %s", exc)
     return page_for(exc, request)
+
+
+@exception_view_config(sqlalchemy.exc.OperationalError, renderer=TEMPLATE)
+@exception_view_config(sqlalchemy.exc.InterfaceError, renderer=TEMPLATE)
+def connection_lost(exc: sqlalchemy.exc.DBAPIError, request: Request) -> dict[str, Any] | Response:
+    """A database connection lost where no repository call was there to say so.
+
+    The request's own transaction is committed by pyramid_tm after the view: a
+    connection a stall left behind, cut meanwhile, fails there. The page is the token
+    store's 503 (nothing was lost: a rotated pair is saved on its own connection or
+    kept by the process), never a 500.
+    """
+    return store_down(
+        TokenStoreError(f"the database connection failed: {type(exc.orig).__name__}"), request
+    )
 
 
 @exception_view_config(BadCSRFToken, renderer=TEMPLATE)

@@ -16,6 +16,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -25,7 +26,7 @@ import requests
 from sqlalchemy import create_engine, text
 
 from tests.configurations import Served, served
-from tests.functional.test_herd import herd, page
+from tests.functional.test_herd import page
 from tests.processes import Process
 
 pytestmark = pytest.mark.subprocess
@@ -76,6 +77,27 @@ def database_stalled(configuration: Served) -> Iterator[None]:
         holder.close()
 
 
+def fresh(number: int) -> str:
+    """A directory page asked of RingCentral, not of the answer cache (Redis outlives a test).
+
+    ``wait=1``: as the browser asks after a waiting page, which a slow page before (one
+    that met the stalled database) would otherwise bring: a 200 that asks no one.
+    """
+    return page(number) + "&refresh=1&wait=1"
+
+
+def herd(configuration: Served, browser: requests.Session, size: int) -> list[int]:
+    """``size`` requests of one person at once, each asking RingCentral (no cached answer)."""
+    cookies = browser.cookies.get_dict()
+
+    def fetch(number: int) -> int:
+        url = configuration.url + fresh(number)
+        return requests.get(url, cookies=cookies, timeout=60).status_code
+
+    with ThreadPoolExecutor(max_workers=size) as pool:
+        return list(pool.map(fetch, range(size)))
+
+
 def grants(configuration: Served) -> tuple[int, int]:
     """(refresh-token grants, of which rotations) at the simulator; the rest were replays."""
     counters = configuration.simulator.counters()
@@ -87,7 +109,7 @@ def page_shows(configuration: Served, browser: requests.Session, number: int) ->
     deadline = time.monotonic() + 60
     while True:
         try:
-            answer = browser.get(configuration.url + page(number), timeout=60)
+            answer = browser.get(configuration.url + fresh(number), timeout=60)
         except requests.ConnectionError:  # a connection kept to a worker that was killed
             status = 0
         else:
@@ -103,9 +125,9 @@ def the_stored_pair_is_the_newest(configuration: Served, browser: requests.Sessi
     """The next expiry refreshes with the stored pair: one rotation, no replay, no refusal."""
     before, rotations = grants(configuration)
     configuration.simulator.expire_access_tokens()
-    answer = browser.get(configuration.url + page(99), timeout=60)
+    answer = browser.get(configuration.url + fresh(99), timeout=60)
     assert answer.status_code == 200, configuration.app.output[-3000:]
-    assert grants(configuration) == (before + 1, rotations + 1)
+    assert grants(configuration) == (before + 1, rotations + 1), configuration.app.output[-6000:]
     assert "Signed in as Alice Smith" in browser.get(configuration.url + "/", timeout=60).text
 
 
@@ -144,8 +166,11 @@ def test_a_slow_database_during_a_refresh_keeps_the_rotated_pair(prefork: Served
     the_stored_pair_is_the_newest(prefork, browser)
 
 
-def refresh_lock_holder(database_url: str) -> int:
-    """The pid of the gunicorn worker holding a login's refresh lock (polled, with a deadline)."""
+def refresh_lock_ports(database_url: str) -> list[int]:
+    """The client ports of the sessions holding a login's refresh lock (polled, with a deadline).
+
+    Read directly, not through the relay the app may use.
+    """
     engine = create_engine(database_url)
     deadline = time.monotonic() + 30
     try:
@@ -157,14 +182,55 @@ def refresh_lock_holder(database_url: str) -> int:
                         "'idle in transaction' AND query ILIKE '%FROM logins%FOR UPDATE%'"
                     )
                 ).scalars()
-                ports = [port for port in ports if port is not None]
-            for connection in psutil.net_connections(kind="tcp"):
-                if connection.laddr and connection.laddr.port in ports and connection.pid:
-                    return connection.pid
+                found = [port for port in ports if port is not None]
+            if found:
+                return found
             assert time.monotonic() < deadline, "no worker took the refresh lock"
             time.sleep(0.05)
     finally:
         engine.dispose()
+
+
+def refresh_lock_holder(database_url: str) -> int:
+    """The pid of the gunicorn worker holding a login's refresh lock."""
+    ports = refresh_lock_ports(database_url)
+    for connection in psutil.net_connections(kind="tcp"):
+        if connection.laddr and connection.laddr.port in ports and connection.pid:
+            return connection.pid
+    raise AssertionError(f"no process has the lock's connection (ports {ports})")
+
+
+def test_a_database_stalled_while_ringcentral_rotates_the_pair_does_not_lose_it(
+    prefork: Served,
+) -> None:
+    """The save of a rotated pair meets a stalled PostgreSQL: the worker keeps the pair."""
+    browser = prefork.signed_in()
+    prefork.simulator.expire_access_tokens()
+    prefork.simulator.latency(2, path="/restapi/oauth/token", count=1)
+    cookies = browser.cookies.get_dict()
+    leading: list[int] = []
+    started = threading.Thread(
+        target=lambda: leading.append(
+            requests.get(prefork.url + fresh(1), cookies=cookies, timeout=60).status_code
+        ),
+        daemon=True,
+    )
+    started.start()
+    assert prefork.database_url is not None and prefork.relay is not None
+    refresh_lock_ports(prefork.database_url)  # the lock is taken: RingCentral is being asked
+    prefork.relay.stall()
+    try:
+        deadline = time.monotonic() + 30
+        while grants(prefork) != (1, 1):  # RingCentral rotated the pair
+            assert time.monotonic() < deadline, prefork.app.output[-3000:]
+            time.sleep(0.05)
+        started.join(60)
+    finally:
+        prefork.relay.restore()
+    # The page of the request that refreshed: the pair it could not save is what it used.
+    assert leading in ([200], [503]), (leading, prefork.app.output[-3000:])
+    page_shows(prefork, browser, 2)
+    the_stored_pair_is_the_newest(prefork, browser)
 
 
 def test_a_worker_killed_mid_refresh_leaves_the_person_signed_in_with_the_newest_pair(
@@ -177,7 +243,7 @@ def test_a_worker_killed_mid_refresh_leaves_the_person_signed_in_with_the_newest
     configuration.simulator.latency(3, path="/restapi/oauth/token", count=1)
     cookies = browser.cookies.get_dict()
     started = threading.Thread(
-        target=lambda: _quietly(configuration.url + page(1), cookies), daemon=True
+        target=lambda: _quietly(configuration.url + fresh(1), cookies), daemon=True
     )
     started.start()
     assert configuration.database_url is not None
