@@ -44,6 +44,17 @@ class Served:
     relay: Relay | None = None
     #: The SQLite file of the development configuration.
     sqlite: Path | None = None
+    #: Where the app's processes are listed (each is stopped after the test).
+    processes: list[Process] | None = None
+
+    def restart(self) -> None:
+        """Start the app again as it was started (after it was killed, say)."""
+        assert self.processes is not None
+        if self.app.popen.poll() is None:
+            self.app.stop()
+        self.app = Process([str(arg) for arg in self.app.popen.args], env=self.app.env)
+        self.processes.append(self.app)
+        wait_until_answering(self.url + "/healthz", self.app)
 
     def signed_in(self, username: str = "alice") -> requests.Session:
         """A browser signed in (cookies kept), as a person would be."""
@@ -137,6 +148,7 @@ def serve_configuration(
         database_url=database_url,
         relay=relayed,
         sqlite=tmp_path / "var" / "rcpyramid.sqlite" if name == "development" else None,
+        processes=processes,
     )
 
 

@@ -1,4 +1,4 @@
-"""A refresh meets a database that stops, slows down, or a worker killed in the middle.
+"""A refresh meets a database that stops or slows down (a killed process: test_refresh_kills).
 
 In the configurations people run (tests/configurations.py): ``development`` (SQLite,
 waitress) and ``prefork`` (two gunicorn workers on PostgreSQL and Redis, PostgreSQL
@@ -10,17 +10,14 @@ the previous refresh token, nor a refusal).
 
 from __future__ import annotations
 
-import os
-import signal
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
-import psutil
 import pytest
 import requests
 from sqlalchemy import create_engine, text
@@ -45,12 +42,6 @@ def with_database(
 @pytest.fixture
 def prefork(processes: list[Process], tmp_path: Path) -> Iterator[Served]:
     yield from served("prefork", processes, tmp_path, settings=QUICK, relay=True)
-
-
-@pytest.fixture
-def prefork_direct(processes: list[Process], tmp_path: Path) -> Iterator[Served]:
-    """prefork with PostgreSQL reached directly: its sessions' ports are the workers'."""
-    yield from served("prefork", processes, tmp_path, settings=QUICK)
 
 
 @contextmanager
@@ -121,13 +112,21 @@ def page_shows(configuration: Served, browser: requests.Session, number: int) ->
         time.sleep(0.2)
 
 
-def the_stored_pair_is_the_newest(configuration: Served, browser: requests.Session) -> None:
-    """The next expiry refreshes with the stored pair: one rotation, no replay, no refusal."""
+def the_stored_pair_is_the_newest(
+    configuration: Served, browser: requests.Session, *, killed: bool = False
+) -> None:
+    """The next expiry refreshes with the stored pair: one rotation, no replay, no refusal.
+
+    ``killed``: a killed process's token request may still reach the simulator (late,
+    its answer to no one), a grant of its own; the app's refresh is still the one rotation.
+    """
     before, rotations = grants(configuration)
     configuration.simulator.expire_access_tokens()
     answer = browser.get(configuration.url + fresh(99), timeout=60)
     assert answer.status_code == 200, configuration.app.output[-3000:]
-    assert grants(configuration) == (before + 1, rotations + 1), configuration.app.output[-6000:]
+    after, rotated = grants(configuration)
+    assert rotated == rotations + 1, configuration.app.output[-6000:]
+    assert after == before + 1 or (killed and after == before + 2), (before, after)
     assert "Signed in as Alice Smith" in browser.get(configuration.url + "/", timeout=60).text
 
 
@@ -191,15 +190,6 @@ def refresh_lock_ports(database_url: str) -> list[int]:
         engine.dispose()
 
 
-def refresh_lock_holder(database_url: str) -> int:
-    """The pid of the gunicorn worker holding a login's refresh lock."""
-    ports = refresh_lock_ports(database_url)
-    for connection in psutil.net_connections(kind="tcp"):
-        if connection.laddr and connection.laddr.port in ports and connection.pid:
-            return connection.pid
-    raise AssertionError(f"no process has the lock's connection (ports {ports})")
-
-
 def test_a_database_stalled_while_ringcentral_rotates_the_pair_does_not_lose_it(
     prefork: Served,
 ) -> None:
@@ -231,30 +221,3 @@ def test_a_database_stalled_while_ringcentral_rotates_the_pair_does_not_lose_it(
     assert leading in ([200], [503]), (leading, prefork.app.output[-3000:])
     page_shows(prefork, browser, 2)
     the_stored_pair_is_the_newest(prefork, browser)
-
-
-def test_a_worker_killed_mid_refresh_leaves_the_person_signed_in_with_the_newest_pair(
-    prefork_direct: Served,
-) -> None:
-    configuration = prefork_direct
-    browser = configuration.signed_in()
-    configuration.simulator.expire_access_tokens()
-    # RingCentral answers the token request late: the worker is killed while it waits.
-    configuration.simulator.latency(3, path="/restapi/oauth/token", count=1)
-    cookies = browser.cookies.get_dict()
-    started = threading.Thread(
-        target=lambda: _quietly(configuration.url + fresh(1), cookies), daemon=True
-    )
-    started.start()
-    assert configuration.database_url is not None
-    os.kill(refresh_lock_holder(configuration.database_url), signal.SIGKILL)
-    started.join(60)
-    # gunicorn starts another worker; the row lock went with the killed one's connection.
-    page_shows(configuration, browser, 2)
-    the_stored_pair_is_the_newest(configuration, browser)
-
-
-def _quietly(url: str, cookies: dict[str, str]) -> None:
-    """A request whose worker is killed under it: whatever it gets (or not) is not the point."""
-    with suppress(requests.RequestException):
-        requests.get(url, cookies=cookies, timeout=60)
