@@ -215,18 +215,24 @@ class RateLimitBudget:
         Read-only, for pages that say beforehand how far they can go (the CSV export).
         """
         now_ms = _ms(now)
+        window = DEFAULT_WINDOW * 1000
         fields: dict[str, int] = {}
-        hold = 0
+        hold = sent = 0
         if self.store is not None:
             key, hold_key = self._budget_key(person, group), self._hold_key()
             try:
                 raw = self.store.run(lambda client: client.hgetall(key))
                 hold = int(self.store.run(lambda client: client.get(hold_key)) or 0)
+                sent = int(
+                    self.store.run(
+                        lambda client: client.zcount(key + ":log", now_ms - window + 1, "+inf")
+                    )
+                )
                 fields = {
                     (k.decode() if isinstance(k, bytes) else str(k)): int(v) for k, v in raw.items()
                 }
             except (StoreDown, ValueError):
-                fields, hold = {}, 0
+                fields, hold, sent = {}, 0, 0
         else:
             with self._lock:
                 entry = self._local.get((person, group))
@@ -235,11 +241,17 @@ class RateLimitBudget:
                     fields = {"until": entry.until, "reset": entry.reset}
                     if entry.remaining is not None:
                         fields["remaining"] = entry.remaining
+                    if entry.limit:
+                        fields["limit"] = entry.limit
+                    sent = sum(1 for at in entry.sent if at > now_ms - window)
         if hold > now_ms or fields.get("until", 0) > now_ms:
             return 0
+        limit = DOCUMENTED_LIMITS.get(group, 0)
+        logged = max((fields.get("limit") or limit) - sent, 0) if limit else None
         if "remaining" in fields and fields.get("reset", 0) > now_ms:
-            return max(fields["remaining"], 0)
-        return None
+            remaining = max(fields["remaining"], 0)
+            return remaining if logged is None else min(remaining, logged)
+        return logged if sent else None
 
     # -- the per-process fallback ---------------------------------------------------------
 
