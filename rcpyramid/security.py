@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -63,6 +64,29 @@ def browser_id(request: Request) -> str:
 def browser_digest(request: Request) -> str:
     """The HMAC of this browser's id that its pending sign-ins are counted under."""
     return browser_key(request.registry.browser_key_secret, browser_id(request))
+
+
+def client_network(address: str | None) -> str:
+    """Whose sign-ins count together: the IPv4 address, or the IPv6 address's /64.
+
+    One IPv6 host usually has a whole /64 to pick addresses from. ``address`` is the
+    request's client address after the trusted proxy's headers were applied (waitress's
+    ``trusted_proxy``, the same under gunicorn); anything unreadable counts as one.
+    """
+    try:
+        ip = ipaddress.ip_address((address or "").strip("[]"))
+    except ValueError:
+        return "unknown"
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
+def address_digest(request: Request) -> str:
+    """The HMAC of the client's network that its pending sign-ins are counted under."""
+    return browser_key(request.registry.address_key_secret, client_network(request.remote_addr))
 
 
 def held_login_id(request: Request) -> str | None:
@@ -226,6 +250,9 @@ def includeme(config: Configurator) -> None:
     # usable as anything the session secret signs.
     config.registry.browser_key_secret = hmac.new(
         settings.secret.encode(), b"rcpyramid pending sign-ins by browser", hashlib.sha256
+    ).digest()
+    config.registry.address_key_secret = hmac.new(
+        settings.secret.encode(), b"rcpyramid pending sign-ins by address", hashlib.sha256
     ).digest()
     config.add_request_method(login, "login", reify=True)
     # Masked per page: compressed pages must not repeat the token's bytes (see compression).

@@ -40,6 +40,8 @@ class Process:
     def __init__(
         self, args: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT
     ) -> None:
+        #: What the process was given on top of this one's environment (to start it again).
+        self.env = env
         full_env = {**os.environ, **(env or {})}
         self.popen = subprocess.Popen(
             args,

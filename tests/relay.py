@@ -1,10 +1,11 @@
-"""A TCP relay (to Redis or PostgreSQL) a test can stall (bytes held) or cut (dropped)."""
+"""A TCP relay (to Redis or PostgreSQL) a test can stall (bytes held), slow or cut (dropped)."""
 
 from __future__ import annotations
 
 import contextlib
 import socket
 import threading
+import time
 
 
 class Relay:
@@ -17,6 +18,8 @@ class Relay:
         self.open = True
         self.flowing = threading.Event()
         self.flowing.set()
+        #: Seconds each chunk of bytes waits before it is passed on (a slow network).
+        self.delay = 0.0
         self.sockets: list[socket.socket] = []
         self.lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
@@ -43,6 +46,8 @@ class Relay:
                 self.flowing.wait()
                 if not self.open:
                     break
+                if self.delay:
+                    time.sleep(self.delay)
                 sink.sendall(data)
         except OSError:
             pass
@@ -53,6 +58,10 @@ class Relay:
 
     def stall(self) -> None:
         self.flowing.clear()
+
+    def slow(self, seconds: float) -> None:
+        """Each chunk of bytes, either way, waits ``seconds`` (0: full speed again)."""
+        self.delay = seconds
 
     def cut(self) -> None:
         self.open = False

@@ -35,9 +35,17 @@ class RecordingTokenRepository(MemoryTokenRepository):
         self.pending_added: list[PendingSignIn] = []
 
     def add_pending(
-        self, pending: PendingSignIn, *, now: datetime, per_browser: int, total: int
+        self,
+        pending: PendingSignIn,
+        *,
+        now: datetime,
+        per_browser: int,
+        total: int,
+        per_address: int | None = None,
     ) -> None:
-        super().add_pending(pending, now=now, per_browser=per_browser, total=total)
+        super().add_pending(
+            pending, now=now, per_browser=per_browser, total=total, per_address=per_address
+        )
         self.pending_added.append(pending)
 
 

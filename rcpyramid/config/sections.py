@@ -196,6 +196,8 @@ class SessionSettings(_Section):
     sign_ins_per_browser: int
     #: Pending sign-ins kept in all; over it, new sign-ins are refused.
     sign_ins_in_progress: int
+    #: Pending sign-ins one client address (an IPv6 /64) may have; over it, a 429.
+    sign_ins_per_address: int
     #: Every secret a cookie may be signed with, the signing one first (rotation).
     secrets: tuple[str, ...] = ()
 

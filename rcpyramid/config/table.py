@@ -328,6 +328,18 @@ TABLE: tuple[Setting, ...] = (
         help="Sign-ins in progress in all; over it a new sign-in is refused with a 503 page "
         "saying so, and nobody else's is evicted.",
     ),
+    Setting(
+        "rcpyramid.sign_ins_per_address",
+        None,
+        100,
+        _positive_int,
+        "session.sign_ins_per_address",
+        help="Sign-ins in progress from one client address (an IPv6 address's /64), as "
+        "seen after the trusted proxy's headers; over it a new sign-in from there gets a "
+        "429 page with Retry-After (when its oldest expires), so one address cannot fill "
+        "`rcpyramid.sign_ins_in_progress`. Behind a proxy, set `trusted_proxy`, or every "
+        "sign-in counts as the proxy's.",
+    ),
     # tokens
     Setting(
         "rcpyramid.tokens.backend",

@@ -58,6 +58,8 @@ class PendingSignIn(Base):
     browser_id: Mapped[bytes] = mapped_column(LargeBinary)
     # HMAC of the browser id: counts one browser's sign-ins without the id in the clear.
     browser_key: Mapped[str] = mapped_column(String(64), index=True)
+    # HMAC of the client's address (its /64 for IPv6): counts one address's sign-ins.
+    address_key: Mapped[str] = mapped_column(String(64), index=True)
     return_to: Mapped[str] = mapped_column(Text)
     # Indexed for rcpyramid-purge.
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

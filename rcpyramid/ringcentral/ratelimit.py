@@ -9,6 +9,14 @@ app stops before RingCentral would refuse. Keys name the server, the client id, 
 person at RingCentral (owner id) and the group (:mod:`~rcpyramid.ringcentral.endpoints`),
 so signing in again changes nothing.
 
+RingCentral's count only arrives with its answers, so a burst from a cold budget (no
+answer yet) would all be sent. The budget also keeps its own sliding log of the calls
+it let through in the last window, as RingCentral counts them, and lets no more than
+RingCentral's documented limit for the group (:data:`DOCUMENTED_LIMITS`) through in
+any window (or than the ``X-Rate-Limit-Limit`` an answer gave, since RingCentral can
+set an app's limits higher): a burst stops at the limit, and the rest gets the app's
+own pacing page.
+
 A 429 without ``X-Rate-Limit-*`` headers comes from an account-wide or global limit:
 it holds back everyone using this client id at this server.
 
@@ -20,14 +28,16 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from rcpyramid.cache.keys import KeyMaker
 from rcpyramid.cache.store import SharedStore, StoreDown
 from rcpyramid.ops import metrics
+from rcpyramid.ringcentral.endpoints import HEAVY, LIGHT, MEDIUM
 from rcpyramid.ringcentral.errors import PacingError, RateLimitedError
 
 #: RingCentral's advice when a 429 carries no Retry-After.
@@ -39,6 +49,12 @@ DEFAULT_WAIT = 60
 ACCOUNT_HOLD_LIMIT = 60
 #: RingCentral's default rate-limit window (seconds), when an answer does not say.
 DEFAULT_WINDOW = 60
+#: RingCentral's default limits per window for an app and user (its rate-limit guide):
+#: the budget's own log lets no more through. Auth is left out: a token request is not
+#: an API call here (a 429 on one still holds the group back, see ``block``).
+DOCUMENTED_LIMITS = {LIGHT: 50, MEDIUM: 40, HEAVY: 10}
+#: The largest ``X-Rate-Limit-Limit`` believed (a bounded number, as every one from outside).
+MOST_LIMIT = 100_000
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -55,20 +71,33 @@ def _whole(value: str | None) -> int | None:
         return None
 
 
-# Atomically: a hold on the account, a penalty, or a spent count says no (the time it
-# ends, in ms); otherwise one request is taken from a known count and 0 is returned.
+# Atomically: a hold on the account, a penalty, a spent count, or a full log (the calls
+# let through in the last window, ARGV[3] ms: ARGV[2] of them) says no (the time it
+# ends, in ms); otherwise the call is logged, taken from a known count, and 0 returned.
 _CHECK = """
 local now = tonumber(ARGV[1])
 local hold = tonumber(redis.call('GET', KEYS[2]) or '0')
 if hold > now then return hold end
-local f = redis.call('HMGET', KEYS[1], 'until', 'remaining', 'reset')
+local f = redis.call('HMGET', KEYS[1], 'until', 'remaining', 'reset', 'limit')
 local penalty = tonumber(f[1] or '0')
 if penalty > now then return penalty end
 local reset = tonumber(f[3] or '0')
-if f[2] and reset > now then
-  if tonumber(f[2]) <= 0 then return reset end
-  redis.call('HINCRBY', KEYS[1], 'remaining', -1)
+local known = f[2] and reset > now
+if known and tonumber(f[2]) <= 0 then return reset end
+local limit, window = tonumber(ARGV[2]), tonumber(ARGV[3])
+if limit > 0 and f[4] then limit = tonumber(f[4]) end
+if limit > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - window)
+  if redis.call('ZCARD', KEYS[3]) >= limit then
+    local oldest = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
+    return tonumber(oldest[2]) + window + 1
+  end
+  local n = redis.call('INCR', KEYS[3] .. ':n')
+  redis.call('PEXPIRE', KEYS[3] .. ':n', window + 1000)
+  redis.call('ZADD', KEYS[3], now, now .. ':' .. n)
+  redis.call('PEXPIRE', KEYS[3], window + 1000)
 end
+if known then redis.call('HINCRBY', KEYS[1], 'remaining', -1) end
 return 0
 """
 
@@ -78,6 +107,10 @@ class _Local:
     until: int = 0
     remaining: int | None = None
     reset: int = 0
+    #: When the calls of the last window were let through (ms), oldest first.
+    sent: deque[int] = field(default_factory=deque)
+    #: The limit RingCentral's last answer gave (``X-Rate-Limit-Limit``), if any.
+    limit: int | None = None
 
 
 class RateLimitBudget:
@@ -105,9 +138,11 @@ class RateLimitBudget:
         ends = None
         if self.store is not None and self._check_script is not None:
             script = self._check_script
-            keys = [self._budget_key(person, group), self._hold_key()]
+            key = self._budget_key(person, group)
+            keys = [key, self._hold_key(), key + ":log"]
+            args = [now_ms, DOCUMENTED_LIMITS.get(group, 0), DEFAULT_WINDOW * 1000]
             try:
-                ends = int(self.store.run(lambda client: script(keys=keys, args=[now_ms])))
+                ends = int(self.store.run(lambda client: script(keys=keys, args=args)))
             except StoreDown:
                 ends = None
         if ends is None:
@@ -128,13 +163,13 @@ class RateLimitBudget:
         now_ms = _ms(now)
         reset = now_ms + window * 1000
         key = self._budget_key(person, group)
+        fields = {"remaining": remaining, "reset": reset}
+        limit = _whole(_header(headers, "x-rate-limit-limit"))
+        if limit is not None and limit > 0:
+            fields["limit"] = min(limit, MOST_LIMIT)
         if self.store is not None:
             try:
-                self.store.run(
-                    lambda client: _write(
-                        client, key, {"remaining": remaining, "reset": reset}, window * 1000 + 1000
-                    )
-                )
+                self.store.run(lambda client: _write(client, key, fields, window * 1000 + 1000))
             except StoreDown:
                 pass
             else:
@@ -142,6 +177,7 @@ class RateLimitBudget:
         with self._lock:
             entry = self._local.setdefault((person, group), _Local())
             entry.remaining, entry.reset = remaining, reset
+            entry.limit = fields.get("limit", entry.limit)
 
     def block(self, person: str, group: str, error: RateLimitedError, now: datetime) -> None:
         """Remember a 429: this person's group, or the whole account when no headers came."""
@@ -179,18 +215,24 @@ class RateLimitBudget:
         Read-only, for pages that say beforehand how far they can go (the CSV export).
         """
         now_ms = _ms(now)
+        window = DEFAULT_WINDOW * 1000
         fields: dict[str, int] = {}
-        hold = 0
+        hold = sent = 0
         if self.store is not None:
             key, hold_key = self._budget_key(person, group), self._hold_key()
             try:
                 raw = self.store.run(lambda client: client.hgetall(key))
                 hold = int(self.store.run(lambda client: client.get(hold_key)) or 0)
+                sent = int(
+                    self.store.run(
+                        lambda client: client.zcount(key + ":log", now_ms - window + 1, "+inf")
+                    )
+                )
                 fields = {
                     (k.decode() if isinstance(k, bytes) else str(k)): int(v) for k, v in raw.items()
                 }
             except (StoreDown, ValueError):
-                fields, hold = {}, 0
+                fields, hold, sent = {}, 0, 0
         else:
             with self._lock:
                 entry = self._local.get((person, group))
@@ -199,28 +241,47 @@ class RateLimitBudget:
                     fields = {"until": entry.until, "reset": entry.reset}
                     if entry.remaining is not None:
                         fields["remaining"] = entry.remaining
+                    if entry.limit:
+                        fields["limit"] = entry.limit
+                    sent = sum(1 for at in entry.sent if at > now_ms - window)
         if hold > now_ms or fields.get("until", 0) > now_ms:
             return 0
+        limit = DOCUMENTED_LIMITS.get(group, 0)
+        logged = max((fields.get("limit") or limit) - sent, 0) if limit else None
         if "remaining" in fields and fields.get("reset", 0) > now_ms:
-            return max(fields["remaining"], 0)
-        return None
+            remaining = max(fields["remaining"], 0)
+            return remaining if logged is None else min(remaining, logged)
+        return logged if sent else None
 
     # -- the per-process fallback ---------------------------------------------------------
 
     def _check_local(self, person: str, group: str, now_ms: int) -> int:
         with self._lock:
-            for stale in [k for k, v in self._local.items() if max(v.until, v.reset) <= now_ms]:
+            window = DEFAULT_WINDOW * 1000
+            for stale in [
+                k
+                for k, v in self._local.items()
+                if max(v.until, v.reset, v.sent[-1] + window if v.sent else 0) <= now_ms
+            ]:
                 del self._local[stale]
             if self._hold > now_ms:
                 return self._hold
-            entry = self._local.get((person, group))
-            if entry is None:
-                return 0
+            entry = self._local.setdefault((person, group), _Local())
             if entry.until > now_ms:
                 return entry.until
-            if entry.remaining is not None and entry.reset > now_ms:
-                if entry.remaining <= 0:
-                    return entry.reset
+            known = entry.remaining is not None and entry.reset > now_ms
+            if known and (entry.remaining or 0) <= 0:
+                return entry.reset
+            limit = DOCUMENTED_LIMITS.get(group, 0)
+            if limit and entry.limit:
+                limit = entry.limit
+            if limit:
+                while entry.sent and entry.sent[0] <= now_ms - window:
+                    entry.sent.popleft()
+                if len(entry.sent) >= limit:
+                    return entry.sent[0] + window + 1
+                entry.sent.append(now_ms)
+            if known and entry.remaining is not None:
                 entry.remaining -= 1
             return 0
 

@@ -16,7 +16,7 @@ from typing import Any
 from rcpyramid.cache import Cache
 from rcpyramid.clock import Clock
 from rcpyramid.ops import metrics
-from rcpyramid.ringcentral import retries
+from rcpyramid.ringcentral import retries, timing
 from rcpyramid.ringcentral.client import RingCentralClient
 from rcpyramid.ringcentral.endpoints import AUTH, group_of
 from rcpyramid.ringcentral.errors import (
@@ -224,7 +224,10 @@ class SignedInRingCentral:
         json_body: Any = None,
     ) -> ApiResponse:
         try:
-            with retries.spending(lambda: self.budget.check(person, group, self.clock())):
+            with (
+                retries.spending(lambda: self.budget.check(person, group, self.clock())),
+                timing.waiting_for_ringcentral(),
+            ):
                 if method == "GET":
                     response = self.client.get(path, token, params)
                 else:
@@ -355,7 +358,8 @@ class SignedInRingCentral:
     ) -> Token:
         """Ask RingCentral for a new pair; remember a failure with the login for the waiters."""
         try:
-            return self.client.refresh(current)
+            with timing.waiting_for_ringcentral():
+                return self.client.refresh(current)
         except TokenRequestError as error:
             if error.tokens_dead:
                 metrics.refresh("invalid_grant")

@@ -98,6 +98,9 @@ class PendingSignIn:
     #: without storing the id itself in the clear.
     browser_key: str = ""
     return_to: str = "/"
+    #: HMAC-SHA256 of the client's address (its /64 for IPv6, :func:`address_key`):
+    #: counts one address's sign-ins without storing the address.
+    address_key: str = ""
 
 
 class FailureReason(enum.StrEnum):
@@ -179,6 +182,29 @@ class PendingLimitError(PageError):
         )
 
 
+class AddressPendingLimitError(PageError):
+    """Too many sign-ins in progress from one client address; its next one is refused.
+
+    ``retry_after``: seconds until the address's oldest sign-in expires and makes room
+    (sooner if one of them completes).
+    """
+
+    page_status: ClassVar[int] = 429
+    title: ClassVar[str] = "Too many sign-ins from your network"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+    @property
+    def explanation(self) -> str:
+        return (
+            "Many sign-ins were started from your network in the last few minutes and not "
+            "finished. Nothing is wrong with your account: please try again later, or "
+            "finish a sign-in you already started."
+        )
+
+
 class TokenRepository(abc.ABC):
     """Where the app keeps tokens and pending sign-ins, keyed by opaque login ids.
 
@@ -253,7 +279,13 @@ class TokenRepository(abc.ABC):
 
     @abc.abstractmethod
     def add_pending(
-        self, pending: PendingSignIn, *, now: datetime, per_browser: int, total: int
+        self,
+        pending: PendingSignIn,
+        *,
+        now: datetime,
+        per_browser: int,
+        total: int,
+        per_address: int | None = None,
     ) -> None:
         """Remember a sign-in that went to RingCentral, under ``pending.state_hash``.
 
@@ -261,7 +293,11 @@ class TokenRepository(abc.ABC):
         ``pending.browser_key`` keeps at most ``per_browser`` entries: its oldest
         (earliest ``expires_at``) give way. When ``total`` live entries of other
         sign-ins would remain, :class:`PendingLimitError` is raised and nothing
-        changes: other people's sign-ins are never evicted.
+        changes: other people's sign-ins are never evicted. When ``per_address`` is
+        given and the address ``pending.address_key`` keeps that many live entries
+        (besides those giving way), :class:`AddressPendingLimitError` is raised, its
+        ``retry_after`` the seconds until the earliest of them expires, and nothing
+        changes either.
         """
 
     @abc.abstractmethod

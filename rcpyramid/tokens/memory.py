@@ -5,6 +5,7 @@ Select it with ``rcpyramid.tokens.backend = rcpyramid.tokens.memory.MemoryTokenR
 
 from __future__ import annotations
 
+import math
 import threading
 import weakref
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from pyramid.config import Configurator
 
 from rcpyramid.clock import Clock, utcnow
 from rcpyramid.tokens.interfaces import (
+    AddressPendingLimitError,
     PendingLimitError,
     PendingSignIn,
     RefreshFailure,
@@ -136,7 +138,13 @@ class MemoryTokenRepository(TokenRepository):
             return failure
 
     def add_pending(
-        self, pending: PendingSignIn, *, now: datetime, per_browser: int, total: int
+        self,
+        pending: PendingSignIn,
+        *,
+        now: datetime,
+        per_browser: int,
+        total: int,
+        per_address: int | None = None,
     ) -> None:
         with self._mutex:
             for state_hash in [h for h, p in self._pending.items() if p.expires_at <= now]:
@@ -149,6 +157,18 @@ class MemoryTokenRepository(TokenRepository):
             give_way = same_browser[: max(0, len(same_browser) - per_browser + 1)]
             if len(self._pending) - len(give_way) >= total:
                 raise PendingLimitError("too many sign-ins are in progress")
+            if per_address is not None:
+                same_address = [
+                    p
+                    for p in self._pending.values()
+                    if p.address_key == pending.address_key and p not in give_way
+                ]
+                if len(same_address) >= per_address:
+                    earliest = min(p.expires_at for p in same_address)
+                    raise AddressPendingLimitError(
+                        "too many sign-ins are in progress from one address",
+                        math.ceil((earliest - now).total_seconds()),
+                    )
             for old in give_way:
                 del self._pending[old.state_hash]
             self._pending[pending.state_hash] = pending

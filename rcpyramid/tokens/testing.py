@@ -35,6 +35,7 @@ from typing import ClassVar
 import pytest
 
 from rcpyramid.tokens.interfaces import (
+    AddressPendingLimitError,
     FailureReason,
     PendingLimitError,
     PendingSignIn,
@@ -300,6 +301,47 @@ class TokenRepositoryTests:
         assert repo.take_pending(state_digest("s0"), start) is None
         for state in ("again", "s1", "s2"):
             assert repo.take_pending(state_digest(state), start) is not None, state
+
+    def test_an_address_over_its_cap_is_refused_until_its_oldest_sign_in_expires(
+        self, repo: TokenRepository, clock: MovingClock
+    ) -> None:
+        start = clock()
+        caps = {"per_browser": 2, "total": 100, "per_address": 3}
+        for n in range(3):
+            expires = start + timedelta(minutes=5 + n)
+            repo.add_pending(
+                make_pending(f"s{n}", expires, f"b{n}", address_key="net-a"), now=start, **caps
+            )
+        with pytest.raises(AddressPendingLimitError) as refused:
+            repo.add_pending(
+                make_pending("late", start + timedelta(minutes=10), "new", address_key="net-a"),
+                now=start,
+                **caps,
+            )
+        assert refused.value.retry_after == 300  # when the oldest of the three expires
+        # Another address is not held back; a browser of the full address may still
+        # replace its own sign-in by a newer one.
+        repo.add_pending(
+            make_pending("elsewhere", start + timedelta(minutes=10), "c", address_key="net-b"),
+            now=start,
+            **caps,
+        )
+        repo.add_pending(
+            make_pending("again", start + timedelta(minutes=10), "b0", address_key="net-a"),
+            now=start,
+            **{**caps, "per_browser": 1},
+        )
+        assert repo.take_pending(state_digest("late"), start) is None
+        for state in ("elsewhere", "again", "s1", "s2"):
+            taken = repo.take_pending(state_digest(state), start)
+            assert taken is not None, state
+        assert taken is not None and taken.address_key == "net-a"
+        # Once the address's sign-ins are done (or expired), it may start more.
+        repo.add_pending(
+            make_pending("later", start + timedelta(minutes=10), "new", address_key="net-a"),
+            now=start,
+            **caps,
+        )
 
     def test_expired_sign_ins_make_room_without_a_purge(
         self, repo: TokenRepository, clock: MovingClock

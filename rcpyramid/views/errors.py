@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+import sqlalchemy.exc
 from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
 from pyramid.httpexceptions import HTTPClientError
 from pyramid.request import Request
@@ -21,7 +22,11 @@ from rcpyramid.errors import PageError, WordsError
 from rcpyramid.guard import MalformedRequestError
 from rcpyramid.logins import EndReason, end_login
 from rcpyramid.ringcentral.errors import RingCentralError, SignedOutError
-from rcpyramid.tokens.interfaces import PendingLimitError, TokenStoreError
+from rcpyramid.tokens.interfaces import (
+    AddressPendingLimitError,
+    PendingLimitError,
+    TokenStoreError,
+)
 from rcpyramid.views.formatting import iso_utc
 from rcpyramid.views.links import readable_path_qs
 from rcpyramid.views.safety import safe_local_path, wants_json
@@ -110,6 +115,7 @@ def page_for(exc: PageError, request: Request) -> dict[str, Any] | Response:
 @exception_view_config(SignInError, renderer=TEMPLATE)
 @exception_view_config(BadInputError, renderer=TEMPLATE)
 @exception_view_config(PendingLimitError, renderer=TEMPLATE)
+@exception_view_config(AddressPendingLimitError, renderer=TEMPLATE)
 @exception_view_config(MalformedRequestError, renderer=TEMPLATE)
 def refused(exc: PageError, request: Request) -> dict[str, Any] | Response:
     return page_for(exc, request)
@@ -135,6 +141,21 @@ def ringcentral_failed(exc: RingCentralError, request: Request) -> dict[str, Any
 def store_down(exc: TokenStoreError, request: Request) -> dict[str, Any] | Response:
     log.error("the token store failed: %s", exc)
     return page_for(exc, request)
+
+
+@exception_view_config(sqlalchemy.exc.OperationalError, renderer=TEMPLATE)
+@exception_view_config(sqlalchemy.exc.InterfaceError, renderer=TEMPLATE)
+def connection_lost(exc: sqlalchemy.exc.DBAPIError, request: Request) -> dict[str, Any] | Response:
+    """A database connection lost where no repository call was there to say so.
+
+    The request's own transaction is committed by pyramid_tm after the view: a
+    connection a stall left behind, cut meanwhile, fails there. The page is the token
+    store's 503 (nothing was lost: a rotated pair is saved on its own connection or
+    kept by the process), never a 500.
+    """
+    return store_down(
+        TokenStoreError(f"the database connection failed: {type(exc.orig).__name__}"), request
+    )
 
 
 @exception_view_config(BadCSRFToken, renderer=TEMPLATE)

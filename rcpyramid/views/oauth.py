@@ -25,6 +25,7 @@ from rcpyramid.routes import READABLE_PATHS
 from rcpyramid.security import (
     BROWSER_KEY,
     LOGIN_KEY,
+    address_digest,
     browser_digest,
     browser_id,
     new_id,
@@ -63,10 +64,12 @@ def sign_in(request: Request) -> Response:
             expires_at=now + timedelta(seconds=settings.sign_in_timeout),
             browser_key=browser_digest(request),
             return_to=safe_local_path(request.POST.get("return_to")),
+            address_key=address_digest(request),
         ),
         now=now,
         per_browser=settings.sign_ins_per_browser,
         total=settings.sign_ins_in_progress,
+        per_address=settings.sign_ins_per_address,
     )
     url = request.find_service(RingCentralClient).authorize_url(state, verifier)
     return HTTPSeeOther(location=url)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+import requests
 import webtest
 
 from rcpyramid.simulator import DEMO_CLIENT, Simulator, SimulatorConfig, serve_in_thread
@@ -178,3 +180,53 @@ def test_concurrent_misses_in_two_processes_make_one_call(
     assert not errors
     assert len(bodies) == 8 and len(set(bodies)) == 1
     assert api_calls(simulator) == before + 1
+
+
+@pytest.mark.parametrize(("views", "shared"), [(16, True), (48, True), (48, False)])
+def test_a_burst_from_a_cold_budget_stays_within_ringcentrals_limit(
+    make_app: Callable[..., webtest.TestApp],
+    limited_simulator: SimulatorHandle,
+    request: pytest.FixtureRequest,
+    views: int,
+    shared: bool,
+) -> None:
+    """The red team's L7: from a cold budget a burst was all sent, and RingCentral said 429.
+
+    ``views`` concurrent directory views of different pages (Medium, 40 a minute at
+    RingCentral): 16 as the red team sent, and 48, more than the limit; with the budget
+    in Redis, and in the process (no Redis configured).
+    """
+    cache = request.getfixturevalue("redis_settings") if shared else {}
+    testapp = make_app(
+        **{
+            "ringcentral.server_url": limited_simulator.url,
+            "rcpyramid.canonical_host": "off",
+            "rcpyramid.history.worker": "false",
+            **cache,
+        }
+    )
+    sign_in(testapp)
+    cookies = {"rcpyramid_session": testapp.cookies["rcpyramid_session"]}
+    before = api_calls(limited_simulator)
+    running = serve_in_thread(testapp.app, host="127.0.0.1", port=0, threads=views)
+    try:
+        with ThreadPoolExecutor(max_workers=views) as pool:
+            statuses = list(
+                pool.map(
+                    lambda n: (
+                        requests.get(
+                            f"{running.url}/test?api=extension&perPage={n + 1}",
+                            cookies=cookies,
+                            timeout=60,
+                        ).status_code
+                    ),
+                    range(views),
+                )
+            )
+    finally:
+        running.stop()
+    assert limited_simulator.counters()["rate_limited"] == 0
+    assert api_calls(limited_simulator) - before == min(views, 40)
+    # Within the limit every view is a page; past it, the app's own pacing page.
+    assert statuses.count(200) == min(views, 40)
+    assert statuses.count(429) == views - min(views, 40)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import webtest
 
+from rcpyramid.security import client_network
 from tests.browser import authorize_at_simulator, local_path
 from tests.clocks import MovableClock
 from tests.journeys import start_sign_in
@@ -63,3 +64,45 @@ def test_expired_sign_ins_make_room_without_waiting_for_the_purge(
     form.submit(status=503)
     clock.advance(601)  # rcpyramid.sign_in_timeout: the two are abandoned
     assert complete(late, start_sign_in(late)).status_int == 303
+
+
+def from_address(testapp: webtest.TestApp, address: str) -> webtest.TestApp:
+    """Another browser on the same app, its requests from ``address``."""
+    return webtest.TestApp(
+        testapp.app, extra_environ={**testapp.extra_environ, "REMOTE_ADDR": address}
+    )
+
+
+def test_one_address_cannot_fill_the_sign_ins_in_progress_and_gets_a_clear_429(
+    make_testapp: Callable[..., webtest.TestApp],
+) -> None:
+    """The red team's L7: anonymous POST /login from one address filled the global cap."""
+    app = make_testapp(
+        **{"rcpyramid.sign_ins_per_address": "3", "rcpyramid.sign_ins_in_progress": "10"}
+    )
+    # One IPv6 host picks addresses from its /64: they count together.
+    flood = [from_address(app, f"2001:db8:1:2::{n}") for n in range(1, 4)]
+    started = [start_sign_in(browser) for browser in flood]
+    late = from_address(app, "2001:db8:1:2::99")
+    form = next(f for f in late.get("/").forms.values() if f.action == "/login")
+    page = form.submit(status=429)
+    assert "Too many sign-ins from your network" in page.text
+    assert "try again later" in page.text
+    assert 0 < int(page.headers["Retry-After"]) <= 600  # rcpyramid.sign_in_timeout
+    assert page.headers["Cache-Control"] == "no-store"
+    # Everyone else still signs in: another /64, an IPv4 address.
+    for address in ("2001:db8:1:3::1", "198.51.100.7"):
+        other = from_address(app, address)
+        assert complete(other, start_sign_in(other)).status_int == 303
+    # The flood's own sign-ins still complete, and once done their address has room.
+    assert complete(flood[0], started[0]).status_int == 303
+    assert start_sign_in(late).startswith("http")
+
+
+def test_the_addresses_that_count_together() -> None:
+    assert client_network("198.51.100.7") == "198.51.100.7"
+    assert client_network("::ffff:198.51.100.7") == "198.51.100.7"
+    assert client_network("[2001:db8:1:2::5]") == client_network("2001:db8:1:2:ffff::1")
+    assert client_network("2001:db8:1:2::5") == "2001:db8:1:2::/64"
+    assert client_network("2001:db8:1:3::5") != client_network("2001:db8:1:2::5")
+    assert client_network(None) == client_network("not an address") == "unknown"

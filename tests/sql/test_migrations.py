@@ -22,7 +22,7 @@ from tests.processes import BIN, ROOT
 
 LIVE_TABLES = {"live_owners", "live_logins", "live_subscriptions"}
 TABLES = ["logins", "pending_sign_ins", "call_histories", "call_records", *sorted(LIVE_TABLES)]
-HEAD = "0004"
+HEAD = "0005"
 
 
 def head_revision(url: str) -> str | None:
@@ -52,6 +52,7 @@ def test_sql_migrations_upgrade_downgrade_and_upgrade_again(sql_url: str) -> Non
         assert {index["name"] for index in inspect(engine).get_indexes("pending_sign_ins")} == {
             "ix_pending_sign_ins_expires_at",
             "ix_pending_sign_ins_browser_key",
+            "ix_pending_sign_ins_address_key",
         }
         assert {index["name"] for index in inspect(engine).get_indexes("call_records")} == {
             "ix_call_records_owner_start_time",

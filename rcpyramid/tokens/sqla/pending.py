@@ -3,27 +3,34 @@
 from __future__ import annotations
 
 import logging
+import math
+from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import delete, func, select
 
+from rcpyramid.clock import as_utc
 from rcpyramid.tokens.crypto import DecryptionError, associated_data
-from rcpyramid.tokens.interfaces import PendingLimitError, PendingSignIn
+from rcpyramid.tokens.interfaces import AddressPendingLimitError, PendingLimitError, PendingSignIn
 from rcpyramid.tokens.sqla.rows import BROWSER, PENDING, VERIFIER, Executor, insert_for
 from rcpyramid.tokens.sqla.transactions import Transactions
 
 log = logging.getLogger(__name__)
 
 
+class Caps(NamedTuple):
+    """How many pending sign-ins a browser, everyone and an address may have."""
+
+    per_browser: int
+    total: int
+    per_address: int | None = None
+
+
 def add_pending(
-    transactions: Transactions,
-    pending: PendingSignIn,
-    *,
-    now: datetime,
-    per_browser: int,
-    total: int,
+    transactions: Transactions, pending: PendingSignIn, *, now: datetime, caps: Caps
 ) -> None:
-    """Remember a sign-in in the request's transaction, within both caps."""
+    """Remember a sign-in in the request's transaction, within the caps."""
     store = transactions.store
     keyring = store.keyring
     values = {
@@ -36,6 +43,7 @@ def add_pending(
             pending.browser_id, associated_data(BROWSER, pending.state_hash)
         ),
         "browser_key": pending.browser_key,
+        "address_key": pending.address_key,
         "return_to": pending.return_to,
         "expires_at": pending.expires_at,
         "created_at": store.clock(),
@@ -61,7 +69,7 @@ def add_pending(
             .scalars()
             .all()
         )
-        give_way = same_browser[max(0, per_browser - 1) :]
+        give_way = same_browser[max(0, caps.per_browser - 1) :]
         others = ex.execute(
             select(func.count())
             .select_from(PENDING)
@@ -69,13 +77,33 @@ def add_pending(
         ).scalar_one()
         # Concurrent sign-ins in other transactions may each see room for one more:
         # the cap holds up to the number of sign-ins started at the same moment.
-        if others - len(give_way) >= total:
+        if others - len(give_way) >= caps.total:
             raise PendingLimitError("too many sign-ins are in progress")
+        if caps.per_address is not None:
+            _within_address_cap(ex, pending, give_way, now, caps.per_address)
         if give_way:
             ex.execute(delete(PENDING).where(PENDING.c.state_hash.in_(give_way)))
         ex.execute(insert)
 
-    transactions.write_in_request(run, "remembering a sign-in", statements=4)
+    transactions.write_in_request(run, "remembering a sign-in", statements=5)
+
+
+def _within_address_cap(
+    ex: Executor, pending: PendingSignIn, give_way: Sequence[str], now: datetime, cap: int
+) -> None:
+    """Refuse a sign-in whose address already has ``cap`` in progress (besides those going)."""
+    count, earliest = ex.execute(
+        select(func.count(), func.min(PENDING.c.expires_at)).where(
+            PENDING.c.address_key == pending.address_key,
+            PENDING.c.state_hash != pending.state_hash,
+            PENDING.c.state_hash.not_in(give_way),
+        )
+    ).one()
+    if count >= cap:
+        raise AddressPendingLimitError(
+            "too many sign-ins are in progress from one address",
+            math.ceil((as_utc(earliest) - now).total_seconds()),
+        )
 
 
 def take_pending(
@@ -107,6 +135,7 @@ def take_pending(
             expires_at=row.expires_at,
             browser_key=row.browser_key,
             return_to=row.return_to,
+            address_key=row.address_key,
         )
     except DecryptionError:
         log.warning(

@@ -124,10 +124,19 @@ class SQLAlchemyTokenRepository(TokenRepository):
         return lease.refreshing(self.transactions, login_id)
 
     def add_pending(
-        self, pending: PendingSignIn, *, now: datetime, per_browser: int, total: int
+        self,
+        pending: PendingSignIn,
+        *,
+        now: datetime,
+        per_browser: int,
+        total: int,
+        per_address: int | None = None,
     ) -> None:
         pending_sign_ins.add_pending(
-            self.transactions, pending, now=now, per_browser=per_browser, total=total
+            self.transactions,
+            pending,
+            now=now,
+            caps=pending_sign_ins.Caps(per_browser, total, per_address),
         )
 
     def take_pending(self, state_hash: str, now: datetime) -> PendingSignIn | None:

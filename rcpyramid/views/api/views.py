@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import json
-import time
 from dataclasses import replace
 from typing import Any
 
@@ -21,8 +20,9 @@ from pyramid.response import Response
 from pyramid.view import exception_view_config, view_config
 
 from rcpyramid.cache import Answer
+from rcpyramid.ringcentral import timing
 from rcpyramid.ringcentral.cached import CachedRingCentral
-from rcpyramid.ringcentral.errors import PermissionDeniedError
+from rcpyramid.ringcentral.errors import PermissionDeniedError, RingCentralError
 from rcpyramid.views.api.calls import calls_values, detail_values, found_for, is_company
 from rcpyramid.views.api.csv_export import CsvRenderer, csv_values
 from rcpyramid.views.api.history import owner_of, ringcentral_json
@@ -99,7 +99,7 @@ def asked(request: Request) -> ApiView:
 def answer_for(request: Request, view: ApiView) -> Answer:
     """RingCentral's answer for ``view``, through the cache."""
     params, key_params = _params(request, view)
-    started = time.monotonic()
+    timing.start()
     try:
         answer: Answer = request.find_service(CachedRingCentral).cached_get(
             request.identity,
@@ -108,13 +108,18 @@ def answer_for(request: Request, view: ApiView) -> Answer:
             key_params=key_params,
             refresh=request.GET.get("refresh") == "1",
         )
-        return answer
     except PermissionDeniedError:
+        request.registry.waits.note(view.page.key, timing.spent())
         if view.page.admin_only:
             raise AdminsOnly from None
         raise
-    finally:
-        request.registry.waits.note(view.page.key, time.monotonic() - started)
+    except RingCentralError:
+        request.registry.waits.note(view.page.key, timing.spent())
+        raise
+    # Only RingCentral's time is noted (not the token store's: a stalled database, a
+    # refresh lock waited for), and not at all for a failure of the token store.
+    request.registry.waits.note(view.page.key, timing.spent())
+    return answer
 
 
 def _params(request: Request, view: ApiView) -> tuple[dict[str, Any], dict[str, Any]]:
