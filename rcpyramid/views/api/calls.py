@@ -72,15 +72,41 @@ def found_for(request: Request, view: ApiView, owner: str) -> Slice:
     return read_slice(history_of(request), owner, query, offset, view.per_page)
 
 
-def calls_values(request: Request, view: ApiView) -> dict[str, Any]:
-    """Everything ``api_calls.jinja2`` shows, from the history."""
+def calls_memo_key(request: Request, view: ApiView) -> tuple[tuple[Any, ...] | None, Coverage]:
+    """What a rendered call-log page depends on (None: keep nothing), and the coverage read.
+
+    The history's revision changes with every write of the owner's records (a sync, a
+    backfilled page, a trim, a deletion), in any process; the coverage (counter, how far
+    back, filling) is in the key too. So an unchanged history re-renders nothing and a
+    changed one is never served from the memo. The minute is there for the rolling
+    window and the "Today" labels; the session's CSRF token (the sign-out form) and the
+    address for everything else the page shows.
+    """
+    owner = owner_of(request, is_company(view))
+    # The counter first: a sync landing between this read and the records' is shown
+    # again by the next poll, never missed.
+    coverage = coverage_of(request, owner)
+    revision = history_of(request).revision(owner) if owner else None
+    if revision is None or view.status != 200:
+        return None, coverage
+    minute = int(view.now.timestamp() // 60)
+    csrf = request.session.get_csrf_token()
+    where = (request.host_url, request.path_qs, csrf, view.zone, view.who, minute)
+    return ("history", view.page.key, owner, revision, coverage, *where), coverage
+
+
+def calls_values(
+    request: Request, view: ApiView, coverage: Coverage | None = None
+) -> dict[str, Any]:
+    """Everything ``api_calls.jinja2`` shows, from the history (``coverage`` read already)."""
     query = view.query
     assert query is not None
     company = is_company(view)
     owner = owner_of(request, company)
-    # The counter first: a sync landing between this read and the records' is shown
-    # again by the next poll, never missed.
-    coverage = coverage_of(request, owner)
+    if coverage is None:
+        # The counter first: a sync landing between this read and the records' is shown
+        # again by the next poll, never missed.
+        coverage = coverage_of(request, owner)
     found = found_for(request, view, owner)
     data = (
         ringcentral_json(request, view.page.path, query, view.page_number, view.per_page, found)
