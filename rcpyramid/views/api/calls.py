@@ -7,7 +7,6 @@ engine keeps them); the person's name and the tabs come from the session and tok
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -117,7 +116,7 @@ def calls_values(
     zone = view.zone.zone
     country = values["country"]
     today = view.now.astimezone(zone).date()
-    rows = [log_row(record, None, country, zone) for record in found.records]
+    rows = [log_row(record, country, zone) for record in found.records]
 
     def link(**changes: str) -> str:
         kept = {**query.query(), **changes}
@@ -196,7 +195,7 @@ def detail_values(request: Request, view: ApiView, record_id: str) -> dict[str, 
         request.response.status = 404
         return {"page": view.page, "record": None, "back_url": back}
     zone = view.zone.zone
-    row = log_row(record, None, country, zone)
+    row = log_row(record, country, zone)
     legs = [_leg(leg, country) for leg in record.get("legs") or [] if isinstance(leg, dict)]
     transfers = [leg for leg in legs if "transfer" in (leg["action"] + leg["type"]).lower()]
     recording = record.get("recording") if isinstance(record.get("recording"), dict) else None
@@ -237,6 +236,3 @@ def _leg(leg: dict[str, Any], country: str) -> dict[str, Any]:
         "to": party_view(leg.get("to"), "", country),
         "reason": word("reason"),
     }
-
-
-ColleagueLink = Callable[[str], str]
