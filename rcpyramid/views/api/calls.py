@@ -12,6 +12,7 @@ from typing import Any
 
 from pyramid.request import Request
 
+from rcpyramid.livehistory import LiveHistory
 from rcpyramid.views.api.history import (
     Coverage,
     Slice,
@@ -85,7 +86,10 @@ def calls_memo_key(request: Request, view: ApiView) -> tuple[tuple[Any, ...] | N
     # The counter first: a sync landing between this read and the records' is shown
     # again by the next poll, never missed.
     coverage = coverage_of(request, owner)
-    revision = history_of(request).revision(owner) if owner else None
+    # Read on its own (not in the request's transaction, which a kept page never opens);
+    # the records, read later if at all, are at least as new as this revision.
+    live: LiveHistory = request.registry.live_history
+    revision = live.history.revision(owner) if owner else None
     if revision is None or view.status != 200:
         return None, coverage
     minute = int(view.now.timestamp() // 60)
