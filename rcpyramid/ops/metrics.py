@@ -358,7 +358,8 @@ def subscriptions(by_state: Mapping[str, int], soonest_expiry_seconds: float | N
 
 
 def sync(kind: str, result: str) -> None:
-    """``kind`` FSync, ISync or backfill; ``result`` ok, token_lost, rate_limited, failed."""
+    """``kind`` FSync, ISync or backfill; ``result`` ok, token_lost, rate_limited,
+    signed_out, failed, or (backfill) deferred."""
     on = _on()
     if on is not None:
         on.syncs.labels(kind, result).inc()
