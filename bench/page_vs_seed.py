@@ -19,6 +19,9 @@ and Redis at 127.0.0.1:6379):
 
     python bench/page_vs_seed.py [--rounds 5] [--seconds 10] [--connections 8]
 
+``--call-log-only`` measures only the two call logs (the seed's live one and rcpyramid's
+from the history, side by side in the same rounds) and skips the PSS readings.
+
 This is a benchmark, not a test: it asserts nothing and its figures go in docs/benchmarks.md.
 """
 
@@ -199,8 +202,15 @@ def main() -> None:
         default=TARGET_REQUESTS,
         help="requests each rcpyramid instance serves before the second PSS reading",
     )
+    parser.add_argument(
+        "--call-log-only",
+        action="store_true",
+        help="only the seed's call log against rcpyramid's from the history; no PSS",
+    )
     parser.add_argument("--seed", type=Path, help="the seed-express folder (default: ../shared)")
     args = parser.parse_args()
+    if args.call_log_only:
+        args.pss_requests = 0
     seed_source = args.seed or next((p for p in SEED_CANDIDATES if p.is_dir()), None)
     if seed_source is None:
         raise SystemExit("the seed-express folder was not found; pass --seed")
@@ -276,10 +286,9 @@ def main() -> None:
         wait_until_answering(seed_url + "/", seed)
 
         apps = {}
+        instances = (("cached", "dogpile.cache.redis"), ("cache off", "dogpile.cache.null"))
         for (name, backend), port in zip(
-            (("cached", "dogpile.cache.redis"), ("cache off", "dogpile.cache.null")),
-            rc_ports,
-            strict=True,
+            instances[:1] if args.call_log_only else instances, rc_ports, strict=False
         ):
             url, process = start_rcpyramid_on(work, name, upstream, backend, port, processes)
             apps[name] = (url, process)
@@ -300,7 +309,7 @@ def main() -> None:
                 history_synced(url, session)
                 call_base = f"http://127.0.0.1:{ports[name]}{CALL_LOG_PAGE}"
                 call_targets["rcpyramid call log (history), HTML"] = (call_base, cookie)
-        targets.update(call_targets)
+        targets = call_targets if args.call_log_only else {**targets, **call_targets}
         jar = work / "cookie-jar.lua"
         jar.write_text(COOKIE_JAR_LUA)
         # Warm up every target (imports, pools, the first cache fill), then measure.
@@ -319,7 +328,7 @@ def main() -> None:
                 for app in apps:
                     if name.startswith(f"rcpyramid {app},"):
                         served[app] += load.requests
-        for app in apps:
+        for app in [] if args.call_log_only else apps:
             # Top up to 100,000 requests on the HTML page before the second PSS reading.
             base, cookie = targets[f"rcpyramid {app}, HTML"]
             rate = statistics.median(load.rps for load in results[f"rcpyramid {app}, HTML"])
@@ -404,7 +413,7 @@ def report(
     pss_end: dict[str, list[float]],
     served: dict[str, int],
 ) -> None:
-    seed = results["seed (JSON text)"]
+    seed = results.get("seed (JSON text)", [])
     cpus = os.cpu_count()
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(

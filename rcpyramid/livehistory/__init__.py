@@ -27,6 +27,7 @@ from rcpyramid.callstore.schedule import COMPANY, PERSON, LiveSchedule, LoginLin
 from rcpyramid.clock import Clock
 from rcpyramid.config import HistorySettings
 from rcpyramid.events import LoginEnded, LoginStarted
+from rcpyramid.livehistory.census import CensusTaker
 from rcpyramid.livehistory.keys import HistoryKeys
 from rcpyramid.livehistory.receiver import Receiver, Verdict
 from rcpyramid.livehistory.subscriptions import Subscriptions
@@ -36,7 +37,7 @@ from rcpyramid.ringcentral.errors import SignedOutError
 from rcpyramid.ringcentral.signed_in import SignedInRingCentral
 from rcpyramid.services import process_service
 from rcpyramid.tokens import open_repository
-from rcpyramid.tokens.interfaces import Token, TokenRepository
+from rcpyramid.tokens.interfaces import Token, TokenRepository, TokenStoreError
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,19 @@ class LiveHistory:
         self.worker = LiveWorker(
             schedule, history, settings, clock, make_api, open_repository, self.subscriptions
         )
+        self.census = CensusTaker(schedule, clock)
+
+    def subscriptions_word(self) -> str:
+        """What ``/readyz`` says of the webhook subscriptions: never a reason to be not ready.
+
+        A person's failing subscription is theirs (their history keeps syncing); a store
+        that does not answer is the token store's check, which fails on its own.
+        """
+        try:
+            return self.census.latest().words()
+        except TokenStoreError as error:
+            log.warning("counting the webhook subscriptions failed: %s", type(error).__name__)
+            return "unknown"
 
     # -- logins -----------------------------------------------------------------------
 
@@ -258,5 +272,15 @@ def includeme(config: Configurator) -> None:
         # In each gunicorn worker: its own lease name and thread (none runs in the master).
         config.add_after_fork(registry.live_history.worker.after_fork)
     config.add_request_method(history_keys, "history_keys", reify=True)
+
+    def readiness_check() -> None:
+        # Deferred: the readiness registry (rcpyramid.ops) is included after this package.
+        registry.readiness.add(
+            "subscriptions", lambda request: registry.live_history.subscriptions_word
+        )
+
+    if settings.history.webhook_url:
+        # Without a webhook address there are no subscriptions to speak of.
+        config.action(("rcpyramid.readiness", "subscriptions"), readiness_check)
     config.add_subscriber(on_login_started, LoginStarted)
     config.add_subscriber(on_login_ended, LoginEnded)

@@ -19,6 +19,8 @@ from cachetools import LRUCache
 
 from rcpyramid.callstore.schedule import LiveSchedule
 from rcpyramid.livehistory.keys import HistoryKeys
+from rcpyramid.livehistory.records import start_time
+from rcpyramid.ops import metrics
 
 #: Deliveries remembered per process to drop duplicates (by subscription and uuid).
 SEEN_DELIVERIES = 10_000
@@ -26,6 +28,21 @@ SEEN_DELIVERIES = 10_000
 _EXTENSION_EVENT = re.compile(r"^/restapi/v1\.0/account/([^/?]+)/extension/([^/?]+)/")
 _ACCOUNT_EVENT = re.compile(r"^/restapi/v1\.0/account/([^/?]+)/(presence|telephony/sessions)")
 _REMINDER_EVENT = "/restapi/v1.0/subscription"
+#: The metric's reason word for each verdict (a fixed set: no value from a delivery).
+REASON_WORDS = {
+    "not a JSON object": "malformed",
+    "no subscription id": "malformed",
+    "no event": "malformed",
+    "no verification token": "no_token",
+    "unknown subscription": "unknown_subscription",
+    "wrong verification token": "bad_token",
+    "another person's delivery": "wrong_owner",
+    "an event of another extension or account": "wrong_owner",
+    "duplicate": "duplicate",
+    "reminder": "reminder",
+    "not a call end": "other_event",
+    "call ended": "call_ended",
+}
 
 
 @dataclass(frozen=True)
@@ -36,6 +53,17 @@ class Verdict:
     reason: str
     #: Owners marked due by this delivery.
     due: tuple[str, ...] = ()
+
+    @property
+    def result(self) -> str:
+        """For the metric: accepted, duplicate or refused."""
+        if self.status >= 400:
+            return "refused"
+        return "duplicate" if self.reason == "duplicate" else "accepted"
+
+    @property
+    def word(self) -> str:
+        return REASON_WORDS.get(self.reason, "other")
 
 
 def call_ended(event: str, body: Any) -> bool:
@@ -101,11 +129,19 @@ class Receiver:
         if seen_key is not None and self._was_seen(seen_key):
             return Verdict(200, "duplicate")
         verdict = self._act(row.id, row.owner, row.company, event, envelope.get("body"), now)
-        if seen_key is not None and verdict.status == 200:
+        if verdict.status == 200:
+            self._acted_on(seen_key, envelope.get("timestamp"), now)
+        return verdict
+
+    def _acted_on(self, seen_key: tuple[str, str] | None, timestamp: Any, now: datetime) -> None:
+        sent = start_time({"startTime": timestamp})
+        if sent is not None:
+            # How late RingCentral's events reach this app (its queue, the network).
+            metrics.event_lag((now - sent).total_seconds())
+        if seen_key is not None:
             # Only once acted on: a delivery that failed half-way is taken again.
             with self._seen_lock:
                 self._seen[seen_key] = True
-        return verdict
 
     def _was_seen(self, key: tuple[str, str]) -> bool:
         with self._seen_lock:

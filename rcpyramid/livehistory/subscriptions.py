@@ -27,6 +27,7 @@ from rcpyramid.clock import Clock
 from rcpyramid.config import HistorySettings
 from rcpyramid.livehistory.keys import HistoryKeys
 from rcpyramid.livehistory.records import start_time
+from rcpyramid.ops import metrics
 from rcpyramid.ringcentral.client import RingCentralClient
 from rcpyramid.ringcentral.endpoints import (
     SUBSCRIPTION_GROUPS,
@@ -90,7 +91,11 @@ class Subscriptions:
             },
             "expiresIn": lifetime,
         }
-        data = api.call(link.login_id, "POST", SUBSCRIPTIONS, json_body=body).data
+        try:
+            data = api.call(link.login_id, "POST", SUBSCRIPTIONS, json_body=body).data
+        except RingCentralError:
+            metrics.subscription_change("created", ok=False)
+            raise
         now = self.clock()
         row = SubscriptionRow(
             id=str(data["id"]),
@@ -104,6 +109,7 @@ class Subscriptions:
             checked_at=now,
         )
         self.schedule.save_subscription(row)
+        metrics.subscription_change("created", ok=True)
         log.info("created a webhook subscription for a history")
         return row
 
@@ -147,10 +153,15 @@ class Subscriptions:
             return
         margin = renew_margin(self.settings.subscription_lifetime)
         if row.renew or (expires is not None and expires - margin < now):
-            renewed = api.call(
-                link.login_id, "POST", f"{path}/renew", group=SUBSCRIPTION_RENEW_GROUP
-            ).data
+            try:
+                renewed = api.call(
+                    link.login_id, "POST", f"{path}/renew", group=SUBSCRIPTION_RENEW_GROUP
+                ).data
+            except RingCentralError:
+                metrics.subscription_change("renewed", ok=False)
+                raise
             expires = _expiry(renewed if isinstance(renewed, dict) else {}, now, 0) or expires
+            metrics.subscription_change("renewed", ok=True)
             log.info("renewed a webhook subscription")
         self.schedule.save_subscription(
             replace(row, status=status, expires_at=expires, checked_at=now, renew=False)
@@ -172,6 +183,7 @@ class Subscriptions:
                     raise
         self.schedule.delete_subscription(row.id)
         self.create(api, link)
+        metrics.subscription_change("replaced", ok=True)
 
     def delete_all(self, client: RingCentralClient, token: Token, owner: str) -> int:
         """Sign-out: delete the owner's subscriptions at RingCentral with ``token``, and here.
@@ -185,7 +197,9 @@ class Subscriptions:
             try:
                 client.send("DELETE", f"{SUBSCRIPTIONS}/{row.id}", token)
                 deleted += 1
+                metrics.subscription_change("deleted", ok=True)
             except RingCentralError as error:
+                metrics.subscription_change("deleted", ok=False)
                 log.warning("deleting a webhook subscription failed: %s", type(error).__name__)
             self.schedule.delete_subscription(row.id)
         return deleted

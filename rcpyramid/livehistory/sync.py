@@ -23,6 +23,7 @@ from rcpyramid.callstore.schedule import COMPANY, LiveSchedule, OwnerState
 from rcpyramid.clock import Clock
 from rcpyramid.config import HistorySettings
 from rcpyramid.livehistory.records import start_time
+from rcpyramid.ops import metrics
 from rcpyramid.ringcentral.endpoints import (
     ACCOUNT_CALL_LOG,
     ACCOUNT_CALL_LOG_SYNC,
@@ -31,7 +32,7 @@ from rcpyramid.ringcentral.endpoints import (
     OWN_CALL_LOG_SYNC,
     rc_time,
 )
-from rcpyramid.ringcentral.errors import ApiError, RateLimitedError
+from rcpyramid.ringcentral.errors import ApiError, RateLimitedError, SignedOutError
 from rcpyramid.ringcentral.signed_in import SignedInRingCentral
 
 log = logging.getLogger(__name__)
@@ -115,14 +116,22 @@ class HistorySync:
         """ISync when a token is kept (FSync when it is lost or missing), then backfill."""
         company = state.kind == COMPANY
         sync = self.history.sync_state(state.owner)
-        if sync.sync_token:
-            try:
-                result = self.isync(api, login_id, state.owner, sync, company)
-            except SyncTokenLostError:
-                log.info("RingCentral no longer takes a history's sync token; full sync")
+        kind = "ISync" if sync.sync_token else "FSync"
+        try:
+            if sync.sync_token:
+                try:
+                    result = self.isync(api, login_id, state.owner, sync, company)
+                except SyncTokenLostError:
+                    log.info("RingCentral no longer takes a history's sync token; full sync")
+                    metrics.sync(kind, "token_lost")
+                    kind = "FSync"
+                    result = self.fsync(api, login_id, state.owner, sync, company)
+            else:
                 result = self.fsync(api, login_id, state.owner, sync, company)
-        else:
-            result = self.fsync(api, login_id, state.owner, sync, company)
+        except Exception as error:
+            metrics.sync(kind, outcome_of(error))
+            raise
+        metrics.sync(kind, "ok")
         now = self.clock()
         self.history.trim(state.owner, self.window_start(now))
         sync = self.history.sync_state(state.owner)
@@ -217,6 +226,7 @@ class HistorySync:
         person, _ = api.whose(login_id)
         left = api.budget.left(person, HEAVY, now)
         if left is not None and left <= HEAVY_RESERVE:
+            metrics.sync("backfill", "deferred")
             return _with(result, filling=True, next_due=later)
         window = max(self.window_start(now), sync.backfill_until or now)
         before = sync.covers_from or now
@@ -229,8 +239,13 @@ class HistorySync:
         try:
             data = api.get(login_id, ACCOUNT_CALL_LOG if company else OWN_CALL_LOG, params).data
         except RateLimitedError as error:
+            metrics.sync("backfill", "rate_limited")
             wait = timedelta(seconds=error.retry_after or 60)
             return _with(result, filling=True, next_due=now + wait)
+        except Exception as error:
+            metrics.sync("backfill", outcome_of(error))
+            raise
+        metrics.sync("backfill", "ok")
         page = _records(data)
         records = [r for r in page if (start_time(r) or now) < before]
         self.history.merge(owner, records)
@@ -244,6 +259,15 @@ class HistorySync:
             return _with(result, backfilled=len(records), filling=False)
         self.history.save_sync_state(owner, replace(current, covers_from=oldest))
         return _with(result, backfilled=len(records), filling=True, next_due=later)
+
+
+def outcome_of(error: Exception) -> str:
+    """The metric's word for a sync that raised."""
+    if isinstance(error, RateLimitedError):
+        return "rate_limited"
+    if isinstance(error, SignedOutError):
+        return "signed_out"
+    return "failed"
 
 
 def _with(result: SyncResult, **changes: Any) -> SyncResult:

@@ -125,10 +125,10 @@ class Instruments:
             "Answer-cache lookups by rate-limit group and result (hit or miss).",
             ["rate_group", "result"],
         )
-        # -- the live call history (used by rcpyramid/callstore/) -----------------------
+        # -- the live call history (used by rcpyramid/livehistory/ and its receiver) --------
         self.webhooks = Counter(
             "rcpyramid_webhook_deliveries",
-            "Webhook deliveries by result (accepted, refused) and reason.",
+            "Webhook deliveries by result (accepted, duplicate, refused, handshake) and reason.",
             ["result", "reason"],
         )
         self.event_lag = Histogram(
@@ -151,6 +151,11 @@ class Instruments:
             "rcpyramid_syncs",
             "Call-history syncs by kind and result.",
             ["kind", "result"],
+        )
+        self.subscription_changes = Counter(
+            "rcpyramid_subscription_changes",
+            "Webhook subscriptions created, renewed, replaced, deleted, by result (ok, failed).",
+            ["action", "result"],
         )
 
 
@@ -328,11 +333,12 @@ def answer_cache(group: str, hit: bool) -> None:
         on.cache.labels(_group(group), "hit" if hit else "miss").inc()
 
 
-def webhook_delivery(accepted: bool, reason: str = "") -> None:
-    """``reason``: a word from the caller's fixed set (bad_token, handshake, ...)."""
+def webhook_delivery(result: str, reason: str) -> None:
+    """``result`` accepted, duplicate, refused or handshake; ``reason`` a word from the
+    receiver's fixed set (call_ended, bad_token, ...), never a value from the delivery."""
     on = _on()
     if on is not None:
-        on.webhooks.labels("accepted" if accepted else "refused", reason).inc()
+        on.webhooks.labels(result, reason).inc()
 
 
 def event_lag(seconds: float) -> None:
@@ -352,9 +358,18 @@ def subscriptions(by_state: Mapping[str, int], soonest_expiry_seconds: float | N
 
 
 def sync(kind: str, result: str) -> None:
+    """``kind`` FSync, ISync or backfill; ``result`` ok, token_lost, rate_limited,
+    signed_out, failed, or (backfill) deferred."""
     on = _on()
     if on is not None:
         on.syncs.labels(kind, result).inc()
+
+
+def subscription_change(action: str, ok: bool) -> None:
+    """``action`` created, renewed, replaced or deleted."""
+    on = _on()
+    if on is not None:
+        on.subscription_changes.labels(action, "ok" if ok else "failed").inc()
 
 
 # -- exposition and gunicorn ------------------------------------------------------------

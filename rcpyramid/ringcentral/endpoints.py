@@ -25,8 +25,6 @@ ACCOUNT_CALL_LOG_SYNC = "/restapi/v1.0/account/~/call-log-sync"
 SUBSCRIPTIONS = "/restapi/v1.0/subscription"
 
 LIGHT, MEDIUM, HEAVY, AUTH = "Light", "Medium", "Heavy", "Auth"
-#: RingCentral's rate-limit groups, in the order the settings name them.
-GROUPS = (LIGHT, MEDIUM, HEAVY, AUTH)
 
 #: The rate-limit group of each API path the app calls (RingCentral's API reference).
 GROUP_OF_PATH = {

@@ -63,14 +63,6 @@ def includeme(config: Configurator) -> None:
     )
 
 
-def configured_backend(registry: Registry, base: type[T]) -> type[T]:
-    """The class ``rcpyramid.tokens.backend`` names, for the includeme of ``base``'s module."""
-    backend = resolve_backend(registry.app_settings.tokens.backend)
-    if not issubclass(backend, base):
-        raise SettingsError(f"rcpyramid.tokens.backend: {backend!r} is not a {base.__name__}")
-    return backend
-
-
 def _nothing_to_check(threads: int) -> None:
     """Stores without a connection pool fit any number of server threads."""
 

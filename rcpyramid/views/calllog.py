@@ -1,9 +1,7 @@
-"""Call-log records as rows a person reads, whole ranges fetched page by page, and summaries.
+"""Call-log records as rows a person reads, and the dashboard's summaries of them.
 
-RingCentral gives no totals for call logs: a range is complete when the last page
-fetched has no ``navigation.nextPage``. The dashboard and the CSV export fetch at most
-:func:`heavy_calls_allowed` pages of 1000 records, so one view never spends more of the
-person's Heavy rate-limit group (10 requests a minute by default) than it may.
+The records come from the local call history (:mod:`rcpyramid.views.api.history`);
+nothing here asks RingCentral.
 """
 
 from __future__ import annotations
@@ -13,45 +11,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from pyramid.request import Request
-
-from rcpyramid.ringcentral.cached import CachedRingCentral
-from rcpyramid.ringcentral.endpoints import HEAVY, OWN_CALL_LOG
-from rcpyramid.ringcentral.errors import (
-    PacingError,
-    RateLimitedError,
-    RingCentralError,
-    SignedOutError,
-)
 from rcpyramid.views.formatting import PartyView, parse_time, party_view, result_kind
 
-#: RingCentral's largest call-log page.
-BULK_PER_PAGE = 1000
-#: Heavy calls one page view may make (RingCentral's default Heavy limit is 10 a minute).
-HEAVY_CALLS_PER_VIEW = 3
 #: Inbound results nobody answered: they count as missed.
 MISSED_KINDS = frozenset({"missed", "voicemail"})
-
-
-def heavy_calls_allowed(request: Request, login_id: str | None = None) -> int:
-    """How many call-log pages one view may fetch now: a few, fewer when the budget is low."""
-    if login_id is None:
-        return HEAVY_CALLS_PER_VIEW
-    api = request.find_service(CachedRingCentral)
-    try:
-        person, _ = api.whose(login_id)
-    except SignedOutError:
-        return HEAVY_CALLS_PER_VIEW
-    left = api.budget.left(person, HEAVY, request.registry.clock())
-    return HEAVY_CALLS_PER_VIEW if left is None else min(HEAVY_CALLS_PER_VIEW, left)
-
-
-def me_in(request: Request, login_id: str, path: str) -> str | None:
-    """Who is "You" in the rows of ``path``: see :func:`call_row`."""
-    if path == OWN_CALL_LOG:
-        return None
-    owner: str = request.find_service(CachedRingCentral).whose(login_id)[1]
-    return owner
 
 
 @dataclass(frozen=True)
@@ -102,66 +65,6 @@ def call_row(record: dict[str, Any], me: str | None, country: str) -> CallRow:
 def records_of(data: Any) -> list[dict[str, Any]]:
     records = data.get("records") if isinstance(data, dict) else None
     return [r for r in records if isinstance(r, dict)] if isinstance(records, list) else []
-
-
-def has_next(data: Any) -> bool:
-    navigation = data.get("navigation") if isinstance(data, dict) else None
-    return isinstance(navigation, dict) and "nextPage" in navigation
-
-
-@dataclass
-class Fetched:
-    """Every record of a range that the budget allowed, and whether that was all of them."""
-
-    records: list[dict[str, Any]] = field(default_factory=list)
-    complete: bool = True
-    calls: int = 0
-    #: Why the fetch stopped early after its first page, in plain words.
-    stopped: str = ""
-
-
-def fetch_range(
-    request: Request,
-    login_id: str,
-    path: str,
-    params: dict[str, Any],
-    max_calls: int,
-    key_params: dict[str, Any] | None = None,
-) -> Fetched:
-    """Fetch pages of ``BULK_PER_PAGE`` until the last one or ``max_calls``, through the cache.
-
-    The first page's failure propagates (the caller shows its error page); a failure on
-    a later page ends the fetch with what came before, marked incomplete. ``key_params``
-    names the range in the cache when its end moves with the clock.
-    """
-    api = request.find_service(CachedRingCentral)
-    out = Fetched()
-    page = 1
-    while True:
-        query = {**params, "page": page, "perPage": BULK_PER_PAGE}
-        key = {**(key_params or params), "page": page, "perPage": BULK_PER_PAGE}
-        try:
-            data = api.cached_get(login_id, path, query, key_params=key).data
-        except RingCentralError as error:
-            if page == 1:
-                raise
-            out.complete = False
-            if isinstance(error, PacingError):
-                out.stopped = "this app paused to stay within RingCentral's limits"
-            elif isinstance(error, RateLimitedError):
-                out.stopped = "RingCentral asked us to slow down"
-            else:
-                out.stopped = "RingCentral stopped answering"
-            return out
-        out.calls += 1
-        out.records.extend(records_of(data))
-        if not has_next(data):
-            return out
-        if out.calls >= max_calls:
-            out.complete = False
-            out.stopped = "this view may make only a few requests to RingCentral"
-            return out
-        page += 1
 
 
 @dataclass(frozen=True)

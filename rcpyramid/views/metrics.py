@@ -44,6 +44,10 @@ def metrics_view(request: Request) -> Response:
     if not allowed(request, settings):
         # A plain 403 for a machine (the app's forbidden view would send a person to sign in).
         return Response("Forbidden\n", status=403, content_type="text/plain")
+    live = getattr(request.registry, "live_history", None)
+    if live is not None and live.subscriptions.enabled:
+        # The subscriptions gauges as of now (a census at most every 30 s per process).
+        live.subscriptions_word()
     body, content_type = metrics.exposition()
     response = Response(body=body)
     response.headers["Content-Type"] = content_type

@@ -20,6 +20,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from rcpyramid.livehistory import LiveHistory
+from rcpyramid.ops import metrics
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ def ringcentral_webhook(request: Request) -> Response:
     request.add_finished_callback(_close_body)
     declared = request.content_length
     if declared is not None and declared > MAX_DELIVERY_BYTES:
+        metrics.webhook_delivery("refused", "too_large")
         return _empty(413)
     stream = request.body_file
     if request.is_body_seekable:
@@ -55,19 +57,24 @@ def ringcentral_webhook(request: Request) -> Response:
         stream.seek(0)
     body = stream.read(MAX_DELIVERY_BYTES + 1) if declared != 0 else b""
     if len(body) > MAX_DELIVERY_BYTES:
+        metrics.webhook_delivery("refused", "too_large")
         return _empty(413)
     validation = request.headers.get("Validation-Token")
     if validation is not None and not body.strip():
         if not _VALIDATION_TOKEN.match(validation):
+            metrics.webhook_delivery("refused", "malformed")
             return _empty(400)
+        metrics.webhook_delivery("handshake", "validation")
         response = _empty(200)
         response.headers["Validation-Token"] = validation
         return response
     try:
         envelope = json.loads(body)
     except (ValueError, RecursionError):
+        metrics.webhook_delivery("refused", "malformed")
         return _empty(400)
     verdict = live.deliver(request.headers, envelope)
+    metrics.webhook_delivery(verdict.result, verdict.word)
     if verdict.status >= 400:
         log.info("refused a webhook delivery (%s): %s", verdict.status, verdict.reason)
     return _empty(verdict.status)

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from rcpyramid.ringcentral.endpoints import rc_time
 from rcpyramid.views.api.query import DEFAULT_RANGE, bounded_int, call_query
 from rcpyramid.views.errors import BadInputError
 
@@ -35,7 +36,7 @@ def test_whole_days_in_the_zone_end_at_the_next_midnight() -> None:
     assert query.dates is not None
     assert query.dates.start == datetime(2026, 11, 20, tzinfo=PARIS)
     assert query.dates.end == datetime(2026, 11, 22, tzinfo=PARIS)
-    assert query.ringcentral_params()["dateFrom"] == "2026-11-19T23:00:00.000Z"
+    assert rc_time(query.dates.start) == "2026-11-19T23:00:00.000Z"
     assert query.query() == {"from": "2026-11-20", "to": "2026-11-21"}
 
 

@@ -7,12 +7,12 @@ engine keeps them); the person's name and the tabs come from the session and tok
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from pyramid.request import Request
 
+from rcpyramid.livehistory import LiveHistory
 from rcpyramid.views.api.history import (
     Coverage,
     DayGroup,
@@ -73,15 +73,44 @@ def found_for(request: Request, view: ApiView, owner: str) -> Slice:
     return read_slice(history_of(request), owner, query, offset, view.per_page)
 
 
-def calls_values(request: Request, view: ApiView) -> dict[str, Any]:
-    """Everything ``api_calls.jinja2`` shows, from the history."""
+def calls_memo_key(request: Request, view: ApiView) -> tuple[tuple[Any, ...] | None, Coverage]:
+    """What a rendered call-log page depends on (None: keep nothing), and the coverage read.
+
+    The history's revision changes with every write of the owner's records (a sync, a
+    backfilled page, a trim, a deletion), in any process; the coverage (counter, how far
+    back, filling) is in the key too. So an unchanged history re-renders nothing and a
+    changed one is never served from the memo. The minute is there for the rolling
+    window and the "Today" labels; the session's CSRF token (the sign-out form) and the
+    address for everything else the page shows.
+    """
+    owner = owner_of(request, is_company(view))
+    # The counter first: a sync landing between this read and the records' is shown
+    # again by the next poll, never missed.
+    coverage = coverage_of(request, owner)
+    # Read on its own (not in the request's transaction, which a kept page never opens);
+    # the records, read later if at all, are at least as new as this revision.
+    live: LiveHistory = request.registry.live_history
+    revision = live.history.revision(owner) if owner else None
+    if revision is None or view.status != 200:
+        return None, coverage
+    minute = int(view.now.timestamp() // 60)
+    csrf = request.session.get_csrf_token()
+    where = (request.host_url, request.path_qs, csrf, view.zone, view.who, minute)
+    return ("history", view.page.key, owner, revision, coverage, *where), coverage
+
+
+def calls_values(
+    request: Request, view: ApiView, coverage: Coverage | None = None
+) -> dict[str, Any]:
+    """Everything ``api_calls.jinja2`` shows, from the history (``coverage`` read already)."""
     query = view.query
     assert query is not None
     company = is_company(view)
     owner = owner_of(request, company)
-    # The counter first: a sync landing between this read and the records' is shown
-    # again by the next poll, never missed.
-    coverage = coverage_of(request, owner)
+    if coverage is None:
+        # The counter first: a sync landing between this read and the records' is shown
+        # again by the next poll, never missed.
+        coverage = coverage_of(request, owner)
     found = found_for(request, view, owner)
     data = (
         ringcentral_json(request, view.page.path, query, view.page_number, view.per_page, found)
@@ -92,7 +121,7 @@ def calls_values(request: Request, view: ApiView) -> dict[str, Any]:
     zone = view.zone.zone
     country = values["country"]
     today = view.now.astimezone(zone).date()
-    rows = [log_row(record, None, country, zone) for record in found.records]
+    rows = [log_row(record, country, zone) for record in found.records]
 
     def link(**changes: str) -> str:
         kept = {**query.query(), **changes}
@@ -183,7 +212,7 @@ def detail_values(request: Request, view: ApiView, record_id: str) -> dict[str, 
         request.response.status = 404
         return {"page": view.page, "record": None, "back_url": back}
     zone = view.zone.zone
-    row = log_row(record, None, country, zone)
+    row = log_row(record, country, zone)
     legs = [_leg(leg, country) for leg in record.get("legs") or [] if isinstance(leg, dict)]
     transfers = [leg for leg in legs if "transfer" in (leg["action"] + leg["type"]).lower()]
     recording = record.get("recording") if isinstance(record.get("recording"), dict) else None
@@ -224,6 +253,3 @@ def _leg(leg: dict[str, Any], country: str) -> dict[str, Any]:
         "to": party_view(leg.get("to"), "", country),
         "reason": word("reason"),
     }
-
-
-ColleagueLink = Callable[[str], str]

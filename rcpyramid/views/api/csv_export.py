@@ -105,7 +105,7 @@ def csv_values(request: Request, view: ApiView) -> dict[str, Any]:
     me = own_name(request)
     rows: list[tuple[str, ...]] = []
     for record in records:
-        item = log_row(record, None, country, zone)
+        item = log_row(record, country, zone)
         row = item.row
         local = row.start.astimezone(zone) if row.start else None
         person = names.of(item.colleague, row.extension_id) or ("" if company else me)

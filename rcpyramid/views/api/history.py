@@ -9,7 +9,6 @@ back the history goes while it is still being filled.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -155,8 +154,8 @@ def result_word(raw: str, direction: str) -> str:
     return raw or "Unknown"
 
 
-def log_row(record: Mapping[str, Any], me: str | None, country: str, zone: tzinfo) -> LogRow:
-    row = call_row(dict(record), me, country)
+def log_row(record: Mapping[str, Any], country: str, zone: tzinfo) -> LogRow:
+    row = call_row(dict(record), None, country)
     # Parties as shown in the contact column: never "You" (the colleague column says who).
     inbound = row.direction == "Inbound"
     other = record.get("from") if inbound else record.get("to")
@@ -355,13 +354,6 @@ class Names:
 
     def of(self, view: PartyView, extension_id: str) -> str:
         return view.name or self.by_extension_id.get(extension_id, "")
-
-
-def missed_counts(entries: Iterable[CallEntry]) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    for entry in entries:
-        counts[RESULT_GROUP.get(entry.result, "other")] += 1
-    return counts
 
 
 def range_note(coverage: Coverage, start: datetime, zone: tzinfo) -> str:

@@ -11,9 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any
 
-from rcpyramid.ringcentral.endpoints import rc_time
 from rcpyramid.views.errors import BadInputError
 from rcpyramid.views.formatting import day_text, local_text
 from rcpyramid.views.pages import DIRECTIONS, TYPES
@@ -85,9 +83,6 @@ class DateRange:
 
     def query(self) -> dict[str, str]:
         return {"from": self.raw_from, "to": self.raw_to} if self.chosen else {}
-
-    def ringcentral_params(self) -> dict[str, str]:
-        return {"dateFrom": rc_time(self.start), "dateTo": rc_time(self.end)}
 
     @property
     def last_day(self) -> date:
@@ -165,15 +160,6 @@ class CallQuery:
     def narrowed(self) -> bool:
         """True when a search or a filter beyond the dates hides some calls of the range."""
         return bool(self.search or self.result or self.colleague or self.direction or self.type)
-
-    def ringcentral_params(self) -> dict[str, Any]:
-        assert self.dates is not None
-        out: dict[str, Any] = self.dates.ringcentral_params()
-        if self.direction:
-            out["direction"] = self.direction
-        if self.type:
-            out["type"] = self.type
-        return out
 
     def problem(self, name: str) -> str:
         return next((p.message for p in self.problems if p.field == name), "")

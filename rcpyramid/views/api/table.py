@@ -10,10 +10,10 @@ from pyramid.request import Request
 
 from rcpyramid.cache import Answer, Cache
 from rcpyramid.views.api.query import PAGE_SIZES, CallQuery
-from rcpyramid.views.calllog import call_row, records_of
+from rcpyramid.views.calllog import records_of
 from rcpyramid.views.directory import directory_query, directory_values
 from rcpyramid.views.links import readable_path_qs, route_with_query
-from rcpyramid.views.pages import DIRECTIONS, DIRECTORY, TYPES, ApiPage
+from rcpyramid.views.pages import DIRECTORY, ApiPage
 from rcpyramid.views.safety import safe_local_path
 from rcpyramid.views.signed_in import Person, as_mapping
 from rcpyramid.views.zones import ZoneChoice
@@ -34,10 +34,6 @@ class ApiView:
     #: RingCentral's answer; None when the form was refused before asking.
     answer: Answer | None = None
     status: int = 200
-    #: Who is "You" in the rows (see ``calllog.call_row``).
-    me: str | None = ""
-    #: How many records the CSV export may hold now (0 for pages without dates).
-    export_limit: int = 0
 
     def link(self, request: Request, number: int, **extra: str) -> str:
         """This page's address at page ``number``, with the same slice and form."""
@@ -91,10 +87,9 @@ def memo_key(request: Request, view: ApiView) -> tuple[Any, ...] | None:
         return None
     if answer is None or view.status != 200 or answer.fresh_in is not None or answer.unavailable:
         return None
-    minute = int(view.now.timestamp() // 60) if view.page.dated else 0
     csrf = request.session.get_csrf_token()
-    key = (view.page.key, answer.key, answer.fetched_at, request.path_qs, csrf, view.zone)
-    return (*key, view.who, view.me, minute, view.export_limit)
+    key = (view.page.key, answer.key, answer.fetched_at, request.host_url, request.path_qs)
+    return (*key, csrf, view.zone, view.who)
 
 
 def page_values(
@@ -147,18 +142,8 @@ def page_values(
         "return_to": safe_local_path(readable_path_qs(request), default=""),
         "country": view.who.country if view.who else "US",
     }
-    if page.dated:
-        assert view.query is not None
-        values.update(
-            query=view.query,
-            rows=[call_row(record, view.me, values["country"]) for record in records],
-            quick=quick_ranges(request, view, view.zone.zone),
-            directions=DIRECTIONS,
-            types=TYPES,
-            csv_url=link(1, format="csv"),
-            export_limit=view.export_limit,
-        )
-    else:
+    if not page.dated:
+        # The call logs' rows, form and links are :func:`.calls.calls_values`'.
         values["records"] = records
     if page.key == DIRECTORY:
         values.update(
