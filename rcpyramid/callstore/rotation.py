@@ -22,23 +22,20 @@ from rcpyramid.callstore.sqla import (
     _subject,
     _translated,
 )
-from rcpyramid.tokens.crypto import DecryptionError, UnknownKeyError, associated_data
+from rcpyramid.tokens.crypto import (
+    DecryptionError,
+    RotationReport,
+    UnknownKeyError,
+    associated_data,
+)
 
 
-@dataclass(frozen=True)
-class HistoryReencryptReport:
+@dataclass(frozen=True, kw_only=True)
+class HistoryReencryptReport(RotationReport):
     """What the re-encryption of call histories did."""
 
-    key_id: str
     records: int = 0
     histories: int = 0
-    undecryptable: int = 0
-    unknown_key: int = 0
-
-    @property
-    def complete(self) -> bool:
-        """True when no row is left under an older key (as far as this run could tell)."""
-        return not (self.undecryptable or self.unknown_key)
 
 
 def reencrypt_history(history: SQLAlchemyCallHistory, batch: int = 500) -> HistoryReencryptReport:
@@ -70,10 +67,7 @@ def reencrypt_history(history: SQLAlchemyCallHistory, batch: int = 500) -> Histo
                 subject = _subject(row.owner, row.record_id)
                 try:
                     values = {
-                        name: keyring.encrypt(
-                            keyring.decrypt(row.key_id, blob, associated_data(name, subject)),
-                            associated_data(name, subject),
-                        )
+                        name: keyring.reseal(row.key_id, blob, associated_data(name, subject))
                         for name, blob in ((RECORD, row.record), (SEARCH, row.search))
                     }
                 except DecryptionError:
@@ -103,7 +97,7 @@ def reencrypt_history(history: SQLAlchemyCallHistory, batch: int = 500) -> Histo
         ).all():
             aad = associated_data(SYNC_TOKEN, owner)
             try:
-                sealed = keyring.encrypt(keyring.decrypt(key_id, token, aad), aad)
+                sealed = keyring.reseal(key_id, token, aad)
             except (DecryptionError, UnknownKeyError):
                 # A sync token that cannot be opened costs one FSync: drop it.
                 sealed = None

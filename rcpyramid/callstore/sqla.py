@@ -40,19 +40,15 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import fields
 from datetime import datetime
 from typing import Any, TypeVar
 
 from pyramid.config import Configurator
 from pyramid.exceptions import ConfigurationError
-from pyramid_retry import mark_error_retryable
 from sqlalchemy import ColumnElement, Table, case, delete, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from zope.sqlalchemy import mark_changed
 
@@ -70,9 +66,10 @@ from rcpyramid.callstore.schedule_sqla import SqlLiveSchedule
 from rcpyramid.callstore.search import Needle, SearchIndex
 from rcpyramid.memo import LockedTTL
 from rcpyramid.models import calls as rows
-from rcpyramid.models.deadline import DatabaseBusyError, deadline_passed
 from rcpyramid.models.meta import AnyRow
 from rcpyramid.tokens.crypto import DecryptionError, Keyring, associated_data, load_keyring
+from rcpyramid.tokens.sqla.errors import translated
+from rcpyramid.tokens.sqla.rows import Executor, insert_for
 from rcpyramid.tokens.sqla.transactions import RequestWrites
 
 log = logging.getLogger(__name__)
@@ -93,44 +90,13 @@ HITS_BY_ID = 500
 CHUNK = 500
 
 T = TypeVar("T")
-Executor = Connection | Session
 #: The index columns in the order of CallEntry's fields.
 _ENTRY_COLUMNS = tuple(RECORDS.c[field.name] for field in fields(CallEntry))
 
 
-@contextmanager
-def _translated(doing: str) -> Iterator[None]:
+def _translated(doing: str) -> AbstractContextManager[None]:
     """Driver errors become :class:`CallStoreError`, which the app answers with a 503 page."""
-    try:
-        yield
-    except DatabaseBusyError as error:
-        raise CallStoreError(f"the call history is busy while {doing}: {error}") from error
-    except (DBAPIError, PoolTimeoutError) as error:
-        if deadline_passed():
-            raise CallStoreError(
-                f"the call history did not answer in time while {doing}"
-            ) from error
-        cause = getattr(error, "orig", None) or error
-        # The first line only: later lines of a driver's message may quote values.
-        summary = (str(cause).strip().splitlines() or [""])[0][:200]
-        wrapped = CallStoreError(
-            f"the call history failed while {doing}: {type(cause).__name__}: {summary}"
-        )
-        code = getattr(cause, "pgcode", None) or getattr(cause, "sqlstate", None) or ""
-        if isinstance(error, DBAPIError) and (
-            error.connection_invalidated or code.startswith("40")
-        ):
-            # A lost connection, a serialization failure or deadlock: the request may run again.
-            mark_error_retryable(wrapped)
-        raise wrapped from error
-
-
-def _insert(dialect: str, table: Table) -> Any:
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    raise CallStoreError(f"the SQL call history supports sqlite and postgresql, not {dialect}")
+    return translated(doing, "the call history", CallStoreError)
 
 
 def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -175,7 +141,7 @@ class SqlCallStore:
         self.keyring = keyring
         self.memo = memo if memo is not None else SearchMemo()
         self.dialect = engine.dialect.name
-        _insert(self.dialect, RECORDS)  # refuse an unsupported database now, not per request
+        insert_for(self.dialect, RECORDS)  # refuse an unsupported database now, not per request
 
     def __repr__(self) -> str:
         return f"SqlCallStore(url={self.engine.url!r}, keyring={self.keyring!r})"
@@ -288,7 +254,7 @@ class SQLAlchemyCallHistory(CallHistory):
     # -- records -----------------------------------------------------------------------------
 
     def _new_revision(self, ex: Executor, owner: str) -> None:
-        statement = _insert(self.store.dialect, HISTORIES).values(
+        statement = insert_for(self.store.dialect, HISTORIES).values(
             owner=owner, revision=secrets.token_hex(8)
         )
         ex.execute(
@@ -305,7 +271,7 @@ class SQLAlchemyCallHistory(CallHistory):
         sealed = {
             rid: self._seal_row(owner, entry, record) for rid, (entry, record) in keep.items()
         }
-        statement = _insert(self.store.dialect, RECORDS)
+        statement = insert_for(self.store.dialect, RECORDS)
         incoming = statement.excluded.last_modified
         stored = RECORDS.c.last_modified
         upsert = statement.on_conflict_do_update(
@@ -539,7 +505,7 @@ class SQLAlchemyCallHistory(CallHistory):
             "covers_from": state.covers_from,
             "backfill_until": state.backfill_until,
         }
-        statement = _insert(self.store.dialect, HISTORIES).values(owner=owner, **values)
+        statement = insert_for(self.store.dialect, HISTORIES).values(owner=owner, **values)
         statement = statement.on_conflict_do_update(
             index_elements=[HISTORIES.c.owner],
             set_={name: statement.excluded[name] for name in values},
@@ -547,7 +513,7 @@ class SQLAlchemyCallHistory(CallHistory):
         self._write(lambda ex: ex.execute(statement), "saving a call history's sync state")
 
     def mark_stale(self, owner: str, due: datetime) -> None:
-        statement = _insert(self.store.dialect, HISTORIES).values(
+        statement = insert_for(self.store.dialect, HISTORIES).values(
             owner=owner, stale_after=due, stale_latest=due
         )
         new = statement.excluded
