@@ -47,7 +47,7 @@ from typing import Any, TypeVar
 
 from pyramid.config import Configurator
 from pyramid.exceptions import ConfigurationError
-from sqlalchemy import ColumnElement, Table, case, delete, func, select, text, update
+from sqlalchemy import ColumnElement, Table, delete, func, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from zope.sqlalchemy import mark_changed
@@ -491,7 +491,6 @@ class SQLAlchemyCallHistory(CallHistory):
             synced_at=row.synced_at,
             covers_from=row.covers_from,
             backfill_until=row.backfill_until,
-            stale_after=row.stale_after,
         )
 
     def save_sync_state(self, owner: str, state: SyncState) -> None:
@@ -511,41 +510,6 @@ class SQLAlchemyCallHistory(CallHistory):
             set_={name: statement.excluded[name] for name in values},
         )
         self._write(lambda ex: ex.execute(statement), "saving a call history's sync state")
-
-    def mark_stale(self, owner: str, due: datetime) -> None:
-        statement = insert_for(self.store.dialect, HISTORIES).values(
-            owner=owner, stale_after=due, stale_latest=due
-        )
-        new = statement.excluded
-        # One statement: deliveries that arrive together never lose a mark.
-        statement = statement.on_conflict_do_update(
-            index_elements=[HISTORIES.c.owner],
-            set_={
-                "stale_after": case(
-                    (HISTORIES.c.stale_after.is_(None), new.stale_after),
-                    (new.stale_after < HISTORIES.c.stale_after, new.stale_after),
-                    else_=HISTORIES.c.stale_after,
-                ),
-                "stale_latest": case(
-                    (HISTORIES.c.stale_latest.is_(None), new.stale_latest),
-                    (new.stale_latest > HISTORIES.c.stale_latest, new.stale_latest),
-                    else_=HISTORIES.c.stale_latest,
-                ),
-            },
-        )
-        self._write(lambda ex: ex.execute(statement), "marking a call history stale")
-
-    def clear_stale(self, owner: str, through: datetime) -> datetime | None:
-        remaining = case((HISTORIES.c.stale_latest > through, HISTORIES.c.stale_latest), else_=None)
-        statement = (
-            update(HISTORIES)
-            .where(HISTORIES.c.owner == owner, HISTORIES.c.stale_after.is_not(None))
-            .values(stale_after=remaining, stale_latest=remaining)
-            .returning(HISTORIES.c.stale_after)
-        )
-        return self._write(
-            lambda ex: ex.execute(statement).scalar_one_or_none(), "clearing a stale mark"
-        )
 
     # -- housekeeping --------------------------------------------------------------------------
 

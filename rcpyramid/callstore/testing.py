@@ -522,7 +522,6 @@ class CallHistoryTests:
         assert self.search(history, BOB, "caller") == ["same-id", "bob-only"]
         assert history.page(COMPANY, everything()).total == 0
         history.save_sync_state(ALICE, SyncState(sync_token="alice-token"))
-        history.mark_stale(ALICE, NOON)
         assert history.sync_state(BOB) == SyncState()
         history.delete_records(BOB, ["same-id"])
         assert history.get(ALICE, "same-id") == alice
@@ -540,7 +539,6 @@ class CallHistoryTests:
         history.merge(ALICE, [make_record("rec-1", NOON)])
         history.merge(BOB, [make_record("rec-1", NOON)])
         history.save_sync_state(ALICE, SyncState(sync_token="t", synced_at=NOON))
-        history.mark_stale(ALICE, NOON)
         revision = history.revision(ALICE)
         history.forget(ALICE)
         assert history.get(ALICE, "rec-1") is None
@@ -596,9 +594,8 @@ class CallHistoryTests:
         step()
         history.trim(ALICE, NOON)
         step()
-        # Sync state and stale marks are not records.
+        # Sync state is not records.
         history.save_sync_state(ALICE, SyncState(sync_token="t"))
-        history.mark_stale(ALICE, NOON)
         history.delete_records(ALICE, ["unknown"])
         assert history.revision(ALICE) == seen[-1]
 
@@ -620,35 +617,3 @@ class CallHistoryTests:
         history.save_sync_state(ALICE, SyncState(synced_at=NOON + timedelta(minutes=1)))
         assert history.sync_state(ALICE) == SyncState(synced_at=NOON + timedelta(minutes=1))
         assert history.page(ALICE, everything()).total == 0
-
-    def test_saving_sync_state_keeps_the_stale_mark(self, history: CallHistory) -> None:
-        history.mark_stale(ALICE, NOON)
-        history.save_sync_state(ALICE, SyncState(sync_token="t", stale_after=None))
-        assert history.sync_state(ALICE).stale_after == NOON
-        history.save_sync_state(
-            ALICE, SyncState(sync_token="u", stale_after=NOON + timedelta(hours=1))
-        )
-        assert history.sync_state(ALICE) == SyncState(sync_token="u", stale_after=NOON)
-
-    def test_stale_marks_keep_the_earliest_due_time(self, history: CallHistory) -> None:
-        assert history.clear_stale(ALICE, NOON) is None
-        history.mark_stale(ALICE, NOON + timedelta(seconds=30))
-        history.mark_stale(ALICE, NOON + timedelta(seconds=10))
-        history.mark_stale(ALICE, NOON + timedelta(seconds=20))
-        assert history.sync_state(ALICE).stale_after == NOON + timedelta(seconds=10)
-        assert history.clear_stale(ALICE, NOON + timedelta(seconds=30)) is None
-        assert history.sync_state(ALICE).stale_after is None
-
-    def test_a_mark_during_a_sync_survives_it(self, history: CallHistory) -> None:
-        history.mark_stale(ALICE, NOON)
-        sync_started = NOON + timedelta(seconds=1)
-        # A call ends while the sync runs: its record is due after the sync started.
-        history.mark_stale(ALICE, NOON + timedelta(seconds=31))
-        history.save_sync_state(ALICE, SyncState(sync_token="after-sync", synced_at=sync_started))
-        remaining = history.clear_stale(ALICE, sync_started)
-        assert remaining == NOON + timedelta(seconds=31)
-        assert history.sync_state(ALICE).stale_after == remaining
-        assert history.clear_stale(ALICE, NOON + timedelta(seconds=40)) is None
-        assert history.sync_state(ALICE) == SyncState(
-            sync_token="after-sync", synced_at=sync_started
-        )
