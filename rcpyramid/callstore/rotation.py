@@ -12,15 +12,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, tuple_, update
 
-from rcpyramid.callstore.sqla import (
+from rcpyramid.callstore.sqla import SQLAlchemyCallHistory
+from rcpyramid.callstore.sqla.tables import (
     HISTORIES,
     RECORD,
     RECORDS,
     SEARCH,
     SYNC_TOKEN,
-    SQLAlchemyCallHistory,
-    _subject,
-    _translated,
+    subject,
+    translated,
 )
 from rcpyramid.tokens.crypto import (
     DecryptionError,
@@ -46,7 +46,7 @@ def reencrypt_history(history: SQLAlchemyCallHistory, batch: int = 500) -> Histo
     counts = {"records": 0, "histories": 0, "undecryptable": 0, "unknown_key": 0}
     last = ("", "")
     while True:
-        with _translated("re-encrypting call records"), engine.begin() as conn:
+        with translated("re-encrypting call records"), engine.begin() as conn:
             rows = conn.execute(
                 select(
                     RECORDS.c.owner,
@@ -64,10 +64,10 @@ def reencrypt_history(history: SQLAlchemyCallHistory, batch: int = 500) -> Histo
             ).all()
             for row in rows:
                 last = (row.owner, row.record_id)
-                subject = _subject(row.owner, row.record_id)
+                sealed_for = subject(row.owner, row.record_id)
                 try:
                     values = {
-                        name: keyring.reseal(row.key_id, blob, associated_data(name, subject))
+                        name: keyring.reseal(row.key_id, blob, associated_data(name, sealed_for))
                         for name, blob in ((RECORD, row.record), (SEARCH, row.search))
                     }
                 except DecryptionError:
@@ -89,7 +89,7 @@ def reencrypt_history(history: SQLAlchemyCallHistory, batch: int = 500) -> Histo
                 counts["records"] += done is not None
         if len(rows) < batch:
             break
-    with _translated("re-encrypting sync tokens"), engine.begin() as conn:
+    with translated("re-encrypting sync tokens"), engine.begin() as conn:
         for owner, key_id, token in conn.execute(
             select(HISTORIES.c.owner, HISTORIES.c.key_id, HISTORIES.c.sync_token).where(
                 HISTORIES.c.sync_token.is_not(None), HISTORIES.c.key_id != primary
