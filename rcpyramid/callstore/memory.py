@@ -25,7 +25,7 @@ from rcpyramid.callstore.interfaces import (
     SyncState,
 )
 from rcpyramid.callstore.records import newer, search_text, sort_out
-from rcpyramid.callstore.schedule import MemoryLiveSchedule
+from rcpyramid.callstore.schedule_memory import MemoryLiveSchedule
 from rcpyramid.callstore.search import Needle, SearchIndex
 
 
