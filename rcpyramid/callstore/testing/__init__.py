@@ -17,39 +17,19 @@ pytest collects the subclass (name it ``Test...``); every test here then runs on
 backend. The suite reads only the contract's verbs, never a backend's state.
 """
 
-from rcpyramid.callstore.testing.data import (
-    ALICE,
-    BOB,
-    COMPANY,
-    NOON,
-    HistorySuite,
-    everything,
-    ids,
-    iso,
-    make_record,
-)
+from rcpyramid.callstore.testing.data import HistorySuite
 from rcpyramid.callstore.testing.owners import OwnerTests
 from rcpyramid.callstore.testing.pages import PageTests
 from rcpyramid.callstore.testing.search import SearchTests
 from rcpyramid.callstore.testing.storing import StoringTests
 
-__all__ = [
-    "ALICE",
-    "BOB",
-    "COMPANY",
-    "NOON",
-    "CallHistoryTests",
-    "HistorySuite",
-    "everything",
-    "ids",
-    "iso",
-    "make_record",
-]
+__all__ = ["CallHistoryTests", "HistorySuite"]
 
 
 class CallHistoryTests(StoringTests, PageTests, SearchTests, OwnerTests):
     """The contract of :class:`~rcpyramid.callstore.interfaces.CallHistory`, one test per promise.
 
-    Its parts, by topic: storing (:mod:`.storing`), pages (:mod:`.pages`), search
+    The owners, times and record maker the suite uses are in :mod:`.data`. Its parts,
+    by topic: storing (:mod:`.storing`), pages (:mod:`.pages`), search
     (:mod:`.search`), owners, revisions and sync state (:mod:`.owners`).
     """
