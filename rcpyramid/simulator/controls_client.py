@@ -60,9 +60,11 @@ class SimulatorControls:
         path: str = "/restapi",
         retry_after: int | None = None,
         content: str = "json",
+        exact: bool = False,
     ) -> dict[str, Any]:
-        """The next `count` requests under `path` answer `status` (429, 500, 502, 503)."""
-        body: dict[str, Any] = {"status": status, "count": count, "path": path}
+        """The next `count` requests under `path` (to it alone: `exact`) answer `status`
+        (429, 500, 502, 503)."""
+        body: dict[str, Any] = {"status": status, "count": count, "path": path, "exact": exact}
         if retry_after is not None:
             body["retry_after"] = retry_after
         return self.control("fail-next", content=content, **body)["queued"]
