@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pyramid.config import Configurator
@@ -47,7 +48,7 @@ class AuthorizeRequest:
     carried: dict[str, str]
 
 
-def validate_authorize(request: Request, params) -> AuthorizeRequest:
+def validate_authorize(request: Request, params: Mapping[str, str]) -> AuthorizeRequest:
     """Check client, redirect URI, response type and PKCE as RingCentral does."""
     clients = simulator(request).clients
     client_id = first(params, "client_id") or ""
