@@ -16,7 +16,7 @@ from .. import errors
 from ..config import RegisteredClient
 from ..directory import Extension
 from ..ratelimits import RateKey, RateStatus
-from ..sessions import AccessGrant
+from ..session_records import AccessGrant
 
 if TYPE_CHECKING:
     from ..app import Simulator

@@ -15,7 +15,7 @@ from pyramid.response import Response
 from .. import errors
 from ..config import RegisteredClient
 from ..rendering import render
-from ..sessions import CODE_TTL, clamp_access_ttl, clamp_refresh_ttl
+from ..session_records import CODE_TTL, clamp_access_ttl, clamp_refresh_ttl
 from ..wire import add_query, first, html_response, json_response
 from .guards import authenticate_client, claimed_client_id, simulator, throttle
 
