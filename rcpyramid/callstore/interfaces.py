@@ -126,10 +126,8 @@ class SyncState:
     """Where a history's synchronisation with RingCentral stands.
 
     The sync engine reads it, decides, and writes it back with
-    :meth:`CallHistory.save_sync_state`; the store only keeps it. The stale mark is the
-    exception: it is written by :meth:`CallHistory.mark_stale` and
-    :meth:`CallHistory.clear_stale` only, so a call-ended delivery that arrives while a
-    sync runs is never overwritten by that sync saving its state.
+    :meth:`CallHistory.save_sync_state`; the store only keeps it. (When a sync is due
+    lives in the live schedule, :mod:`rcpyramid.callstore.schedule`.)
     """
 
     #: RingCentral's ``syncInfo.syncToken`` for the next ISync; None: the next sync is an FSync.
@@ -143,12 +141,9 @@ class SyncState:
     #: How far back a backfill in progress is going (the start of the history window);
     #: None when no backfill is in progress.
     backfill_until: datetime | None = None
-    #: The earliest moment a call-ended mark asks for the next ISync (RingCentral's record
-    #: delay after the call ended); None when no mark is pending. Read-only here.
-    stale_after: datetime | None = None
 
     def __post_init__(self) -> None:
-        for name in ("synced_at", "covers_from", "backfill_until", "stale_after"):
+        for name in ("synced_at", "covers_from", "backfill_until"):
             moment = getattr(self, name)
             if moment is not None and moment.tzinfo is None:
                 raise ValueError(f"{name} must be an aware datetime")
@@ -168,7 +163,7 @@ class CallHistory(abc.ABC):
 
     * Owners are opaque keys (:func:`person_history`, :func:`company_history`), at most
       :data:`MAX_OWNER_LENGTH` characters. Every verb reads and writes one owner's data
-      only: one person never sees another's records, sync state or stale mark.
+      only: one person never sees another's records or sync state.
     * Records go in and come out as RingCentral's call-log record JSON (``dict``), kept
       whole and unchanged (``uri``, ``legs``, anything RingCentral adds), so that
       ``format=json`` can answer with them as they came. They are keyed by their ``id``
@@ -264,24 +259,7 @@ class CallHistory(abc.ABC):
 
     @abc.abstractmethod
     def save_sync_state(self, owner: str, state: SyncState) -> None:
-        """Store every field of ``state`` but ``stale_after``, which stays as it was."""
-
-    @abc.abstractmethod
-    def mark_stale(self, owner: str, due: datetime) -> None:
-        """Note that a call of the owner ended: the next ISync is due at ``due``.
-
-        Several marks before a sync keep the earliest due time as ``stale_after`` and
-        remember the latest, for :meth:`clear_stale`. Cheap: a webhook delivery calls it.
-        """
-
-    @abc.abstractmethod
-    def clear_stale(self, owner: str, through: datetime) -> datetime | None:
-        """A sync that started at ``through`` is done: clear the marks it covered.
-
-        Marks due at or before ``through`` are cleared. When a mark due later arrived
-        (during the sync), ``stale_after`` becomes the latest such due time instead, so
-        that call is synced too. Returns the new ``stale_after``.
-        """
+        """Store every field of ``state``, replacing what was kept."""
 
     # -- housekeeping ------------------------------------------------------------------------
 
@@ -295,7 +273,7 @@ class CallHistory(abc.ABC):
 
     @abc.abstractmethod
     def forget(self, owner: str) -> None:
-        """Remove everything of the owner: records, sync state, stale mark.
+        """Remove everything of the owner: records and sync state.
 
         For the end of a person's last login and for a company history no administrator
         is signed in to any more. Forgetting an unknown owner is not an error.

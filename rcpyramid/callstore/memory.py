@@ -25,7 +25,7 @@ from rcpyramid.callstore.interfaces import (
     SyncState,
 )
 from rcpyramid.callstore.records import newer, search_text, sort_out
-from rcpyramid.callstore.schedule import MemoryLiveSchedule
+from rcpyramid.callstore.schedule_memory import MemoryLiveSchedule
 from rcpyramid.callstore.search import Needle, SearchIndex
 
 
@@ -42,8 +42,6 @@ class _Owner:
     records: dict[str, _Stored] = field(default_factory=dict)
     state: SyncState = field(default_factory=SyncState)
     revision: str | None = None
-    #: The latest due time of the pending stale marks (see ``clear_stale``).
-    stale_latest: datetime | None = None
     #: The records newest first, and their search index built in that order: made on
     #: the first read after a change.
     ordered: list[_Stored] | None = None
@@ -183,27 +181,7 @@ class MemoryCallHistory(CallHistory):
     def save_sync_state(self, owner: str, state: SyncState) -> None:
         with self._mutex:
             held = self._owner(owner)
-            held.state = replace(state, stale_after=held.state.stale_after)
-
-    def mark_stale(self, owner: str, due: datetime) -> None:
-        with self._mutex:
-            held = self._owner(owner)
-            earliest = held.state.stale_after
-            held.state = replace(
-                held.state, stale_after=due if earliest is None else min(earliest, due)
-            )
-            held.stale_latest = due if held.stale_latest is None else max(held.stale_latest, due)
-
-    def clear_stale(self, owner: str, through: datetime) -> datetime | None:
-        with self._mutex:
-            held = self._owners.get(owner)
-            if held is None or held.state.stale_after is None:
-                return None
-            latest = held.stale_latest
-            remaining = latest if latest is not None and latest > through else None
-            held.state = replace(held.state, stale_after=remaining)
-            held.stale_latest = remaining
-            return remaining
+            held.state = state
 
     def trim(self, owner: str, older_than: datetime) -> int:
         with self._mutex:

@@ -12,33 +12,30 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, tuple_, update
 
-from rcpyramid.callstore.sqla import (
+from rcpyramid.callstore.sqla import SQLAlchemyCallHistory
+from rcpyramid.callstore.sqla.tables import (
     HISTORIES,
     RECORD,
     RECORDS,
     SEARCH,
     SYNC_TOKEN,
-    SQLAlchemyCallHistory,
-    _subject,
-    _translated,
+    subject,
+    translated,
 )
-from rcpyramid.tokens.crypto import DecryptionError, UnknownKeyError, associated_data
+from rcpyramid.tokens.crypto import (
+    DecryptionError,
+    RotationReport,
+    UnknownKeyError,
+    associated_data,
+)
 
 
-@dataclass(frozen=True)
-class HistoryReencryptReport:
+@dataclass(frozen=True, kw_only=True)
+class HistoryReencryptReport(RotationReport):
     """What the re-encryption of call histories did."""
 
-    key_id: str
     records: int = 0
     histories: int = 0
-    undecryptable: int = 0
-    unknown_key: int = 0
-
-    @property
-    def complete(self) -> bool:
-        """True when no row is left under an older key (as far as this run could tell)."""
-        return not (self.undecryptable or self.unknown_key)
 
 
 def reencrypt_history(history: SQLAlchemyCallHistory, batch: int = 500) -> HistoryReencryptReport:
@@ -49,7 +46,7 @@ def reencrypt_history(history: SQLAlchemyCallHistory, batch: int = 500) -> Histo
     counts = {"records": 0, "histories": 0, "undecryptable": 0, "unknown_key": 0}
     last = ("", "")
     while True:
-        with _translated("re-encrypting call records"), engine.begin() as conn:
+        with translated("re-encrypting call records"), engine.begin() as conn:
             rows = conn.execute(
                 select(
                     RECORDS.c.owner,
@@ -67,13 +64,10 @@ def reencrypt_history(history: SQLAlchemyCallHistory, batch: int = 500) -> Histo
             ).all()
             for row in rows:
                 last = (row.owner, row.record_id)
-                subject = _subject(row.owner, row.record_id)
+                sealed_for = subject(row.owner, row.record_id)
                 try:
                     values = {
-                        name: keyring.encrypt(
-                            keyring.decrypt(row.key_id, blob, associated_data(name, subject)),
-                            associated_data(name, subject),
-                        )
+                        name: keyring.reseal(row.key_id, blob, associated_data(name, sealed_for))
                         for name, blob in ((RECORD, row.record), (SEARCH, row.search))
                     }
                 except DecryptionError:
@@ -95,7 +89,7 @@ def reencrypt_history(history: SQLAlchemyCallHistory, batch: int = 500) -> Histo
                 counts["records"] += done is not None
         if len(rows) < batch:
             break
-    with _translated("re-encrypting sync tokens"), engine.begin() as conn:
+    with translated("re-encrypting sync tokens"), engine.begin() as conn:
         for owner, key_id, token in conn.execute(
             select(HISTORIES.c.owner, HISTORIES.c.key_id, HISTORIES.c.sync_token).where(
                 HISTORIES.c.sync_token.is_not(None), HISTORIES.c.key_id != primary
@@ -103,7 +97,7 @@ def reencrypt_history(history: SQLAlchemyCallHistory, batch: int = 500) -> Histo
         ).all():
             aad = associated_data(SYNC_TOKEN, owner)
             try:
-                sealed = keyring.encrypt(keyring.decrypt(key_id, token, aad), aad)
+                sealed = keyring.reseal(key_id, token, aad)
             except (DecryptionError, UnknownKeyError):
                 # A sync token that cannot be opened costs one FSync: drop it.
                 sealed = None

@@ -19,16 +19,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, and_, case, delete, literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, Row
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from rcpyramid.callstore.schedule import LiveSchedule, LoginLink, OwnerState, SubscriptionRow
 from rcpyramid.models.live import LiveLogin, LiveOwner, LiveSubscription
 from rcpyramid.models.meta import UTCDateTime
 from rcpyramid.tokens.crypto import DecryptionError, Keyring, associated_data
-from rcpyramid.tokens.interfaces import TokenStoreError
+from rcpyramid.tokens.sqla.errors import translated
+from rcpyramid.tokens.sqla.rows import insert_for
 
 OWNERS: Table = LiveOwner.__table__  # type: ignore[assignment]
 LOGINS: Table = LiveLogin.__table__  # type: ignore[assignment]
@@ -36,10 +34,6 @@ SUBS: Table = LiveSubscription.__table__  # type: ignore[assignment]
 
 _OWNER_FIELDS = [f.name for f in fields(OwnerState)]
 _SUB_FIELDS = [f.name for f in fields(SubscriptionRow)]
-
-
-def _insert(dialect: str, table: Table) -> Any:
-    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 class SqlLiveSchedule(LiveSchedule):
@@ -52,14 +46,8 @@ class SqlLiveSchedule(LiveSchedule):
 
     @contextmanager
     def _tx(self, doing: str) -> Iterator[Connection]:
-        try:
-            with self.engine.begin() as conn:
-                yield conn
-        except (DBAPIError, PoolTimeoutError) as error:
-            cause = getattr(error, "orig", None) or error
-            raise TokenStoreError(
-                f"the history store failed while {doing}: {type(cause).__name__}"
-            ) from error
+        with translated(doing, "the live schedule"), self.engine.begin() as conn:
+            yield conn
 
     # -- logins ------------------------------------------------------------------------
 
@@ -73,7 +61,7 @@ class SqlLiveSchedule(LiveSchedule):
             "login_id": sealed,
             "created_at": link.created_at,
         }
-        statement = _insert(self.dialect, LOGINS).values(**values)
+        statement = insert_for(self.dialect, LOGINS).values(**values)
         statement = statement.on_conflict_do_update(
             index_elements=["login_key"],
             set_={k: v for k, v in values.items() if k != "login_key"},
@@ -127,7 +115,7 @@ class SqlLiveSchedule(LiveSchedule):
             "counter": 0,
             "filling": False,
         }
-        statement = _insert(self.dialect, OWNERS).values(**values).on_conflict_do_nothing()
+        statement = insert_for(self.dialect, OWNERS).values(**values).on_conflict_do_nothing()
         with self._tx("starting a history") as conn:
             conn.execute(statement)
             row = conn.execute(select(OWNERS).where(OWNERS.c.owner == owner)).one()
@@ -235,7 +223,7 @@ class SqlLiveSchedule(LiveSchedule):
 
     def save_subscription(self, row: SubscriptionRow) -> None:
         values = {name: getattr(row, name) for name in _SUB_FIELDS}
-        statement = _insert(self.dialect, SUBS).values(**values)
+        statement = insert_for(self.dialect, SUBS).values(**values)
         statement = statement.on_conflict_do_update(
             index_elements=["id"], set_={k: v for k, v in values.items() if k != "id"}
         )

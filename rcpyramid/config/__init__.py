@@ -1,14 +1,15 @@
 """Settings: the table of ini keys (:mod:`.table`), the sections the app reads (:mod:`.sections`).
 
+A section's rows are read by :mod:`.reader` and completed and checked by :mod:`.derive`.
+
 Everything is re-exported here, so ``from rcpyramid.config import load, SettingsError``
 works wherever the names live. ``python -m rcpyramid.config.reference`` prints the
 configuration reference (``docs/configuration.md``) from the table.
 """
 
 from rcpyramid.config.checks import RATE_GROUPS, is_loopback_host
+from rcpyramid.config.derive import CACHE_BACKENDS, DEVELOPMENT_DATABASE
 from rcpyramid.config.sections import (
-    CACHE_BACKENDS,
-    DEVELOPMENT_DATABASE,
     SECTIONS,
     AppSettings,
     CacheSettings,

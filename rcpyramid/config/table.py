@@ -7,115 +7,29 @@ setting is one row here and one field in its section (:mod:`rcpyramid.config.sec
 a row's key ``rcpyramid.<section>.<name>`` (or ``ringcentral.<name>``) fills that field,
 and ``field=`` says where a key of another shape goes.
 
-Longer than 300 lines because each of its forty rows carries its own help text.
+Longer than 300 lines on purpose: it is one table, and each of its forty rows carries
+its own help text. The row type is in :mod:`.setting`, the parsers in :mod:`.parsers`.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from pyramid.exceptions import ConfigurationError
 from pyramid.settings import asbool
+
+from rcpyramid.config import parsers
+from rcpyramid.config.setting import Setting, SettingsError
+
+__all__ = [
+    "BUILTIN_SIMULATOR",
+    "BY_KEY",
+    "TABLE",
+    "Setting",
+    "SettingsError",
+    "environment_variables",
+    "where",
+]
 
 #: ``ringcentral.server_url`` takes this word to mean the built-in simulator.
 BUILTIN_SIMULATOR = "simulator"
-
-
-class SettingsError(ConfigurationError):
-    """A setting is missing or wrong; the message names it."""
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One row of the table: ini key, environment variable, default, parser, meaning."""
-
-    key: str
-    env: str | None
-    default: Any
-    parse: Callable[[str], Any]
-    #: ``section.name`` of the field this fills; empty: worked out from the key.
-    field: str = ""
-    #: What it means, when to change it (a sentence or a short paragraph, Markdown).
-    help: str = ""
-    #: The default as the reference shows it, when the raw value would mislead.
-    shown_default: str = ""
-
-    @property
-    def target(self) -> tuple[str, str]:
-        """(section, field name) this row fills."""
-        if self.field:
-            section, _, name = self.field.partition(".")
-            return section, name
-        parts = self.key.split(".")
-        if parts[0] == "rcpyramid":
-            parts = parts[1:]
-        return ("app", parts[0]) if len(parts) == 1 else (parts[0], ".".join(parts[1:]))
-
-
-def _text(value: str) -> str:
-    return value.strip()
-
-
-def _positive_float(value: str) -> float:
-    number = float(value)
-    if not number > 0:
-        raise ValueError("must be a positive number")
-    return number
-
-
-def _non_negative_float(value: str) -> float:
-    number = float(value)
-    if not number >= 0:
-        raise ValueError("must be a number, 0 or more")
-    return number
-
-
-def _positive_int(value: str) -> int:
-    number = int(value)
-    if number <= 0:
-        raise ValueError("must be a positive whole number")
-    return number
-
-
-def _non_negative_int(value: str) -> int:
-    number = int(value)
-    if number < 0:
-        raise ValueError("must be a whole number, 0 or more")
-    return number
-
-
-def _port(value: str) -> int:
-    number = int(value)
-    if not 0 < number < 65536:
-        raise ValueError("must be a TCP port (1-65535)")
-    return number
-
-
-def _timezone(value: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(value.strip() or "UTC")
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValueError(f"unknown time zone {value!r} (an IANA name: Europe/Paris)") from error
-
-
-def _networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    """Addresses or networks, separated by commas or spaces (``127.0.0.0/8 ::1``)."""
-    try:
-        return tuple(ipaddress.ip_network(part) for part in re.split(r"[\s,]+", value) if part)
-    except ValueError as error:
-        raise ValueError(f"{error} (addresses or networks, such as 10.0.0.0/8 ::1)") from error
-
-
-def _environment(value: str) -> str:
-    value = value.strip().lower()
-    if value not in {"development", "production"}:
-        raise ValueError("must be 'development' or 'production'")
-    return value
 
 
 TABLE: tuple[Setting, ...] = (
@@ -124,7 +38,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.environment",
         "RCPYRAMID_ENVIRONMENT",
         "development",
-        _environment,
+        parsers.environment,
         help="`development` or `production`. `production` refuses http URLs, placeholder "
         "or demo secrets and the built-in simulator; `production.ini` sets it.",
     ),
@@ -132,7 +46,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.http_port",
         "RCPYRAMID_HTTP_PORT",
         5000,
-        _port,
+        parsers.port,
         help="The app's port under `pserve development.ini` (also "
         "`pserve development.ini http_port=8080`); the default redirect URI follows it.",
     ),
@@ -140,7 +54,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.canonical_host",
         "RCPYRAMID_CANONICAL_HOST",
         "",
-        _text,
+        parsers.text,
         shown_default="the redirect URI's host",
         help="The host name people must reach the app under: a request for another host "
         "(say `127.0.0.1` for `localhost`) is redirected to it before signing in, and every "
@@ -151,7 +65,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.var_dir",
         "RCPYRAMID_VAR_DIR",
         "var",
-        _text,
+        parsers.text,
         shown_default="`var` next to the ini file",
         help="Where development keeps generated secrets (`session_secret`, `token_key`), the "
         "SQLite database and the simulator's state.",
@@ -160,7 +74,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.timezone",
         "RCPYRAMID_TIMEZONE",
         "UTC",
-        _timezone,
+        parsers.timezone,
         help="The fallback IANA time zone for people whose RingCentral regional settings "
         "name none the app knows.",
     ),
@@ -169,7 +83,7 @@ TABLE: tuple[Setting, ...] = (
         "ringcentral.server_url",
         "RINGCENTRAL_SERVER_URL",
         BUILTIN_SIMULATOR,
-        _text,
+        parsers.text,
         help="RingCentral's base URL (`https://platform.ringcentral.com`). `simulator` is the "
         "built-in simulator, which `pserve` then starts; with any other URL no simulator "
         "starts.",
@@ -178,7 +92,7 @@ TABLE: tuple[Setting, ...] = (
         "ringcentral.client_id",
         "RINGCENTRAL_CLIENT_ID",
         "",
-        _text,
+        parsers.text,
         shown_default="(required)",
         help="Your app's client id from the RingCentral developer console. Missing or a "
         "placeholder refuses to start.",
@@ -187,7 +101,7 @@ TABLE: tuple[Setting, ...] = (
         "ringcentral.client_secret",
         "RINGCENTRAL_CLIENT_SECRET",
         "",
-        _text,
+        parsers.text,
         shown_default="(required)",
         help="Your app's client secret; keep it in the environment, never in an ini file. "
         "Production refuses the simulator's demo secret.",
@@ -196,7 +110,7 @@ TABLE: tuple[Setting, ...] = (
         "ringcentral.redirect_url",
         "RINGCENTRAL_REDIRECT_URL",
         "",
-        _text,
+        parsers.text,
         shown_default="`http://localhost:<http_port>/oauth2callback`",
         help="The redirect URI registered with RingCentral, exactly (https in production).",
     ),
@@ -204,21 +118,21 @@ TABLE: tuple[Setting, ...] = (
         "ringcentral.connect_timeout",
         None,
         5.0,
-        _positive_float,
+        parsers.positive_float,
         help="Seconds to connect to RingCentral.",
     ),
     Setting(
         "ringcentral.read_timeout",
         None,
         20.0,
-        _positive_float,
+        parsers.positive_float,
         help="Seconds to wait for each read of RingCentral's answer.",
     ),
     Setting(
         "ringcentral.total_timeout",
         None,
         30.0,
-        _positive_float,
+        parsers.positive_float,
         help="Seconds for a whole call to RingCentral, connect to last byte (token calls "
         "included); then a watchdog cuts the connection and the page says 504.",
     ),
@@ -226,7 +140,7 @@ TABLE: tuple[Setting, ...] = (
         "ringcentral.max_response_bytes",
         None,
         16 * 1024 * 1024,
-        _positive_int,
+        parsers.positive_int,
         shown_default="`16777216` (16 MiB)",
         help="The largest answer read from RingCentral, in bytes; a longer one gets the "
         '"RingCentral is having trouble" page.',
@@ -235,14 +149,14 @@ TABLE: tuple[Setting, ...] = (
         "ringcentral.pool_size",
         None,
         20,
-        _positive_int,
+        parsers.positive_int,
         help="HTTP connections to RingCentral kept open per process.",
     ),
     Setting(
         "ringcentral.webhook_url",
         "RINGCENTRAL_WEBHOOK_URL",
         "",
-        _text,
+        parsers.text,
         "history.webhook_url",
         shown_default="development with the built-in simulator: "
         "`http://localhost:<http_port>/webhooks/ringcentral`; otherwise empty",
@@ -256,7 +170,7 @@ TABLE: tuple[Setting, ...] = (
         "ringcentral.retries",
         None,
         2,
-        _non_negative_int,
+        parsers.non_negative_int,
         help="Times an API GET is sent again after a 408, 502, 503 or 504 or a broken "
         "connection, after a jittered backoff or RingCentral's `Retry-After`, inside "
         "`ringcentral.total_timeout` and spending the rate-limit budget; never a POST or a "
@@ -267,7 +181,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.session.secret",
         "RCPYRAMID_SESSION_SECRET",
         "",
-        _text,
+        parsers.text,
         shown_default="generated in development",
         help="Signs the session cookie (32 characters or more); required in production. "
         "Development generates one into `var/session_secret`. Several instances share one. "
@@ -278,7 +192,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.session.cookie_name",
         None,
         "rcpyramid_session",
-        _text,
+        parsers.text,
         help="The cookie's name (`__Host-rcpyramid` in `production.ini`).",
     ),
     Setting(
@@ -292,7 +206,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.session.idle_timeout",
         None,
         7200,
-        _positive_int,
+        parsers.positive_int,
         help="Seconds of inactivity before the session ends (and `rcpyramid-purge` revokes "
         "the login).",
     ),
@@ -300,14 +214,14 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.session.absolute_timeout",
         None,
         43200,
-        _positive_int,
+        parsers.positive_int,
         help="Seconds after sign-in before the session ends.",
     ),
     Setting(
         "rcpyramid.sign_in_timeout",
         None,
         600,
-        _positive_int,
+        parsers.positive_int,
         "session.sign_in_timeout",
         help="Seconds a started sign-in (its `state`) stays valid.",
     ),
@@ -315,7 +229,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.sign_ins_per_browser",
         None,
         5,
-        _positive_int,
+        parsers.positive_int,
         "session.sign_ins_per_browser",
         help="Sign-ins one browser may have in progress; its oldest give way to a new one.",
     ),
@@ -323,7 +237,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.sign_ins_in_progress",
         None,
         10000,
-        _positive_int,
+        parsers.positive_int,
         "session.sign_ins_in_progress",
         help="Sign-ins in progress in all; over it a new sign-in is refused with a 503 page "
         "saying so, and nobody else's is evicted.",
@@ -345,7 +259,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.tokens.backend",
         None,
         "rcpyramid.tokens.memory.MemoryTokenRepository",
-        _text,
+        parsers.text,
         shown_default="`rcpyramid.tokens.memory.MemoryTokenRepository` (both ini files: "
         "`rcpyramid.tokens.sqla.SQLAlchemyTokenRepository`)",
         help="Dotted name of the token repository class (see [tokens and "
@@ -356,7 +270,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.tokens.keys",
         "RCPYRAMID_TOKEN_KEYS",
         "",
-        _text,
+        parsers.text,
         shown_default="development: generated into `var/token_key`; production: (required)",
         help="Token encryption keys, `kid:base64url-32-bytes` separated by commas; the first "
         "encrypts, all decrypt. Make one with `python -m rcpyramid.tokens.crypto k2`.",
@@ -366,7 +280,7 @@ TABLE: tuple[Setting, ...] = (
         "sqlalchemy.url",
         "RCPYRAMID_DATABASE_URL",
         "",
-        _text,
+        parsers.text,
         "database.url",
         shown_default="development: `sqlite:///<var_dir>/rcpyramid.sqlite`; production: (required)",
         help="The SQL backend's database (`postgresql://user@host/db`); keep a password in "
@@ -376,7 +290,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.database.pool_size",
         None,
         20,
-        _positive_int,
+        parsers.positive_int,
         help="Database connections per process (no overflow): at least twice "
         "`[server:main] threads`, which the server checks at start.",
     ),
@@ -384,7 +298,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.database.lock_timeout",
         None,
         30.0,
-        _positive_float,
+        parsers.positive_float,
         help="Seconds a refresh waits for another's lock of the same login (PostgreSQL "
         "`lock_timeout`, SQLite busy timeout, and the pool's wait) before a 503.",
     ),
@@ -392,7 +306,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.database.timeout",
         None,
         10.0,
-        _positive_float,
+        parsers.positive_float,
         help="Seconds any one database call may take, kept by the app itself (a watchdog "
         "cuts the connection; also libpq's connect timeout): a database that stops "
         "answering is a 503 page, not a hung thread.",
@@ -401,7 +315,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.database.max_waiting",
         None,
         0,
-        _non_negative_int,
+        parsers.non_negative_int,
         shown_default="`0` (half the server's threads)",
         help="Threads that may wait on the database at once; one more gets a 503 within "
         "half a second, so pages that need no database keep answering.",
@@ -418,7 +332,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.database.migrations",
         None,
         "",
-        _text,
+        parsers.text,
         shown_default="the scripts the package ships (`rcpyramid.migrations`: "
         "`migrations/` of a checkout)",
         help="The Alembic scripts `auto_upgrade` runs.",
@@ -428,14 +342,14 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.simulator.host",
         None,
         "localhost",
-        _text,
+        parsers.text,
         help="Where the built-in simulator listens.",
     ),
     Setting(
         "rcpyramid.simulator.port",
         "RCPYRAMID_SIMULATOR_PORT",
         5001,
-        _port,
+        parsers.port,
         help="The built-in simulator's port (also `pserve development.ini simulator_port=8081`).",
     ),
     # The simulator parses this itself (rcpyramid.simulator.config.parse_rate_limits).
@@ -443,7 +357,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.simulator.rate_limits",
         None,
         "default",
-        _text,
+        parsers.text,
         help="The built-in simulator's rate limits: `default`, `off` or "
         "`Light=50,Medium=40,Heavy=10,Auth=5` (see [the simulator](simulator.md)); checked "
         "when pserve starts the simulator.",
@@ -452,7 +366,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.simulator.state_file",
         None,
         "",
-        _text,
+        parsers.text,
         shown_default="`<var_dir>/simulator.json`",
         help="Where the built-in simulator keeps codes and tokens across restarts.",
     ),
@@ -460,7 +374,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.simulator.office",
         None,
         0.0,
-        _non_negative_float,
+        parsers.non_negative_float,
         help="Mean seconds between the calls the built-in simulator's demo users make and "
         "receive (webhook events, new call-log records); `0` is a quiet office. "
         "`development.ini` sets 90.",
@@ -470,7 +384,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.cache.backend",
         "RCPYRAMID_CACHE_BACKEND",
         "dogpile.cache.memory",
-        _text,
+        parsers.text,
         help="Where RingCentral's answers are cached: `dogpile.cache.memory` (this process, "
         "bounded), `dogpile.cache.redis` (shared; needs `rcpyramid.cache.url`), "
         "`dogpile.cache.null` (off); anything else refuses to start.",
@@ -479,7 +393,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.cache.url",
         "RCPYRAMID_CACHE_URL",
         "",
-        _text,
+        parsers.text,
         shown_default="empty (each process on its own)",
         help="The Redis (`redis://127.0.0.1:6379/0`) every process shares for answers, "
         "sign-out generations and the rate-limit budget; keep a password in the environment.",
@@ -488,7 +402,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.cache.lifetimes",
         None,
         "Light=60,Medium=120,Heavy=300",
-        _text,
+        parsers.text,
         help="Seconds an answer is served from the cache, per RingCentral rate-limit group "
         "(the extension list is Medium, call logs Heavy); a group not named keeps its "
         "default.",
@@ -497,21 +411,21 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.cache.max_entries",
         None,
         5000,
-        _positive_int,
+        parsers.positive_int,
         help="Answers the memory backend keeps per process; the least recently used go first.",
     ),
     Setting(
         "rcpyramid.cache.socket_timeout",
         None,
         0.5,
-        _positive_float,
+        parsers.positive_float,
         help="Seconds to wait for Redis to connect or answer before going on without it.",
     ),
     Setting(
         "rcpyramid.workers",
         "RCPYRAMID_WORKERS",
         1,
-        _positive_int,
+        parsers.positive_int,
         "cache.workers",
         help="Worker processes under `egg:rcpyramid#main`: `1` is waitress in one process; "
         "more is gunicorn's threaded workers, which needs the SQL token backend, "
@@ -523,7 +437,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.history.days",
         None,
         90,
-        _positive_int,
+        parsers.positive_int,
         help="Days of calls kept per person (and per account for administrators); older "
         "records are trimmed at every sync.",
     ),
@@ -531,7 +445,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.history.record_delay",
         None,
         30.0,
-        _non_negative_float,
+        parsers.non_negative_float,
         shown_default="`30` (`2` in development.ini)",
         help="Seconds from a call-ended event to the incremental sync that fetches its "
         "record (RingCentral's record appears 15-30 s after the call); one more sync "
@@ -550,7 +464,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.history.subscription_lifetime",
         None,
         604800,
-        _positive_int,
+        parsers.positive_int,
         help="Seconds each webhook subscription is asked to live (`expiresIn`); it is "
         "renewed before it ends.",
     ),
@@ -558,7 +472,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.history.poll_interval",
         None,
         60,
-        _positive_int,
+        parsers.positive_int,
         help="Without a webhook address: at most one incremental sync this often per person "
         "while a page of theirs is open.",
     ),
@@ -566,7 +480,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.history.lease",
         None,
         60.0,
-        _positive_float,
+        parsers.positive_float,
         help="Seconds a worker holds one person's sync; another process takes over after a "
         "killed worker's lease runs out.",
     ),
@@ -575,7 +489,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.health.timeout",
         None,
         2.0,
-        _positive_float,
+        parsers.positive_float,
         "ops.health_timeout",
         help="Seconds each check of `/readyz` (token store, Redis, ...) may take on its own "
         "before it counts as failed (`timeout`).",
@@ -584,7 +498,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.build.commit",
         "RCPYRAMID_COMMIT",
         "",
-        _text,
+        parsers.text,
         "ops.commit",
         shown_default="the version file's, else `unknown`",
         help="The commit this build is, as `/version` reports it.",
@@ -593,7 +507,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.build.version_file",
         "RCPYRAMID_VERSION_FILE",
         "",
-        _text,
+        parsers.text,
         "ops.version_file",
         shown_default="`version.json` beside the ini file",
         help='A JSON file the build wrote (`{"commit": ..., "build": ..., "source": ...}`, '
@@ -612,7 +526,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.metrics.allow",
         None,
         "127.0.0.0/8 ::1",
-        _networks,
+        parsers.networks,
         "ops.metrics_allow",
         help="Addresses or networks (comma or space separated) that may read `/metrics`; "
         "behind the trusted proxy, the client's address from `X-Forwarded-For`.",
@@ -621,7 +535,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.metrics.token",
         "RCPYRAMID_METRICS_TOKEN",
         "",
-        _text,
+        parsers.text,
         "ops.metrics_tokens",
         help="Bearer tokens (32 characters or more, comma separated while rotating) that may "
         "read `/metrics` from any address: `Authorization: Bearer <token>`.",

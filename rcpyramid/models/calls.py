@@ -31,7 +31,8 @@ class HistoryOwner(Base):
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     covers_from: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     backfill_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    # Indexed: a sync worker looks for the histories whose next ISync is due.
+    # No longer read or written: when a sync is due lives in the live schedule
+    # (models/live.py). Kept so the table matches migration 0003; a later migration may drop them.
     stale_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     stale_latest: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from html import escape
+from wsgiref.types import WSGIApplication
 
 from pyramid.config import Configurator
 from pyramid.registry import Registry
@@ -76,7 +77,7 @@ class Simulator:
         self._ticker_lock = threading.Lock()
         if config.office_interval is not None:
             self.ensure_ticker()
-        self._app: Callable | None = None
+        self._app: WSGIApplication | None = None
         self._app_lock = threading.Lock()
 
     def ensure_ticker(self) -> None:
@@ -104,14 +105,14 @@ class Simulator:
         self.placed.clear()
         self.record_delay = self.config.record_delay
 
-    def wsgi_app(self) -> Callable:
+    def wsgi_app(self) -> WSGIApplication:
         """The simulator's WSGI application (built once, then cached)."""
         with self._app_lock:
             if self._app is None:
                 self._app = self._make_app()
             return self._app
 
-    def _make_app(self) -> Callable:
+    def _make_app(self) -> WSGIApplication:
         # Its own Configurator: no session factory, no CSRF, no app settings.
         config = Configurator(settings={})
         config.registry.simulator = self
@@ -127,7 +128,8 @@ class Simulator:
             config.include("rcpyramid.simulator.views.controls")
             config.include("rcpyramid.simulator.views.push_controls")
             config.include("rcpyramid.simulator.views.office_page")
-        return config.make_wsgi_app()
+        app: WSGIApplication = config.make_wsgi_app()
+        return app
 
     def failure_response(self, rule: FailureRule, path: str) -> Response:
         """The answer for an injected failure (no work is done)."""
@@ -164,7 +166,9 @@ class Simulator:
         return json_response(body, rule.status, headers)
 
 
-def fault_tween_factory(handler: Callable, registry: Registry) -> Callable:
+def fault_tween_factory(
+    handler: Callable[[Request], Response], registry: Registry
+) -> Callable[[Request], Response]:
     """Injected latency and failures, applied before any view runs."""
     sim: Simulator = registry.simulator
 

@@ -105,7 +105,9 @@ class CallRecord:
         """Start time as an aware UTC datetime."""
         return datetime.fromtimestamp(self.start_ms / 1000, UTC)
 
-    def to_json(self, *, host_url: str, account_id: int, base_uri: str, view: str) -> dict:
+    def to_json(
+        self, *, host_url: str, account_id: int, base_uri: str, view: str
+    ) -> dict[str, Any]:
         """The wire form for the Simple or Detailed view."""
         account_uri = f"{host_url}/restapi/v1.0/account/{account_id}"
         out: dict[str, Any] = {

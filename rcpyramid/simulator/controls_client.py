@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import requests
 
@@ -43,14 +43,12 @@ class SimulatorControls:
 
     def counters(self) -> dict[str, Any]:
         """Grants by type, refreshes, revokes, 429s, API calls and token errors so far."""
-        answer = requests.get(f"{self.url}/simulator/counters", timeout=TIMEOUT)
-        answer.raise_for_status()
-        return answer.json()
+        return cast(dict[str, Any], self._get("counters"))
 
     def expire_access_tokens(self, username: str | None = None) -> int:
         """Current access tokens (of one user) expire now; how many did."""
         body = {} if username is None else {"username": username}
-        return self.control("expire-access-tokens", **body)["expired"]
+        return int(self.control("expire-access-tokens", **body)["expired"])
 
     def fail_next(
         self,
@@ -60,12 +58,14 @@ class SimulatorControls:
         path: str = "/restapi",
         retry_after: int | None = None,
         content: str = "json",
+        exact: bool = False,
     ) -> dict[str, Any]:
-        """The next `count` requests under `path` answer `status` (429, 500, 502, 503)."""
-        body: dict[str, Any] = {"status": status, "count": count, "path": path}
+        """The next `count` requests under `path` (to it alone: `exact`) answer `status`
+        (429, 500, 502, 503)."""
+        body: dict[str, Any] = {"status": status, "count": count, "path": path, "exact": exact}
         if retry_after is not None:
             body["retry_after"] = retry_after
-        return self.control("fail-next", content=content, **body)["queued"]
+        return cast(dict[str, Any], self.control("fail-next", content=content, **body)["queued"])
 
     def latency(
         self, seconds: float, *, path: str = "/restapi", count: int | None = None
@@ -74,7 +74,7 @@ class SimulatorControls:
         body: dict[str, Any] = {"seconds": seconds, "path": path}
         if count is not None:
             body["count"] = count
-        return self.control("latency", **body)["latency"]
+        return cast(dict[str, Any] | None, self.control("latency", **body)["latency"])
 
     def advance_clock(self, seconds: float) -> datetime:
         """Move the simulator's clock forward; its new time."""
@@ -115,11 +115,11 @@ class SimulatorControls:
         }
         if other_name is not None:
             body["other_name"] = other_name
-        return self.control("calls", **body)
+        return cast(dict[str, Any], self.control("calls", **body))
 
     def set_record_delay(self, seconds: float) -> float:
         """Seconds from a call's end until its record appears (calls placed from now on)."""
-        return self.control("record-delay", seconds=seconds)["seconds"]
+        return float(self.control("record-delay", seconds=seconds)["seconds"])
 
     def expire_sync_tokens(self) -> None:
         """Every sync token issued so far answers 400 CLG-104 ("call log was reset")."""
@@ -127,15 +127,15 @@ class SimulatorControls:
 
     def subscriptions(self) -> list[dict[str, Any]]:
         """Every webhook subscription with its state (Active, Blacklisted, Expired)."""
-        return self._get("subscriptions")["subscriptions"]
+        return cast(list[dict[str, Any]], self._get("subscriptions")["subscriptions"])
 
     def deliveries(self) -> list[dict[str, Any]]:
         """The last 200 delivery attempts (uuid, event, status, ok, error, envelope)."""
-        return self._get("deliveries")["deliveries"]
+        return cast(list[dict[str, Any]], self._get("deliveries")["deliveries"])
 
     def fail_deliveries(self, count: int) -> int:
         """The next `count` deliveries fail as if the receiver timed out (not sent)."""
-        return self.control("fail-deliveries", count=count)["failing"]
+        return int(self.control("fail-deliveries", count=count)["failing"])
 
     def delivery_quirks(
         self,
@@ -150,4 +150,4 @@ class SimulatorControls:
             for k, v in (("delay", delay), ("duplicate", duplicate), ("out_of_order", out_of_order))
             if v is not None
         }
-        return self.control("delivery-quirks", **body)
+        return cast(dict[str, Any], self.control("delivery-quirks", **body))

@@ -19,6 +19,12 @@ class FailureRule:
     path: str
     retry_after: int | None
     content: str  # json | html
+    #: True: only a request to this very path (not one under it) takes the failure.
+    exact: bool = False
+
+    def matches(self, path: str) -> bool:
+        """Whether a request to ``path`` takes this failure."""
+        return path == self.path if self.exact else path.startswith(self.path)
 
 
 @dataclass
@@ -29,7 +35,11 @@ class LatencyRule:
 
 
 class Faults:
-    """Queued failures (first match wins) and one latency rule, matched by path prefix."""
+    """Queued failures (first match wins) and one latency rule, matched by path prefix.
+
+    A failure may instead match its path exactly (``exact``): a rule for
+    ``/restapi/v1.0/account/~/extension`` then leaves ``.../extension/~/call-log`` alone.
+    """
 
     def __init__(self, counters: Counters) -> None:
         self._counters = counters
@@ -44,8 +54,11 @@ class Faults:
         path: str = "/restapi",
         retry_after: int | None = None,
         content: str = "json",
+        *,
+        exact: bool = False,
     ) -> None:
-        """Make the next `count` requests under `path` answer `status` without work."""
+        """Make the next `count` requests under `path` (or to it alone: `exact`) answer
+        `status` without work."""
         if status not in FAILURE_STATUSES:
             raise ValueError("status must be 429, 500, 502 or 503")
         if count < 1:
@@ -55,13 +68,13 @@ class Faults:
         if status == 429 and retry_after is None:
             retry_after = 60
         with self._lock:
-            self._failures.append(FailureRule(status, count, path, retry_after, content))
+            self._failures.append(FailureRule(status, count, path, retry_after, content, exact))
 
     def take_failure(self, path: str) -> FailureRule | None:
         """Consume one injected failure matching this request path, if any."""
         with self._lock:
             for rule in self._failures:
-                if path.startswith(rule.path):
+                if rule.matches(path):
                     rule.remaining -= 1
                     if rule.remaining <= 0:
                         self._failures.remove(rule)

@@ -8,6 +8,7 @@ do 15-30 s after the end, so an app that reads the log the moment it hears
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -54,34 +55,31 @@ class PlacedRecords:
         with self._lock:
             return list(reversed(self._items[-count:]))
 
-    def started_between(
-        self, owner_id: int | None, start_ms: int, end_ms: int, now: datetime
-    ) -> list[CallRecord]:
-        """Readable records that started in [start_ms, end_ms)."""
-        now_ms = to_ms(now)
+    def _readable(self, owner_id: int | None, keep: Callable[[Placed], bool]) -> list[CallRecord]:
+        """The records of ``owner_id`` (None: every owner) that ``keep`` keeps."""
         with self._lock:
             items = list(self._items)
         return [
             p.record
             for p in items
-            if p.visible_ms <= now_ms
-            and start_ms <= p.record.start_ms < end_ms
-            and (owner_id is None or p.record.owner_id == owner_id)
+            if keep(p) and (owner_id is None or p.record.owner_id == owner_id)
         ]
+
+    def started_between(
+        self, owner_id: int | None, start_ms: int, end_ms: int, now: datetime
+    ) -> list[CallRecord]:
+        """Readable records that started in [start_ms, end_ms)."""
+        now_ms = to_ms(now)
+        return self._readable(
+            owner_id, lambda p: p.visible_ms <= now_ms and start_ms <= p.record.start_ms < end_ms
+        )
 
     def appeared_between(
         self, owner_id: int | None, after_ms: int, now: datetime
     ) -> list[CallRecord]:
         """Records that became readable after `after_ms` and by `now` (what ISync reports)."""
         now_ms = to_ms(now)
-        with self._lock:
-            items = list(self._items)
-        return [
-            p.record
-            for p in items
-            if after_ms < p.visible_ms <= now_ms
-            and (owner_id is None or p.record.owner_id == owner_id)
-        ]
+        return self._readable(owner_id, lambda p: after_ms < p.visible_ms <= now_ms)
 
     def find(self, record_id: str, now: datetime) -> CallRecord | None:
         """A readable placed record by its id."""

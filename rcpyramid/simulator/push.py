@@ -45,7 +45,7 @@ class Push:
         if self.store.delivery_result(sub_id, ok, reason, self._clock.now()):
             log.info("subscription %s blacklisted: %s", sub_id, reason)
 
-    def envelope(self, sub: Subscription, flt: EventFilter, body: dict[str, Any]) -> dict:
+    def envelope(self, sub: Subscription, flt: EventFilter, body: dict[str, Any]) -> dict[str, Any]:
         """RingCentral's notification envelope around an event body."""
         return {
             "uuid": str(secrets.randbelow(10**19 - 10**18) + 10**18),

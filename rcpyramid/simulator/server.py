@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from wsgiref.types import WSGIApplication
 
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
@@ -24,7 +24,7 @@ class RunningServer:
     url: str  # no trailing slash
     port: int
     _server: Any = field(repr=False, default=None)
-    _map: dict = field(repr=False, default_factory=dict)
+    _map: dict[int, Any] = field(repr=False, default_factory=dict)
     _thread: threading.Thread | None = field(repr=False, default=None)
     _stopped: bool = field(repr=False, default=False)
 
@@ -51,7 +51,7 @@ class RunningServer:
         self._server.task_dispatcher.shutdown(timeout=5)
 
 
-def _close_all(sockmap: dict) -> None:
+def _close_all(sockmap: dict[int, Any]) -> None:
     # A channel's close() leaves its output buffers (temporary files once an answer is
     # large) to the garbage collector; handle_close closes them and makes a task still
     # writing into the channel stop (ClientDisconnected) instead of filling new ones.
@@ -86,7 +86,7 @@ def _port_free_on_all(hosts: list[str]) -> int:
                 other = socket.socket(family, socket.SOCK_STREAM)
                 socks.append(other)
                 other.bind((host, port))
-            return port
+            return int(port)
         except OSError:
             continue
         finally:
@@ -100,7 +100,7 @@ def _hostport(host: str, port: int) -> str:
 
 
 def serve_in_thread(
-    wsgi_app: Callable, host: str = "127.0.0.1", port: int = 0, threads: int = 8
+    wsgi_app: WSGIApplication, host: str = "127.0.0.1", port: int = 0, threads: int = 8
 ) -> RunningServer:
     """Start waitress on its own socket map and thread pool; return once listening.
 
@@ -115,7 +115,7 @@ def serve_in_thread(
     for attempt in range(attempts):
         chosen = _port_free_on_all(hosts) if port == 0 and len(hosts) > 1 else port
         listen = " ".join(_hostport(h, chosen) for h in hosts)
-        sockmap: dict = {}
+        sockmap: dict[int, Any] = {}
         try:
             server = create_server(
                 wsgi_app, map=sockmap, listen=listen, threads=threads, ident="rcpyramid-simulator"

@@ -17,6 +17,7 @@ import binascii
 import os
 import re
 import secrets
+from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -110,8 +111,26 @@ class Keyring:
         except (InvalidTag, UnicodeDecodeError) as error:
             raise DecryptionError("a stored ciphertext failed authentication") from error
 
+    def reseal(self, kid: str, blob: bytes, aad: bytes) -> bytes:
+        """Open a ciphertext sealed under ``kid`` and seal it again under the primary key."""
+        return self.encrypt(self.decrypt(kid, blob, aad), aad)
+
     def __repr__(self) -> str:
         return f"Keyring(key_ids={self.key_ids!r})"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RotationReport:
+    """What a re-encryption left behind; each store's report adds what it moved."""
+
+    key_id: str
+    undecryptable: int = 0
+    unknown_key: int = 0
+
+    @property
+    def complete(self) -> bool:
+        """True when no row is left under an older key (as far as the run could tell)."""
+        return not (self.undecryptable or self.unknown_key)
 
 
 def new_key_text(kid: str) -> str:

@@ -22,15 +22,8 @@ from rcpyramid.callstore.interfaces import SyncState
 from rcpyramid.callstore.memory import MemoryCallHistory
 from rcpyramid.callstore.rotation import reencrypt_history
 from rcpyramid.callstore.sqla import HISTORIES, RECORDS, SQLAlchemyCallHistory, SqlCallStore
-from rcpyramid.callstore.testing import (
-    ALICE,
-    BOB,
-    NOON,
-    CallHistoryTests,
-    everything,
-    ids,
-    make_record,
-)
+from rcpyramid.callstore.testing import CallHistoryTests
+from rcpyramid.callstore.testing.data import ALICE, BOB, NOON, everything, ids, make_record
 from rcpyramid.models import make_engine, metadata
 from rcpyramid.tokens.crypto import Keyring
 from rcpyramid.tokens.sqla import LockOrderError, SQLAlchemyTokenRepository, SqlTokenStore

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from rcpyramid.callstore.schedule import MemoryLiveSchedule
+from rcpyramid.callstore.schedule_memory import MemoryLiveSchedule
 from rcpyramid.callstore.schedule_sqla import SqlLiveSchedule
 from rcpyramid.callstore.schedule_testing import LiveScheduleTests
 from rcpyramid.models import make_engine, metadata

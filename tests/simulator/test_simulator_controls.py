@@ -78,6 +78,38 @@ def test_fail_next_on_the_token_path_does_no_work(rc):
     assert rc.get("/restapi").status_code == 200
 
 
+DIRECTORY = "/restapi/v1.0/account/~/extension"
+
+
+def test_fail_next_exact_leaves_the_paths_under_it_alone(rc):
+    tokens = rc.login()
+    queued = rc.control("fail-next", {"status": 503, "path": DIRECTORY, "exact": True})
+    assert queued.json()["queued"]["exact"] is True
+    # A request under the path (the signed-in person's own extension) does not take it...
+    assert rc.get(ME, tokens["access_token"]).status_code == 200
+    # ...the path itself does, once.
+    assert rc.get(DIRECTORY, tokens["access_token"]).status_code == 503
+    assert rc.get(DIRECTORY, tokens["access_token"]).status_code == 200
+
+
+def test_fail_next_by_prefix_is_still_the_default(rc):
+    tokens = rc.login()
+    queued = rc.control("fail-next", {"status": 503, "path": DIRECTORY})
+    assert queued.json()["queued"]["exact"] is False
+    assert rc.get(ME, tokens["access_token"]).status_code == 503
+    assert rc.get(DIRECTORY, tokens["access_token"]).status_code == 200
+
+
+def test_the_controls_client_passes_exact(rc):
+    tokens = rc.login()
+    queued = rc.running.fail_next(500, path=DIRECTORY, exact=True, count=2)
+    assert (queued["path"], queued["exact"], queued["count"]) == (DIRECTORY, True, 2)
+    assert rc.get(ME, tokens["access_token"]).status_code == 200
+    assert rc.get(DIRECTORY, tokens["access_token"]).status_code == 500
+    assert rc.get(DIRECTORY + "?page=2", tokens["access_token"]).status_code == 500
+    assert rc.get(DIRECTORY, tokens["access_token"]).status_code == 200
+
+
 def test_fail_next_html_answers_text_html(rc):
     rc.control("fail-next", {"status": 502, "content": "html"})
     response = rc.get("/restapi")
@@ -95,6 +127,7 @@ def test_fail_next_validation(rc):
     assert rc.control("fail-next", {"status": 429, "count": 0}).status_code == 400
     assert rc.control("fail-next", {"status": 429, "content": "xml"}).status_code == 400
     assert rc.control("fail-next", {"status": 429, "path": "restapi"}).status_code == 400
+    assert rc.control("fail-next", {"status": 429, "exact": "yes"}).status_code == 400
     bad_json = rc.post(
         "/simulator/fail-next", data="{", headers={"Content-Type": "application/json"}
     )

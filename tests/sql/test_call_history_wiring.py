@@ -11,7 +11,7 @@ from rcpyramid.callstore import history_outside_requests
 from rcpyramid.callstore.interfaces import CallHistory
 from rcpyramid.callstore.memory import MemoryCallHistory
 from rcpyramid.callstore.sqla import SQLAlchemyCallHistory
-from rcpyramid.callstore.testing import ALICE, NOON, make_record
+from rcpyramid.callstore.testing.data import ALICE, NOON, make_record
 from tests.databases import sql_app_settings, sqlite_url
 from tests.processes import ROOT
 

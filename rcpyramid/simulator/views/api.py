@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,7 +34,9 @@ _SPACE_OFFSET = re.compile(r" (\d{2}(?::?\d{2})?)$")
 # --- parameter parsing -----------------------------------------------------------------
 
 
-def _int_param(params, name: str, default: int, high: int, *, allow_max: bool = False) -> int:
+def _int_param(
+    params: Mapping[str, str], name: str, default: int, high: int, *, allow_max: bool = False
+) -> int:
     raw = first(params, name)
     if raw is None:
         return default
@@ -45,7 +48,7 @@ def _int_param(params, name: str, default: int, high: int, *, allow_max: bool = 
     return int(raw)
 
 
-def choices(params, name: str, allowed: tuple[str, ...]) -> list[str]:
+def choices(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> list[str]:
     """Repeatable enum values, matched case-insensitively, echoed in canonical case."""
     canonical = {a.lower(): a for a in allowed}
     out = []
@@ -58,7 +61,7 @@ def choices(params, name: str, allowed: tuple[str, ...]) -> list[str]:
     return out
 
 
-def _flag(params, name: str, *, default: bool) -> bool:
+def _flag(params: Mapping[str, str], name: str, *, default: bool) -> bool:
     """A true/false parameter (the Python SDK sends True/False)."""
     raw = first(params, name)
     if raw is None:
@@ -110,7 +113,9 @@ def readable_extension(
     return ext
 
 
-def _navigation(base: str, pairs: list[tuple[str, str]], per_page: int, pages: dict) -> dict:
+def _navigation(
+    base: str, pairs: list[tuple[str, str]], per_page: int, pages: dict[str, Any]
+) -> dict[str, Any]:
     out = {}
     for key, number in pages.items():
         if number is not None:

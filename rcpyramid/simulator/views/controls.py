@@ -10,8 +10,9 @@ cannot drive the controls; bad values answer 400 {"error": "..."}):
 - POST expire-access-tokens [{"username"}] -> {"expired": n}: current access tokens (of that
   user) now answer 401 OAU-128; refresh tokens are untouched.
 - POST fail-next {"status": 429|500|502|503, "count": 1, "path": "/restapi", "retry_after",
-  "content": "json"|"html"} -> {"queued": {...}}: the next `count` requests whose path starts
-  with `path` answer `status` without doing any work. Rules queue up; the first matching
+  "content": "json"|"html", "exact": false} -> {"queued": {...}}: the next `count` requests
+  whose path starts with `path` (is `path`, with "exact": true) answer `status` without
+  doing any work. Rules queue up; the first matching
   rule is used. 429 carries Retry-After (default 60) and rate headers; 5xx carry Retry-After
   only when `retry_after` is given.
 - POST latency {"seconds", "path": "/restapi", "count"} -> {"latency": {...}|null}: matching
@@ -67,7 +68,8 @@ CONTROLS = (
     (
         'POST /simulator/fail-next {"status": 503, "count": 1, "path": "/restapi/oauth/token",'
         ' "retry_after": 60, "content": "json"}',
-        "the next matching requests fail that way (429, 500, 502 or 503; json or html)",
+        "the next matching requests fail that way (429, 500, 502 or 503; json or html); "
+        '"exact": true matches that path alone, not the paths under it',
     ),
     (
         'POST /simulator/latency {"seconds": 2.5, "path": "/restapi", "count": 1}',
@@ -164,7 +166,7 @@ def expire_access_tokens(request: Request) -> Response:
 
 
 def fail_next(request: Request) -> Response:
-    """POST /simulator/fail-next {"status", "count", "path", "retry_after", "content"}."""
+    """POST /simulator/fail-next {"status", "count", "path", "retry_after", "content", "exact"}."""
     data = _body(request)
     status = data.get("status")
     if status not in (429, 500, 502, 503) or isinstance(status, bool):
@@ -175,8 +177,11 @@ def fail_next(request: Request) -> Response:
     count = _int(data, "count", 1, 1)
     retry_after = _int(data, "retry_after", None, 0)
     path = _path(data)
+    exact = data.get("exact", False)
+    if not isinstance(exact, bool):
+        raise ControlError("exact must be true or false")
     assert count is not None
-    simulator(request).faults.fail_next(status, count, path, retry_after, content)
+    simulator(request).faults.fail_next(status, count, path, retry_after, content, exact=exact)
     return json_response(
         {
             "queued": {
@@ -185,6 +190,7 @@ def fail_next(request: Request) -> Response:
                 "path": path,
                 "retry_after": 60 if status == 429 and retry_after is None else retry_after,
                 "content": content,
+                "exact": exact,
             }
         }
     )

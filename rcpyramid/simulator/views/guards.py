@@ -16,7 +16,7 @@ from .. import errors
 from ..config import RegisteredClient
 from ..directory import Extension
 from ..ratelimits import RateKey, RateStatus
-from ..sessions import AccessGrant
+from ..session_records import AccessGrant
 
 if TYPE_CHECKING:
     from ..app import Simulator
@@ -27,7 +27,8 @@ _TOKEN_RE = re.compile(r"^[A-Za-z0-9\-._~+/]+=*$")
 
 def simulator(request: Request) -> Simulator:
     """The Simulator serving this request."""
-    return request.registry.simulator
+    sim: Simulator = request.registry.simulator
+    return sim
 
 
 def throttle(request: Request, group: str, key: RateKey, *, count: bool = True) -> RateStatus:

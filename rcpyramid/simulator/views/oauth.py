@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pyramid.config import Configurator
@@ -14,7 +15,7 @@ from pyramid.response import Response
 from .. import errors
 from ..config import RegisteredClient
 from ..rendering import render
-from ..sessions import CODE_TTL, clamp_access_ttl, clamp_refresh_ttl
+from ..session_records import CODE_TTL, clamp_access_ttl, clamp_refresh_ttl
 from ..wire import add_query, first, html_response, json_response
 from .guards import authenticate_client, claimed_client_id, simulator, throttle
 
@@ -47,7 +48,7 @@ class AuthorizeRequest:
     carried: dict[str, str]
 
 
-def validate_authorize(request: Request, params) -> AuthorizeRequest:
+def validate_authorize(request: Request, params: Mapping[str, str]) -> AuthorizeRequest:
     """Check client, redirect URI, response type and PKCE as RingCentral does."""
     clients = simulator(request).clients
     client_id = first(params, "client_id") or ""

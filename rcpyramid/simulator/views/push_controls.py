@@ -22,6 +22,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyramid.config import Configurator
 from pyramid.request import Request
 from pyramid.response import Response
@@ -32,7 +34,9 @@ from .controls import ControlError, _body, _int, _seconds
 from .guards import simulator
 
 
-def _choice(data: dict, name: str, allowed: tuple[str, ...], default: str | None = None) -> str:
+def _choice(
+    data: dict[str, Any], name: str, allowed: tuple[str, ...], default: str | None = None
+) -> str:
     value = data.get(name, default)
     canonical = {a.lower(): a for a in allowed}
     if not isinstance(value, str) or value.lower() not in canonical:

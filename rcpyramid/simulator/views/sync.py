@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import struct
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pyramid.config import Configurator
 from pyramid.request import Request
@@ -25,6 +26,9 @@ from ..directory import Extension
 from ..wire import first, json_response, query_string
 from .api import _flag, account_base, choices, parse_date, readable_extension
 from .guards import api_caller, simulator
+
+if TYPE_CHECKING:
+    from ..app import Simulator
 
 MAX_RECORDS = 250
 MAX_DAYS_BACK = timedelta(days=30)
@@ -114,7 +118,7 @@ def _sync(request: Request, owner: Extension | None, base: str) -> Response:
 
 
 def _changes(
-    sim, owner_id: int | None, since_ms: int, now: datetime, missed: bool
+    sim: Simulator, owner_id: int | None, since_ms: int, now: datetime, missed: bool
 ) -> list[CallRecord]:
     since = datetime.fromtimestamp((since_ms + 1) / 1000, now.tzinfo)
     found = sim.call_log.query(

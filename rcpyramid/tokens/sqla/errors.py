@@ -36,24 +36,27 @@ def is_transient(error: Exception) -> bool:
 
 
 @contextmanager
-def translated(doing: str) -> Iterator[None]:
-    """Driver errors become :class:`TokenStoreError`; the app answers those with a 503 page."""
+def translated(
+    doing: str,
+    store: str = "the token store",
+    error_class: type[TokenStoreError] = TokenStoreError,
+) -> Iterator[None]:
+    """Driver errors become ``error_class`` (a :class:`TokenStoreError`): a 503 page.
+
+    The call history, kept in the same database, passes its own name and error class.
+    """
     try:
         yield
     except DatabaseBusyError as error:
-        raise TokenStoreError(f"the token store is busy while {doing}: {error}") from error
+        raise error_class(f"{store} is busy while {doing}: {error}") from error
     except (DBAPIError, PoolTimeoutError) as error:
         if deadline_passed():
             # Not retryable: replaying the request would only wait as long again.
-            raise TokenStoreError(
-                f"the token store did not answer in time while {doing}"
-            ) from error
+            raise error_class(f"{store} did not answer in time while {doing}") from error
         cause = getattr(error, "orig", None) or error
         # The first line only: later lines of a driver's message may quote key values.
         summary = (str(cause).strip().splitlines() or [""])[0][:200]
-        wrapped = TokenStoreError(
-            f"the token store failed while {doing}: {type(cause).__name__}: {summary}"
-        )
+        wrapped = error_class(f"{store} failed while {doing}: {type(cause).__name__}: {summary}")
         if is_transient(error):
             mark_error_retryable(wrapped)
         raise wrapped from error

@@ -12,26 +12,23 @@ from typing import Any
 
 from sqlalchemy import Table, select, update
 
-from rcpyramid.tokens.crypto import DecryptionError, UnknownKeyError, associated_data
+from rcpyramid.tokens.crypto import (
+    DecryptionError,
+    RotationReport,
+    UnknownKeyError,
+    associated_data,
+)
 from rcpyramid.tokens.sqla.errors import translated
 from rcpyramid.tokens.sqla.repository import SQLAlchemyTokenRepository
 from rcpyramid.tokens.sqla.rows import ACCESS, BROWSER, LOGINS, PENDING, REFRESH, VERIFIER
 
 
-@dataclass(frozen=True)
-class ReencryptReport:
-    """What ``rcpyramid-reencrypt`` did."""
+@dataclass(frozen=True, kw_only=True)
+class ReencryptReport(RotationReport):
+    """What ``rcpyramid-reencrypt`` did to the token tables."""
 
-    key_id: str
     logins: int = 0
     pending: int = 0
-    undecryptable: int = 0
-    unknown_key: int = 0
-
-    @property
-    def complete(self) -> bool:
-        """True when no row is left under an older key."""
-        return not (self.undecryptable or self.unknown_key)
 
 
 def reencrypt(repo: SQLAlchemyTokenRepository, batch: int = 500) -> ReencryptReport:
@@ -82,7 +79,7 @@ def _reencrypt_row(repo: SQLAlchemyTokenRepository, table: Table, key: str) -> s
                 blob = getattr(row, name)
                 if blob is not None:
                     aad = associated_data(name, key)
-                    values[name] = keyring.encrypt(keyring.decrypt(row.key_id, blob, aad), aad)
+                    values[name] = keyring.reseal(row.key_id, blob, aad)
         except DecryptionError:
             repo.transactions.finish_locked(conn, commit=False)
             return "undecryptable"
