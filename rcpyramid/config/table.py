@@ -246,7 +246,7 @@ TABLE: tuple[Setting, ...] = (
         "rcpyramid.sign_ins_per_address",
         None,
         100,
-        _positive_int,
+        parsers.positive_int,
         "session.sign_ins_per_address",
         help="Sign-ins in progress from one client address (an IPv6 address's /64), as "
         "seen after the trusted proxy's headers; over it a new sign-in from there gets a "
