@@ -65,8 +65,8 @@ def gunicorn_options(kw: dict[str, Any], workers: int, timeout: float) -> dict[s
     return options
 
 
-def refuse_if_taken(binds: list[str]) -> None:
-    """SettingsError when something already listens on one of ``binds``.
+def refuse_if_taken(binds: list[str], setting: str = "[server:main]") -> None:
+    """SettingsError, naming ``setting``, when something already listens on one of ``binds``.
 
     With ``reuse_port`` a second server on the same port would not fail to bind: it
     would share the port with the first, and a person would be served by either.
@@ -83,7 +83,7 @@ def refuse_if_taken(binds: list[str]) -> None:
                 probe.bind((host, int(port)))
             except OSError as error:
                 raise SettingsError(
-                    f"[server:main]: {bind} is in use ({error.strerror}); is another server "
+                    f"{setting}: {bind} is in use ({error.strerror}); is another server "
                     "running there?"
                 ) from error
 

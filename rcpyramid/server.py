@@ -26,7 +26,7 @@ import waitress
 
 from rcpyramid.config import Settings, SettingsError, where
 from rcpyramid.ops import metrics
-from rcpyramid.prefork import PROXY_KEYS, proxied, serve_prefork
+from rcpyramid.prefork import PROXY_KEYS, proxied, refuse_if_taken, serve_prefork
 from rcpyramid.services import after_fork
 from rcpyramid.simulator import RegisteredClient, Simulator, SimulatorConfig, serve_in_thread
 from rcpyramid.simulator.config import parse_rate_limits
@@ -105,6 +105,15 @@ def run(wsgi_app: Any, global_conf: dict[str, Any], **kw: Any) -> None:
     # The token backend's own check (the SQL one refuses a pool smaller than twice the threads).
     registry.check_server_threads(int(kw.get("threads", 4)))
     workers = settings.cache.workers
+    try:
+        # Before anything starts: a second `pserve` gets one sentence, not a traceback.
+        if settings.ringcentral.builtin_simulator:
+            sim = settings.simulator
+            refuse_if_taken([f"{sim.host}:{sim.port}"], where("rcpyramid.simulator.port"))
+        if workers == 1 and "listen" in kw:
+            refuse_if_taken(str(kw["listen"]).split())
+    except SettingsError as error:
+        raise SystemExit(f"rcpyramid: {error}") from None
     if not settings.ringcentral.builtin_simulator:
         log.info(
             "using RingCentral at %s; the built-in simulator is not started",

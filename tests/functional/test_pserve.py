@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import requests
@@ -119,3 +120,31 @@ def test_environment_points_pserve_at_another_server_and_the_builtin_one_stays_o
     assert "the built-in simulator is not started" in app.output
     counters = requests.get(f"http://127.0.0.1:{other_port}/simulator/counters", timeout=5).json()
     assert counters["grants"]["authorization_code"] == 1
+
+
+def test_a_second_pserve_on_a_taken_port_says_which_setting_in_one_line(
+    processes: list[Process], tmp_path: Path
+) -> None:
+    # Something already listens on the simulator's port (a first `pserve` left running).
+    taken = socket.socket()
+    taken.bind(("localhost", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        second = Process(
+            [
+                str(BIN / "pserve"),
+                "development.ini",
+                f"http_port={free_port()}",
+                f"simulator_port={port}",
+            ],
+            env={**CLEAN_ENV, "RCPYRAMID_VAR_DIR": str(tmp_path / "var")},
+        )
+        processes.append(second)
+        # pserve ends on its own ("Exiting <why>"; pserve's exit status for it is 0).
+        second.popen.wait(timeout=60)
+    finally:
+        taken.close()
+    assert "rcpyramid.simulator.port" in second.output, second.output
+    assert f"localhost:{port} is in use" in second.output, second.output
+    assert "Traceback" not in second.output, second.output
