@@ -11,7 +11,6 @@ import os
 import signal
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import suppress
 from pathlib import Path
@@ -20,6 +19,7 @@ import psutil
 import pytest
 import requests
 
+from rcpyramid.simulator.testing import wait_until
 from tests.configurations import Served, served
 from tests.functional.test_refresh_outages import (
     QUICK,
@@ -83,22 +83,23 @@ def development(processes: list[Process], tmp_path: Path) -> Iterator[Served]:
 
 
 def sqlite_write_lock_taken(path: Path) -> None:
-    """Polled, with a deadline: another connection (the app's refresh) holds the write lock."""
-    deadline = time.monotonic() + 30
-    while True:
+    """Waits until another connection (the app's refresh) holds the write lock."""
+
+    def locked() -> bool:
         probe = sqlite3.connect(path, timeout=0, isolation_level=None)
         try:
             probe.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
             if "locked" in str(error):
-                return
+                return True
             raise
         else:
             probe.rollback()
         finally:
             probe.close()
-        assert time.monotonic() < deadline, "the app never took the write lock"
-        time.sleep(0.05)
+        return False
+
+    wait_until(locked, timeout=30)
 
 
 def test_the_development_server_killed_mid_refresh_keeps_the_person_signed_in(

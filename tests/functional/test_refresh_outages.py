@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -22,6 +21,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
+from rcpyramid.simulator.testing import wait_until
 from tests.configurations import Served, served
 from tests.functional.test_herd import page
 from tests.processes import Process
@@ -96,20 +96,17 @@ def grants(configuration: Served) -> tuple[int, int]:
 
 
 def page_shows(configuration: Served, browser: requests.Session, number: int) -> None:
-    """The page answers 200 once the app has recovered by itself (polled, with a deadline)."""
-    deadline = time.monotonic() + 60
-    while True:
+    """Waits until the page answers 200: the app has recovered by itself."""
+
+    def status() -> int:
         try:
             answer = browser.get(configuration.url + fresh(number), timeout=60)
         except requests.ConnectionError:  # a connection kept to a worker that was killed
-            status = 0
-        else:
-            status = answer.status_code
-        if status == 200:
-            return
-        assert status != 500, configuration.app.output[-3000:]
-        assert time.monotonic() < deadline, (status, configuration.app.output[-3000:])
-        time.sleep(0.2)
+            return 0
+        assert answer.status_code != 500, configuration.app.output[-3000:]
+        return answer.status_code
+
+    wait_until(lambda: status() == 200, timeout=60, interval=0.2)
 
 
 def the_stored_pair_is_the_newest(
@@ -166,26 +163,24 @@ def test_a_slow_database_during_a_refresh_keeps_the_rotated_pair(prefork: Served
 
 
 def refresh_lock_ports(database_url: str) -> list[int]:
-    """The client ports of the sessions holding a login's refresh lock (polled, with a deadline).
+    """The client ports of the sessions holding a login's refresh lock, once there are some.
 
     Read directly, not through the relay the app may use.
     """
     engine = create_engine(database_url)
-    deadline = time.monotonic() + 30
+
+    def holders() -> list[int]:
+        with engine.connect() as conn:
+            ports = conn.execute(
+                text(
+                    "SELECT client_port FROM pg_stat_activity WHERE state = "
+                    "'idle in transaction' AND query ILIKE '%FROM logins%FOR UPDATE%'"
+                )
+            ).scalars()
+            return [port for port in ports if port is not None]
+
     try:
-        while True:
-            with engine.connect() as conn:
-                ports = conn.execute(
-                    text(
-                        "SELECT client_port FROM pg_stat_activity WHERE state = "
-                        "'idle in transaction' AND query ILIKE '%FROM logins%FOR UPDATE%'"
-                    )
-                ).scalars()
-                found = [port for port in ports if port is not None]
-            if found:
-                return found
-            assert time.monotonic() < deadline, "no worker took the refresh lock"
-            time.sleep(0.05)
+        return wait_until(holders, timeout=30)
     finally:
         engine.dispose()
 
@@ -210,10 +205,7 @@ def test_a_database_stalled_while_ringcentral_rotates_the_pair_does_not_lose_it(
     refresh_lock_ports(prefork.database_url)  # the lock is taken: RingCentral is being asked
     prefork.relay.stall()
     try:
-        deadline = time.monotonic() + 30
-        while grants(prefork) != (1, 1):  # RingCentral rotated the pair
-            assert time.monotonic() < deadline, prefork.app.output[-3000:]
-            time.sleep(0.05)
+        wait_until(lambda: grants(prefork) == (1, 1), timeout=30)  # RingCentral rotated it
         started.join(60)
     finally:
         prefork.relay.restore()
