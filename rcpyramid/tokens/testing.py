@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
@@ -38,6 +39,7 @@ from rcpyramid.tokens.interfaces import (
     AddressPendingLimitError,
     FailureReason,
     PendingLimitError,
+    PendingLimits,
     PendingSignIn,
     RefreshFailure,
     Token,
@@ -95,7 +97,7 @@ def make_pending(
 
 
 #: Caps large enough not to matter in the tests that are not about them.
-ROOMY = {"per_browser": 100, "total": 1000}
+ROOMY = PendingLimits(per_browser=100, total=1000)
 
 
 class TokenRepositoryTests:
@@ -243,12 +245,14 @@ class TokenRepositoryTests:
         self, repo: TokenRepository, clock: MovingClock
     ) -> None:
         pending = make_pending("state-1", clock() + timedelta(minutes=10))
-        repo.add_pending(pending, now=clock(), **ROOMY)
+        repo.add_pending(pending, now=clock(), limits=ROOMY)
         assert repo.take_pending(state_digest("state-1"), clock()) == pending
         assert repo.take_pending(state_digest("state-1"), clock()) is None
 
     def test_pending_sign_ins_expire(self, repo: TokenRepository, clock: MovingClock) -> None:
-        repo.add_pending(make_pending("s", clock() + timedelta(minutes=10)), now=clock(), **ROOMY)
+        repo.add_pending(
+            make_pending("s", clock() + timedelta(minutes=10)), now=clock(), limits=ROOMY
+        )
         clock.advance(601)
         assert repo.take_pending(state_digest("s"), clock()) is None
 
@@ -261,7 +265,7 @@ class TokenRepositoryTests:
             code_verifier="verifier-" + "x" * 40,
             return_to="/test?api=extension",
         )
-        repo.add_pending(pending, now=clock(), **ROOMY)
+        repo.add_pending(pending, now=clock(), limits=ROOMY)
         taken = repo.take_pending(pending.state_hash, clock())
         assert taken == pending
         assert taken is not None and taken.expires_at.utcoffset() == timedelta(0)
@@ -271,13 +275,12 @@ class TokenRepositoryTests:
     ) -> None:
         start = clock()
         repo.add_pending(
-            make_pending("other", start + timedelta(minutes=5), "b"), now=start, **ROOMY
+            make_pending("other", start + timedelta(minutes=5), "b"), now=start, limits=ROOMY
         )
+        limits = PendingLimits(per_browser=3, total=10)
         for n in range(4):
             expires = start + timedelta(minutes=10 + n)
-            repo.add_pending(
-                make_pending(f"a{n}", expires, "a"), now=start, per_browser=3, total=10
-            )
+            repo.add_pending(make_pending(f"a{n}", expires, "a"), now=start, limits=limits)
         assert repo.take_pending(state_digest("a0"), start) is None
         for state in ("a1", "a2", "a3", "other"):
             assert repo.take_pending(state_digest(state), start) is not None, state
@@ -287,16 +290,15 @@ class TokenRepositoryTests:
     ) -> None:
         start = clock()
         expires = start + timedelta(minutes=10)
+        limits = PendingLimits(per_browser=2, total=3)
         for n in range(3):
-            repo.add_pending(
-                make_pending(f"s{n}", expires, f"b{n}"), now=start, per_browser=2, total=3
-            )
+            repo.add_pending(make_pending(f"s{n}", expires, f"b{n}"), now=start, limits=limits)
         with pytest.raises(PendingLimitError):
-            repo.add_pending(
-                make_pending("late", expires, "new"), now=start, per_browser=2, total=3
-            )
+            repo.add_pending(make_pending("late", expires, "new"), now=start, limits=limits)
         # A browser that already has one may still replace it by a newer one.
-        repo.add_pending(make_pending("again", expires, "b0"), now=start, per_browser=1, total=3)
+        repo.add_pending(
+            make_pending("again", expires, "b0"), now=start, limits=replace(limits, per_browser=1)
+        )
         assert repo.take_pending(state_digest("late"), start) is None
         assert repo.take_pending(state_digest("s0"), start) is None
         for state in ("again", "s1", "s2"):
@@ -306,17 +308,19 @@ class TokenRepositoryTests:
         self, repo: TokenRepository, clock: MovingClock
     ) -> None:
         start = clock()
-        caps = {"per_browser": 2, "total": 100, "per_address": 3}
+        limits = PendingLimits(per_browser=2, total=100, per_address=3)
         for n in range(3):
             expires = start + timedelta(minutes=5 + n)
             repo.add_pending(
-                make_pending(f"s{n}", expires, f"b{n}", address_key="net-a"), now=start, **caps
+                make_pending(f"s{n}", expires, f"b{n}", address_key="net-a"),
+                now=start,
+                limits=limits,
             )
         with pytest.raises(AddressPendingLimitError) as refused:
             repo.add_pending(
                 make_pending("late", start + timedelta(minutes=10), "new", address_key="net-a"),
                 now=start,
-                **caps,
+                limits=limits,
             )
         assert refused.value.retry_after == 300  # when the oldest of the three expires
         # Another address is not held back; a browser of the full address may still
@@ -324,12 +328,12 @@ class TokenRepositoryTests:
         repo.add_pending(
             make_pending("elsewhere", start + timedelta(minutes=10), "c", address_key="net-b"),
             now=start,
-            **caps,
+            limits=limits,
         )
         repo.add_pending(
             make_pending("again", start + timedelta(minutes=10), "b0", address_key="net-a"),
             now=start,
-            **{**caps, "per_browser": 1},
+            limits=replace(limits, per_browser=1),
         )
         assert repo.take_pending(state_digest("late"), start) is None
         for state in ("elsewhere", "again", "s1", "s2"):
@@ -340,22 +344,21 @@ class TokenRepositoryTests:
         repo.add_pending(
             make_pending("later", start + timedelta(minutes=10), "new", address_key="net-a"),
             now=start,
-            **caps,
+            limits=limits,
         )
 
     def test_expired_sign_ins_make_room_without_a_purge(
         self, repo: TokenRepository, clock: MovingClock
     ) -> None:
         start = clock()
+        limits = PendingLimits(per_browser=2, total=3)
         for n in range(3):
             soon = start + timedelta(minutes=1)
-            repo.add_pending(
-                make_pending(f"s{n}", soon, f"b{n}"), now=start, per_browser=2, total=3
-            )
+            repo.add_pending(make_pending(f"s{n}", soon, f"b{n}"), now=start, limits=limits)
         clock.advance(120)
         later = clock()
         fresh = make_pending("fresh", later + timedelta(minutes=10), "new")
-        repo.add_pending(fresh, now=later, per_browser=2, total=3)
+        repo.add_pending(fresh, now=later, limits=limits)
         assert repo.take_pending(fresh.state_hash, later) == fresh
 
     # -- refreshing ------------------------------------------------------------------------
@@ -591,11 +594,13 @@ class TokenRepositoryTests:
         self, repo: TokenRepository, clock: MovingClock
     ) -> None:
         start = clock()
-        repo.add_pending(make_pending("old", start + timedelta(minutes=1), "b"), now=start, **ROOMY)
+        repo.add_pending(
+            make_pending("old", start + timedelta(minutes=1), "b"), now=start, limits=ROOMY
+        )
         repo.add_pending(
             make_pending("new", start + timedelta(minutes=20), "c", code_verifier="w" * 43),
             now=start,
-            **ROOMY,
+            limits=ROOMY,
         )
         clock.advance(120)
         repo.purge(clock())
