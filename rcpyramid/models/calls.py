@@ -17,7 +17,7 @@ from rcpyramid.models.meta import Base, UTCDateTime
 
 
 class HistoryOwner(Base):
-    """One owner's history: its revision, where its sync stands, its stale mark."""
+    """One owner's history: its revision and where its sync stands."""
 
     __tablename__ = "call_histories"
 
@@ -31,10 +31,6 @@ class HistoryOwner(Base):
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     covers_from: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     backfill_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    # No longer read or written: when a sync is due lives in the live schedule
-    # (models/live.py). Kept so the table matches migration 0003; a later migration may drop them.
-    stale_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
-    stale_latest: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     def __repr__(self) -> str:
         return f"HistoryOwner(owner={self.owner!r}, revision={self.revision!r})"

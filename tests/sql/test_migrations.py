@@ -22,7 +22,7 @@ from tests.processes import BIN, ROOT
 
 LIVE_TABLES = {"live_owners", "live_logins", "live_subscriptions"}
 TABLES = ["logins", "pending_sign_ins", "call_histories", "call_records", *sorted(LIVE_TABLES)]
-HEAD = "0005"
+HEAD = "0006"
 
 
 def head_revision(url: str) -> str | None:
@@ -159,6 +159,31 @@ def test_sql_migration_0003_adds_the_call_history_and_takes_it_away(sql_url: str
         with engine.connect() as conn:
             assert conn.execute(text("SELECT login_id FROM logins")).all() == [("kept",)]
         assert head_revision(sql_url) == "0002"
+    finally:
+        engine.dispose()
+
+
+def test_sql_migration_0006_drops_the_stale_mark_and_puts_it_back(sql_url: str) -> None:
+    # Histories keep their rows both ways; the unused stale mark goes with its index.
+    stale = {"stale_after", "stale_latest"}
+    engine = make_engine(sql_url, pool_size=2)
+    try:
+        upgrade(engine, DEFAULT_MIGRATIONS, "0005")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO call_histories (owner) VALUES ('person:1:2')"))
+        upgrade(engine, DEFAULT_MIGRATIONS, "0006")
+        assert columns(engine, "call_histories") & stale == set()
+        assert inspect(engine).get_indexes("call_histories") == []
+        downgrade(engine, DEFAULT_MIGRATIONS, "0005")
+        assert columns(engine, "call_histories") >= stale
+        assert {index["name"] for index in inspect(engine).get_indexes("call_histories")} == {
+            "ix_call_histories_stale_after"
+        }
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT owner, stale_after FROM call_histories")).all() == [
+                ("person:1:2", None)
+            ]
+        assert head_revision(sql_url) == "0005"
     finally:
         engine.dispose()
 
