@@ -3,6 +3,11 @@
 The docstrings of :class:`TokenRepository` are the specification. One behavioural
 suite (:mod:`rcpyramid.tokens.testing`) runs against every backend that ships, and a
 third-party backend runs it by subclassing.
+
+Longer than the package's other modules because it is the whole contract in one place,
+as Kinto keeps its storage contract: the abstract classes, whose docstrings are the
+specification, and the values their verbs take and return and the errors they raise,
+which that specification names. A backend's author reads this one file.
 """
 
 from __future__ import annotations
