@@ -20,6 +20,7 @@ class HistoryOwner(Base):
     """One owner's history: its revision and where its sync stands."""
 
     __tablename__ = "call_histories"
+    repr_columns = ("owner", "revision")
 
     #: ``person:<account>:<extension>`` or ``company:<account>`` (rcpyramid.callstore).
     owner: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -32,14 +33,12 @@ class HistoryOwner(Base):
     covers_from: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     backfill_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    def __repr__(self) -> str:
-        return f"HistoryOwner(owner={self.owner!r}, revision={self.revision!r})"
-
 
 class CallRecord(Base):
     """One call-log record of one owner, under RingCentral's record id."""
 
     __tablename__ = "call_records"
+    repr_columns = ("owner", "record_id")
     __table_args__ = (
         # A page of a history is the newest calls of one owner in a range.
         Index("ix_call_records_owner_start_time", "owner", "start_time"),
@@ -60,6 +59,3 @@ class CallRecord(Base):
     record: Mapped[bytes] = mapped_column(LargeBinary)
     #: Its names and digits for search (rcpyramid.callstore.records.search_text), sealed.
     search: Mapped[bytes] = mapped_column(LargeBinary)
-
-    def __repr__(self) -> str:
-        return f"CallRecord(owner={self.owner!r}, record_id={self.record_id!r})"
