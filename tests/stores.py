@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import webtest
 
 from rcpyramid.tokens import open_repository
-from rcpyramid.tokens.interfaces import PendingSignIn, Token
+from rcpyramid.tokens.interfaces import PendingLimits, PendingSignIn, Token
 from rcpyramid.tokens.memory import MemoryTokenRepository
 
 #: Every login was last seen before this: ``idle_logins`` before it lists them all.
@@ -34,18 +34,8 @@ class RecordingTokenRepository(MemoryTokenRepository):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.pending_added: list[PendingSignIn] = []
 
-    def add_pending(
-        self,
-        pending: PendingSignIn,
-        *,
-        now: datetime,
-        per_browser: int,
-        total: int,
-        per_address: int | None = None,
-    ) -> None:
-        super().add_pending(
-            pending, now=now, per_browser=per_browser, total=total, per_address=per_address
-        )
+    def add_pending(self, pending: PendingSignIn, *, now: datetime, limits: PendingLimits) -> None:
+        super().add_pending(pending, now=now, limits=limits)
         self.pending_added.append(pending)
 
 

@@ -1,9 +1,4 @@
-"""Token tables: logins (encrypted tokens) and pending sign-ins.
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-01-01 00:00:00
-"""
+"""Token tables: logins (encrypted tokens) and pending sign-ins."""
 
 from __future__ import annotations
 
@@ -12,8 +7,6 @@ from alembic import op
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,9 +1,4 @@
-"""Last-seen time and remembered refresh failure on logins; browser key on pending sign-ins.
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-12-01 00:00:00
-"""
+"""Last-seen time and remembered refresh failure on logins; browser key on pending sign-ins."""
 
 from __future__ import annotations
 
@@ -12,8 +7,6 @@ from alembic import op
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

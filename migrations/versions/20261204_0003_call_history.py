@@ -1,9 +1,4 @@
-"""Call history: each owner's call records (encrypted) and where its sync stands.
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-12-04 00:00:00
-"""
+"""Call history: each owner's call records (encrypted) and where its sync stands."""
 
 from __future__ import annotations
 
@@ -12,8 +7,6 @@ from alembic import op
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

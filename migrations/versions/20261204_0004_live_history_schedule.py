@@ -1,9 +1,4 @@
-"""Live history: due marks and leases per history, logins, webhook subscriptions.
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-12-04 00:00:00
-"""
+"""Live history: due marks and leases per history, logins, webhook subscriptions."""
 
 from __future__ import annotations
 
@@ -12,8 +7,6 @@ from alembic import op
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 
 def _when(name: str) -> sa.Column:

@@ -17,9 +17,10 @@ from rcpyramid.models.meta import Base, UTCDateTime
 
 
 class HistoryOwner(Base):
-    """One owner's history: its revision, where its sync stands, its stale mark."""
+    """One owner's history: its revision and where its sync stands."""
 
     __tablename__ = "call_histories"
+    repr_columns = ("owner", "revision")
 
     #: ``person:<account>:<extension>`` or ``company:<account>`` (rcpyramid.callstore).
     owner: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -31,19 +32,13 @@ class HistoryOwner(Base):
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     covers_from: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     backfill_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    # No longer read or written: when a sync is due lives in the live schedule
-    # (models/live.py). Kept so the table matches migration 0003; a later migration may drop them.
-    stale_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
-    stale_latest: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-
-    def __repr__(self) -> str:
-        return f"HistoryOwner(owner={self.owner!r}, revision={self.revision!r})"
 
 
 class CallRecord(Base):
     """One call-log record of one owner, under RingCentral's record id."""
 
     __tablename__ = "call_records"
+    repr_columns = ("owner", "record_id")
     __table_args__ = (
         # A page of a history is the newest calls of one owner in a range.
         Index("ix_call_records_owner_start_time", "owner", "start_time"),
@@ -64,6 +59,3 @@ class CallRecord(Base):
     record: Mapped[bytes] = mapped_column(LargeBinary)
     #: Its names and digits for search (rcpyramid.callstore.records.search_text), sealed.
     search: Mapped[bytes] = mapped_column(LargeBinary)
-
-    def __repr__(self) -> str:
-        return f"CallRecord(owner={self.owner!r}, record_id={self.record_id!r})"

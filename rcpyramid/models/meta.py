@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, TypeAlias
+from typing import Any, ClassVar, TypeAlias
 
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.engine import Dialect, Row
@@ -12,11 +12,11 @@ from sqlalchemy.types import TypeDecorator
 
 from rcpyramid.clock import as_utc
 
-# Constraint names that do not depend on the database, so migrations can name what
-# they drop (SQLite's batch mode needs the names, PostgreSQL would invent its own).
 #: A result row of any shape (SQLAlchemy 2.1 types a row by its columns).
 AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 
+# Constraint names that do not depend on the database, so migrations can name what
+# they drop (SQLite's batch mode needs the names, PostgreSQL would invent its own).
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -30,6 +30,12 @@ metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 class Base(DeclarativeBase):
     metadata = metadata
+    #: The columns a row's repr shows: never a secret, nor a key that works as one.
+    repr_columns: ClassVar[tuple[str, ...]] = ()
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.repr_columns)
+        return f"{type(self).__name__}({shown})"
 
 
 class UTCDateTime(TypeDecorator[datetime]):

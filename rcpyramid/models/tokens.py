@@ -18,6 +18,8 @@ class Login(Base):
     """One signed-in person's RingCentral tokens, under an opaque login id."""
 
     __tablename__ = "logins"
+    # Not the login id: it is what a session cookie points at, as good as a credential.
+    repr_columns = ("key_id", "owner_id")
 
     login_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     key_id: Mapped[str] = mapped_column(String(32))
@@ -42,15 +44,12 @@ class Login(Base):
     refresh_failed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     refresh_failure: Mapped[str | None] = mapped_column(Text, nullable=True)
 
-    def __repr__(self) -> str:
-        # The login id is what a session cookie points at: as good as a credential.
-        return f"Login(key_id={self.key_id!r}, owner_id={self.owner_id!r})"
-
 
 class PendingSignIn(Base):
     """A sign-in that left for RingCentral, under the SHA-256 of its ``state``."""
 
     __tablename__ = "pending_sign_ins"
+    repr_columns = ("expires_at",)
 
     state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     key_id: Mapped[str] = mapped_column(String(32))
@@ -64,6 +63,3 @@ class PendingSignIn(Base):
     # Indexed for rcpyramid-purge.
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-    def __repr__(self) -> str:
-        return f"PendingSignIn(expires_at={self.expires_at!r})"

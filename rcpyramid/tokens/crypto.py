@@ -17,6 +17,7 @@ import binascii
 import os
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -111,9 +112,30 @@ class Keyring:
         except (InvalidTag, UnicodeDecodeError) as error:
             raise DecryptionError("a stored ciphertext failed authentication") from error
 
+    def encrypt_optional(self, plaintext: str | None, aad: bytes) -> bytes | None:
+        """:meth:`encrypt`, for a column that may be empty: None stays None."""
+        return None if plaintext is None else self.encrypt(plaintext, aad)
+
+    def decrypt_optional(self, kid: str, blob: bytes | None, aad: bytes) -> str | None:
+        """:meth:`decrypt`, for a column that may be empty: None stays None."""
+        return None if blob is None else self.decrypt(kid, blob, aad)
+
     def reseal(self, kid: str, blob: bytes, aad: bytes) -> bytes:
         """Open a ciphertext sealed under ``kid`` and seal it again under the primary key."""
         return self.encrypt(self.decrypt(kid, blob, aad), aad)
+
+    def reseal_fields(
+        self, kid: str, subject: str, blobs: Mapping[str, bytes | None]
+    ) -> dict[str, bytes]:
+        """:meth:`reseal` each field of one row (by name; empty ones left out).
+
+        Raises :class:`DecryptionError` or :class:`UnknownKeyError` when one does not open.
+        """
+        return {
+            name: self.reseal(kid, blob, associated_data(name, subject))
+            for name, blob in blobs.items()
+            if blob is not None
+        }
 
     def __repr__(self) -> str:
         return f"Keyring(key_ids={self.key_ids!r})"

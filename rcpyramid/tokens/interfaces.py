@@ -3,6 +3,11 @@
 The docstrings of :class:`TokenRepository` are the specification. One behavioural
 suite (:mod:`rcpyramid.tokens.testing`) runs against every backend that ships, and a
 third-party backend runs it by subclassing.
+
+Longer than the package's other modules because it is the whole contract in one place,
+as Kinto keeps its storage contract: the abstract classes, whose docstrings are the
+specification, and the values their verbs take and return and the errors they raise,
+which that specification names. A backend's author reads this one file.
 """
 
 from __future__ import annotations
@@ -101,6 +106,18 @@ class PendingSignIn:
     #: HMAC-SHA256 of the client's address (its /64 for IPv6, :func:`address_key`):
     #: counts one address's sign-ins without storing the address.
     address_key: str = ""
+
+
+@dataclass(frozen=True)
+class PendingLimits:
+    """How many sign-ins may be in progress at once: per browser, in all, per address.
+
+    ``per_address`` None: addresses are not counted.
+    """
+
+    per_browser: int
+    total: int
+    per_address: int | None = None
 
 
 class FailureReason(enum.StrEnum):
@@ -278,23 +295,15 @@ class TokenRepository(abc.ABC):
         """
 
     @abc.abstractmethod
-    def add_pending(
-        self,
-        pending: PendingSignIn,
-        *,
-        now: datetime,
-        per_browser: int,
-        total: int,
-        per_address: int | None = None,
-    ) -> None:
+    def add_pending(self, pending: PendingSignIn, *, now: datetime, limits: PendingLimits) -> None:
         """Remember a sign-in that went to RingCentral, under ``pending.state_hash``.
 
         Expired entries (``expires_at <= now``) go first. The browser
-        ``pending.browser_key`` keeps at most ``per_browser`` entries: its oldest
-        (earliest ``expires_at``) give way. When ``total`` live entries of other
+        ``pending.browser_key`` keeps at most ``limits.per_browser`` entries: its oldest
+        (earliest ``expires_at``) give way. When ``limits.total`` live entries of other
         sign-ins would remain, :class:`PendingLimitError` is raised and nothing
-        changes: other people's sign-ins are never evicted. When ``per_address`` is
-        given and the address ``pending.address_key`` keeps that many live entries
+        changes: other people's sign-ins are never evicted. When ``limits.per_address``
+        is given and the address ``pending.address_key`` keeps that many live entries
         (besides those giving way), :class:`AddressPendingLimitError` is raised, its
         ``retry_after`` the seconds until the earliest of them expires, and nothing
         changes either.

@@ -19,6 +19,7 @@ from rcpyramid.clock import Clock, utcnow
 from rcpyramid.tokens.interfaces import (
     AddressPendingLimitError,
     PendingLimitError,
+    PendingLimits,
     PendingSignIn,
     RefreshFailure,
     RefreshLease,
@@ -137,15 +138,7 @@ class MemoryTokenRepository(TokenRepository):
                 failure = None
             return failure
 
-    def add_pending(
-        self,
-        pending: PendingSignIn,
-        *,
-        now: datetime,
-        per_browser: int,
-        total: int,
-        per_address: int | None = None,
-    ) -> None:
+    def add_pending(self, pending: PendingSignIn, *, now: datetime, limits: PendingLimits) -> None:
         with self._mutex:
             for state_hash in [h for h, p in self._pending.items() if p.expires_at <= now]:
                 del self._pending[state_hash]
@@ -154,16 +147,16 @@ class MemoryTokenRepository(TokenRepository):
                 (p for p in self._pending.values() if p.browser_key == pending.browser_key),
                 key=lambda p: p.expires_at,
             )
-            give_way = same_browser[: max(0, len(same_browser) - per_browser + 1)]
-            if len(self._pending) - len(give_way) >= total:
+            give_way = same_browser[: max(0, len(same_browser) - limits.per_browser + 1)]
+            if len(self._pending) - len(give_way) >= limits.total:
                 raise PendingLimitError("too many sign-ins are in progress")
-            if per_address is not None:
+            if limits.per_address is not None:
                 same_address = [
                     p
                     for p in self._pending.values()
                     if p.address_key == pending.address_key and p not in give_way
                 ]
-                if len(same_address) >= per_address:
+                if len(same_address) >= limits.per_address:
                     earliest = min(p.expires_at for p in same_address)
                     raise AddressPendingLimitError(
                         "too many sign-ins are in progress from one address",

@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
@@ -38,6 +39,7 @@ from rcpyramid.tokens.interfaces import (
     AddressPendingLimitError,
     FailureReason,
     PendingLimitError,
+    PendingLimits,
     PendingSignIn,
     RefreshFailure,
     Token,
@@ -95,7 +97,23 @@ def make_pending(
 
 
 #: Caps large enough not to matter in the tests that are not about them.
-ROOMY = {"per_browser": 100, "total": 1000}
+ROOMY = PendingLimits(per_browser=100, total=1000)
+
+
+def start_sign_in(
+    repo: TokenRepository,
+    state: str,
+    now: datetime,
+    *,
+    minutes: int = 10,
+    browser: str = "browser-1",
+    limits: PendingLimits = ROOMY,
+    **fields: object,
+) -> PendingSignIn:
+    """Add :func:`make_pending`'s sign-in at ``now``, expiring ``minutes`` later; return it."""
+    pending = make_pending(state, now + timedelta(minutes=minutes), browser, **fields)
+    repo.add_pending(pending, now=now, limits=limits)
+    return pending
 
 
 class TokenRepositoryTests:
@@ -242,26 +260,25 @@ class TokenRepositoryTests:
     def test_pending_sign_ins_are_single_use(
         self, repo: TokenRepository, clock: MovingClock
     ) -> None:
-        pending = make_pending("state-1", clock() + timedelta(minutes=10))
-        repo.add_pending(pending, now=clock(), **ROOMY)
+        pending = start_sign_in(repo, "state-1", clock())
         assert repo.take_pending(state_digest("state-1"), clock()) == pending
         assert repo.take_pending(state_digest("state-1"), clock()) is None
 
     def test_pending_sign_ins_expire(self, repo: TokenRepository, clock: MovingClock) -> None:
-        repo.add_pending(make_pending("s", clock() + timedelta(minutes=10)), now=clock(), **ROOMY)
+        start_sign_in(repo, "s", clock())
         clock.advance(601)
         assert repo.take_pending(state_digest("s"), clock()) is None
 
     def test_pending_sign_ins_keep_every_field(
         self, repo: TokenRepository, clock: MovingClock
     ) -> None:
-        pending = make_pending(
+        pending = start_sign_in(
+            repo,
             "state-x",
-            clock() + timedelta(minutes=10),
+            clock(),
             code_verifier="verifier-" + "x" * 40,
             return_to="/test?api=extension",
         )
-        repo.add_pending(pending, now=clock(), **ROOMY)
         taken = repo.take_pending(pending.state_hash, clock())
         assert taken == pending
         assert taken is not None and taken.expires_at.utcoffset() == timedelta(0)
@@ -270,14 +287,10 @@ class TokenRepositoryTests:
         self, repo: TokenRepository, clock: MovingClock
     ) -> None:
         start = clock()
-        repo.add_pending(
-            make_pending("other", start + timedelta(minutes=5), "b"), now=start, **ROOMY
-        )
+        start_sign_in(repo, "other", start, minutes=5, browser="b")
+        limits = PendingLimits(per_browser=3, total=10)
         for n in range(4):
-            expires = start + timedelta(minutes=10 + n)
-            repo.add_pending(
-                make_pending(f"a{n}", expires, "a"), now=start, per_browser=3, total=10
-            )
+            start_sign_in(repo, f"a{n}", start, minutes=10 + n, browser="a", limits=limits)
         assert repo.take_pending(state_digest("a0"), start) is None
         for state in ("a1", "a2", "a3", "other"):
             assert repo.take_pending(state_digest(state), start) is not None, state
@@ -286,17 +299,13 @@ class TokenRepositoryTests:
         self, repo: TokenRepository, clock: MovingClock
     ) -> None:
         start = clock()
-        expires = start + timedelta(minutes=10)
+        limits = PendingLimits(per_browser=2, total=3)
         for n in range(3):
-            repo.add_pending(
-                make_pending(f"s{n}", expires, f"b{n}"), now=start, per_browser=2, total=3
-            )
+            start_sign_in(repo, f"s{n}", start, browser=f"b{n}", limits=limits)
         with pytest.raises(PendingLimitError):
-            repo.add_pending(
-                make_pending("late", expires, "new"), now=start, per_browser=2, total=3
-            )
+            start_sign_in(repo, "late", start, browser="new", limits=limits)
         # A browser that already has one may still replace it by a newer one.
-        repo.add_pending(make_pending("again", expires, "b0"), now=start, per_browser=1, total=3)
+        start_sign_in(repo, "again", start, browser="b0", limits=replace(limits, per_browser=1))
         assert repo.take_pending(state_digest("late"), start) is None
         assert repo.take_pending(state_digest("s0"), start) is None
         for state in ("again", "s1", "s2"):
@@ -306,30 +315,30 @@ class TokenRepositoryTests:
         self, repo: TokenRepository, clock: MovingClock
     ) -> None:
         start = clock()
-        caps = {"per_browser": 2, "total": 100, "per_address": 3}
+        limits = PendingLimits(per_browser=2, total=100, per_address=3)
         for n in range(3):
-            expires = start + timedelta(minutes=5 + n)
-            repo.add_pending(
-                make_pending(f"s{n}", expires, f"b{n}", address_key="net-a"), now=start, **caps
+            start_sign_in(
+                repo,
+                f"s{n}",
+                start,
+                minutes=5 + n,
+                browser=f"b{n}",
+                limits=limits,
+                address_key="net-a",
             )
         with pytest.raises(AddressPendingLimitError) as refused:
-            repo.add_pending(
-                make_pending("late", start + timedelta(minutes=10), "new", address_key="net-a"),
-                now=start,
-                **caps,
-            )
+            start_sign_in(repo, "late", start, browser="new", limits=limits, address_key="net-a")
         assert refused.value.retry_after == 300  # when the oldest of the three expires
         # Another address is not held back; a browser of the full address may still
         # replace its own sign-in by a newer one.
-        repo.add_pending(
-            make_pending("elsewhere", start + timedelta(minutes=10), "c", address_key="net-b"),
-            now=start,
-            **caps,
-        )
-        repo.add_pending(
-            make_pending("again", start + timedelta(minutes=10), "b0", address_key="net-a"),
-            now=start,
-            **{**caps, "per_browser": 1},
+        start_sign_in(repo, "elsewhere", start, browser="c", limits=limits, address_key="net-b")
+        start_sign_in(
+            repo,
+            "again",
+            start,
+            browser="b0",
+            limits=replace(limits, per_browser=1),
+            address_key="net-a",
         )
         assert repo.take_pending(state_digest("late"), start) is None
         for state in ("elsewhere", "again", "s1", "s2"):
@@ -337,25 +346,18 @@ class TokenRepositoryTests:
             assert taken is not None, state
         assert taken is not None and taken.address_key == "net-a"
         # Once the address's sign-ins are done (or expired), it may start more.
-        repo.add_pending(
-            make_pending("later", start + timedelta(minutes=10), "new", address_key="net-a"),
-            now=start,
-            **caps,
-        )
+        start_sign_in(repo, "later", start, browser="new", limits=limits, address_key="net-a")
 
     def test_expired_sign_ins_make_room_without_a_purge(
         self, repo: TokenRepository, clock: MovingClock
     ) -> None:
         start = clock()
+        limits = PendingLimits(per_browser=2, total=3)
         for n in range(3):
-            soon = start + timedelta(minutes=1)
-            repo.add_pending(
-                make_pending(f"s{n}", soon, f"b{n}"), now=start, per_browser=2, total=3
-            )
+            start_sign_in(repo, f"s{n}", start, minutes=1, browser=f"b{n}", limits=limits)
         clock.advance(120)
         later = clock()
-        fresh = make_pending("fresh", later + timedelta(minutes=10), "new")
-        repo.add_pending(fresh, now=later, per_browser=2, total=3)
+        fresh = start_sign_in(repo, "fresh", later, browser="new", limits=limits)
         assert repo.take_pending(fresh.state_hash, later) == fresh
 
     # -- refreshing ------------------------------------------------------------------------
@@ -591,12 +593,8 @@ class TokenRepositoryTests:
         self, repo: TokenRepository, clock: MovingClock
     ) -> None:
         start = clock()
-        repo.add_pending(make_pending("old", start + timedelta(minutes=1), "b"), now=start, **ROOMY)
-        repo.add_pending(
-            make_pending("new", start + timedelta(minutes=20), "c", code_verifier="w" * 43),
-            now=start,
-            **ROOMY,
-        )
+        start_sign_in(repo, "old", start, minutes=1, browser="b")
+        start_sign_in(repo, "new", start, minutes=20, browser="c", code_verifier="w" * 43)
         clock.advance(120)
         repo.purge(clock())
         # Taken "as of" the start, the old one would still be valid: only a purge removes it.

@@ -31,7 +31,7 @@ from rcpyramid.security import (
     new_id,
     start_login_session,
 )
-from rcpyramid.tokens.interfaces import PendingSignIn, TokenRepository, state_digest
+from rcpyramid.tokens.interfaces import PendingLimits, PendingSignIn, TokenRepository, state_digest
 from rcpyramid.views.errors import SignInError
 from rcpyramid.views.safety import safe_local_path
 from rcpyramid.views.signed_in import SIGNED_IN, remember_person
@@ -67,9 +67,11 @@ def sign_in(request: Request) -> Response:
             address_key=address_digest(request),
         ),
         now=now,
-        per_browser=settings.sign_ins_per_browser,
-        total=settings.sign_ins_in_progress,
-        per_address=settings.sign_ins_per_address,
+        limits=PendingLimits(
+            per_browser=settings.sign_ins_per_browser,
+            total=settings.sign_ins_in_progress,
+            per_address=settings.sign_ins_per_address,
+        ),
     )
     url = request.find_service(RingCentralClient).authorize_url(state, verifier)
     return HTTPSeeOther(location=url)

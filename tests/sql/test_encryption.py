@@ -57,7 +57,7 @@ def test_s10_sql_database_dump_holds_neither_token_nor_the_verifier(
     sql_repo.add_pending(
         PendingSignIn(state_digest("s"), VERIFIER, BROWSER, clock() + timedelta(minutes=10)),
         now=clock(),
-        **ROOMY,
+        limits=ROOMY,
     )
     dump = b"".join(
         as_bytes(value)
@@ -125,10 +125,10 @@ def test_sql_pending_sign_in_copied_onto_another_state_is_refused(
 ) -> None:
     expires = clock() + timedelta(minutes=10)
     sql_repo.add_pending(
-        PendingSignIn(state_digest("real"), VERIFIER, BROWSER, expires), now=clock(), **ROOMY
+        PendingSignIn(state_digest("real"), VERIFIER, BROWSER, expires), now=clock(), limits=ROOMY
     )
     sql_repo.add_pending(
-        PendingSignIn(state_digest("other"), "v" * 43, "b", expires), now=clock(), **ROOMY
+        PendingSignIn(state_digest("other"), "v" * 43, "b", expires), now=clock(), limits=ROOMY
     )
     with sql_repo.engine.begin() as conn:
         conn.execute(
@@ -151,7 +151,7 @@ def test_s10_sql_key_rotation_new_key_first_then_reencrypt_then_old_key_removed(
     before.add_pending(
         PendingSignIn(state_digest("s"), VERIFIER, BROWSER, clock() + timedelta(minutes=10)),
         now=clock(),
-        **ROOMY,
+        limits=ROOMY,
     )
 
     # Step 1: the new key first, the old one still listed: old rows read, new rows use k2.

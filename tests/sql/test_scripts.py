@@ -92,7 +92,7 @@ def seeded(url: str, clock: MovableClock, keys: str = K1) -> SQLAlchemyTokenRepo
     repo.add_pending(
         PendingSignIn(state_digest("old"), "v" * 43, "b", now - timedelta(hours=1)),
         now=clock(),
-        **ROOMY,
+        limits=ROOMY,
     )
     return repo
 

@@ -93,7 +93,7 @@ def test_sql_save_and_add_pending_in_a_request_are_undone_when_it_aborts(
     view.add_pending(
         PendingSignIn(state_digest("s"), "v" * 43, "b", clock() + timedelta(hours=1)),
         now=clock(),
-        **ROOMY,
+        limits=ROOMY,
     )
     request.tm.abort()
     assert sql_repo.get("login-a") is None
@@ -108,7 +108,7 @@ def test_sql_taken_state_stays_taken_when_the_callback_request_aborts(
     sql_repo.add_pending(
         PendingSignIn(state_digest("s"), "v" * 43, "b", clock() + timedelta(hours=1)),
         now=clock(),
-        **ROOMY,
+        limits=ROOMY,
     )
     request = request_of()
     assert on_request(sql_repo, request).take_pending(state_digest("s"), clock()) is not None
@@ -203,7 +203,7 @@ def test_sqlite_any_write_in_the_request_then_an_own_transaction_fails_at_once(
     view.add_pending(
         PendingSignIn(state_digest("s"), "v" * 43, "b", clock() + timedelta(hours=1)),
         now=clock(),
-        **ROOMY,
+        limits=ROOMY,
     )
     with pytest.raises(LockOrderError):
         view.take_pending(state_digest("other"), clock())

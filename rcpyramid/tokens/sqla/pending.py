@@ -6,31 +6,27 @@ import logging
 import math
 from collections.abc import Sequence
 from datetime import datetime
-from typing import NamedTuple
 
 from sqlalchemy import delete, func, select
 
 from rcpyramid.clock import as_utc
 from rcpyramid.tokens.crypto import DecryptionError, associated_data
-from rcpyramid.tokens.interfaces import AddressPendingLimitError, PendingLimitError, PendingSignIn
+from rcpyramid.tokens.interfaces import (
+    AddressPendingLimitError,
+    PendingLimitError,
+    PendingLimits,
+    PendingSignIn,
+)
 from rcpyramid.tokens.sqla.rows import BROWSER, PENDING, VERIFIER, Executor, insert_for
 from rcpyramid.tokens.sqla.transactions import Transactions
 
 log = logging.getLogger(__name__)
 
 
-class Caps(NamedTuple):
-    """How many pending sign-ins a browser, everyone and an address may have."""
-
-    per_browser: int
-    total: int
-    per_address: int | None = None
-
-
 def add_pending(
-    transactions: Transactions, pending: PendingSignIn, *, now: datetime, caps: Caps
+    transactions: Transactions, pending: PendingSignIn, *, now: datetime, limits: PendingLimits
 ) -> None:
-    """Remember a sign-in in the request's transaction, within the caps."""
+    """Remember a sign-in in the request's transaction, within the limits."""
     store = transactions.store
     keyring = store.keyring
     values = {
@@ -69,7 +65,7 @@ def add_pending(
             .scalars()
             .all()
         )
-        give_way = same_browser[max(0, caps.per_browser - 1) :]
+        give_way = same_browser[max(0, limits.per_browser - 1) :]
         others = ex.execute(
             select(func.count())
             .select_from(PENDING)
@@ -77,10 +73,10 @@ def add_pending(
         ).scalar_one()
         # Concurrent sign-ins in other transactions may each see room for one more:
         # the cap holds up to the number of sign-ins started at the same moment.
-        if others - len(give_way) >= caps.total:
+        if others - len(give_way) >= limits.total:
             raise PendingLimitError("too many sign-ins are in progress")
-        if caps.per_address is not None:
-            _within_address_cap(ex, pending, give_way, now, caps.per_address)
+        if limits.per_address is not None:
+            _within_address_cap(ex, pending, give_way, now, limits.per_address)
         if give_way:
             ex.execute(delete(PENDING).where(PENDING.c.state_hash.in_(give_way)))
         ex.execute(insert)

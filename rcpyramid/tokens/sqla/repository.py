@@ -20,6 +20,7 @@ from rcpyramid.models import includeme_with_engine
 from rcpyramid.models.schema import missing_tables
 from rcpyramid.tokens.crypto import Keyring
 from rcpyramid.tokens.interfaces import (
+    PendingLimits,
     PendingSignIn,
     RefreshLease,
     ServiceFactory,
@@ -123,21 +124,8 @@ class SQLAlchemyTokenRepository(TokenRepository):
     def refreshing(self, login_id: str) -> AbstractContextManager[RefreshLease]:
         return lease.refreshing(self.transactions, login_id)
 
-    def add_pending(
-        self,
-        pending: PendingSignIn,
-        *,
-        now: datetime,
-        per_browser: int,
-        total: int,
-        per_address: int | None = None,
-    ) -> None:
-        pending_sign_ins.add_pending(
-            self.transactions,
-            pending,
-            now=now,
-            caps=pending_sign_ins.Caps(per_browser, total, per_address),
-        )
+    def add_pending(self, pending: PendingSignIn, *, now: datetime, limits: PendingLimits) -> None:
+        pending_sign_ins.add_pending(self.transactions, pending, now=now, limits=limits)
 
     def take_pending(self, state_hash: str, now: datetime) -> PendingSignIn | None:
         return pending_sign_ins.take_pending(self.transactions, state_hash, now)

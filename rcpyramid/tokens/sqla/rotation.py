@@ -8,16 +8,10 @@ new pair overwritten with the spent one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Table, select, update
 
-from rcpyramid.tokens.crypto import (
-    DecryptionError,
-    RotationReport,
-    UnknownKeyError,
-    associated_data,
-)
+from rcpyramid.tokens.crypto import DecryptionError, RotationReport, UnknownKeyError
 from rcpyramid.tokens.sqla.errors import translated
 from rcpyramid.tokens.sqla.repository import SQLAlchemyTokenRepository
 from rcpyramid.tokens.sqla.rows import ACCESS, BROWSER, LOGINS, PENDING, REFRESH, VERIFIER
@@ -67,27 +61,29 @@ def reencrypt(repo: SQLAlchemyTokenRepository, batch: int = 500) -> ReencryptRep
 
 
 def _reencrypt_row(repo: SQLAlchemyTokenRepository, table: Table, key: str) -> str:
+    """Re-encrypt one row under its lock: "done", "skipped", "undecryptable" or "unknown_key"."""
     keyring = repo.keyring
     fields = (ACCESS, REFRESH) if table is LOGINS else (VERIFIER, BROWSER)
+    key_column = table.primary_key.columns.values()[0]
     with repo.transactions.locked_row(table, key, "re-encrypting a row") as (conn, row):
         if row is None or row.key_id == keyring.primary:
-            repo.transactions.finish_locked(conn, commit=False)
-            return "skipped"
-        values: dict[str, Any] = {"key_id": keyring.primary}
-        try:
-            for name in fields:
-                blob = getattr(row, name)
-                if blob is not None:
-                    aad = associated_data(name, key)
-                    values[name] = keyring.reseal(row.key_id, blob, aad)
-        except DecryptionError:
-            repo.transactions.finish_locked(conn, commit=False)
-            return "undecryptable"
-        except UnknownKeyError:
-            repo.transactions.finish_locked(conn, commit=False)
-            return "unknown_key"
-        key_column = table.primary_key.columns.values()[0]
-        with translated("re-encrypting a row"):
-            conn.execute(update(table).where(key_column == key).values(**values))
-        repo.transactions.finish_locked(conn, commit=True)
-        return "done"
+            outcome = "skipped"
+        else:
+            try:
+                values = keyring.reseal_fields(
+                    row.key_id, key, {name: getattr(row, name) for name in fields}
+                )
+            except DecryptionError:
+                outcome = "undecryptable"
+            except UnknownKeyError:
+                outcome = "unknown_key"
+            else:
+                with translated("re-encrypting a row"):
+                    conn.execute(
+                        update(table)
+                        .where(key_column == key)
+                        .values(key_id=keyring.primary, **values)
+                    )
+                outcome = "done"
+        repo.transactions.finish_locked(conn, commit=outcome == "done")
+        return outcome

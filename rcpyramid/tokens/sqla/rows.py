@@ -51,9 +51,9 @@ def upsert_login(
         "key_id": keyring.primary,
         "access_token": keyring.encrypt(token.access_token, associated_data(ACCESS, login_id)),
         "access_expires_at": token.access_expires_at,
-        "refresh_token": None
-        if token.refresh_token is None
-        else keyring.encrypt(token.refresh_token, associated_data(REFRESH, login_id)),
+        "refresh_token": keyring.encrypt_optional(
+            token.refresh_token, associated_data(REFRESH, login_id)
+        ),
         "refresh_expires_at": token.refresh_expires_at,
         "token_type": token.token_type,
         "scope": token.scope,
@@ -129,10 +129,8 @@ def token_from_row(keyring: Keyring, login_id: str, row: AnyRow | None) -> Token
         return None
     try:
         access = keyring.decrypt(row.key_id, row.access_token, associated_data(ACCESS, login_id))
-        refresh = (
-            None
-            if row.refresh_token is None
-            else keyring.decrypt(row.key_id, row.refresh_token, associated_data(REFRESH, login_id))
+        refresh = keyring.decrypt_optional(
+            row.key_id, row.refresh_token, associated_data(REFRESH, login_id)
         )
     except DecryptionError:
         # Tampered with, or copied from another login: no usable tokens here. The

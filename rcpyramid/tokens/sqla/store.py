@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -16,28 +17,25 @@ from rcpyramid.tokens.sqla.errors import translated
 from rcpyramid.tokens.sqla.rows import LOGINS, insert_for
 
 
+@dataclass(eq=False, repr=False)
 class SqlTokenStore:
     """What a process keeps for the SQL backend: the engine, the keys and the clock."""
 
-    def __init__(
-        self,
-        engine: Engine,
-        keyring: Keyring,
-        clock: Clock = utcnow,
-        *,
-        lock_timeout: float = 30.0,
-        pool_size: int | None = None,
-    ) -> None:
-        self.engine = engine
-        self.keyring = keyring
-        self.clock = clock
-        self.lock_timeout = lock_timeout
-        self.pool_size = pool_size
-        self.dialect = engine.dialect.name
+    engine: Engine
+    keyring: Keyring
+    clock: Clock = utcnow
+    _: KW_ONLY
+    lock_timeout: float = 30.0
+    pool_size: int | None = None
+    #: The deadline and the bound on waiters (rcpyramid.models.deadline), when configured.
+    guard: DatabaseGuard | None = None
+    #: ``rcpyramid.database.max_waiting``; 0: :meth:`check_threads` derives it.
+    max_waiting: int = 0
+    dialect: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.dialect = self.engine.dialect.name
         insert_for(self.dialect, LOGINS)  # refuse an unsupported database now, not per request
-        #: The deadline and the bound on waiters (rcpyramid.models.deadline), when configured.
-        self.guard: DatabaseGuard | None = None
-        self.max_waiting = 0
 
     @classmethod
     def from_settings(cls, settings: Any, clock: Clock) -> SqlTokenStore:
@@ -55,10 +53,14 @@ class SqlTokenStore:
         )
         engine = get_engine(database, guard)
         store = cls(
-            engine, keyring, clock, lock_timeout=database.lock_timeout, pool_size=database.pool_size
+            engine,
+            keyring,
+            clock,
+            lock_timeout=database.lock_timeout,
+            pool_size=database.pool_size,
+            guard=guard,
+            max_waiting=database.max_waiting,
         )
-        store.guard = guard
-        store.max_waiting = database.max_waiting
         if database.auto_upgrade:
             # A fresh development machine needs no extra command: the schema is made here.
             with translated("upgrading the database schema"):
