@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import webtest
 
 from rcpyramid.simulator.testing import RunningSimulator
@@ -26,6 +29,16 @@ def sign_in(testapp: webtest.TestApp, username: str = "alice") -> webtest.TestRe
     landed = testapp.get(local_path(callback))
     assert landed.status_int == 303, landed.text
     return landed.follow()
+
+
+def signed_in_apps(
+    make_app: Callable[..., webtest.TestApp], users: tuple[str, ...], **settings: Any
+) -> list[webtest.TestApp]:
+    """One app (a "process") per user, all with ``settings``; each user signed in to theirs."""
+    apps = [make_app(**settings) for _ in users]
+    for app, user in zip(apps, users, strict=True):
+        sign_in(app, user)
+    return apps
 
 
 def api_calls(simulator: SimulatorHandle) -> int:

@@ -20,15 +20,10 @@ from tests.stores import only_token
 EXTENSIONS = "/test?api=extension"
 
 
-@pytest.mark.parametrize("backend", ["memory", "redis"])
 def test_two_people_never_see_each_others_answers(
-    make_app: Callable[..., webtest.TestApp],
-    redis_settings: dict[str, str],
-    simulator: SimulatorHandle,
-    backend: str,
+    make_app: Callable[..., webtest.TestApp], cache_settings: dict[str, str]
 ) -> None:
-    settings = redis_settings if backend == "redis" else {}
-    app = make_app(**settings)
+    app = make_app(**cache_settings)
     alice = app
     bob = webtest.TestApp(app.app, extra_environ=app.extra_environ)
     sign_in(alice, "alice")
@@ -45,14 +40,12 @@ def test_two_people_never_see_each_others_answers(
         assert "Data as of" in html.text
 
 
-@pytest.mark.parametrize("backend", ["memory", "redis"])
 def test_repeated_views_share_one_call_and_json_is_byte_for_byte(
     make_app: Callable[..., webtest.TestApp],
-    redis_settings: dict[str, str],
+    cache_settings: dict[str, str],
     simulator: SimulatorHandle,
-    backend: str,
 ) -> None:
-    testapp = make_app(**(redis_settings if backend == "redis" else {}))
+    testapp = make_app(**cache_settings)
     sign_in(testapp)
     before = api_calls(simulator)
     first = testapp.get(EXTENSIONS + "&format=json")
@@ -106,14 +99,11 @@ def test_the_null_backend_caches_nothing(
 
 
 def test_entries_expire_after_their_groups_lifetime(
-    make_app: Callable[..., webtest.TestApp],
-    redis_settings: dict[str, str],
-    simulator: SimulatorHandle,
+    signed_in_on_redis: Callable[..., webtest.TestApp], simulator: SimulatorHandle
 ) -> None:
     import time
 
-    testapp = make_app(**redis_settings, **{"rcpyramid.cache.lifetimes": "Medium=1"})
-    sign_in(testapp)
+    testapp = signed_in_on_redis(**{"rcpyramid.cache.lifetimes": "Medium=1"})
     before = api_calls(simulator)
     testapp.get(EXTENSIONS)
     deadline = time.monotonic() + 15
@@ -147,20 +137,16 @@ def test_a_bad_cache_setting_refuses_to_start_and_names_it(
 
 
 def test_an_entry_sealed_under_another_key_is_a_miss_not_an_error(
-    make_app: Callable[..., webtest.TestApp],
-    redis_settings: dict[str, str],
-    simulator: SimulatorHandle,
+    signed_in_on_redis: Callable[..., webtest.TestApp], simulator: SimulatorHandle
 ) -> None:
     from rcpyramid.tokens.crypto import new_key_text
 
     old, new = new_key_text("old"), new_key_text("new")
     same_id_other_bytes = new_key_text("old")
-    first = make_app(**redis_settings, **{"rcpyramid.tokens.keys": old})
-    sign_in(first)
+    first = signed_in_on_redis(**{"rcpyramid.tokens.keys": old})
     first.get(EXTENSIONS)
     for keys in (new, same_id_other_bytes):  # a rotation that dropped the old key; a wrong key
-        later = make_app(**redis_settings, **{"rcpyramid.tokens.keys": keys})
-        sign_in(later)
+        later = signed_in_on_redis(**{"rcpyramid.tokens.keys": keys})
         calls = api_calls(simulator)
         assert later.get(EXTENSIONS).status_int == 200
         assert api_calls(simulator) == calls + 1
@@ -192,14 +178,12 @@ def our_answer_keys(app: webtest.TestApp, client: redis.Redis) -> list[bytes]:
     ],
 )
 def test_an_unreadable_answer_entry_is_a_miss_not_an_error(
-    make_app: Callable[..., webtest.TestApp],
-    redis_settings: dict[str, str],
+    signed_in_on_redis: Callable[..., webtest.TestApp],
     redis_client: redis.Redis,
     simulator: SimulatorHandle,
     junk: bytes,
 ) -> None:
-    app = make_app(**redis_settings)
-    sign_in(app)
+    app = signed_in_on_redis()
     app.get(EXTENSIONS)
     keys = our_answer_keys(app, redis_client)
     assert keys
@@ -211,13 +195,11 @@ def test_an_unreadable_answer_entry_is_a_miss_not_an_error(
 
 
 def test_an_unreadable_generation_is_a_miss_not_an_error(
-    make_app: Callable[..., webtest.TestApp],
-    redis_settings: dict[str, str],
+    signed_in_on_redis: Callable[..., webtest.TestApp],
     redis_client: redis.Redis,
     simulator: SimulatorHandle,
 ) -> None:
-    app = make_app(**redis_settings)
-    sign_in(app)
+    app = signed_in_on_redis()
     app.get(EXTENSIONS)
     cache = process_service(app.app.registry, Cache)
     person = cache.person(only_token(app).owner_id)
