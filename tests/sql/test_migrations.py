@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,7 +18,7 @@ from rcpyramid.models import make_engine, metadata
 from rcpyramid.models.schema import DEFAULT_MIGRATIONS, downgrade, missing_tables, upgrade
 from rcpyramid.tokens.sqla import SchemaError
 from tests.databases import run_in_processes, sql_app_settings, upgrade_in_child
-from tests.processes import BIN, ROOT
+from tests.processes import ROOT, run_command
 
 LIVE_TABLES = {"live_owners", "live_logins", "live_subscriptions"}
 TABLES = ["logins", "pending_sign_ins", "call_histories", "call_records", *sorted(LIVE_TABLES)]
@@ -171,15 +170,7 @@ def test_sql_concurrent_upgrades_from_several_processes_take_turns(sql_url: str)
 
 
 def alembic(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "alembic"), *args],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_command("alembic", *args, env=env, timeout=120)
 
 
 @pytest.mark.subprocess

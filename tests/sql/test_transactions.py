@@ -29,6 +29,7 @@ from rcpyramid.tokens.sqla import LockOrderError, SQLAlchemyTokenRepository, Sql
 from rcpyramid.tokens.testing import ROOMY
 from tests.clocks import MovableClock
 from tests.databases import TEST_KEYS, MakeRepo, on_request, sql_app_settings
+from tests.factories import closing_all
 from tests.processes import free_port
 
 
@@ -62,16 +63,12 @@ def new_request(
     sql_repo: SQLAlchemyTokenRepository,
 ) -> Iterator[Callable[[], tuple[Request, SQLAlchemyTokenRepository]]]:
     """Makes a request, with the repository as its views see it (the request's session)."""
-    made: list[Request] = []
 
     def make() -> tuple[Request, SQLAlchemyTokenRepository]:
         request = Request(sql_repo)
-        made.append(request)
         return request, on_request(sql_repo, request)
 
-    yield make
-    for request in made:
-        request.close()
+    yield from closing_all(make, lambda made: made[0].close())
 
 
 # -- what joins the request, and what commits on its own ---------------------------------
