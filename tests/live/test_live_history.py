@@ -25,6 +25,7 @@ from rcpyramid.simulator.testing import DEMO_CLIENT, start_simulator, wait_until
 from tests.clocks import MovableClock
 from tests.conftest import SimulatorHandle, sign_in
 from tests.databases import database_settings
+from tests.history import HISTORY_SETTINGS
 from tests.processes import free_port
 
 RECORD_DELAY = 2.0
@@ -308,7 +309,7 @@ def test_without_a_webhook_address_an_open_page_syncs_at_most_once_a_minute(
     simulator: SimulatorHandle,
     clock: MovableClock,
 ) -> None:
-    web = make_testapp(**{"rcpyramid.history.worker": "false", "rcpyramid.history.days": "30"})
+    web = make_testapp(**HISTORY_SETTINGS)
     live: LiveHistory = web.app.registry.live_history
     sign_in(web, "bob")
     live.worker.run_due_once()
