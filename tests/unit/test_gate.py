@@ -79,14 +79,21 @@ def test_what_is_over_the_bounds_is_refused_before_a_body_is_read(
     gate.close()
 
 
+def spooled(server: socket.socket, body: bytes) -> SpooledUnreader:
+    """The thread's reader of ``server``, a POST of ``body`` already spooled by the gate."""
+    gate = Gate(BOUNDS)
+    gate.feed(post(body))
+    gate.raw.seek(0)
+    unreader = SpooledUnreader(server)
+    unreader.spool = gate.raw
+    return unreader
+
+
 def test_the_thread_reads_the_request_from_the_gate_then_nothing_past_its_deadline() -> None:
     server, client = socket.socketpair()
     with server, client:
-        gate = Gate(BOUNDS)
-        gate.feed(post(b"a=1"))
-        gate.raw.seek(0)
-        unreader = SpooledUnreader(server)
-        unreader.spool, unreader.deadline = gate.raw, -math.inf
+        unreader = spooled(server, b"a=1")
+        unreader.deadline = -math.inf
         assert unreader.read() == post(b"a=1")
         # The request's deadline has passed: a read of the socket ends at once.
         client.sendall(b"late")
@@ -99,11 +106,7 @@ def test_the_thread_reads_the_request_from_the_gate_then_nothing_past_its_deadli
 def test_what_the_thread_left_unread_is_given_back() -> None:
     server, client = socket.socketpair()
     with server, client:
-        gate = Gate(BOUNDS)
-        gate.feed(post(b"a=1"))
-        gate.raw.seek(0)
-        unreader = SpooledUnreader(server)
-        unreader.spool = gate.raw
+        unreader = spooled(server, b"a=1")
         head = unreader.read(10)
         assert head + unreader.rest() == post(b"a=1")
         assert unreader.rest() == b""
