@@ -34,6 +34,15 @@ def sign_in(testapp: webtest.TestApp, username: str = "alice") -> webtest.TestRe
     return landed.follow()
 
 
+def signed_in_app(
+    make_app: Callable[..., webtest.TestApp], user: str = "alice", **settings: Any
+) -> webtest.TestApp:
+    """An app made with ``settings``, ``user`` signed in to it."""
+    app = make_app(**settings)
+    sign_in(app, user)
+    return app
+
+
 def signed_in_apps(
     make_app: Callable[..., webtest.TestApp], users: tuple[str, ...], **settings: Any
 ) -> list[webtest.TestApp]:

@@ -12,7 +12,7 @@ import webtest
 
 from rcpyramid.simulator import DEMO_CLIENT
 from rcpyramid.simulator.testing import start_simulator
-from tests.journeys import SimulatorHandle, sign_in
+from tests.journeys import SimulatorHandle, signed_in_app
 from tests.services import redis_cache, require_redis
 
 
@@ -71,9 +71,7 @@ def signed_in_on_redis(
     """Makes an app (one "process") caching on the tests' Redis, alice signed in to it."""
 
     def make(**overrides: Any) -> webtest.TestApp:
-        app = make_app(**redis_settings, **overrides)
-        sign_in(app)
-        return app
+        return signed_in_app(make_app, **redis_settings, **overrides)
 
     return make
 

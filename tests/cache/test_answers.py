@@ -13,7 +13,7 @@ from rcpyramid.cache import Cache
 from rcpyramid.cache.keys import PREFIX
 from rcpyramid.services import process_service
 from tests.clocks import MovableClock
-from tests.journeys import SimulatorHandle, api_calls, sign_in
+from tests.journeys import SimulatorHandle, api_calls, sign_in, signed_in_app
 from tests.stores import only_token
 
 #: A page from a cached RingCentral answer (the call logs read the local history).
@@ -45,8 +45,7 @@ def test_repeated_views_share_one_call_and_json_is_byte_for_byte(
     cache_settings: dict[str, str],
     simulator: SimulatorHandle,
 ) -> None:
-    testapp = make_app(**cache_settings)
-    sign_in(testapp)
+    testapp = signed_in_app(make_app, **cache_settings)
     before = api_calls(simulator)
     first = testapp.get(EXTENSIONS + "&format=json")
     again = testapp.get(EXTENSIONS + "&format=json")
@@ -59,8 +58,7 @@ def test_repeated_views_share_one_call_and_json_is_byte_for_byte(
 def test_each_page_of_a_list_is_a_key_of_its_own(
     make_app: Callable[..., webtest.TestApp], simulator: SimulatorHandle, clock: MovableClock
 ) -> None:
-    testapp = make_app()
-    sign_in(testapp)
+    testapp = signed_in_app(make_app)
     before = api_calls(simulator)
     testapp.get(EXTENSIONS)
     clock.advance(5)
@@ -73,8 +71,7 @@ def test_each_page_of_a_list_is_a_key_of_its_own(
 def test_refresh_skips_the_cache_and_the_page_says_how_old_its_data_is(
     make_app: Callable[..., webtest.TestApp], simulator: SimulatorHandle
 ) -> None:
-    testapp = make_app()
-    sign_in(testapp)
+    testapp = signed_in_app(make_app)
     before = api_calls(simulator)
     page = testapp.get(EXTENSIONS)
     freshness = page.html.select_one(".freshness")
@@ -90,8 +87,7 @@ def test_refresh_skips_the_cache_and_the_page_says_how_old_its_data_is(
 def test_the_null_backend_caches_nothing(
     make_app: Callable[..., webtest.TestApp], simulator: SimulatorHandle
 ) -> None:
-    testapp = make_app(**{"rcpyramid.cache.backend": "dogpile.cache.null"})
-    sign_in(testapp)
+    testapp = signed_in_app(make_app, **{"rcpyramid.cache.backend": "dogpile.cache.null"})
     before = api_calls(simulator)
     testapp.get(EXTENSIONS)
     testapp.get(EXTENSIONS)

@@ -12,7 +12,7 @@ import requests
 import webtest
 
 from rcpyramid.simulator import DEMO_CLIENT, Simulator, SimulatorConfig, serve_in_thread
-from tests.journeys import SimulatorHandle, api_calls, sign_in, signed_in_apps
+from tests.journeys import SimulatorHandle, api_calls, sign_in, signed_in_app, signed_in_apps
 
 #: Pages from RingCentral's answers through the cache (the call logs read the history).
 EXTENSIONS = "/test?api=extension&perPage=3"
@@ -29,8 +29,7 @@ FIVE_PAGES = (
 def test_thirty_views_in_a_minute_over_five_pages_meet_no_429(
     make_app: Callable[..., webtest.TestApp], limited_simulator: SimulatorHandle
 ) -> None:
-    testapp = make_app(**{"ringcentral.server_url": limited_simulator.url})
-    sign_in(testapp)
+    testapp = signed_in_app(make_app, **{"ringcentral.server_url": limited_simulator.url})
     before = api_calls(limited_simulator)
     for view in range(30):
         page = testapp.get(FIVE_PAGES[view % 5])
@@ -45,8 +44,9 @@ def test_the_app_stops_before_ringcentral_says_no_and_shows_what_it_has(
     limited_simulator: SimulatorHandle,
     redis_settings: dict[str, str],
 ) -> None:
-    testapp = make_app(**{"ringcentral.server_url": limited_simulator.url, **redis_settings})
-    sign_in(testapp)
+    testapp = signed_in_app(
+        make_app, **{"ringcentral.server_url": limited_simulator.url, **redis_settings}
+    )
     # RingCentral's default Medium limit is 40 a minute: forty different extension pages.
     for number in range(1, 41):
         testapp.get(f"{EXTENSIONS}&page={number}")

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 import webtest
 
-from tests.journeys import SimulatorHandle, api_calls, sign_in
+from tests.journeys import SimulatorHandle, api_calls, sign_in, signed_in_app
 from tests.relay import Relay
 from tests.services import redis_cache
 
@@ -37,8 +37,7 @@ def test_pages_answer_without_redis_and_healthz_says_degraded(
     make_app: Callable[..., webtest.TestApp], relayed_redis: tuple[str, Relay], fault: str
 ) -> None:
     url, relay = relayed_redis
-    testapp = make_app(**redis_cache(url))
-    sign_in(testapp)
+    testapp = signed_in_app(make_app, **redis_cache(url))
     assert testapp.get("/healthz").json == {"status": "ok", "token_store": "ok", "cache": "ok"}
     for path in PAGES:
         assert testapp.get(path).status_int == 200

@@ -50,11 +50,12 @@ def alice(simulator: SimulatorHandle) -> Any:
 
 
 def calls_on_past_days(
-    simulator: SimulatorHandle, owner_id: int | None
+    simulator: SimulatorHandle, whose: str | None = "alice"
 ) -> tuple[str, str, list[Any]]:
     """Two whole local days before today (alice's), in the history, no call landing in them
-    now; and the simulator's records of ``owner_id`` (None: everyone's) in those days."""
+    now; and the simulator's records of the user ``whose`` (None: everyone's) in those days."""
     sim = simulator.simulator
+    owner_id = None if whose is None else sim.directory.extension_for(whose).id
     zone = ZoneInfo(alice(simulator).region.timezone)
     today = sim.clock.now().astimezone(zone).date()
     first, last = today - timedelta(days=2), today - timedelta(days=1)
@@ -80,7 +81,7 @@ def test_search_and_filters_count_what_the_simulator_holds(
 ) -> None:
     web = filled(history_app)
     me = alice(simulator)
-    first, last, records = calls_on_past_days(simulator, me.id)
+    first, last, records = calls_on_past_days(simulator)
     assert records, "the simulator's office made calls on those days"
     base = f"{OWN}&from={first}&to={last}"
     assert total_of(web.get(base)) == len(records)
@@ -161,8 +162,7 @@ def test_format_json_is_ringcentrals_shape_from_the_history(
     history_app: webtest.TestApp, simulator: SimulatorHandle
 ) -> None:
     web = filled(history_app)
-    me = alice(simulator)
-    first, last, records = calls_on_past_days(simulator, me.id)
+    first, last, records = calls_on_past_days(simulator)
     data = web.get(f"{OWN}&from={first}&to={last}&perPage=10&page=2&format=json").json
     assert set(data) == {"uri", "records", "paging", "navigation"}
     assert data["paging"] == {"page": 2, "perPage": 10, "pageStart": 10, "pageEnd": 19}
@@ -310,7 +310,7 @@ def test_company_log_has_a_colleague_filter_and_summary(
 ) -> None:
     web = filled(history_app)
     bob = simulator.simulator.directory.extension_for("bob")
-    first, last, records = calls_on_past_days(simulator, bob.id)
+    first, last, records = calls_on_past_days(simulator, "bob")
     page = web.get(f"{COMPANY}&from={first}&to={last}&colleague={bob.id}")
     assert total_of(page) == len(records)
     assert {c.text.strip() for c in page.html.select("td.colleague .name")} == {bob.name}

@@ -162,15 +162,26 @@ def test_sql_reading_then_refreshing_in_one_request_does_not_wait_on_itself(
         request.close()
 
 
+def having_written_login_a(
+    sql_repo: SQLAlchemyTokenRepository,
+    new_request: Callable[[], tuple[Request, SQLAlchemyTokenRepository]],
+    clock: MovableClock,
+    stored: str,
+) -> tuple[Request, SQLAlchemyTokenRepository]:
+    """Login ``stored`` saved before; a request (and its view) that has written login-a."""
+    sql_repo.save(stored, pair(clock, 0))
+    request, view = new_request()
+    view.save("login-a", pair(clock, 1))
+    return request, view
+
+
 def test_sql_writing_then_refreshing_the_same_login_in_one_request_fails_at_once(
     sql_repo: SQLAlchemyTokenRepository, new_request, clock: MovableClock
 ) -> None:
     # The request's upsert holds the row (the whole file on SQLite) until it ends; a
     # lock taken on a second connection would wait for it forever. It is refused before
     # any wait: LockOrderError, not the lock timeout's TokenStoreError.
-    sql_repo.save("login-a", pair(clock, 0))
-    _, view = new_request()
-    view.save("login-a", pair(clock, 1))
+    _, view = having_written_login_a(sql_repo, new_request, clock, "login-a")
     with pytest.raises(LockOrderError), view.refreshing("login-a"):
         pass
     with pytest.raises(LockOrderError):
@@ -181,9 +192,7 @@ def test_sql_writing_then_refreshing_the_same_login_in_one_request_fails_at_once
 def test_postgresql_writing_one_login_then_refreshing_another_goes_ahead(
     sql_repo: SQLAlchemyTokenRepository, new_request, clock: MovableClock
 ) -> None:
-    sql_repo.save("login-b", pair(clock, 0))
-    request, view = new_request()
-    view.save("login-a", pair(clock, 1))
+    request, view = having_written_login_a(sql_repo, new_request, clock, "login-b")
     with view.refreshing("login-b") as lease:
         lease.save(pair(clock, 2))
     request.tm.commit()
