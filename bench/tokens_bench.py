@@ -88,6 +88,9 @@ def encrypted_rows(keyring: Keyring, ids: list[str], now: datetime) -> Iterator[
             "endpoint-1",
             now,
             now,
+            now,  # last seen
+            None,  # no refresh failure remembered
+            None,
         )
 
 
