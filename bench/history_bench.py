@@ -32,14 +32,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from sqlalchemy.engine import make_url
+from common import postgres_schema
 
 from rcpyramid.callstore.interfaces import CallHistory, HistoryQuery, person_history
 from rcpyramid.callstore.memory import MemoryCallHistory
@@ -129,35 +127,23 @@ def needles(people: list[dict[str, str]], rng: random.Random, count: int) -> lis
 def backends(selected: list[str]) -> Iterator[list[tuple[str, CallHistory]]]:
     keyring = Keyring.parse(new_key_text("bench"))
     made: list[tuple[str, CallHistory]] = []
-    engines = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as schemas:
         if "memory" in selected:
             made.append(("memory", MemoryCallHistory()))
+        urls = {}
         if "sqlite" in selected:
-            engine = make_engine(f"sqlite:///{Path(tmp) / 'history.sqlite'}", pool_size=4)
+            urls["sqlite"] = f"sqlite:///{Path(tmp) / 'history.sqlite'}"
+        if "postgresql" in selected and os.environ.get("RCPYRAMID_TEST_POSTGRES_URL", ""):
+            urls["postgresql"] = schemas.enter_context(postgres_schema())
+        engines = [make_engine(url, pool_size=4) for url in urls.values()]
+        for name, engine in zip(urls, engines, strict=True):
             metadata.create_all(engine)
-            engines.append(engine)
-            made.append(("sqlite", SQLAlchemyCallHistory(SqlCallStore(engine, keyring))))
-        url = os.environ.get("RCPYRAMID_TEST_POSTGRES_URL", "")
-        if "postgresql" in selected and url:
-            schema = f"bench_history_{os.getpid()}"
-            admin = make_engine(url, pool_size=1)
-            with admin.begin() as conn:
-                conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-            scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-            engine = make_engine(scoped.render_as_string(hide_password=False), pool_size=4)
-            metadata.create_all(engine)
-            engines.append(engine)
-            made.append(("postgresql", SQLAlchemyCallHistory(SqlCallStore(engine, keyring))))
+            made.append((name, SQLAlchemyCallHistory(SqlCallStore(engine, keyring))))
         try:
             yield made
         finally:
             for engine in engines:
                 engine.dispose()
-            if "postgresql" in selected and url:
-                with admin.begin() as conn:
-                    conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-                admin.dispose()
 
 
 def timed(run: Callable[[], object]) -> float:

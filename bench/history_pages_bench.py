@@ -11,21 +11,17 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import webtest
+from common import ROOT, app_settings
 
-import webtest  # noqa: E402
-
-from rcpyramid import main as make_app  # noqa: E402
-from rcpyramid.simulator import DEMO_CLIENT  # noqa: E402
-from rcpyramid.simulator.testing import start_simulator  # noqa: E402
-from tests.databases import TEST_KEYS  # noqa: E402
-from tests.history import HISTORY_SETTINGS, signed_in_with_history  # noqa: E402
+from rcpyramid import main as make_app
+from rcpyramid.simulator import DEMO_CLIENT
+from rcpyramid.simulator.testing import start_simulator
+from tests.databases import TEST_KEYS
+from tests.history import HISTORY_SETTINGS, signed_in_with_history
 
 PAGES = {
     "dashboard, 30 days": "/?range=30d",
@@ -41,21 +37,19 @@ def main() -> None:
     with start_simulator(clients=(DEMO_CLIENT,)) as sim, tempfile.TemporaryDirectory() as work:
         app = make_app(
             {"here": str(ROOT)},
-            **{
-                "rcpyramid.environment": "development",
-                "ringcentral.server_url": sim.url,
-                "ringcentral.client_id": DEMO_CLIENT.client_id,
-                "ringcentral.client_secret": DEMO_CLIENT.client_secret,
-                "ringcentral.redirect_url": DEMO_CLIENT.redirect_uris[0],
-                "rcpyramid.var_dir": work,
-                "rcpyramid.session.secret": "bench-session-secret-" + "s" * 40,
-                "rcpyramid.tokens.backend": "rcpyramid.tokens.sqla.SQLAlchemyTokenRepository",
-                "rcpyramid.tokens.keys": TEST_KEYS,
-                "sqlalchemy.url": f"sqlite:///{work}/bench.sqlite",
-                "rcpyramid.database.auto_upgrade": "true",
-                "rcpyramid.cache.backend": "dogpile.cache.memory",
-                **HISTORY_SETTINGS,
-            },
+            **app_settings(
+                sim.url,
+                work,
+                **{
+                    "rcpyramid.session.secret": "bench-session-secret-" + "s" * 40,
+                    "rcpyramid.tokens.backend": "rcpyramid.tokens.sqla.SQLAlchemyTokenRepository",
+                    "rcpyramid.tokens.keys": TEST_KEYS,
+                    "sqlalchemy.url": f"sqlite:///{work}/bench.sqlite",
+                    "rcpyramid.database.auto_upgrade": "true",
+                    "rcpyramid.cache.backend": "dogpile.cache.memory",
+                    **HISTORY_SETTINGS,
+                },
+            ),
         )
         web = webtest.TestApp(app, extra_environ={"HTTP_HOST": "localhost:5000"})
         signed_in_with_history(web)

@@ -13,21 +13,17 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
 
 import requests
+from common import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from rcpyramid import main  # noqa: E402
-from rcpyramid.simulator import DEMO_CLIENT, serve_in_thread  # noqa: E402
-from tests.browser import authorize_at_simulator, parse_form  # noqa: E402
-from tests.processes import BIN, Process, free_port  # noqa: E402
+from rcpyramid import main
+from rcpyramid.simulator import DEMO_CLIENT, serve_in_thread
+from tests.browser import authorize_at_simulator, parse_form
+from tests.processes import BIN, Process, free_port
 
 PAGES = {
     "home": "/",

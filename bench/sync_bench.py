@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -31,38 +30,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 import webtest
-from sqlalchemy.engine import make_url
+from common import ROOT, app_settings, postgres_schema
 
 from rcpyramid import main
 from rcpyramid.callstore.interfaces import HistoryQuery
 from rcpyramid.callstore.schedule import SubscriptionRow
 from rcpyramid.livehistory import LiveHistory
-from rcpyramid.models import make_engine
 from rcpyramid.ringcentral.client import RingCentralClient
 from rcpyramid.services import process_service
-from rcpyramid.simulator.testing import DEMO_CLIENT, sign_in_at, start_simulator
+from rcpyramid.simulator.testing import sign_in_at, start_simulator
 from rcpyramid.tokens.crypto import new_key_text
 
-ROOT = Path(__file__).resolve().parent.parent
 BATCH = 250
-
-
-@contextmanager
-def postgres_schema(base: str) -> Iterator[str]:
-    name = f"bench_{os.getpid()}"
-    admin = make_engine(base, pool_size=1)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{name}"')
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={name}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{name}" CASCADE')
-        admin.dispose()
 
 
 @contextmanager
@@ -78,7 +58,7 @@ def backend(name: str, folder: Path) -> Iterator[dict[str, str]]:
     if name == "sqlite":
         yield {**sql, "sqlalchemy.url": f"sqlite:///{folder / 'bench.sqlite'}"}
         return
-    with postgres_schema(os.environ["RCPYRAMID_TEST_POSTGRES_URL"]) as url:
+    with postgres_schema() as url:
         yield {**sql, "sqlalchemy.url": url}
 
 
@@ -141,19 +121,17 @@ def run(name: str, rounds: int) -> tuple[list[float], list[float]]:
         sim.set_record_delay(0)
         app = main(
             {"here": str(ROOT)},
-            **{
-                "rcpyramid.environment": "development",
-                "ringcentral.server_url": sim.url,
-                "ringcentral.client_id": DEMO_CLIENT.client_id,
-                "ringcentral.client_secret": DEMO_CLIENT.client_secret,
-                "ringcentral.redirect_url": DEMO_CLIENT.redirect_uris[0],
-                "rcpyramid.var_dir": str(Path(folder) / "var"),
-                "rcpyramid.session.secret": "bench-session-secret-" + "b" * 40,
-                "rcpyramid.cache.backend": "dogpile.cache.null",
-                "rcpyramid.history.worker": "false",
-                "rcpyramid.history.days": "30",
-                **settings,
-            },
+            **app_settings(
+                sim.url,
+                str(Path(folder) / "var"),
+                **{
+                    "rcpyramid.session.secret": "bench-session-secret-" + "b" * 40,
+                    "rcpyramid.cache.backend": "dogpile.cache.null",
+                    "rcpyramid.history.worker": "false",
+                    "rcpyramid.history.days": "30",
+                    **settings,
+                },
+            ),
         )
         web = webtest.TestApp(app, extra_environ={"HTTP_HOST": "localhost:5000"})
         live: LiveHistory = app.registry.live_history

@@ -26,11 +26,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import postgres_schema
 
 from rcpyramid.models import make_engine, metadata
 from rcpyramid.tokens.crypto import Keyring, associated_data, new_key_text
@@ -91,6 +88,9 @@ def encrypted_rows(keyring: Keyring, ids: list[str], now: datetime) -> Iterator[
             "endpoint-1",
             now,
             now,
+            now,  # last seen
+            None,  # no refresh failure remembered
+            None,
         )
 
 
@@ -188,36 +188,30 @@ def memory_store() -> Iterator[tuple[TokenRepository, Callable]]:
 
 
 @contextmanager
-def sqlite_store() -> Iterator[tuple[TokenRepository, Callable]]:
-    with tempfile.TemporaryDirectory() as folder:
-        engine = make_engine(f"sqlite:///{folder}/bench.sqlite", pool_size=4)
-        metadata.create_all(engine)
-        repo = SQLAlchemyTokenRepository(
-            SqlTokenStore(engine, Keyring.parse(new_key_text("bench")))
-        )
-        try:
-            yield repo, lambda ids, now: load_sqlite(repo, ids, now)
-        finally:
-            repo.store.close()
-
-
-@contextmanager
-def postgresql_store(base_url: str) -> Iterator[tuple[TokenRepository, Callable]]:
-    schema = f"bench_{secrets.token_hex(4)}"
-    admin = make_engine(base_url, pool_size=1)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    engine = make_engine(url.render_as_string(hide_password=False), pool_size=4)
+def sql_store(url: str, load: Callable) -> Iterator[tuple[TokenRepository, Callable]]:
+    """A repository on ``url`` (tables from the models), with its bulk loader."""
+    engine = make_engine(url, pool_size=4)
     metadata.create_all(engine)
     repo = SQLAlchemyTokenRepository(SqlTokenStore(engine, Keyring.parse(new_key_text("bench"))))
     try:
-        yield repo, lambda ids, now: load_postgresql(repo, ids, now)
+        yield repo, lambda ids, now: load(repo, ids, now)
     finally:
         repo.store.close()
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
+
+
+@contextmanager
+def sqlite_store() -> Iterator[tuple[TokenRepository, Callable]]:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        sql_store(f"sqlite:///{folder}/bench.sqlite", load_sqlite) as made,
+    ):
+        yield made
+
+
+@contextmanager
+def postgresql_store() -> Iterator[tuple[TokenRepository, Callable]]:
+    with postgres_schema() as url, sql_store(url, load_postgresql) as made:
+        yield made
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -233,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         "sqlite": sqlite_store,
     }
     if postgres:
-        stores["postgresql"] = lambda: postgresql_store(postgres)
+        stores["postgresql"] = postgresql_store
     results: list[Result] = []
     for name in args.backends.split(","):
         if name not in stores:

@@ -116,6 +116,25 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'tokens.sqlite'}"
 
 
+#: The app's token store (and call history) on SQL, its tables made at start; add
+#: ``sqlalchemy.url``.
+SQL_BACKEND = {
+    "rcpyramid.tokens.backend": "rcpyramid.tokens.sqla.SQLAlchemyTokenRepository",
+    "rcpyramid.tokens.keys": TEST_KEYS,
+    "rcpyramid.database.auto_upgrade": "true",
+}
+
+
+@contextmanager
+def database_settings(kind: str, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The app's settings on ``sqlite`` (in ``tmp_path``) or ``postgresql`` (a fresh schema)."""
+    if kind == "sqlite":
+        yield {**SQL_BACKEND, "sqlalchemy.url": sqlite_url(tmp_path)}
+    else:
+        with postgres_schema() as url:
+            yield {**SQL_BACKEND, "sqlalchemy.url": url}
+
+
 def refresh_in_child(url: str, login_id: str, barrier: object, results: object) -> None:
     """One process's refresh: its own engine, the refresh protocol, what it saw (for a queue)."""
     import time

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 import webtest
 
 from tests.conftest import sign_in
@@ -12,6 +14,13 @@ HISTORY_SETTINGS = {
     "rcpyramid.history.worker": "false",
     "rcpyramid.history.days": "30",
 }
+
+
+def app_with_history(make_testapp: Callable[..., webtest.TestApp]) -> Iterator[webtest.TestApp]:
+    """For a fixture (``yield from``): the app on ``HISTORY_SETTINGS``, its worker stopped after."""
+    web = make_testapp(**HISTORY_SETTINGS)
+    yield web
+    web.app.registry.live_history.worker.stop()
 
 
 def fill_history(web: webtest.TestApp) -> None:

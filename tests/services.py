@@ -62,6 +62,11 @@ def require_redis() -> str:
     return REDIS_URL
 
 
+def redis_cache(url: str) -> dict[str, str]:
+    """The app's settings for an answer cache on the Redis at ``url``."""
+    return {"rcpyramid.cache.backend": "dogpile.cache.redis", "rcpyramid.cache.url": url}
+
+
 # --- markers from what a test uses -------------------------------------------------------
 
 #: A test using one of these fixtures needs that service; it gets the marker by itself.

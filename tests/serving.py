@@ -5,13 +5,23 @@ from __future__ import annotations
 import re
 import socket
 import threading
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import pytest
 from waitress.server import create_server
 
+from rcpyramid.simulator import serve_in_thread
 from rcpyramid.simulator.server import RunningServer
+
+W = TypeVar("W", bound=Callable[..., Any])
+
+
+def upstream_at(fake: W) -> Iterator[tuple[W, str]]:
+    """For a fixture (``yield from``): a fake RingCentral served on loopback, and its URL."""
+    running = serve_in_thread(fake, host="127.0.0.1", port=0)
+    yield fake, running.url
+    running.stop()
 
 
 def serve(wsgi_app: Callable, **waitress_settings: Any) -> RunningServer:

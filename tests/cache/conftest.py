@@ -12,8 +12,8 @@ import webtest
 
 from rcpyramid.simulator import DEMO_CLIENT
 from rcpyramid.simulator.testing import start_simulator
-from tests.journeys import SimulatorHandle
-from tests.services import require_redis
+from tests.journeys import SimulatorHandle, signed_in_app
+from tests.services import redis_cache, require_redis
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +55,25 @@ def make_app(
 
 @pytest.fixture
 def redis_settings(redis_url: str) -> dict[str, str]:
-    return {"rcpyramid.cache.backend": "dogpile.cache.redis", "rcpyramid.cache.url": redis_url}
+    return redis_cache(redis_url)
+
+
+@pytest.fixture(params=["memory", "redis"])
+def cache_settings(request: pytest.FixtureRequest, redis_url: str) -> dict[str, str]:
+    """The answer cache in each process's memory, then on the tests' Redis."""
+    return redis_cache(redis_url) if request.param == "redis" else {}
+
+
+@pytest.fixture
+def signed_in_on_redis(
+    make_app: Callable[..., webtest.TestApp], redis_settings: dict[str, str]
+) -> Callable[..., webtest.TestApp]:
+    """Makes an app (one "process") caching on the tests' Redis, alice signed in to it."""
+
+    def make(**overrides: Any) -> webtest.TestApp:
+        return signed_in_app(make_app, **redis_settings, **overrides)
+
+    return make
 
 
 @pytest.fixture(scope="session")

@@ -13,22 +13,17 @@ from rcpyramid.cache import Cache
 from rcpyramid.cache.keys import PREFIX
 from rcpyramid.services import process_service
 from tests.clocks import MovableClock
-from tests.journeys import SimulatorHandle, api_calls, sign_in
+from tests.journeys import SimulatorHandle, api_calls, sign_in, signed_in_app
 from tests.stores import only_token
 
 #: A page from a cached RingCentral answer (the call logs read the local history).
 EXTENSIONS = "/test?api=extension"
 
 
-@pytest.mark.parametrize("backend", ["memory", "redis"])
 def test_two_people_never_see_each_others_answers(
-    make_app: Callable[..., webtest.TestApp],
-    redis_settings: dict[str, str],
-    simulator: SimulatorHandle,
-    backend: str,
+    make_app: Callable[..., webtest.TestApp], cache_settings: dict[str, str]
 ) -> None:
-    settings = redis_settings if backend == "redis" else {}
-    app = make_app(**settings)
+    app = make_app(**cache_settings)
     alice = app
     bob = webtest.TestApp(app.app, extra_environ=app.extra_environ)
     sign_in(alice, "alice")
@@ -45,15 +40,12 @@ def test_two_people_never_see_each_others_answers(
         assert "Data as of" in html.text
 
 
-@pytest.mark.parametrize("backend", ["memory", "redis"])
 def test_repeated_views_share_one_call_and_json_is_byte_for_byte(
     make_app: Callable[..., webtest.TestApp],
-    redis_settings: dict[str, str],
+    cache_settings: dict[str, str],
     simulator: SimulatorHandle,
-    backend: str,
 ) -> None:
-    testapp = make_app(**(redis_settings if backend == "redis" else {}))
-    sign_in(testapp)
+    testapp = signed_in_app(make_app, **cache_settings)
     before = api_calls(simulator)
     first = testapp.get(EXTENSIONS + "&format=json")
     again = testapp.get(EXTENSIONS + "&format=json")
@@ -66,8 +58,7 @@ def test_repeated_views_share_one_call_and_json_is_byte_for_byte(
 def test_each_page_of_a_list_is_a_key_of_its_own(
     make_app: Callable[..., webtest.TestApp], simulator: SimulatorHandle, clock: MovableClock
 ) -> None:
-    testapp = make_app()
-    sign_in(testapp)
+    testapp = signed_in_app(make_app)
     before = api_calls(simulator)
     testapp.get(EXTENSIONS)
     clock.advance(5)
@@ -80,8 +71,7 @@ def test_each_page_of_a_list_is_a_key_of_its_own(
 def test_refresh_skips_the_cache_and_the_page_says_how_old_its_data_is(
     make_app: Callable[..., webtest.TestApp], simulator: SimulatorHandle
 ) -> None:
-    testapp = make_app()
-    sign_in(testapp)
+    testapp = signed_in_app(make_app)
     before = api_calls(simulator)
     page = testapp.get(EXTENSIONS)
     freshness = page.html.select_one(".freshness")
@@ -97,8 +87,7 @@ def test_refresh_skips_the_cache_and_the_page_says_how_old_its_data_is(
 def test_the_null_backend_caches_nothing(
     make_app: Callable[..., webtest.TestApp], simulator: SimulatorHandle
 ) -> None:
-    testapp = make_app(**{"rcpyramid.cache.backend": "dogpile.cache.null"})
-    sign_in(testapp)
+    testapp = signed_in_app(make_app, **{"rcpyramid.cache.backend": "dogpile.cache.null"})
     before = api_calls(simulator)
     testapp.get(EXTENSIONS)
     testapp.get(EXTENSIONS)
@@ -106,14 +95,11 @@ def test_the_null_backend_caches_nothing(
 
 
 def test_entries_expire_after_their_groups_lifetime(
-    make_app: Callable[..., webtest.TestApp],
-    redis_settings: dict[str, str],
-    simulator: SimulatorHandle,
+    signed_in_on_redis: Callable[..., webtest.TestApp], simulator: SimulatorHandle
 ) -> None:
     import time
 
-    testapp = make_app(**redis_settings, **{"rcpyramid.cache.lifetimes": "Medium=1"})
-    sign_in(testapp)
+    testapp = signed_in_on_redis(**{"rcpyramid.cache.lifetimes": "Medium=1"})
     before = api_calls(simulator)
     testapp.get(EXTENSIONS)
     deadline = time.monotonic() + 15
@@ -147,20 +133,16 @@ def test_a_bad_cache_setting_refuses_to_start_and_names_it(
 
 
 def test_an_entry_sealed_under_another_key_is_a_miss_not_an_error(
-    make_app: Callable[..., webtest.TestApp],
-    redis_settings: dict[str, str],
-    simulator: SimulatorHandle,
+    signed_in_on_redis: Callable[..., webtest.TestApp], simulator: SimulatorHandle
 ) -> None:
     from rcpyramid.tokens.crypto import new_key_text
 
     old, new = new_key_text("old"), new_key_text("new")
     same_id_other_bytes = new_key_text("old")
-    first = make_app(**redis_settings, **{"rcpyramid.tokens.keys": old})
-    sign_in(first)
+    first = signed_in_on_redis(**{"rcpyramid.tokens.keys": old})
     first.get(EXTENSIONS)
     for keys in (new, same_id_other_bytes):  # a rotation that dropped the old key; a wrong key
-        later = make_app(**redis_settings, **{"rcpyramid.tokens.keys": keys})
-        sign_in(later)
+        later = signed_in_on_redis(**{"rcpyramid.tokens.keys": keys})
         calls = api_calls(simulator)
         assert later.get(EXTENSIONS).status_int == 200
         assert api_calls(simulator) == calls + 1
@@ -192,14 +174,12 @@ def our_answer_keys(app: webtest.TestApp, client: redis.Redis) -> list[bytes]:
     ],
 )
 def test_an_unreadable_answer_entry_is_a_miss_not_an_error(
-    make_app: Callable[..., webtest.TestApp],
-    redis_settings: dict[str, str],
+    signed_in_on_redis: Callable[..., webtest.TestApp],
     redis_client: redis.Redis,
     simulator: SimulatorHandle,
     junk: bytes,
 ) -> None:
-    app = make_app(**redis_settings)
-    sign_in(app)
+    app = signed_in_on_redis()
     app.get(EXTENSIONS)
     keys = our_answer_keys(app, redis_client)
     assert keys
@@ -211,13 +191,11 @@ def test_an_unreadable_answer_entry_is_a_miss_not_an_error(
 
 
 def test_an_unreadable_generation_is_a_miss_not_an_error(
-    make_app: Callable[..., webtest.TestApp],
-    redis_settings: dict[str, str],
+    signed_in_on_redis: Callable[..., webtest.TestApp],
     redis_client: redis.Redis,
     simulator: SimulatorHandle,
 ) -> None:
-    app = make_app(**redis_settings)
-    sign_in(app)
+    app = signed_in_on_redis()
     app.get(EXTENSIONS)
     cache = process_service(app.app.registry, Cache)
     person = cache.person(only_token(app).owner_id)

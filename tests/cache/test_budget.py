@@ -12,7 +12,7 @@ import requests
 import webtest
 
 from rcpyramid.simulator import DEMO_CLIENT, Simulator, SimulatorConfig, serve_in_thread
-from tests.journeys import SimulatorHandle, api_calls, sign_in
+from tests.journeys import SimulatorHandle, api_calls, sign_in, signed_in_app, signed_in_apps
 
 #: Pages from RingCentral's answers through the cache (the call logs read the history).
 EXTENSIONS = "/test?api=extension&perPage=3"
@@ -29,8 +29,7 @@ FIVE_PAGES = (
 def test_thirty_views_in_a_minute_over_five_pages_meet_no_429(
     make_app: Callable[..., webtest.TestApp], limited_simulator: SimulatorHandle
 ) -> None:
-    testapp = make_app(**{"ringcentral.server_url": limited_simulator.url})
-    sign_in(testapp)
+    testapp = signed_in_app(make_app, **{"ringcentral.server_url": limited_simulator.url})
     before = api_calls(limited_simulator)
     for view in range(30):
         page = testapp.get(FIVE_PAGES[view % 5])
@@ -45,8 +44,9 @@ def test_the_app_stops_before_ringcentral_says_no_and_shows_what_it_has(
     limited_simulator: SimulatorHandle,
     redis_settings: dict[str, str],
 ) -> None:
-    testapp = make_app(**{"ringcentral.server_url": limited_simulator.url, **redis_settings})
-    sign_in(testapp)
+    testapp = signed_in_app(
+        make_app, **{"ringcentral.server_url": limited_simulator.url, **redis_settings}
+    )
     # RingCentral's default Medium limit is 40 a minute: forty different extension pages.
     for number in range(1, 41):
         testapp.get(f"{EXTENSIONS}&page={number}")
@@ -68,9 +68,7 @@ def test_a_429_learned_by_one_process_stops_the_other_and_outlives_signing_in_ag
     simulator: SimulatorHandle,
     redis_settings: dict[str, str],
 ) -> None:
-    first, second = make_app(**redis_settings), make_app(**redis_settings)
-    sign_in(first, "alice")
-    sign_in(second, "alice")
+    first, second = signed_in_apps(make_app, ("alice", "alice"), **redis_settings)
     simulator.control("fail-next", status=429, path=EXTENSIONS_PATH, retry_after=120)
     first.get(EXTENSIONS, status=429)
     calls = api_calls(simulator)
@@ -110,17 +108,26 @@ def gateway_simulator() -> Iterator[SimulatorHandle]:
     running.stop()
 
 
+def bob_after_a_gateway_429_to_alice(
+    make_app: Callable[..., webtest.TestApp],
+    gateway: SimulatorHandle,
+    redis_settings: dict[str, str],
+    retry_after: int,
+) -> webtest.TestApp:
+    """Alice and Bob in two processes sharing Redis; the gateway refused Alice's list."""
+    settings = {"ringcentral.server_url": gateway.url, **redis_settings}
+    first, second = signed_in_apps(make_app, ("alice", "bob"), **settings)
+    gateway.control("fail-next", status=429, path=EXTENSIONS_PATH, retry_after=retry_after)
+    first.get(EXTENSIONS, status=429)
+    return second
+
+
 def test_an_account_wide_429_holds_everyone_back(
     make_app: Callable[..., webtest.TestApp],
     gateway_simulator: SimulatorHandle,
     redis_settings: dict[str, str],
 ) -> None:
-    shared = {"ringcentral.server_url": gateway_simulator.url, **redis_settings}
-    first, second = make_app(**shared), make_app(**shared)
-    sign_in(first, "alice")
-    sign_in(second, "bob")
-    gateway_simulator.control("fail-next", status=429, path=EXTENSIONS_PATH, retry_after=90)
-    first.get(EXTENSIONS, status=429)
+    second = bob_after_a_gateway_429_to_alice(make_app, gateway_simulator, redis_settings, 90)
     calls = api_calls(gateway_simulator)
     # Bob, another person in another process: held back too, no call.
     page = second.get("/test?api=extension&page=2", status=429)
@@ -133,12 +140,7 @@ def test_an_account_wide_429_holds_for_a_bounded_time_whatever_retry_after_says(
     gateway_simulator: SimulatorHandle,
     redis_settings: dict[str, str],
 ) -> None:
-    shared = {"ringcentral.server_url": gateway_simulator.url, **redis_settings}
-    first, second = make_app(**shared), make_app(**shared)
-    sign_in(first, "alice")
-    sign_in(second, "bob")
-    gateway_simulator.control("fail-next", status=429, path=EXTENSIONS_PATH, retry_after=3600)
-    first.get(EXTENSIONS, status=429)
+    second = bob_after_a_gateway_429_to_alice(make_app, gateway_simulator, redis_settings, 3600)
     page = second.get("/test?api=extension&page=2", status=429)
     assert 30 < int(page.headers["Retry-After"]) <= 60
 
@@ -156,9 +158,7 @@ def test_concurrent_misses_in_two_processes_make_one_call(
     simulator: SimulatorHandle,
     redis_settings: dict[str, str],
 ) -> None:
-    first, second = make_app(**redis_settings), make_app(**redis_settings)
-    sign_in(first, "alice")
-    sign_in(second, "alice")
+    first, second = signed_in_apps(make_app, ("alice", "alice"), **redis_settings)
     # RingCentral is slow to answer, so the requests overlap while the first one waits.
     simulator.control("latency", seconds=1, path=EXTENSIONS_PATH)
     before = api_calls(simulator)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import webtest
 
-from tests.journeys import SimulatorHandle, api_calls, sign_in
+from tests.journeys import SimulatorHandle, api_calls, signed_in_app
 
 CALL_LOG = "/test?api=extension-call-log"
 
@@ -14,8 +14,7 @@ CALL_LOG = "/test?api=extension-call-log"
 def test_a_month_of_dashboards_and_exports_spends_nothing_of_ringcentrals_limits(
     make_app: Callable[..., webtest.TestApp], limited_simulator: SimulatorHandle
 ) -> None:
-    testapp = make_app(**{"ringcentral.server_url": limited_simulator.url})
-    sign_in(testapp)
+    testapp = signed_in_app(make_app, **{"ringcentral.server_url": limited_simulator.url})
     testapp.get("/?range=30d")  # the person's details, into the answer cache
     before = api_calls(limited_simulator)
     # Far more than RingCentral's ten Heavy requests a minute, were they call-log reads.

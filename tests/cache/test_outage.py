@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 import pytest
 import webtest
 
-from tests.journeys import SimulatorHandle, api_calls, sign_in
+from tests.journeys import SimulatorHandle, api_calls, sign_in, signed_in_app
 from tests.relay import Relay
+from tests.services import redis_cache
 
 # Pages from RingCentral answers through the cache (the call logs read the local history).
 PAGES = ("/test?api=extension", "/test?api=extension&page=2", "/test?api=extension&perPage=50")
@@ -33,16 +34,10 @@ def wait_for_health(testapp: webtest.TestApp, status: str) -> None:
 
 @pytest.mark.parametrize("fault", ["stall", "cut"])
 def test_pages_answer_without_redis_and_healthz_says_degraded(
-    make_app: Callable[..., webtest.TestApp],
-    relayed_redis: tuple[str, Relay],
-    simulator: SimulatorHandle,
-    fault: str,
+    make_app: Callable[..., webtest.TestApp], relayed_redis: tuple[str, Relay], fault: str
 ) -> None:
     url, relay = relayed_redis
-    testapp = make_app(
-        **{"rcpyramid.cache.backend": "dogpile.cache.redis", "rcpyramid.cache.url": url}
-    )
-    sign_in(testapp)
+    testapp = signed_in_app(make_app, **redis_cache(url))
     assert testapp.get("/healthz").json == {"status": "ok", "token_store": "ok", "cache": "ok"}
     for path in PAGES:
         assert testapp.get(path).status_int == 200
@@ -71,12 +66,7 @@ def test_a_sign_out_while_redis_is_away_reaches_every_process_when_it_returns(
 ) -> None:
     """The process that signed out serves nothing more; the others learn it all the same."""
     url, relay = relayed_redis
-    first = make_app(
-        **{"rcpyramid.cache.backend": "dogpile.cache.redis", "rcpyramid.cache.url": url}
-    )
-    second = make_app(
-        **{"rcpyramid.cache.backend": "dogpile.cache.redis", "rcpyramid.cache.url": redis_url}
-    )
+    first, second = make_app(**redis_cache(url)), make_app(**redis_cache(redis_url))
     sign_in(first, "alice")
     sign_in(second, "alice")
     first.get(PAGES[0])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -16,7 +14,7 @@ from rcpyramid.simulator import DEMO_CLIENT
 from rcpyramid.tokens import open_repository
 from tests.databases import TEST_KEYS
 from tests.journeys import SimulatorHandle, api_calls, sign_in
-from tests.processes import BIN, ROOT
+from tests.processes import run_command
 from tests.stores import stored_logins
 
 # A page from a cached RingCentral answer (the call logs read the local history).
@@ -65,14 +63,8 @@ def test_purge_makes_the_purged_persons_entries_unreachable_in_every_process(
         f"rcpyramid.session.secret = {shared_secret}\n"
         f"rcpyramid.var_dir = {tmp_path / 'var'}\n"
     )
-    done = subprocess.run(
-        [str(BIN / "rcpyramid-purge"), str(ini)],
-        cwd=ROOT,
-        env={**os.environ, "RCPYRAMID_TOKEN_KEYS": "", "RCPYRAMID_CACHE_URL": ""},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    done = run_command(
+        "rcpyramid-purge", str(ini), env={"RCPYRAMID_TOKEN_KEYS": "", "RCPYRAMID_CACHE_URL": ""}
     )
     assert done.returncode == 0, done.stderr
     assert "deleted 1 logins" in done.stdout

@@ -15,7 +15,7 @@ import webtest
 
 from rcpyramid.simulator import DEMO_CLIENT
 from tests.clocks import MovableClock
-from tests.databases import TEST_KEYS
+from tests.databases import SQL_BACKEND, sqlite_url
 from tests.journeys import SimulatorHandle, api_calls, sign_in
 from tests.stores import stored_logins
 
@@ -85,13 +85,7 @@ def test_a_cookie_kept_after_logout_in_one_process_gets_no_cached_page_from_anot
     tmp_path: Path,
 ) -> None:
     """A tab (or a copied cookie) the logout did not reach, its next view on another process."""
-    shared = {
-        **redis_settings,
-        "rcpyramid.tokens.backend": "rcpyramid.tokens.sqla.SQLAlchemyTokenRepository",
-        "sqlalchemy.url": f"sqlite:///{tmp_path / 'tokens.sqlite'}",
-        "rcpyramid.tokens.keys": TEST_KEYS,
-        "rcpyramid.database.auto_upgrade": "true",
-    }
+    shared = {**redis_settings, **SQL_BACKEND, "sqlalchemy.url": sqlite_url(tmp_path)}
     first, second = make_app(**shared), make_app(**shared)
     sign_in(first, "alice")
     kept = "; ".join(f"{c.name}={c.value}" for c in first.cookiejar)

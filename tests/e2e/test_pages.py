@@ -70,6 +70,29 @@ class Findings:
     checked: list[str] = field(default_factory=list)
 
 
+def wait_loaded(driver: WebDriver) -> None:
+    WebDriverWait(driver, 20).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
+
+
+def fit_and_axe_problems(driver: WebDriver, axe_source: str, where: str) -> list[str]:
+    """The open page's sideways scroll and axe's serious or critical findings, as problems."""
+    problems = []
+    scroll_width, inner_width = driver.execute_script(
+        "return [document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    if scroll_width > inner_width:
+        problems.append(f"{where} scrolls sideways: {scroll_width} > {inner_width}")
+    for violation in run_axe(driver, axe_source):
+        if violation["impact"] in BLOCKING:
+            problems.append(
+                f"{where}: axe {violation['impact']} {violation['id']} "
+                f"({violation['help']}) at {violation['nodes']}"
+            )
+    return problems
+
+
 def check_page(
     driver: WebDriver, axe_source: str, name: str, load: Callable[[], None], findings: Findings
 ) -> None:
@@ -77,27 +100,13 @@ def check_page(
     for label, (width, height, mobile) in WIDTHS.items():
         set_width(driver, width, height, mobile)
         load()
-        WebDriverWait(driver, 20).until(
-            lambda d: d.execute_script("return document.readyState") == "complete"
-        )
+        wait_loaded(driver)
         # A page that should show its content must not have become an error page (a 429
         # would otherwise pass every check below while the real page goes unchecked).
         errors = driver.find_elements(By.CSS_SELECTOR, "p.status")
         if errors and not name.startswith("error-"):
             findings.problems.append(f"{name} at {width}px is an error page: {errors[0].text}")
-        scroll_width, inner_width = driver.execute_script(
-            "return [document.documentElement.scrollWidth, window.innerWidth]"
-        )
-        if scroll_width > inner_width:
-            findings.problems.append(
-                f"{name} at {width}px scrolls sideways: {scroll_width} > {inner_width}"
-            )
-        for violation in run_axe(driver, axe_source):
-            if violation["impact"] in BLOCKING:
-                findings.problems.append(
-                    f"{name} at {width}px: axe {violation['impact']} {violation['id']} "
-                    f"({violation['help']}) at {violation['nodes']}"
-                )
+        findings.problems += fit_and_axe_problems(driver, axe_source, f"{name} at {width}px")
         folder = SCREENSHOTS / label
         folder.mkdir(parents=True, exist_ok=True)
         # The first screen as a person sees it, then the whole page.

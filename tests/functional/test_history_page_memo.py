@@ -18,16 +18,14 @@ from rcpyramid.callstore.interfaces import HistoryQuery
 from rcpyramid.callstore.records import parse_time
 from rcpyramid.views.api import calls
 from tests.conftest import SimulatorHandle
-from tests.history import signed_in_with_history
+from tests.history import app_with_history, signed_in_with_history
 
 OWN = "/test?api=extension-call-log"
 
 
 @pytest.fixture
 def history_app(make_testapp: Callable[..., webtest.TestApp]) -> Iterator[webtest.TestApp]:
-    web = make_testapp(**{"rcpyramid.history.worker": "false", "rcpyramid.history.days": "30"})
-    yield web
-    web.app.registry.live_history.worker.stop()
+    yield from app_with_history(make_testapp)
 
 
 def own_key(web: webtest.TestApp, simulator: SimulatorHandle) -> str:

@@ -22,7 +22,7 @@ import webtest
 
 from rcpyramid.views.api.query import RESULT_FILTERS
 from tests.conftest import SimulatorHandle
-from tests.history import signed_in_with_history
+from tests.history import app_with_history, signed_in_with_history
 
 OWN = "/test?api=extension-call-log"
 COMPANY = "/test?api=account-call-log"
@@ -30,9 +30,7 @@ COMPANY = "/test?api=account-call-log"
 
 @pytest.fixture
 def history_app(make_testapp: Callable[..., webtest.TestApp]) -> Iterator[webtest.TestApp]:
-    web = make_testapp(**{"rcpyramid.history.worker": "false", "rcpyramid.history.days": "30"})
-    yield web
-    web.app.registry.live_history.worker.stop()
+    yield from app_with_history(make_testapp)
 
 
 def filled(web: webtest.TestApp, user: str = "alice") -> webtest.TestApp:
@@ -51,20 +49,22 @@ def alice(simulator: SimulatorHandle) -> Any:
     return simulator.simulator.directory.extension_for("alice")
 
 
-def past_days(simulator: SimulatorHandle, zone: ZoneInfo) -> tuple[str, str, datetime, datetime]:
-    """Two whole local days before today: in the history, and no call lands in them now."""
-    today = simulator.simulator.clock.now().astimezone(zone).date()
+def calls_on_past_days(
+    simulator: SimulatorHandle, whose: str | None = "alice"
+) -> tuple[str, str, list[Any]]:
+    """Two whole local days before today (alice's), in the history, no call landing in them
+    now; and the simulator's records of the user ``whose`` (None: everyone's) in those days."""
+    sim = simulator.simulator
+    owner_id = None if whose is None else sim.directory.extension_for(whose).id
+    zone = ZoneInfo(alice(simulator).region.timezone)
+    today = sim.clock.now().astimezone(zone).date()
     first, last = today - timedelta(days=2), today - timedelta(days=1)
     start = datetime.combine(first, time(0), tzinfo=zone)
     end = datetime.combine(today, time(0), tzinfo=zone)
-    return first.isoformat(), last.isoformat(), start, end
-
-
-def simulator_records(
-    simulator: SimulatorHandle, owner_id: int | None, start: datetime, end: datetime
-) -> list[Any]:
-    sim = simulator.simulator
-    return sim.call_log.query(owner_id=owner_id, date_from=start, date_to=end, now=sim.clock.now())
+    records = sim.call_log.query(
+        owner_id=owner_id, date_from=start, date_to=end, now=sim.clock.now()
+    )
+    return first.isoformat(), last.isoformat(), records
 
 
 def call_rows(page: webtest.TestResponse) -> list[Any]:
@@ -81,9 +81,7 @@ def test_search_and_filters_count_what_the_simulator_holds(
 ) -> None:
     web = filled(history_app)
     me = alice(simulator)
-    zone = ZoneInfo(me.region.timezone)
-    first, last, start, end = past_days(simulator, zone)
-    records = simulator_records(simulator, me.id, start, end)
+    first, last, records = calls_on_past_days(simulator)
     assert records, "the simulator's office made calls on those days"
     base = f"{OWN}&from={first}&to={last}"
     assert total_of(web.get(base)) == len(records)
@@ -164,10 +162,7 @@ def test_format_json_is_ringcentrals_shape_from_the_history(
     history_app: webtest.TestApp, simulator: SimulatorHandle
 ) -> None:
     web = filled(history_app)
-    me = alice(simulator)
-    zone = ZoneInfo(me.region.timezone)
-    first, last, start, end = past_days(simulator, zone)
-    records = simulator_records(simulator, me.id, start, end)
+    first, last, records = calls_on_past_days(simulator)
     data = web.get(f"{OWN}&from={first}&to={last}&perPage=10&page=2&format=json").json
     assert set(data) == {"uri", "records", "paging", "navigation"}
     assert data["paging"] == {"page": 2, "perPage": 10, "pageStart": 10, "pageEnd": 19}
@@ -187,9 +182,7 @@ def test_the_csv_holds_every_call_of_the_range_with_local_dates_and_real_names(
 ) -> None:
     web = filled(history_app)
     me = alice(simulator)
-    zone = ZoneInfo(me.region.timezone)
-    first, last, start, end = past_days(simulator, zone)
-    records = simulator_records(simulator, None, start, end)
+    first, last, records = calls_on_past_days(simulator, None)
     answer = web.get(f"{COMPANY}&from={first}&to={last}&format=csv")
     assert (
         answer.content_disposition == f'attachment; filename="company-calls-{first}-to-{last}.csv"'
@@ -198,7 +191,7 @@ def test_the_csv_holds_every_call_of_the_range_with_local_dates_and_real_names(
     assert len(rows) == len(records)
     assert {row["Date"] for row in rows} == {first, last}
     for row, record in zip(rows, records, strict=True):
-        local = record.start.astimezone(zone)
+        local = record.start.astimezone(ZoneInfo(me.region.timezone))
         assert (row["Date"], row["Time"]) == (f"{local:%Y-%m-%d}", f"{local:%H:%M:%S}")
         assert float(row["Minutes"]) == round(record.duration_ms // 1000 / 60, 2)
         assert row["Result (RingCentral)"] == record.result
@@ -317,9 +310,7 @@ def test_company_log_has_a_colleague_filter_and_summary(
 ) -> None:
     web = filled(history_app)
     bob = simulator.simulator.directory.extension_for("bob")
-    zone = ZoneInfo(alice(simulator).region.timezone)
-    first, last, start, end = past_days(simulator, zone)
-    records = simulator_records(simulator, bob.id, start, end)
+    first, last, records = calls_on_past_days(simulator, "bob")
     page = web.get(f"{COMPANY}&from={first}&to={last}&colleague={bob.id}")
     assert total_of(page) == len(records)
     assert {c.text.strip() for c in page.html.select("td.colleague .name")} == {bob.name}

@@ -9,16 +9,14 @@ import pytest
 import webtest
 
 from tests.browser import authorize_at_simulator, local_path, query_of
-from tests.history import HISTORY_SETTINGS, signed_in_with_history
+from tests.history import app_with_history, signed_in_with_history
 from tests.journeys import SimulatorHandle, sign_in, start_sign_in
 
 
 @pytest.fixture
 def testapp(make_testapp: Callable[..., webtest.TestApp]) -> Iterator[webtest.TestApp]:
     """The app with its live history engine driven here (the call logs read the history)."""
-    web = make_testapp(**HISTORY_SETTINGS)
-    yield web
-    web.app.registry.live_history.worker.stop()
+    yield from app_with_history(make_testapp)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import webtest
 from rcpyramid.views.api.csv_export import neutralise, number_as_text
 from rcpyramid.views.formatting import talk_time_text
 from tests.browser import authorize_at_simulator, local_path, query_of
-from tests.history import HISTORY_SETTINGS, fill_history, signed_in_with_history
+from tests.history import app_with_history, fill_history, signed_in_with_history
 from tests.journeys import SimulatorHandle, sign_in, start_sign_in
 from tests.stores import only_token
 
@@ -29,9 +29,7 @@ COMPANY = "/test?api=account-call-log"
 @pytest.fixture
 def testapp(make_testapp: Callable[..., webtest.TestApp]) -> Iterator[webtest.TestApp]:
     """The app with its live history engine driven here (the call logs read the history)."""
-    web = make_testapp(**HISTORY_SETTINGS)
-    yield web
-    web.app.registry.live_history.worker.stop()
+    yield from app_with_history(make_testapp)
 
 
 @pytest.fixture

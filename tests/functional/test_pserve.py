@@ -48,10 +48,10 @@ def browse_journey(app_url: str, username: str = "alice") -> requests.Session:
     return browser
 
 
-def test_pserve_development_ini_runs_the_whole_journey_on_the_builtin_simulator(
-    processes: list[Process], tmp_path: Path
-) -> None:
-    http_port, simulator_port = free_port(), free_port()
+def pserve_development(
+    processes: list[Process], tmp_path: Path, http_port: int, simulator_port: int, **env: str
+) -> Process:
+    """``pserve development.ini`` on these ports, its var/ in tmp_path, ``env`` added."""
     app = Process(
         [
             str(BIN / "pserve"),
@@ -59,9 +59,17 @@ def test_pserve_development_ini_runs_the_whole_journey_on_the_builtin_simulator(
             f"http_port={http_port}",
             f"simulator_port={simulator_port}",
         ],
-        env={**CLEAN_ENV, "RCPYRAMID_VAR_DIR": str(tmp_path / "var")},
+        env={**CLEAN_ENV, "RCPYRAMID_VAR_DIR": str(tmp_path / "var"), **env},
     )
     processes.append(app)
+    return app
+
+
+def test_pserve_development_ini_runs_the_whole_journey_on_the_builtin_simulator(
+    processes: list[Process], tmp_path: Path
+) -> None:
+    http_port, simulator_port = free_port(), free_port()
+    app = pserve_development(processes, tmp_path, http_port, simulator_port)
     app_url = f"http://localhost:{http_port}"
     wait_until_answering(app_url + "/", app)
     app.wait_for_line("built-in RingCentral simulator listening")
@@ -95,23 +103,16 @@ def test_environment_points_pserve_at_another_server_and_the_builtin_one_stays_o
     start_simulator_cli(
         processes, other_port, f"another-client:another-secret-0123456789:{redirect}"
     )
-    app = Process(
-        [
-            str(BIN / "pserve"),
-            "development.ini",
-            f"http_port={http_port}",
-            f"simulator_port={builtin_port}",
-        ],
-        env={
-            **CLEAN_ENV,
-            "RINGCENTRAL_SERVER_URL": f"http://127.0.0.1:{other_port}",
-            "RINGCENTRAL_CLIENT_ID": "another-client",
-            "RINGCENTRAL_CLIENT_SECRET": "another-secret-0123456789",
-            "RINGCENTRAL_REDIRECT_URL": redirect,
-            "RCPYRAMID_VAR_DIR": str(tmp_path / "var"),
-        },
+    app = pserve_development(
+        processes,
+        tmp_path,
+        http_port,
+        builtin_port,
+        RINGCENTRAL_SERVER_URL=f"http://127.0.0.1:{other_port}",
+        RINGCENTRAL_CLIENT_ID="another-client",
+        RINGCENTRAL_CLIENT_SECRET="another-secret-0123456789",
+        RINGCENTRAL_REDIRECT_URL=redirect,
     )
-    processes.append(app)
     app_url = f"http://localhost:{http_port}"
     wait_until_answering(app_url + "/", app)
     browse_journey(app_url)
@@ -131,16 +132,7 @@ def test_a_second_pserve_on_a_taken_port_says_which_setting_in_one_line(
     taken.listen()
     port = taken.getsockname()[1]
     try:
-        second = Process(
-            [
-                str(BIN / "pserve"),
-                "development.ini",
-                f"http_port={free_port()}",
-                f"simulator_port={port}",
-            ],
-            env={**CLEAN_ENV, "RCPYRAMID_VAR_DIR": str(tmp_path / "var")},
-        )
-        processes.append(second)
+        second = pserve_development(processes, tmp_path, free_port(), port)
         # pserve ends on its own ("Exiting <why>"; pserve's exit status for it is 0).
         second.popen.wait(timeout=60)
     finally:

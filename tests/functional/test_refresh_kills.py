@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import suppress
 from pathlib import Path
@@ -23,9 +22,9 @@ from rcpyramid.simulator.testing import wait_until
 from tests.configurations import Served, served
 from tests.functional.test_refresh_outages import (
     QUICK,
-    fresh,
     page_shows,
     refresh_lock_ports,
+    refresh_started,
     the_stored_pair_is_the_newest,
 )
 from tests.processes import Process
@@ -52,15 +51,8 @@ def test_a_worker_killed_mid_refresh_leaves_the_person_signed_in_with_the_newest
     prefork_direct: Served,
 ) -> None:
     configuration = prefork_direct
-    browser = configuration.signed_in()
-    configuration.simulator.expire_access_tokens()
     # RingCentral answers the token request late: the worker is killed while it waits.
-    configuration.simulator.latency(3, path="/restapi/oauth/token", count=1)
-    cookies = browser.cookies.get_dict()
-    started = threading.Thread(
-        target=lambda: _quietly(configuration.url + fresh(1), cookies), daemon=True
-    )
-    started.start()
+    browser, started = refresh_started(configuration, 3, _quietly)
     assert configuration.database_url is not None
     os.kill(refresh_lock_holder(configuration.database_url), signal.SIGKILL)
     started.join(60)
@@ -106,14 +98,7 @@ def test_the_development_server_killed_mid_refresh_keeps_the_person_signed_in(
     development: Served,
 ) -> None:
     """One waitress process on SQLite, killed (``kill -9``) while RingCentral rotates the pair."""
-    browser = development.signed_in()
-    development.simulator.expire_access_tokens()
-    development.simulator.latency(3, path="/restapi/oauth/token", count=1)
-    cookies = browser.cookies.get_dict()
-    started = threading.Thread(
-        target=lambda: _quietly(development.url + fresh(1), cookies), daemon=True
-    )
-    started.start()
+    browser, started = refresh_started(development, 3, _quietly)
     assert development.sqlite is not None
     sqlite_write_lock_taken(development.sqlite)  # the refresh's BEGIN IMMEDIATE
     os.kill(development.app.popen.pid, signal.SIGKILL)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -75,6 +75,25 @@ def fresh(number: int) -> str:
     that met the stalled database) would otherwise bring: a 200 that asks no one.
     """
     return page(number) + "&refresh=1&wait=1"
+
+
+def refresh_started(
+    configuration: Served, latency: float, fetch: Callable[[str, dict[str, str]], object]
+) -> tuple[requests.Session, threading.Thread]:
+    """Signed in, access token expired, RingCentral slow to rotate: a refreshing page, started.
+
+    ``fetch(url, cookies)`` asks for the page in a thread of its own; the browser and the
+    thread are returned.
+    """
+    browser = configuration.signed_in()
+    configuration.simulator.expire_access_tokens()
+    configuration.simulator.latency(latency, path="/restapi/oauth/token", count=1)
+    cookies = browser.cookies.get_dict()
+    started = threading.Thread(
+        target=lambda: fetch(configuration.url + fresh(1), cookies), daemon=True
+    )
+    started.start()
+    return browser, started
 
 
 def herd(configuration: Served, browser: requests.Session, size: int) -> list[int]:
@@ -189,18 +208,14 @@ def test_a_database_stalled_while_ringcentral_rotates_the_pair_does_not_lose_it(
     prefork: Served,
 ) -> None:
     """The save of a rotated pair meets a stalled PostgreSQL: the worker keeps the pair."""
-    browser = prefork.signed_in()
-    prefork.simulator.expire_access_tokens()
-    prefork.simulator.latency(2, path="/restapi/oauth/token", count=1)
-    cookies = browser.cookies.get_dict()
     leading: list[int] = []
-    started = threading.Thread(
-        target=lambda: leading.append(
-            requests.get(prefork.url + fresh(1), cookies=cookies, timeout=60).status_code
+    browser, started = refresh_started(
+        prefork,
+        2,
+        lambda url, cookies: leading.append(
+            requests.get(url, cookies=cookies, timeout=60).status_code
         ),
-        daemon=True,
     )
-    started.start()
     assert prefork.database_url is not None and prefork.relay is not None
     refresh_lock_ports(prefork.database_url)  # the lock is taken: RingCentral is being asked
     prefork.relay.stall()

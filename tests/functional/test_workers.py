@@ -58,6 +58,25 @@ def bench_ini_with(tmp_path: Path, server_keys: str) -> Path:
     return path
 
 
+def bench_env(simulator_port: int, http_port: int, var: Path) -> dict[str, str]:
+    """``pserve bench.ini``'s environment: the simulator CLI, its port, var/ and Redis."""
+    return {
+        **CLEAN_ENV,
+        "RINGCENTRAL_SERVER_URL": f"http://127.0.0.1:{simulator_port}",
+        "RCPYRAMID_HTTP_PORT": str(http_port),
+        "RCPYRAMID_VAR_DIR": str(var),
+        "RCPYRAMID_CACHE_URL": REDIS_URL,
+    }
+
+
+def both_workers_forked(app: Process) -> None:
+    """The first worker may answer while gunicorn still forks the second (slow under load)."""
+    deadline = time.monotonic() + 30
+    while len(psutil.Process(app.popen.pid).children()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(psutil.Process(app.popen.pid).children()) == 2, app.output
+
+
 @pytest.mark.redis
 @pytest.mark.subprocess
 def test_bench_ini_serves_the_journey_with_two_gunicorn_workers_behind_a_trusted_proxy(
@@ -78,11 +97,7 @@ def test_bench_ini_serves_the_journey_with_two_gunicorn_workers_behind_a_trusted
         "clear_untrusted_proxy_headers = yes\n",
     )
     app_env = {
-        **CLEAN_ENV,
-        "RINGCENTRAL_SERVER_URL": f"http://127.0.0.1:{simulator_port}",
-        "RCPYRAMID_HTTP_PORT": str(http_port),
-        "RCPYRAMID_VAR_DIR": str(tmp_path / "var"),
-        "RCPYRAMID_CACHE_URL": REDIS_URL,
+        **bench_env(simulator_port, http_port, tmp_path / "var"),
         "RCPYRAMID_CANONICAL_HOST": f"localhost:{http_port}",
         "RINGCENTRAL_WEBHOOK_URL": f"http://localhost:{http_port}/webhooks/ringcentral",
     }
@@ -90,11 +105,7 @@ def test_bench_ini_serves_the_journey_with_two_gunicorn_workers_behind_a_trusted
     processes.append(app)
     app_url = f"http://localhost:{http_port}"
     wait_until_answering(app_url + "/healthz", app)
-    # The first worker may answer while gunicorn still forks the second (slow under load).
-    deadline = time.monotonic() + 30
-    while len(psutil.Process(app.popen.pid).children()) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert len(psutil.Process(app.popen.pid).children()) == 2, app.output
+    both_workers_forked(app)
     browse_journey(app_url)
     assert requests.get(app_url + "/healthz", timeout=10).json()["cache"] == "ok"
     # The live history's worker thread runs in the forked workers: it subscribed alice,

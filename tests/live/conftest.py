@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.databases import TEST_KEYS, postgres_schema, sqlite_url
+from tests.databases import database_settings
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgresql"])
@@ -16,13 +16,5 @@ def history_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
     if request.param == "memory":
         yield {}
         return
-    sql = {
-        "rcpyramid.tokens.backend": "rcpyramid.tokens.sqla.SQLAlchemyTokenRepository",
-        "rcpyramid.tokens.keys": TEST_KEYS,
-        "rcpyramid.database.auto_upgrade": "true",
-    }
-    if request.param == "sqlite":
-        yield {**sql, "sqlalchemy.url": sqlite_url(tmp_path)}
-    else:
-        with postgres_schema() as url:
-            yield {**sql, "sqlalchemy.url": url}
+    with database_settings(request.param, tmp_path) as settings:
+        yield settings

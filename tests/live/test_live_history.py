@@ -24,7 +24,8 @@ from rcpyramid.simulator import serve_in_thread
 from rcpyramid.simulator.testing import DEMO_CLIENT, start_simulator, wait_until
 from tests.clocks import MovableClock
 from tests.conftest import SimulatorHandle, sign_in
-from tests.databases import TEST_KEYS, postgres_schema, sqlite_url
+from tests.databases import database_settings
+from tests.history import HISTORY_SETTINGS
 from tests.processes import free_port
 
 RECORD_DELAY = 2.0
@@ -67,6 +68,17 @@ class LiveApp:
         return self.web.get(f"/calls/updates?since={since}").json
 
 
+def delivering_to(port: int) -> dict[str, str]:
+    """Webhooks to the app on ``port``, its worker off (driven by the test)."""
+    return {
+        "ringcentral.webhook_url": f"http://localhost:{port}/webhooks/ringcentral",
+        "rcpyramid.history.record_delay": str(RECORD_DELAY),
+        "rcpyramid.history.worker": "false",
+        # Within the FSync's 30 days: no backfill unless a test asks for one.
+        "rcpyramid.history.days": "30",
+    }
+
+
 @contextmanager
 def serving_live_app(
     make_testapp: Callable[..., webtest.TestApp],
@@ -77,16 +89,7 @@ def serving_live_app(
     """The app with webhooks to its own socket, its worker driven by the test."""
     port = free_port()
     simulator.set_record_delay(0)
-    web = make_testapp(
-        **settings,
-        **{
-            "ringcentral.webhook_url": f"http://localhost:{port}/webhooks/ringcentral",
-            "rcpyramid.history.record_delay": str(RECORD_DELAY),
-            "rcpyramid.history.worker": "false",
-            # Within the FSync's 30 days: no backfill unless a test asks for one.
-            "rcpyramid.history.days": "30",
-        },
-    )
+    web = make_testapp(**settings, **delivering_to(port))
     running = serve_in_thread(web.app, host="localhost", port=port, threads=8)
     app = LiveApp(web, web.app.registry.live_history, simulator, clock)
     try:
@@ -306,7 +309,7 @@ def test_without_a_webhook_address_an_open_page_syncs_at_most_once_a_minute(
     simulator: SimulatorHandle,
     clock: MovableClock,
 ) -> None:
-    web = make_testapp(**{"rcpyramid.history.worker": "false", "rcpyramid.history.days": "30"})
+    web = make_testapp(**HISTORY_SETTINGS)
     live: LiveHistory = web.app.registry.live_history
     sign_in(web, "bob")
     live.worker.run_due_once()
@@ -352,16 +355,8 @@ def test_an_administrator_also_keeps_the_company_history_until_signing_out(
 @pytest.fixture(params=["sqlite", "postgresql"])
 def shared_database(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[dict[str, str]]:
     """Settings of a database two app instances share."""
-    sql = {
-        "rcpyramid.tokens.backend": "rcpyramid.tokens.sqla.SQLAlchemyTokenRepository",
-        "rcpyramid.tokens.keys": TEST_KEYS,
-        "rcpyramid.database.auto_upgrade": "true",
-    }
-    if request.param == "sqlite":
-        yield {**sql, "sqlalchemy.url": sqlite_url(tmp_path)}
-    else:
-        with postgres_schema() as url:
-            yield {**sql, "sqlalchemy.url": url}
+    with database_settings(request.param, tmp_path) as settings:
+        yield settings
 
 
 def test_two_instances_a_delivery_to_one_the_page_open_on_the_other(
@@ -372,13 +367,7 @@ def test_two_instances_a_delivery_to_one_the_page_open_on_the_other(
 ) -> None:
     port = free_port()
     simulator.set_record_delay(0)
-    settings = {
-        **shared_database,
-        "ringcentral.webhook_url": f"http://localhost:{port}/webhooks/ringcentral",
-        "rcpyramid.history.record_delay": str(RECORD_DELAY),
-        "rcpyramid.history.worker": "false",
-        "rcpyramid.history.days": "30",
-    }
+    settings = {**shared_database, **delivering_to(port)}
     one, other = make_testapp(**settings), make_testapp(**settings)
     # RingCentral delivers to the first instance only.
     running = serve_in_thread(one.app, host="localhost", port=port, threads=8)

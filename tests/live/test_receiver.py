@@ -230,6 +230,15 @@ def test_a_delivery_is_read_whatever_content_type_it_claims(
 _HEADER_TEXT = st.text(
     alphabet=st.characters(min_codepoint=32, max_codepoint=126), min_size=0, max_size=300
 )
+#: The fuzzed receiver tests run on the memory backend: what they check is the receiver's.
+ON_MEMORY = pytest.mark.parametrize("history_backend", ["memory"], indirect=True)
+#: 150 bodies each; the app is made once per test (function-scoped), not per example.
+FUZZED = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
 _ENVELOPES = st.one_of(
     st.binary(max_size=3000),
     st.builds(
@@ -249,12 +258,8 @@ _ENVELOPES = st.one_of(
 )
 
 
-@pytest.mark.parametrize("history_backend", ["memory"], indirect=True)
-@settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@ON_MEMORY
+@FUZZED
 @given(body=_ENVELOPES, token=_HEADER_TEXT, validation=st.none() | _HEADER_TEXT)
 def test_the_receiver_answers_any_bytes_with_a_status_and_changes_nothing_unless_genuine(
     app: webtest.TestApp,
@@ -281,12 +286,8 @@ _JSONISH = st.recursive(
 )
 
 
-@pytest.mark.parametrize("history_backend", ["memory"], indirect=True)
-@settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@ON_MEMORY
+@FUZZED
 @given(
     event=st.one_of(
         _JSONISH,

@@ -3,7 +3,6 @@ the id in the answer and on error pages, and still no credential anywhere."""
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import logging
@@ -17,9 +16,8 @@ import webtest
 
 from rcpyramid.ops.logs import ConsoleFormatter, JSONFormatter
 from rcpyramid.server import proxied
-from rcpyramid.simulator import DEMO_CLIENT
 from tests.browser import authorize_at_simulator, local_path, query_of
-from tests.journeys import SimulatorHandle
+from tests.journeys import SimulatorHandle, assert_no_journey_secret
 from tests.stores import RECORDING, only_token, recording
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,20 +96,7 @@ def test_a_debug_journey_in_json_has_the_request_id_on_every_line_and_no_secret(
     assert access[-3]["route"] == "/test" and access[-3]["status"] == 400
 
     logged = stream.getvalue()
-    basic = base64.b64encode(f"{DEMO_CLIENT.client_id}:{DEMO_CLIENT.client_secret}".encode())
-    secrets = {
-        "state": state,
-        "code": code,
-        "verifier": verifier,
-        "client secret": DEMO_CLIENT.client_secret,
-        "basic credentials": basic.decode(),
-        "first access token": first.access_token,
-        "first refresh token": first.refresh_token,
-        "second access token": second.access_token,
-        "second refresh token": second.refresh_token,
-    }
-    for what, value in secrets.items():
-        assert value not in logged, f"the {what} was logged"
+    assert_no_journey_secret(logged, state, code, verifier, first, second)
     assert not PHONE.search(logged), PHONE.search(logged)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import psutil
@@ -10,11 +9,10 @@ import requests
 
 from rcpyramid.simulator import DEMO_CLIENT
 from rcpyramid.simulator.testing import SimulatorControls
-from tests.functional.test_pserve import CLEAN_ENV, browse_journey
-from tests.functional.test_workers import bench_ini_with
+from tests.functional.test_pserve import browse_journey
+from tests.functional.test_workers import bench_env, bench_ini_with, both_workers_forked
 from tests.ops.test_metrics import samples, value
 from tests.processes import BIN, Process, free_port, start_simulator_cli, wait_until_answering
-from tests.services import REDIS_URL
 
 
 def test_two_gunicorn_workers_report_one_set_of_counts(
@@ -37,11 +35,7 @@ def test_two_gunicorn_workers_report_one_set_of_counts(
     app = Process(
         [str(BIN / "pserve"), str(ini)],
         env={
-            **CLEAN_ENV,
-            "RINGCENTRAL_SERVER_URL": f"http://127.0.0.1:{simulator_port}",
-            "RCPYRAMID_HTTP_PORT": str(http_port),
-            "RCPYRAMID_VAR_DIR": str(var),
-            "RCPYRAMID_CACHE_URL": REDIS_URL,
+            **bench_env(simulator_port, http_port, var),
             "RCPYRAMID_METRICS": "true",
             "PROMETHEUS_MULTIPROC_DIR": "",
         },
@@ -49,10 +43,7 @@ def test_two_gunicorn_workers_report_one_set_of_counts(
     processes.append(app)
     app_url = f"http://127.0.0.1:{http_port}"
     wait_until_answering(app_url + "/livez", app)
-    deadline = time.monotonic() + 30
-    while len(psutil.Process(app.popen.pid).children()) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert len(psutil.Process(app.popen.pid).children()) == 2, app.output
+    both_workers_forked(app)
     assert not leftover.exists()  # wiped by the server runner before the workers started
 
     browser = browse_journey(f"http://localhost:{http_port}")

@@ -19,6 +19,7 @@ from rcpyramid.ringcentral.ratelimit import RateLimitBudget
 from tests.browser import authorize_at_simulator, local_path
 from tests.journeys import SimulatorHandle, sign_in, start_sign_in
 from tests.ops.test_metrics import LOOPBACK, samples, value
+from tests.relay import Relay
 
 CALL_LOG = "/restapi/v1.0/account/~/extension"
 PAGE = "/test?api=extension"
@@ -142,47 +143,28 @@ def test_a_retry_spends_the_rate_limit_budget(
     assert len(spent) == 2  # the call, and its retry
 
 
-class ResettingFront:
-    """A TCP front for the simulator that resets the connection of the next request."""
+class ResettingFront(Relay):
+    """A relay to the simulator that resets the connection of the next request (when armed)."""
 
     def __init__(self, target: tuple[str, int]) -> None:
-        self.target = target
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
         self.armed = threading.Event()
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(target)
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(self.target)
-            threading.Thread(target=self._up, args=(client, upstream), daemon=True).start()
-            threading.Thread(target=self._down, args=(upstream, client), daemon=True).start()
-
-    def _up(self, client: socket.socket, upstream: socket.socket) -> None:
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        if source.getsockname()[1] != self.port:
+            super()._pipe(source, sink)  # the simulator's answers go through as they come
+            return
         with contextlib.suppress(OSError):
-            while data := client.recv(65536):
+            while data := source.recv(65536):
                 if self.armed.is_set():
                     self.armed.clear()
                     # An RST, as a crashed server or a load balancer dropping it sends.
-                    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    source.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     break
-                upstream.sendall(data)
-        for end in (client, upstream):
+                sink.sendall(data)
+        for end in (source, sink):
             with contextlib.suppress(OSError):
                 end.close()
-
-    @staticmethod
-    def _down(upstream: socket.socket, client: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := upstream.recv(65536):
-                client.sendall(data)
-
-    def close(self) -> None:
-        self.listener.close()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import configparser
 import io
 import logging
@@ -13,9 +12,8 @@ import pytest
 import webtest
 
 from rcpyramid.logredact import RedactingFormatter, redact
-from rcpyramid.simulator import DEMO_CLIENT
 from tests.browser import authorize_at_simulator, local_path, query_of
-from tests.journeys import SimulatorHandle, start_sign_in
+from tests.journeys import SimulatorHandle, assert_no_journey_secret, start_sign_in
 from tests.stores import RECORDING, only_token, recording
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,22 +75,7 @@ def test_s14_whole_journey_at_debug_logs_no_secret(
     logged = debug_log.getvalue()
     assert "refresh" in logged.lower()  # the journey was logged, at DEBUG, by several loggers
     assert "[rcpyramid" in logged and "[urllib3" in logged
-    basic = base64.b64encode(
-        f"{DEMO_CLIENT.client_id}:{DEMO_CLIENT.client_secret}".encode()
-    ).decode()
-    secrets = {
-        "state": state,
-        "code": code,
-        "verifier": verifiers[0],
-        "client secret": DEMO_CLIENT.client_secret,
-        "basic credentials": basic,
-        "first access token": first.access_token,
-        "first refresh token": first.refresh_token,
-        "second access token": second.access_token,
-        "second refresh token": second.refresh_token,
-    }
-    for what, value in secrets.items():
-        assert value not in logged, f"the {what} was logged"
+    assert_no_journey_secret(logged, state, code, verifiers[0], first, second)
 
 
 @pytest.mark.parametrize(

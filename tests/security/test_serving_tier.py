@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -25,14 +27,28 @@ HALF_OPEN = 110
 SLOW = 32
 
 
-def half_open(url: str, count: int) -> list[socket.socket]:
-    """Connections that start a request and never finish its headers."""
-    held = []
-    for _ in range(count):
-        sock = connect(url)
-        sock.sendall(b"GET / HTTP/1.1\r\nHost: localhost:5000\r\n")
-        held.append(sock)
-    return held
+#: A request that starts its headers and never finishes them (a half-open connection).
+HEADERS_BEGUN = b"GET / HTTP/1.1\r\nHost: localhost:5000\r\n"
+#: A request whose body starts and never finishes.
+BODY_BEGUN = (
+    b"POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n"
+    b"Content-Type: application/x-www-form-urlencoded\r\n\r\na"
+)
+
+
+@contextmanager
+def holding(url: str, count: int, start: bytes) -> Iterator[list[socket.socket]]:
+    """``count`` connections that sent ``start`` and hold on; all closed afterwards."""
+    held: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            sock = connect(url)
+            held.append(sock)
+            sock.sendall(start)
+        yield held
+    finally:
+        for sock in held:
+            sock.close()
 
 
 def healthz(url: str) -> int:
@@ -41,52 +57,32 @@ def healthz(url: str) -> int:
 
 def test_healthz_answers_while_110_connections_hang_half_open(served) -> None:
     url, _ = served
-    held = half_open(url, HALF_OPEN)
-    try:
+    with holding(url, HALF_OPEN, HEADERS_BEGUN):
         assert healthz(url) == 200
-    finally:
-        for sock in held:
-            sock.close()
 
 
 def test_healthz_answers_while_connections_drip_their_headers(served) -> None:
     """Slowloris: each round, every connection sends one more byte of its headers."""
     url, _ = served
-    held = half_open(url, SLOW)
-    try:
+    with holding(url, SLOW, HEADERS_BEGUN) as held:
         for byte in b"X-Slow: 1":
             for sock in held:
                 sock.sendall(bytes([byte]))
             assert healthz(url) == 200
-    finally:
-        for sock in held:
-            sock.close()
 
 
 def test_healthz_answers_while_connections_drip_their_bodies(served) -> None:
     url, _ = served
-    held = []
-    try:
-        for _ in range(SLOW):
-            sock = connect(url)
-            held.append(sock)
-            sock.sendall(
-                b"POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n"
-                b"Content-Type: application/x-www-form-urlencoded\r\n\r\na"
-            )
+    with holding(url, SLOW, BODY_BEGUN) as held:
         for _ in range(8):
             for sock in held:
                 sock.sendall(b"a")
             assert healthz(url) == 200
-    finally:
-        for sock in held:
-            sock.close()
 
 
 def test_a_half_open_connection_is_closed_by_the_server(served) -> None:
     url, keys = served
-    (sock,) = half_open(url, 1)
-    with sock:
+    with holding(url, 1, HEADERS_BEGUN) as (sock,):
         # The server's own bound, plus generous slack for a loaded machine.
         limit = float(keys["channel_timeout"]) + float(keys["cleanup_interval"]) + 30
         deadline = time.monotonic() + limit

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import webtest
 
-from rcpyramid.simulator import serve_in_thread
 from tests.browser import query_of
 from tests.journeys import start_sign_in
 from tests.processes import free_port
+from tests.serving import upstream_at
 from tests.stores import stored_logins
 
 TOKENS = {
@@ -64,10 +64,7 @@ class OddRingCentral:
 
 @pytest.fixture
 def odd() -> Iterator[tuple[OddRingCentral, str]]:
-    upstream = OddRingCentral()
-    running = serve_in_thread(upstream, host="127.0.0.1", port=0)
-    yield upstream, running.url
-    running.stop()
+    yield from upstream_at(OddRingCentral())
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 import webtest
 
-from rcpyramid.simulator import serve_in_thread
 from tests.browser import query_of
 from tests.clocks import MovableClock
 from tests.journeys import start_sign_in
+from tests.serving import upstream_at
 
 HUGE = "99999999999999999999"
 WEEK = 7 * 86400
@@ -72,10 +72,7 @@ class NumbersRingCentral:
 
 @pytest.fixture
 def upstream() -> Iterator[tuple[NumbersRingCentral, str]]:
-    fake = NumbersRingCentral()
-    running = serve_in_thread(fake, host="127.0.0.1", port=0)
-    yield fake, running.url
-    running.stop()
+    yield from upstream_at(NumbersRingCentral())
 
 
 @pytest.fixture

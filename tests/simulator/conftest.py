@@ -13,6 +13,7 @@ import requests
 
 from rcpyramid.simulator import DEMO_CLIENT, RegisteredClient, Simulator, SimulatorConfig
 from rcpyramid.simulator.testing import RunningSimulator, pkce_pair
+from tests.factories import closing_all
 
 REDIRECT_URI = DEMO_CLIENT.redirect_uris[0]
 START = datetime(2026, 3, 15, 12, 34, 56, 789000, tzinfo=UTC)
@@ -146,17 +147,12 @@ def make_simulator(sim_clock: FakeClock) -> Callable[..., Simulator]:
 @pytest.fixture
 def make_rc(start_ringcentral_simulator, sim_clock: FakeClock) -> Iterator[Callable[..., RC]]:
     """Start simulators (SimulatorConfig overrides) with the test kit; all stop at teardown."""
-    clients: list[RC] = []
 
     def start(**overrides) -> RC:
         overrides.setdefault("clock", sim_clock)
-        client = RC(start_ringcentral_simulator(**overrides))
-        clients.append(client)
-        return client
+        return RC(start_ringcentral_simulator(**overrides))
 
-    yield start
-    for client in clients:
-        client.http.close()
+    yield from closing_all(start, lambda client: client.http.close())
 
 
 @pytest.fixture

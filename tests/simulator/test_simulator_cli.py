@@ -66,22 +66,17 @@ def test_cli_serves_a_custom_client_and_stops_on_sigterm(tmp_path):
     try:
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
         http = requests.Session()
-        page = http.get(
-            url + "/restapi/oauth/authorize",
-            params={
-                "response_type": "code",
-                "client_id": "cli-app",
-                "redirect_uri": "http://127.0.0.1:8080/cb?x=1",
-            },
-            timeout=10,
-        )
+        authorize = {
+            "response_type": "code",
+            "client_id": "cli-app",
+            "redirect_uri": "http://127.0.0.1:8080/cb?x=1",
+        }
+        page = http.get(url + "/restapi/oauth/authorize", params=authorize, timeout=10)
         assert page.status_code == 200
         signed = http.post(
             url + "/simulator/sign-in",
             data={
-                "response_type": "code",
-                "client_id": "cli-app",
-                "redirect_uri": "http://127.0.0.1:8080/cb?x=1",
+                **authorize,
                 "username": "carol",
                 "password": "carol-demo",
                 "action": "authorize",

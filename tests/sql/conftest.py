@@ -10,6 +10,7 @@ import pytest
 from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
 from tests.clocks import MovableClock
 from tests.databases import TEST_KEYS, MakeRepo, postgres_schema, sql_repository, sqlite_url
+from tests.factories import closing_all
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -25,16 +26,11 @@ def sql_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def make_repo(sql_url: str, clock: MovableClock) -> Iterator[MakeRepo]:
     """Repositories on ``sql_url`` (several may share it, with different keys)."""
-    made: list[SQLAlchemyTokenRepository] = []
 
     def make(keys: str = TEST_KEYS, **engine_options: object) -> SQLAlchemyTokenRepository:
-        repo = sql_repository(sql_url, clock, keys, **engine_options)
-        made.append(repo)
-        return repo
+        return sql_repository(sql_url, clock, keys, **engine_options)
 
-    yield make
-    for repo in made:
-        repo.store.close()
+    yield from closing_all(make, lambda repo: repo.store.close())
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from rcpyramid.tokens.sqla import SQLAlchemyTokenRepository
 from tests.browser import authorize_at_simulator, local_path
 from tests.clocks import MovableClock
 from tests.databases import TEST_KEYS
+from tests.factories import closing_all
 from tests.journeys import SimulatorHandle, sign_in, start_sign_in
 
 EXTENSIONS = "/restapi/v1.0/account/~/extension"
@@ -60,10 +61,9 @@ def make_sql_app(
 ) -> Iterator[Callable[..., webtest.TestApp]]:
     for name in ("RCPYRAMID_DATABASE_URL", "RCPYRAMID_TOKEN_KEYS"):
         monkeypatch.delenv(name, raising=False)
-    made: list[webtest.TestApp] = []
 
     def make(backend: type = SQLAlchemyTokenRepository) -> webtest.TestApp:
-        app = make_testapp(
+        return make_testapp(
             **{
                 "rcpyramid.tokens.backend": f"{backend.__module__}.{backend.__qualname__}",
                 "sqlalchemy.url": sql_url,
@@ -71,12 +71,23 @@ def make_sql_app(
                 "rcpyramid.database.auto_upgrade": "true",
             }
         )
-        made.append(app)
+
+    yield from closing_all(make, lambda app: app.app.registry.close_token_store())
+
+
+@pytest.fixture
+def refreshing_sql_app(
+    make_sql_app: Callable[..., webtest.TestApp], clock: MovableClock
+) -> Callable[..., webtest.TestApp]:
+    """Makes an app on SQL with alice signed in, her access token due: a page refreshes first."""
+
+    def make(backend: type = SQLAlchemyTokenRepository) -> webtest.TestApp:
+        app = make_sql_app(backend)
+        sign_in(app)
+        clock.advance(3600)
         return app
 
-    yield make
-    for app in made:
-        app.app.registry.close_token_store()
+    return make
 
 
 def grants(simulator: SimulatorHandle) -> dict[str, int]:
@@ -109,13 +120,9 @@ def test_sql_callback_that_fails_after_taking_the_state_cannot_be_replayed(
 
 
 def test_sql_refreshed_pair_is_kept_when_the_api_call_then_fails(
-    make_sql_app: Callable[..., webtest.TestApp],
-    simulator: SimulatorHandle,
-    clock: MovableClock,
+    refreshing_sql_app: Callable[..., webtest.TestApp], simulator: SimulatorHandle
 ) -> None:
-    app = make_sql_app()
-    sign_in(app)
-    clock.advance(3600)  # the access token is due: the next page refreshes first
+    app = refreshing_sql_app()
     # Three: the call and its two retries (rcpyramid/ringcentral/retries.py).
     simulator.control("fail-next", status=502, count=3, path=EXTENSIONS)
     failed = app.get("/test?api=extension", expect_errors=True)
@@ -127,15 +134,11 @@ def test_sql_refreshed_pair_is_kept_when_the_api_call_then_fails(
 
 
 def test_sql_replayed_request_does_not_spend_the_refresh_token_again(
-    make_sql_app: Callable[..., webtest.TestApp],
-    simulator: SimulatorHandle,
-    clock: MovableClock,
+    refreshing_sql_app: Callable[..., webtest.TestApp], simulator: SimulatorHandle
 ) -> None:
     FlakyAfterRefresh.events.update(refreshes=0, failures_left=1, requests=0)
     repo = FlakyAfterRefresh
-    app = make_sql_app(FlakyAfterRefresh)
-    sign_in(app)
-    clock.advance(3600)
+    app = refreshing_sql_app(FlakyAfterRefresh)
     assert app.get("/test?api=extension").status_int == 200
     # The first attempt failed after its refresh committed, so this 200 is pyramid_retry's
     # replay; it used the pair the first attempt saved, and spent nothing again.

@@ -44,6 +44,12 @@ def raw_rows(repo: SQLAlchemyTokenRepository, table: str) -> list[dict]:
         return [dict(row._mapping) for row in conn.execute(text(f"SELECT * FROM {table}"))]  # noqa: S608
 
 
+def tamper(repo: SQLAlchemyTokenRepository, statement: str, values: dict | None = None) -> None:
+    """Change the stored rows behind the repository's back, as someone with the database."""
+    with repo.engine.begin() as conn:
+        conn.execute(text(statement), values or {})
+
+
 def as_bytes(value: object) -> bytes:
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value)
@@ -88,14 +94,12 @@ def test_s10_sql_row_copied_onto_another_login_fails_to_decrypt_and_reads_as_sig
 ) -> None:
     sql_repo.save("victim-login", token(clock))
     sql_repo.save("attacker-login", token(clock, "AT-attacker", "RT-attacker"))
-    with sql_repo.engine.begin() as conn:
-        conn.execute(
-            text(
-                "UPDATE logins SET access_token = (SELECT access_token FROM logins "
-                "WHERE login_id = 'victim-login'), refresh_token = (SELECT refresh_token "
-                "FROM logins WHERE login_id = 'victim-login') WHERE login_id = 'attacker-login'"
-            )
-        )
+    tamper(
+        sql_repo,
+        "UPDATE logins SET access_token = (SELECT access_token FROM logins "
+        "WHERE login_id = 'victim-login'), refresh_token = (SELECT refresh_token "
+        "FROM logins WHERE login_id = 'victim-login') WHERE login_id = 'attacker-login'",
+    )
     with caplog.at_level(logging.WARNING, logger="rcpyramid.tokens.sqla"):
         assert sql_repo.get("attacker-login") is None
         with sql_repo.refreshing("attacker-login") as lease:
@@ -110,13 +114,11 @@ def test_sql_access_and_refresh_ciphertexts_cannot_trade_places(
     sql_repo: SQLAlchemyTokenRepository, clock: MovableClock
 ) -> None:
     sql_repo.save("login-a", token(clock))
-    with sql_repo.engine.begin() as conn:
-        conn.execute(
-            text(
-                "UPDATE logins SET access_token = refresh_token, refresh_token = access_token "
-                "WHERE login_id = 'login-a'"
-            )
-        )
+    tamper(
+        sql_repo,
+        "UPDATE logins SET access_token = refresh_token, refresh_token = access_token "
+        "WHERE login_id = 'login-a'",
+    )
     assert sql_repo.get("login-a") is None
 
 
@@ -130,15 +132,13 @@ def test_sql_pending_sign_in_copied_onto_another_state_is_refused(
     sql_repo.add_pending(
         PendingSignIn(state_digest("other"), "v" * 43, "b", expires), now=clock(), limits=ROOMY
     )
-    with sql_repo.engine.begin() as conn:
-        conn.execute(
-            text(
-                "UPDATE pending_sign_ins SET code_verifier = (SELECT code_verifier FROM "
-                "pending_sign_ins WHERE state_hash = :real), browser_id = (SELECT browser_id "
-                "FROM pending_sign_ins WHERE state_hash = :real) WHERE state_hash = :other"
-            ),
-            {"real": state_digest("real"), "other": state_digest("other")},
-        )
+    tamper(
+        sql_repo,
+        "UPDATE pending_sign_ins SET code_verifier = (SELECT code_verifier FROM "
+        "pending_sign_ins WHERE state_hash = :real), browser_id = (SELECT browser_id "
+        "FROM pending_sign_ins WHERE state_hash = :real) WHERE state_hash = :other",
+        {"real": state_digest("real"), "other": state_digest("other")},
+    )
     assert sql_repo.take_pending(state_digest("other"), clock()) is None
     assert sql_repo.take_pending(state_digest("real"), clock()).code_verifier == VERIFIER
 
@@ -223,13 +223,11 @@ def test_sql_reencrypt_reports_rows_it_cannot_decrypt(
     old = make_repo(keys=K1)
     old.save("good", token(clock))
     old.save("tampered", token(clock))
-    with old.engine.begin() as conn:
-        conn.execute(
-            text(
-                "UPDATE logins SET access_token = (SELECT access_token FROM logins "
-                "WHERE login_id = 'good') WHERE login_id = 'tampered'"
-            )
-        )
+    tamper(
+        old,
+        "UPDATE logins SET access_token = (SELECT access_token FROM logins "
+        "WHERE login_id = 'good') WHERE login_id = 'tampered'",
+    )
     report = reencrypt(make_repo(keys=f"{K2},{K1}"))
     assert (report.logins, report.undecryptable, report.complete) == (1, 1, False)
 

@@ -88,15 +88,22 @@ def test_postgresql_outage_is_a_503_page_and_the_app_recovers_without_losing_tok
     assert "Signed in as Alice Smith" in testapp.get("/").text
 
 
-def test_postgresql_stalled_database_gives_503s_and_pages_without_it_keep_answering(
-    outage_app: tuple[webtest.TestApp, Relay], clock: MovableClock
-) -> None:
+def signed_in_on_four_threads(
+    outage_app: tuple[webtest.TestApp, Relay],
+) -> tuple[Any, Relay, dict[str, str]]:
+    """Alice signed in; the app (WSGI), its relay, her session cookie for real HTTP."""
     testapp, relay = outage_app
     sign_in(testapp)
     cookies = {"rcpyramid_session": testapp.cookies["rcpyramid_session"]}
-    app = testapp.app
     # As the server runner does: 4 threads, so at most 2 of them may wait on the database.
-    app.registry.check_server_threads(4)
+    testapp.app.registry.check_server_threads(4)
+    return testapp.app, relay, cookies
+
+
+def test_postgresql_stalled_database_gives_503s_and_pages_without_it_keep_answering(
+    outage_app: tuple[webtest.TestApp, Relay], clock: MovableClock
+) -> None:
+    app, relay, cookies = signed_in_on_four_threads(outage_app)
     running = serve_in_thread(app, host="127.0.0.1", port=0, threads=4)
     base = running.url
     try:
@@ -130,11 +137,7 @@ def test_opening_connections_to_a_stalled_database_stays_inside_the_waiting_boun
     outage_app: tuple[webtest.TestApp, Relay], clock: MovableClock
 ) -> None:
     """With no connection left in the pool, a stall holds threads in the driver's connect."""
-    testapp, relay = outage_app
-    sign_in(testapp)
-    cookies = {"rcpyramid_session": testapp.cookies["rcpyramid_session"]}
-    app = testapp.app
-    app.registry.check_server_threads(4)  # at most 2 of 4 threads may wait on the database
+    app, relay, cookies = signed_in_on_four_threads(outage_app)
     with open_repository(app.registry) as repo:
         engine = repo.engine  # type: ignore[attr-defined]
     connecting = most = 0

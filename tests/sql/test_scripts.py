@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from rcpyramid.tokens.testing import ROOMY, make_token
 from tests.clocks import MovableClock
 from tests.databases import fixed_key, sql_repository
 from tests.journeys import SimulatorHandle, sign_in
-from tests.processes import BIN, ROOT
+from tests.processes import run_command
 from tests.stores import stored_logins
 
 pytestmark = pytest.mark.subprocess
@@ -58,20 +57,15 @@ def write_ini(
 
 
 def run(script: str, ini: Path, keys: str = K1, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / script), str(ini)],
-        cwd=ROOT,
+    return run_command(
+        script,
+        str(ini),
         env={
-            **os.environ,
             "RCPYRAMID_TOKEN_KEYS": keys,
             "RCPYRAMID_DATABASE_URL": "",
             "RCPYRAMID_ENVIRONMENT": "",
             **env,
         },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
     )
 
 
@@ -181,20 +175,17 @@ def test_purge_command_in_production_names_the_missing_database_url(tmp_path: Pa
 
 
 def test_sqlite_pshell_offers_the_token_repository(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [str(BIN / "pshell"), "development.ini", "-p", "python"],
-        cwd=ROOT,
-        input='print("found", type(repo).__name__, repo.get("nobody"))\n',
+    done = run_command(
+        "pshell",
+        "development.ini",
+        "-p",
+        "python",
+        stdin='print("found", type(repo).__name__, repo.get("nobody"))\n',
         env={
-            **os.environ,
             "RCPYRAMID_VAR_DIR": str(tmp_path / "var"),
             "RCPYRAMID_DATABASE_URL": "",
             "RCPYRAMID_TOKEN_KEYS": "",
         },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
     )
     assert "found SQLAlchemyTokenRepository None" in done.stdout, done.stderr
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -29,6 +29,7 @@ from rcpyramid.tokens.sqla import LockOrderError, SQLAlchemyTokenRepository, Sql
 from rcpyramid.tokens.testing import ROOMY
 from tests.clocks import MovableClock
 from tests.databases import TEST_KEYS, MakeRepo, on_request, sql_app_settings
+from tests.factories import closing_all
 from tests.processes import free_port
 
 
@@ -58,37 +59,35 @@ class Request(SimpleNamespace):
 
 
 @pytest.fixture
-def request_of(sql_repo: SQLAlchemyTokenRepository) -> Iterator[Request]:
-    made: list[Request] = []
+def new_request(
+    sql_repo: SQLAlchemyTokenRepository,
+) -> Iterator[Callable[[], tuple[Request, SQLAlchemyTokenRepository]]]:
+    """Makes a request, with the repository as its views see it (the request's session)."""
 
-    def make() -> Request:
+    def make() -> tuple[Request, SQLAlchemyTokenRepository]:
         request = Request(sql_repo)
-        made.append(request)
-        return request
+        return request, on_request(sql_repo, request)
 
-    yield make  # type: ignore[misc]
-    for request in made:
-        request.close()
+    yield from closing_all(make, lambda made: made[0].close())
 
 
 # -- what joins the request, and what commits on its own ---------------------------------
 
 
 def test_sql_save_in_a_request_commits_with_the_request_and_not_before(
-    sql_repo: SQLAlchemyTokenRepository, request_of, clock: MovableClock
+    sql_repo: SQLAlchemyTokenRepository, new_request, clock: MovableClock
 ) -> None:
-    request = request_of()
-    on_request(sql_repo, request).save("login-a", pair(clock, 1))
+    request, view = new_request()
+    view.save("login-a", pair(clock, 1))
     assert sql_repo.get("login-a") is None  # another connection sees nothing yet
     request.tm.commit()
     assert sql_repo.get("login-a").access_token == "access-1"
 
 
 def test_sql_save_and_add_pending_in_a_request_are_undone_when_it_aborts(
-    sql_repo: SQLAlchemyTokenRepository, request_of, clock: MovableClock
+    sql_repo: SQLAlchemyTokenRepository, new_request, clock: MovableClock
 ) -> None:
-    request = request_of()
-    view = on_request(sql_repo, request)
+    request, view = new_request()
     view.save("login-a", pair(clock, 1))
     view.add_pending(
         PendingSignIn(state_digest("s"), "v" * 43, "b", clock() + timedelta(hours=1)),
@@ -101,7 +100,7 @@ def test_sql_save_and_add_pending_in_a_request_are_undone_when_it_aborts(
 
 
 def test_sql_taken_state_stays_taken_when_the_callback_request_aborts(
-    sql_repo: SQLAlchemyTokenRepository, request_of, clock: MovableClock
+    sql_repo: SQLAlchemyTokenRepository, new_request, clock: MovableClock
 ) -> None:
     # pyramid_tm aborts the request when an error view renders (a failed code
     # exchange): the state must stay spent all the same, so a replay finds nothing.
@@ -110,18 +109,17 @@ def test_sql_taken_state_stays_taken_when_the_callback_request_aborts(
         now=clock(),
         limits=ROOMY,
     )
-    request = request_of()
-    assert on_request(sql_repo, request).take_pending(state_digest("s"), clock()) is not None
+    request, view = new_request()
+    assert view.take_pending(state_digest("s"), clock()) is not None
     request.tm.abort()
     assert sql_repo.take_pending(state_digest("s"), clock()) is None
 
 
 def test_sql_logout_delete_holds_when_the_request_aborts(
-    sql_repo: SQLAlchemyTokenRepository, request_of, clock: MovableClock
+    sql_repo: SQLAlchemyTokenRepository, new_request, clock: MovableClock
 ) -> None:
     sql_repo.save("login-a", pair(clock, 1))
-    request = request_of()
-    view = on_request(sql_repo, request)
+    request, view = new_request()
     assert view.get("login-a") is not None
     view.delete("login-a")
     request.tm.abort()
@@ -129,11 +127,10 @@ def test_sql_logout_delete_holds_when_the_request_aborts(
 
 
 def test_sql_refreshed_pair_survives_an_aborted_request(
-    sql_repo: SQLAlchemyTokenRepository, request_of, clock: MovableClock
+    sql_repo: SQLAlchemyTokenRepository, new_request, clock: MovableClock
 ) -> None:
     sql_repo.save("login-a", pair(clock, 0))
-    request = request_of()
-    view = on_request(sql_repo, request)
+    request, view = new_request()
     assert view.get("login-a").access_token == "access-0"
     with view.refreshing("login-a") as lease:
         lease.save(pair(clock, 1))
@@ -165,15 +162,26 @@ def test_sql_reading_then_refreshing_in_one_request_does_not_wait_on_itself(
         request.close()
 
 
+def having_written_login_a(
+    sql_repo: SQLAlchemyTokenRepository,
+    new_request: Callable[[], tuple[Request, SQLAlchemyTokenRepository]],
+    clock: MovableClock,
+    stored: str,
+) -> tuple[Request, SQLAlchemyTokenRepository]:
+    """Login ``stored`` saved before; a request (and its view) that has written login-a."""
+    sql_repo.save(stored, pair(clock, 0))
+    request, view = new_request()
+    view.save("login-a", pair(clock, 1))
+    return request, view
+
+
 def test_sql_writing_then_refreshing_the_same_login_in_one_request_fails_at_once(
-    sql_repo: SQLAlchemyTokenRepository, request_of, clock: MovableClock
+    sql_repo: SQLAlchemyTokenRepository, new_request, clock: MovableClock
 ) -> None:
     # The request's upsert holds the row (the whole file on SQLite) until it ends; a
     # lock taken on a second connection would wait for it forever. It is refused before
     # any wait: LockOrderError, not the lock timeout's TokenStoreError.
-    sql_repo.save("login-a", pair(clock, 0))
-    view = on_request(sql_repo, request_of())
-    view.save("login-a", pair(clock, 1))
+    _, view = having_written_login_a(sql_repo, new_request, clock, "login-a")
     with pytest.raises(LockOrderError), view.refreshing("login-a"):
         pass
     with pytest.raises(LockOrderError):
@@ -182,12 +190,9 @@ def test_sql_writing_then_refreshing_the_same_login_in_one_request_fails_at_once
 
 @pytest.mark.parametrize("sql_url", ["postgresql"], indirect=True)
 def test_postgresql_writing_one_login_then_refreshing_another_goes_ahead(
-    sql_repo: SQLAlchemyTokenRepository, request_of, clock: MovableClock
+    sql_repo: SQLAlchemyTokenRepository, new_request, clock: MovableClock
 ) -> None:
-    sql_repo.save("login-b", pair(clock, 0))
-    request = request_of()
-    view = on_request(sql_repo, request)
-    view.save("login-a", pair(clock, 1))
+    request, view = having_written_login_a(sql_repo, new_request, clock, "login-b")
     with view.refreshing("login-b") as lease:
         lease.save(pair(clock, 2))
     request.tm.commit()
@@ -196,10 +201,10 @@ def test_postgresql_writing_one_login_then_refreshing_another_goes_ahead(
 
 @pytest.mark.parametrize("sql_url", ["sqlite"], indirect=True)
 def test_sqlite_any_write_in_the_request_then_an_own_transaction_fails_at_once(
-    sql_repo: SQLAlchemyTokenRepository, request_of, clock: MovableClock
+    sql_repo: SQLAlchemyTokenRepository, new_request, clock: MovableClock
 ) -> None:
     # SQLite's write lock covers the whole file.
-    view = on_request(sql_repo, request_of())
+    _, view = new_request()
     view.add_pending(
         PendingSignIn(state_digest("s"), "v" * 43, "b", clock() + timedelta(hours=1)),
         now=clock(),
@@ -330,12 +335,11 @@ def test_sqlite_locked_database_is_a_token_store_error(
 
 @pytest.mark.parametrize("sql_url", ["postgresql"], indirect=True)
 def test_postgresql_lost_connection_is_a_retryable_token_store_error(
-    sql_repo: SQLAlchemyTokenRepository, request_of, clock: MovableClock
+    sql_repo: SQLAlchemyTokenRepository, new_request, clock: MovableClock
 ) -> None:
     # pyramid_retry replays a request whose database connection dropped.
     sql_repo.save("login-a", pair(clock, 0))
-    request = request_of()
-    view = on_request(sql_repo, request)
+    request, view = new_request()
     view.get("login-a")
     pid = request.dbsession.execute(text("SELECT pg_backend_pid()")).scalar_one()
     with sql_repo.engine.connect() as admin:

@@ -12,6 +12,7 @@ import selectors
 import socket
 from collections import deque
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from gunicorn.config import Config
@@ -79,14 +80,21 @@ def test_what_is_over_the_bounds_is_refused_before_a_body_is_read(
     gate.close()
 
 
+def spooled(server: socket.socket, body: bytes) -> SpooledUnreader:
+    """The thread's reader of ``server``, a POST of ``body`` already spooled by the gate."""
+    gate = Gate(BOUNDS)
+    gate.feed(post(body))
+    gate.raw.seek(0)
+    unreader = SpooledUnreader(server)
+    unreader.spool = gate.raw
+    return unreader
+
+
 def test_the_thread_reads_the_request_from_the_gate_then_nothing_past_its_deadline() -> None:
     server, client = socket.socketpair()
     with server, client:
-        gate = Gate(BOUNDS)
-        gate.feed(post(b"a=1"))
-        gate.raw.seek(0)
-        unreader = SpooledUnreader(server)
-        unreader.spool, unreader.deadline = gate.raw, -math.inf
+        unreader = spooled(server, b"a=1")
+        unreader.deadline = -math.inf
         assert unreader.read() == post(b"a=1")
         # The request's deadline has passed: a read of the socket ends at once.
         client.sendall(b"late")
@@ -99,11 +107,7 @@ def test_the_thread_reads_the_request_from_the_gate_then_nothing_past_its_deadli
 def test_what_the_thread_left_unread_is_given_back() -> None:
     server, client = socket.socketpair()
     with server, client:
-        gate = Gate(BOUNDS)
-        gate.feed(post(b"a=1"))
-        gate.raw.seek(0)
-        unreader = SpooledUnreader(server)
-        unreader.spool = gate.raw
+        unreader = spooled(server, b"a=1")
         head = unreader.read(10)
         assert head + unreader.rest() == post(b"a=1")
         assert unreader.rest() == b""
@@ -137,19 +141,21 @@ def worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[GatedThreadWorker]:
     worker.poller.close()
 
 
-def waiting(worker: GatedThreadWorker, sock: socket.socket) -> GatedConn:
-    conn = GatedConn(Config(), sock, ("127.0.0.1", 1), ("127.0.0.1", 2))
-    worker.nr_conns += 1
-    worker.wait_for_request(conn, b"")
-    return conn
+@contextmanager
+def waiting(worker: GatedThreadWorker) -> Iterator[tuple[GatedConn, socket.socket]]:
+    """A connection the worker's event loop waits on, and the client's end of it."""
+    server, client = socket.socketpair()
+    with server, client:
+        conn = GatedConn(Config(), server, ("127.0.0.1", 1), ("127.0.0.1", 2))
+        worker.nr_conns += 1
+        worker.wait_for_request(conn, b"")
+        yield conn, client
 
 
 def test_a_parser_that_raises_is_a_400_not_the_end_of_the_worker(
     worker: GatedThreadWorker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    server, client = socket.socketpair()
-    with server, client:
-        conn = waiting(worker, server)
+    with waiting(worker) as (conn, client):
 
         def broken(self: Gate, data: bytes) -> bytes:
             raise ValueError("a parser bug")
@@ -163,19 +169,22 @@ def test_a_parser_that_raises_is_a_400_not_the_end_of_the_worker(
         assert worker.nr_conns == 0
 
 
+def thread_starts(conn: GatedConn) -> SpooledUnreader:
+    """What the worker's thread does first with a handed-over connection: read the spool."""
+    conn.init()
+    assert conn.unreader is not None
+    conn.unreader.spool = conn.spool
+    return conn.unreader
+
+
 def test_a_request_the_thread_read_differently_closes_its_connection(
     worker: GatedThreadWorker,
 ) -> None:
     """The two parsers disagreed on where it ends: the next request's start is unknown."""
-    server, client = socket.socketpair()
-    with server, client:
-        conn = waiting(worker, server)
+    with waiting(worker) as (conn, client):
         worker.take(conn, post(b"a=1"))
         assert not worker.pending_conns  # handed to a thread (none here)
-        conn.init()
-        assert conn.unreader is not None
-        conn.unreader.spool = conn.spool
-        conn.unreader.read(10)  # the thread's parser stopped early
+        thread_starts(conn).read(10)  # the thread's parser stopped early
         worker.finish_request(conn, Done(keep=True))
         assert worker.nr_conns == 0
         assert not worker.pending_conns
@@ -186,14 +195,9 @@ def test_a_request_the_thread_read_differently_closes_its_connection(
 def test_a_kept_alive_connection_waits_for_its_next_request_in_the_event_loop(
     worker: GatedThreadWorker,
 ) -> None:
-    server, client = socket.socketpair()
-    with server, client:
-        conn = waiting(worker, server)
+    with waiting(worker) as (conn, _):
         worker.take(conn, post(b"a=1") + b"GET /hea")
-        conn.init()
-        assert conn.unreader is not None
-        conn.unreader.spool = conn.spool
-        assert conn.unreader.read(len(post(b"a=1"))) == post(b"a=1")
+        assert thread_starts(conn).read(len(post(b"a=1"))) == post(b"a=1")
         worker.finish_request(conn, Done(keep=True))
         assert list(worker.pending_conns) == [conn]
         assert conn.gate is not None

@@ -7,10 +7,13 @@ import pytest
 from tests.services import broken, missing
 
 
-def test_locally_a_missing_service_skips_and_says_how_to_enable_it(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def locally(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As on a developer's machine: ``CI`` unset."""
     monkeypatch.delenv("CI", raising=False)
+
+
+def test_locally_a_missing_service_skips_and_says_how_to_enable_it(locally: None) -> None:
     with pytest.raises(pytest.skip.Exception, match="no Redis: start it"):
         missing("no Redis", "start it")
 
@@ -21,9 +24,6 @@ def test_under_ci_a_missing_service_fails(monkeypatch: pytest.MonkeyPatch) -> No
         missing("no Redis", "start it")
 
 
-def test_a_service_the_run_was_pointed_at_fails_everywhere(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delenv("CI", raising=False)
+def test_a_service_the_run_was_pointed_at_fails_everywhere(locally: None) -> None:
     with pytest.raises(pytest.fail.Exception, match="does not answer"):
         broken("RCPYRAMID_TEST_REDIS_URL is set but Redis", "refused")
