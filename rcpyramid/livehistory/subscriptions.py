@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -58,18 +58,14 @@ def renew_margin(lifetime: int) -> timedelta:
     return timedelta(seconds=max(60, min(86400, lifetime // 2)))
 
 
+@dataclass(eq=False, repr=False)
 class Subscriptions:
-    def __init__(
-        self,
-        schedule: LiveSchedule,
-        keys: HistoryKeys,
-        settings: HistorySettings,
-        clock: Clock,
-    ) -> None:
-        self.schedule = schedule
-        self.keys = keys
-        self.settings = settings
-        self.clock = clock
+    """The people's webhook subscriptions, at RingCentral and in the schedule."""
+
+    schedule: LiveSchedule
+    keys: HistoryKeys
+    settings: HistorySettings
+    clock: Clock
 
     @property
     def enabled(self) -> bool:
