@@ -35,6 +35,7 @@ from rcpyramid.ringcentral.endpoints import (
     SUBSCRIPTIONS,
 )
 from rcpyramid.ringcentral.errors import ApiError, RingCentralError
+from rcpyramid.ringcentral.rest import ApiCall
 from rcpyramid.ringcentral.signed_in import SignedInRingCentral
 from rcpyramid.tokens.interfaces import Token
 
@@ -191,7 +192,7 @@ class Subscriptions:
         deleted = 0
         for row in self.schedule.subscriptions_of(owner):
             try:
-                client.send("DELETE", f"{SUBSCRIPTIONS}/{row.id}", token)
+                client.send(ApiCall(f"{SUBSCRIPTIONS}/{row.id}", method="DELETE"), token)
                 deleted += 1
                 metrics.subscription_change("deleted", ok=True)
             except RingCentralError as error:
