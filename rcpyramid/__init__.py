@@ -12,20 +12,25 @@ from rcpyramid.clock import utcnow
 from rcpyramid.compression import CompressingApp
 from rcpyramid.guard import RequestGuard
 
-JINJA2_FILTERS = """
-duration = rcpyramid.views.formatting:duration
-when = rcpyramid.views.formatting:when
-party = rcpyramid.views.formatting:party
-result = rcpyramid.views.formatting:result
-status_words = rcpyramid.views.formatting:status_words
-extension_status = rcpyramid.views.formatting:extension_status
-short_duration = rcpyramid.views.formatting:short_duration
-talk_time = rcpyramid.views.formatting:talk_time
-clock = rcpyramid.views.formatting:clock
-iso = rcpyramid.views.formatting:iso
-contact = rcpyramid.views.formatting:contact
-colleague = rcpyramid.views.formatting:colleague
-"""
+#: The templates' filters (pyramid_jinja2's ``jinja2.filters``): each is the function of its
+#: name in rcpyramid.views.formatting.
+JINJA2_FILTERS = {
+    name: f"rcpyramid.views.formatting:{name}"
+    for name in (
+        "duration",
+        "when",
+        "party",
+        "result",
+        "status_words",
+        "extension_status",
+        "short_duration",
+        "talk_time",
+        "clock",
+        "iso",
+        "contact",
+        "colleague",
+    )
+}
 
 
 #: Variables `pserve development.ini NAME=VALUE` may set, and the settings they fill.

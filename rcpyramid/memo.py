@@ -39,11 +39,8 @@ class _Locked(Generic[K, V]):
         with self._lock:
             self._cache[key] = value
 
-    @overload
-    def pop(self, key: K) -> V | None: ...
-    @overload
-    def pop(self, key: K, default: D) -> V | D: ...
-    def pop(self, key: K, default: object = None) -> object:
+    def pop(self, key: K, default: None = None) -> V | None:
+        """Forget ``key``; its value, or None. (dogpile's memory backend passes the None.)"""
         with self._lock:
             return self._cache.pop(key, default)
 

@@ -18,7 +18,7 @@ from waitress.adjustments import Adjustments
 from waitress.proxy_headers import proxy_headers_middleware
 
 from rcpyramid.config import SettingsError
-from rcpyramid.ops import metrics
+from rcpyramid.ops import prometheus
 from rcpyramid.ops.request_id import mark_trusted_peer
 
 log = logging.getLogger(__name__)
@@ -152,7 +152,7 @@ def serve_prefork(
         # An exception, not SystemExit: pserve turns SystemExit into a success.
         refuse_if_taken(options["bind"])
     if metrics_dir is not None:
-        metrics.prepare_multiprocess(metrics_dir)
+        prometheus.prepare_multiprocess(metrics_dir)
     application = proxied(wsgi_app, kw)
 
     class Prefork(BaseApplication):
@@ -172,7 +172,7 @@ def serve_prefork(
                 self.cfg.set("http_protocols", "h1")
             self.cfg.set("pre_fork", lambda server, worker: freeze_heap())
             self.cfg.set("post_fork", lambda server, worker: on_fork())
-            self.cfg.set("child_exit", lambda server, worker: metrics.worker_exited(worker.pid))
+            self.cfg.set("child_exit", lambda server, worker: prometheus.worker_exited(worker.pid))
 
         def load(self) -> Any:
             return application

@@ -25,7 +25,7 @@ from typing import Any
 import waitress
 
 from rcpyramid.config import Settings, SettingsError, where
-from rcpyramid.ops import metrics
+from rcpyramid.ops import prometheus
 from rcpyramid.prefork import PROXY_KEYS, proxied, refuse_if_taken, serve_prefork
 from rcpyramid.services import after_fork
 from rcpyramid.simulator import RegisteredClient, Simulator, SimulatorConfig, serve_in_thread
@@ -88,7 +88,7 @@ def metrics_dir(settings: Settings) -> Path | None:
     """Where gunicorn's workers keep their metrics: PROMETHEUS_MULTIPROC_DIR, else var_dir's."""
     if not settings.ops.metrics:
         return None
-    given = os.environ.get(metrics.MULTIPROC_ENV)
+    given = os.environ.get(prometheus.MULTIPROC_ENV)
     return Path(given) if given else settings.app.var_dir / "prometheus"
 
 

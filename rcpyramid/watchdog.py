@@ -18,12 +18,14 @@ its own watchdog on its first deadline.
 from __future__ import annotations
 
 import contextlib
+import functools
 import heapq
 import itertools
 import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 
 
@@ -51,8 +53,8 @@ class Deadline:
         self.seconds = seconds
         self.due = 0.0
         self._lock = threading.Lock()
-        self._sockets: list[socket.socket] = []
-        self._fds: list[int] = []
+        #: How to shut each watched socket.
+        self._cuts: list[Callable[[], None]] = []
         self._expired = False
         self._over = False
 
@@ -74,8 +76,7 @@ class Deadline:
         """The call ended: its sockets go back to a pool, serving other calls; not cut."""
         with self._lock:
             self._over = True
-            self._sockets.clear()
-            self._fds.clear()
+            self._cuts.clear()
 
     def __enter__(self) -> Deadline:
         return self.start()
@@ -90,21 +91,19 @@ class Deadline:
 
     def watch(self, sock: socket.socket) -> None:
         """Cut ``sock`` too when the deadline passes (at once if it passed already)."""
-        with self._lock:
-            if self._over:
-                return
-            self._sockets.append(sock)
-            if self._expired:
-                shut(sock)
+        self._watch(functools.partial(shut, sock))
 
     def watch_fd(self, fd: int) -> None:
         """:meth:`watch` for a socket known by its descriptor only."""
+        self._watch(functools.partial(shut_fd, fd))
+
+    def _watch(self, cut: Callable[[], None]) -> None:
         with self._lock:
             if self._over:
                 return
-            self._fds.append(fd)
+            self._cuts.append(cut)
             if self._expired:
-                shut_fd(fd)
+                cut()
 
     def cut(self) -> None:
         """The deadline passed: shut down every socket the call is using."""
@@ -112,10 +111,8 @@ class Deadline:
             if self._over:
                 return
             self._expired = True
-            for sock in self._sockets:
-                shut(sock)
-            for fd in self._fds:
-                shut_fd(fd)
+            for cut in self._cuts:
+                cut()
 
 
 class _Watchdog:

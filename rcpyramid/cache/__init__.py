@@ -9,6 +9,7 @@ without it, each process keeps its own.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pyramid.config import Configurator
@@ -22,22 +23,15 @@ from rcpyramid.tokens.crypto import load_keyring
 __all__ = ["Answer", "Cache", "build_cache", "includeme", "script_cache"]
 
 
+@dataclass(eq=False, repr=False)
 class Cache:
     """Keys, generations and answers of one RingCentral server and client id."""
 
-    def __init__(
-        self,
-        settings: CacheSettings,
-        keys: KeyMaker,
-        store: SharedStore | None,
-        answers: AnswerCache,
-        generations: Generations,
-    ) -> None:
-        self.settings = settings
-        self.keys = keys
-        self.store = store
-        self.answers = answers
-        self.generations = generations
+    settings: CacheSettings
+    keys: KeyMaker
+    store: SharedStore | None
+    answers: AnswerCache
+    generations: Generations
 
     def person(self, owner_id: str) -> str:
         return self.keys.person(owner_id)

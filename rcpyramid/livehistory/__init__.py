@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import InitVar, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -51,32 +52,36 @@ def _as_mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+@dataclass(eq=False, repr=False)
 class LiveHistory:
-    """One per process: the engine's parts, and what views and login events ask of it."""
+    """One per process: the engine's parts, and what views and login events ask of it.
 
-    def __init__(  # noqa: PLR0913 - its collaborators, each injected so tests can vary one
-        self,
-        settings: HistorySettings,
-        schedule: LiveSchedule,
-        history: CallHistory,
-        keys: HistoryKeys,
-        clock: Clock,
-        client: RingCentralClient,
-        make_api: ApiMaker,
-        open_repository: RepoOpener,
-    ) -> None:
-        self.settings = settings
-        self.schedule = schedule
-        self.history = history
-        self.keys = keys
-        self.clock = clock
-        self.client = client
-        self.subscriptions = Subscriptions(schedule, keys, settings, clock)
-        self.receiver = Receiver(schedule, keys, settings.record_delay)
+    Its collaborators are each injected, so tests can vary one; the worker alone keeps
+    ``make_api`` and ``open_repository``.
+    """
+
+    settings: HistorySettings
+    schedule: LiveSchedule
+    history: CallHistory
+    keys: HistoryKeys
+    clock: Clock
+    client: RingCentralClient
+    make_api: InitVar[ApiMaker]
+    open_repository: InitVar[RepoOpener]
+
+    def __post_init__(self, make_api: ApiMaker, open_repository: RepoOpener) -> None:
+        self.subscriptions = Subscriptions(self.schedule, self.keys, self.settings, self.clock)
+        self.receiver = Receiver(self.schedule, self.keys, self.settings.record_delay)
         self.worker = LiveWorker(
-            schedule, history, settings, clock, make_api, open_repository, self.subscriptions
+            self.schedule,
+            self.history,
+            self.settings,
+            self.clock,
+            make_api,
+            open_repository,
+            self.subscriptions,
         )
-        self.census = CensusTaker(schedule, clock)
+        self.census = CensusTaker(self.schedule, self.clock)
 
     def subscriptions_word(self) -> str:
         """What ``/readyz`` says of the webhook subscriptions: never a reason to be not ready.

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,6 +35,7 @@ from rcpyramid.ringcentral.endpoints import (
     SUBSCRIPTIONS,
 )
 from rcpyramid.ringcentral.errors import ApiError, RingCentralError
+from rcpyramid.ringcentral.rest import ApiCall
 from rcpyramid.ringcentral.signed_in import SignedInRingCentral
 from rcpyramid.tokens.interfaces import Token
 
@@ -58,18 +59,14 @@ def renew_margin(lifetime: int) -> timedelta:
     return timedelta(seconds=max(60, min(86400, lifetime // 2)))
 
 
+@dataclass(eq=False, repr=False)
 class Subscriptions:
-    def __init__(
-        self,
-        schedule: LiveSchedule,
-        keys: HistoryKeys,
-        settings: HistorySettings,
-        clock: Clock,
-    ) -> None:
-        self.schedule = schedule
-        self.keys = keys
-        self.settings = settings
-        self.clock = clock
+    """The people's webhook subscriptions, at RingCentral and in the schedule."""
+
+    schedule: LiveSchedule
+    keys: HistoryKeys
+    settings: HistorySettings
+    clock: Clock
 
     @property
     def enabled(self) -> bool:
@@ -195,7 +192,7 @@ class Subscriptions:
         deleted = 0
         for row in self.schedule.subscriptions_of(owner):
             try:
-                client.send("DELETE", f"{SUBSCRIPTIONS}/{row.id}", token)
+                client.send(ApiCall(f"{SUBSCRIPTIONS}/{row.id}", method="DELETE"), token)
                 deleted += 1
                 metrics.subscription_change("deleted", ok=True)
             except RingCentralError as error:

@@ -88,6 +88,7 @@ def _sync_info(data: Any) -> tuple[str, datetime | None]:
     return token, when
 
 
+@dataclass(eq=False, repr=False)
 class HistorySync:
     """One sync round of one history; the caller holds the owner's lease.
 
@@ -95,17 +96,10 @@ class HistorySync:
     schedule gets the poll's summary (how far back, still filling, how many came in).
     """
 
-    def __init__(
-        self,
-        schedule: LiveSchedule,
-        history: CallHistory,
-        settings: HistorySettings,
-        clock: Clock,
-    ) -> None:
-        self.schedule = schedule
-        self.history = history
-        self.settings = settings
-        self.clock = clock
+    schedule: LiveSchedule
+    history: CallHistory
+    settings: HistorySettings
+    clock: Clock
 
     def window_start(self, now: datetime) -> datetime:
         return now - timedelta(days=self.settings.days)

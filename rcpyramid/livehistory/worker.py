@@ -18,6 +18,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from rcpyramid.callstore.interfaces import CallHistory
@@ -56,31 +57,26 @@ def new_holder() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+@dataclass(eq=False, repr=False)
 class LiveWorker:
-    def __init__(  # noqa: PLR0913 - its collaborators, each injected so tests can vary one
-        self,
-        schedule: LiveSchedule,
-        history: CallHistory,
-        settings: HistorySettings,
-        clock: Clock,
-        make_api: ApiMaker,
-        open_repository: RepoOpener,
-        subscriptions: Subscriptions,
-    ) -> None:
-        self.schedule = schedule
-        self.history = history
-        self.settings = settings
-        self.clock = clock
-        self.make_api = make_api
-        self.open_repository = open_repository
-        self.subscriptions = subscriptions
-        self.sync = HistorySync(schedule, history, settings, clock)
+    """The process's worker thread and its rounds; collaborators injected so tests vary one."""
+
+    schedule: LiveSchedule
+    history: CallHistory
+    settings: HistorySettings
+    clock: Clock
+    make_api: ApiMaker
+    open_repository: RepoOpener
+    subscriptions: Subscriptions
+
+    def __post_init__(self) -> None:
+        self.sync = HistorySync(self.schedule, self.history, self.settings, self.clock)
         self.holder = new_holder()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         #: Seconds between two rounds when nothing wakes the thread.
-        self.tick = min(1.0, max(0.1, settings.record_delay / 4))
+        self.tick = min(1.0, max(0.1, self.settings.record_delay / 4))
         self._swept_at: datetime | None = None
         self._scanned_at: datetime | None = None
 

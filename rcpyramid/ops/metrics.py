@@ -1,166 +1,29 @@
-"""Prometheus metrics: what the app serves, what it asks RingCentral, how that goes.
+"""Prometheus metrics, recorded: one hook at each place that knows what happened.
 
-Names follow OpenTelemetry's HTTP semantic conventions where one fits
-(``http.server.request.duration`` is ``http_server_request_duration_seconds``, with its
-attributes as labels and its advised buckets); the rest are ``rcpyramid_*``. No label
-holds a person, a number, a token or anything else a request chose: routes are the
-route's template, error codes must look like RingCentral's (``CMN-301``), methods are
-the standard ones, everything else is a word from a fixed set.
-
-The instruments are made on first use, not at import: under gunicorn that is in the
-worker, after the server runner set ``PROMETHEUS_MULTIPROC_DIR`` and had
-prometheus_client choose its file-backed values again (:func:`prepare_multiprocess`),
-so every worker writes its own files and ``/metrics`` adds them up. Nothing is
+No label holds a person, a number, a token or anything else a request chose: routes
+are the route's template, error codes must look like RingCentral's (``CMN-301``),
+methods are the standard ones, everything else is a word from a fixed set. Nothing is
 recorded unless ``rcpyramid.metrics`` is on: the hot path then pays one test per hook.
+The metrics themselves are defined in :mod:`rcpyramid.ops.instruments`; what
+``/metrics`` answers, in :mod:`rcpyramid.ops.prometheus`.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from pathlib import Path
 from typing import Any, TypeVar
 
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    generate_latest,
-    multiprocess,
-    values,
-)
+from rcpyramid.ops.instruments import Instruments, instruments
 
 T = TypeVar("T")
-
-#: OpenTelemetry's advised buckets for HTTP durations (seconds).
-HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
-#: Lock waits and event lags are longer: up to the refresh lock's and a webhook's minutes.
-WAIT_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
-LAG_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0)
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
 RATE_GROUPS = frozenset({"Light", "Medium", "Heavy", "Auth"})
 _ERROR_CODE = re.compile(r"[A-Z]{2,8}-\d{1,5}")
 
-MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
-
-
-class Instruments:
-    """Every metric, made once per process (see the module docstring)."""
-
-    def __init__(self) -> None:
-        # -- served ---------------------------------------------------------------------
-        self.http_duration = Histogram(
-            "http_server_request_duration_seconds",
-            "Duration of HTTP server requests (OpenTelemetry http.server.request.duration).",
-            ["http_request_method", "http_route", "http_response_status_code"],
-            buckets=HTTP_BUCKETS,
-        )
-        self.http_active = Gauge(
-            "http_server_active_requests",
-            "Requests being served (OpenTelemetry http.server.active_requests).",
-            ["http_request_method"],
-            multiprocess_mode="livesum",
-        )
-        # -- asked of RingCentral -------------------------------------------------------
-        self.rc_duration = Histogram(
-            "http_client_request_duration_seconds",
-            "Duration of requests to RingCentral (OpenTelemetry http.client.request.duration).",
-            ["http_request_method", "rate_group", "http_response_status_code"],
-            buckets=HTTP_BUCKETS,
-        )
-        self.rc_requests = Counter(
-            "rcpyramid_ringcentral_requests",
-            "Answers from RingCentral by rate-limit group, HTTP status and errorCode.",
-            ["rate_group", "status", "error_code"],
-        )
-        self.rc_failures = Counter(
-            "rcpyramid_ringcentral_failures",
-            "Requests to RingCentral that got no answer: timeout, unreachable, unreadable.",
-            ["reason"],
-        )
-        self.rc_retries = Counter(
-            "rcpyramid_ringcentral_retries",
-            "GETs to RingCentral sent again after a transient failure, by what it was.",
-            ["reason"],
-        )
-        self.rate_limited = Counter(
-            "rcpyramid_ringcentral_rate_limited",
-            "429 answers from RingCentral (scope: person, or account without rate headers).",
-            ["rate_group", "scope"],
-        )
-        self.penalty = Counter(
-            "rcpyramid_ringcentral_penalty_seconds",
-            "Seconds RingCentral asked to wait (Retry-After) after its 429s.",
-            ["rate_group"],
-        )
-        self.remaining = Gauge(
-            "rcpyramid_ringcentral_rate_limit_remaining",
-            "X-Rate-Limit-Remaining of the last answer in each group (whoever asked).",
-            ["rate_group"],
-            multiprocess_mode="mostrecent",
-        )
-        # -- tokens and the answer cache ------------------------------------------------
-        self.refreshes = Counter(
-            "rcpyramid_token_refreshes",
-            "Refreshes by outcome: ok, reused (another request had refreshed), invalid_grant, "
-            "expired, refused, rate_limited, timeout, unavailable, remembered_failure.",
-            ["outcome"],
-        )
-        self.lock_wait = Histogram(
-            "rcpyramid_token_refresh_lock_wait_seconds",
-            "Time a refresh waited for its login's lock.",
-            buckets=WAIT_BUCKETS,
-        )
-        self.cache = Counter(
-            "rcpyramid_answer_cache_lookups",
-            "Answer-cache lookups by rate-limit group and result (hit or miss).",
-            ["rate_group", "result"],
-        )
-        # -- the live call history (used by rcpyramid/livehistory/ and its receiver) --------
-        self.webhooks = Counter(
-            "rcpyramid_webhook_deliveries",
-            "Webhook deliveries by result (accepted, duplicate, refused, handshake) and reason.",
-            ["result", "reason"],
-        )
-        self.event_lag = Histogram(
-            "rcpyramid_webhook_event_lag_seconds",
-            "Seconds between an event's timestamp and its arrival here.",
-            buckets=LAG_BUCKETS,
-        )
-        self.subscriptions = Gauge(
-            "rcpyramid_subscriptions",
-            "Webhook subscriptions by state, as last counted.",
-            ["state"],
-            multiprocess_mode="mostrecent",
-        )
-        self.subscription_expiry = Gauge(
-            "rcpyramid_subscription_expiry_seconds",
-            "Seconds until the soonest active subscription expires, as last seen.",
-            multiprocess_mode="mostrecent",
-        )
-        self.syncs = Counter(
-            "rcpyramid_syncs",
-            "Call-history syncs by kind and result.",
-            ["kind", "result"],
-        )
-        self.subscription_changes = Counter(
-            "rcpyramid_subscription_changes",
-            "Webhook subscriptions created, renewed, replaced, deleted, by result (ok, failed).",
-            ["action", "result"],
-        )
-
-
-_lock = threading.Lock()
-_instruments: Instruments | None = None
 _enabled = False
 
 
@@ -172,15 +35,6 @@ def enable() -> None:
 
 def enabled() -> bool:
     return _enabled
-
-
-def instruments() -> Instruments:
-    global _instruments
-    if _instruments is None:
-        with _lock:
-            if _instruments is None:
-                _instruments = Instruments()
-    return _instruments
 
 
 def _on() -> Instruments | None:
@@ -370,37 +224,3 @@ def subscription_change(action: str, ok: bool) -> None:
     on = _on()
     if on is not None:
         on.subscription_changes.labels(action, "ok" if ok else "failed").inc()
-
-
-# -- exposition and gunicorn ------------------------------------------------------------
-
-
-def exposition() -> tuple[bytes, str]:
-    """The text ``/metrics`` answers: this process's, or every worker's under gunicorn."""
-    if os.environ.get(MULTIPROC_ENV):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    instruments()  # the metric families appear, at zero, before anything happened
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
-
-
-def prepare_multiprocess(directory: Path) -> None:
-    """In the gunicorn master, before forking: an empty directory for the workers' files.
-
-    Wiped, because files left by a previous run would be added to this one's counts.
-    prometheus_client picks its file-backed values when the first metric is made, so
-    the environment variable is set here, before any worker makes one.
-    """
-    if directory.exists():
-        shutil.rmtree(directory)
-    directory.mkdir(parents=True, mode=0o700)
-    os.environ[MULTIPROC_ENV] = str(directory)
-    # Imported earlier (by a view module), it chose in-memory values: choose again.
-    values.ValueClass = values.get_value_class()
-
-
-def worker_exited(pid: int) -> None:
-    """gunicorn's ``child_exit``: the dead worker's live gauges stop counting."""
-    if os.environ.get(MULTIPROC_ENV):
-        multiprocess.mark_process_dead(pid)

@@ -2,9 +2,9 @@
 
 The modules, by job: :mod:`.endpoints` (paths, rate groups, time format),
 :mod:`.transport` (the pooled HTTP transport, deadlines and the one error mapping),
-:mod:`.grants` (OAuth), :mod:`.rest` (API GETs), :mod:`.client` (the three together),
-:mod:`.ratelimit` (the budget), :mod:`.signed_in` (the refresh protocol) and
-:mod:`.cached` (the answer cache in front of it), :mod:`.errors`.
+:mod:`.grants` (OAuth), :mod:`.rest` (API calls), :mod:`.client` (the three together),
+:mod:`.ratelimit` (the budget), :mod:`.signed_in` (a person's calls), :mod:`.refresh` (the
+refresh protocol) and :mod:`.cached` (the answer cache in front of it), :mod:`.errors`.
 """
 
 from collections.abc import Callable

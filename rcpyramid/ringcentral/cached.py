@@ -14,6 +14,7 @@ from rcpyramid.cache import Answer
 from rcpyramid.ops import metrics
 from rcpyramid.ringcentral.endpoints import group_of
 from rcpyramid.ringcentral.errors import RateLimitedError, RingCentralUnavailableError
+from rcpyramid.ringcentral.rest import ApiCall
 from rcpyramid.ringcentral.signed_in import SignedInRingCentral
 
 
@@ -37,7 +38,9 @@ class CachedRingCentral(SignedInRingCentral):
         """
         if self.cache is None:
             tokens = self.load(login_id)
-            response = self.get_as(login_id, tokens, self.person(login_id, tokens), path, params)
+            response = self.get_as(
+                login_id, tokens, self.person(login_id, tokens), ApiCall(path, params)
+            )
             return Answer.received(
                 "", response.body, response.content_type, self.clock(), response.data
             )
@@ -57,7 +60,7 @@ class CachedRingCentral(SignedInRingCentral):
         current = self.load(login_id)
 
         def fetch() -> Answer:
-            response = self.get_as(login_id, current, person, path, params)
+            response = self.get_as(login_id, current, person, ApiCall(path, params))
             return Answer.received(
                 key, response.body, response.content_type, self.clock(), response.data
             )

@@ -7,25 +7,21 @@ each job is in its own module: :mod:`~rcpyramid.ringcentral.transport`,
 
 from __future__ import annotations
 
-from typing import Any
-
 from rcpyramid.clock import Clock
 from rcpyramid.config import RingCentralSettings
 from rcpyramid.ringcentral.grants import Grants
-from rcpyramid.ringcentral.rest import ApiResponse, Rest
+from rcpyramid.ringcentral.rest import Rest
 from rcpyramid.ringcentral.transport import Transport
 from rcpyramid.tokens.interfaces import Token
 
 
-class RingCentralClient:
-    """One per process: configuration plus the shared connection pool. Keeps no tokens."""
+class RingCentralClient(Rest):
+    """One per process: :class:`Rest`'s calls on the shared pool and the OAuth grants; no tokens."""
 
     def __init__(self, settings: RingCentralSettings, clock: Clock) -> None:
+        super().__init__(Transport(settings), clock)
         self.settings = settings
-        self.clock = clock
-        self.transport = Transport(settings)
         self.grants = Grants(self.transport, clock)
-        self.rest = Rest(self.transport, clock)
 
     def new_pool(self) -> None:
         """A fresh connection pool: a forked worker must not share its parent's sockets."""
@@ -42,16 +38,3 @@ class RingCentralClient:
 
     def revoke(self, token: Token) -> None:
         self.grants.revoke(token)
-
-    def get(self, path: str, token: Token, params: dict[str, Any] | None = None) -> ApiResponse:
-        return self.send("GET", path, token, params)
-
-    def send(
-        self,
-        method: str,
-        path: str,
-        token: Token,
-        params: dict[str, Any] | None = None,
-        json_body: Any = None,
-    ) -> ApiResponse:
-        return self.rest.send(method, path, token, params, json_body)

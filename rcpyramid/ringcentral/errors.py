@@ -28,6 +28,8 @@ class RingCentralError(PageError):
     #: On the way back from RingCentral (not signed in yet), the page offers a new sign-in.
     offers_sign_in: ClassVar[bool | None] = None
     words: ClassVar[str] = "RingCentral could not answer this."
+    #: The page shows ``message`` as the detail: RingCentral's own words help here.
+    shows_message: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -42,6 +44,8 @@ class RingCentralError(PageError):
         self.status = status
         self.error_code = error_code
         self.retry_after = retry_after
+        if self.shows_message:
+            self.detail = message
 
     @property
     def explanation(self) -> str:
@@ -123,6 +127,7 @@ class TokenRequestError(RingCentralError):
     page_status: ClassVar[int] = 400
     title: ClassVar[str] = "RingCentral did not accept the sign-in"
     offers_sign_in: ClassVar[bool | None] = True
+    shows_message: ClassVar[bool] = True
 
     def __init__(self, message: str, *, oauth_error: str | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
@@ -136,10 +141,6 @@ class TokenRequestError(RingCentralError):
     @property
     def explanation(self) -> str:
         return "RingCentral refused to complete the sign-in. Please sign in again."
-
-    @property
-    def detail(self) -> str:  # type: ignore[override]
-        return self.message
 
 
 class ApiError(RingCentralError):
@@ -158,6 +159,7 @@ class PermissionDeniedError(ApiError):
     page_status: ClassVar[int] = 403
     title: ClassVar[str] = "RingCentral refused this page"
     offers_sign_in: ClassVar[bool | None] = False
+    shows_message: ClassVar[bool] = True
 
     def __init__(self, message: str, *, permission: str | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
@@ -167,10 +169,6 @@ class PermissionDeniedError(ApiError):
     def explanation(self) -> str:
         missing = f" the [{self.permission}] permission" if self.permission else " a permission"
         return f"Your RingCentral account or this app lacks{missing} needed for this page."
-
-    @property
-    def detail(self) -> str:  # type: ignore[override]
-        return self.message
 
 
 class SignedOutError(PageError):

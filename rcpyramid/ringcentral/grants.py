@@ -9,7 +9,7 @@ its deadline). A compliance hook reads the answer first: a token endpoint failur
 becomes one of our errors before oauthlib reads the body, and the lifetimes it reads
 are bounded first, so an absurd ``expires_in`` can crash neither oauthlib's arithmetic
 nor ours. Nothing here keeps a token or refreshes on its own: callers refresh
-through the token repository's protocol (:mod:`rcpyramid.ringcentral.signed_in`).
+through the token repository's protocol (:mod:`rcpyramid.ringcentral.refresh`).
 """
 
 from __future__ import annotations

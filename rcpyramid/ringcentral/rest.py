@@ -1,4 +1,4 @@
-"""RingCentral's REST API: GETs with a person's access token, their failures as our errors."""
+"""RingCentral's REST API: calls with a person's access token, their failures as our errors."""
 
 from __future__ import annotations
 
@@ -31,8 +31,18 @@ class ApiResponse:
     headers: dict[str, str] = field(default_factory=dict, repr=False)
 
 
+@dataclass(frozen=True)
+class ApiCall:
+    """One REST API call's parts (the token apart): method, path, query and JSON body."""
+
+    path: str
+    params: dict[str, Any] | None = None
+    method: str = "GET"
+    json_body: Any = None
+
+
 class Rest:
-    """GETs of REST API paths; the token is the caller's, nothing is kept between calls."""
+    """Calls of REST API paths; the token is the caller's, nothing is kept between calls."""
 
     def __init__(self, transport: Transport, clock: Clock) -> None:
         self.transport = transport
@@ -44,27 +54,24 @@ class Rest:
         No Session: nothing one person's call receives (a cookie) can ride along on
         another's, and no redirect is followed, so the token goes to the server only.
         """
-        return self.send("GET", path, token, params)
+        return self.send(ApiCall(path, params), token)
 
-    def send(
-        self,
-        method: str,
-        path: str,
-        token: Token,
-        params: dict[str, Any] | None = None,
-        json_body: Any = None,
-    ) -> ApiResponse:
+    def send(self, call: ApiCall, token: Token) -> ApiResponse:
         """Any method (the webhook subscriptions POST, PUT and DELETE); non-2xx answers raise.
 
         An answer without a body (a DELETE's ``204 No Content``) has ``data`` None.
         """
         headers = {"Authorization": f"Bearer {token.access_token}"}
         request = requests.Request(
-            method, path, params=params or {}, headers=headers, json=json_body
+            call.method, call.path, params=call.params or {}, headers=headers, json=call.json_body
         )
         received = self.transport.send(request, "RingCentral")
         status = received.status
-        if status < 400 and received.data is None and (method == "GET" or received.body.strip()):
+        if (
+            status < 400
+            and received.data is None
+            and (call.method == "GET" or received.body.strip())
+        ):
             raise RingCentralUnavailableError(
                 f"RingCentral answered HTTP {status} with something that is not JSON", status=status
             )

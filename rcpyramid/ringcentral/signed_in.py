@@ -1,55 +1,32 @@
 """A signed-in person's RingCentral: API calls that refresh safely when they must.
 
-Every refresh goes through the token repository's protocol, so concurrent requests
-of one login (threads, or processes sharing a database) spend the refresh token once;
-within a process, one thread per login goes to the repository's lock and the others
-wait for its outcome (:mod:`rcpyramid.ringcentral.flights`).
+A login's tokens are read (a moment's copy kept, :mod:`~rcpyramid.ringcentral.recent`),
+each call spends the person's rate-limit budget, and a token about to expire or refused
+once is replaced through the refresh protocol (:mod:`~rcpyramid.ringcentral.refresh`).
+Ending a login (sign-out, maximum age, dead tokens) forgets it everywhere.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from rcpyramid.cache import Cache
 from rcpyramid.clock import Clock
-from rcpyramid.ops import metrics
 from rcpyramid.ringcentral import retries, timing
 from rcpyramid.ringcentral.client import RingCentralClient
-from rcpyramid.ringcentral.endpoints import AUTH, group_of
-from rcpyramid.ringcentral.errors import (
-    ApiUnauthorizedError,
-    RateLimitedError,
-    RingCentralError,
-    RingCentralTimeoutError,
-    RingCentralUnavailableError,
-    SignedOutError,
-    TokenRequestError,
-)
+from rcpyramid.ringcentral.endpoints import group_of
+from rcpyramid.ringcentral.errors import ApiUnauthorizedError, RateLimitedError, SignedOutError
 from rcpyramid.ringcentral.flights import PROCESS_FLIGHTS, RefreshFlights
 from rcpyramid.ringcentral.ratelimit import RateLimitBudget
 from rcpyramid.ringcentral.recent import RecentLogins
-from rcpyramid.ringcentral.rest import ApiResponse
-from rcpyramid.tokens.interfaces import (
-    FailureReason,
-    RefreshFailure,
-    RefreshLease,
-    Token,
-    TokenRepository,
-    TokenStoreError,
-)
+from rcpyramid.ringcentral.refresh import REFRESH_MARGIN, Refresher
+from rcpyramid.ringcentral.rest import ApiCall, ApiResponse
+from rcpyramid.tokens.interfaces import Token, TokenRepository, TokenStoreError
 
 log = logging.getLogger(__name__)
-
-#: Refresh this long before the access token expires, as RingCentral's SDKs do.
-REFRESH_MARGIN = timedelta(seconds=60)
-#: How long a failed refresh is the answer for the requests queued behind it (and, with a
-#: shared store, other processes) when RingCentral did not say how long to wait.
-FAILURE_MEMORY = timedelta(seconds=10)
-#: The longest a remembered failure holds, whatever Retry-After said.
-LONGEST_FAILURE_MEMORY = timedelta(seconds=120)
 
 
 class SignedInRingCentral:
@@ -82,9 +59,8 @@ class SignedInRingCentral:
         #: sign-out (``usable``: the token still works), after RingCentral killed the tokens.
         self.ended = ended
         self._told_ended: set[str] = set()
-        #: While a refresh holds the login's lock: the endings to tell once it is released.
-        self._ended_queue: list[tuple[str, Token, bool]] | None = None
         self.flights = flights or PROCESS_FLIGHTS
+        self.refresher = Refresher(self, client, clock, self.budget, self.flights)
 
     @property
     def repo(self) -> TokenRepository:
@@ -115,7 +91,7 @@ class SignedInRingCentral:
         ):
             self.end(login_id, revoke=True)
             raise SignedOutError("the sign-in reached its maximum age")
-        self._remember(login_id, token)
+        self.remember(login_id, token)
         return token
 
     def _offer_kept(self, login_id: str, kept: Token) -> Token:
@@ -134,11 +110,13 @@ class SignedInRingCentral:
         log.info("the store took the refreshed pair it had refused")
         return kept
 
-    def _remember(self, login_id: str, token: Token) -> None:
+    def remember(self, login_id: str, token: Token) -> None:
+        """The store holds ``token`` for the login now: this process uses it next."""
         if self.recent is not None:
             self.recent.note(login_id, token)
 
-    def _forget_recent(self, login_id: str) -> None:
+    def forget(self, login_id: str) -> None:
+        """The login is gone from the store: this process forgets its copy."""
         if self.recent is not None:
             self.recent.forget(login_id)
 
@@ -160,7 +138,7 @@ class SignedInRingCentral:
         says how long to wait.
         """
         token = self.load(login_id)
-        return self.get_as(login_id, token, self.person(login_id, token), path, params)
+        return self.get_as(login_id, token, self.person(login_id, token), ApiCall(path, params))
 
     def call(
         self,
@@ -178,60 +156,38 @@ class SignedInRingCentral:
         """
         token = self.load(login_id)
         person = self.person(login_id, token)
-        return self.get_as(
-            login_id, token, person, path, params, method=method, json_body=json_body, group=group
-        )
+        call = ApiCall(path, params, method, json_body)
+        return self.get_as(login_id, token, person, call, group=group)
 
-    def get_as(  # noqa: PLR0913 - get's five, and call's three keywords
-        self,
-        login_id: str,
-        token: Token,
-        person: str,
-        path: str,
-        params: dict[str, Any] | None,
-        *,
-        method: str = "GET",
-        json_body: Any = None,
-        group: str | None = None,
+    def get_as(
+        self, login_id: str, token: Token, person: str, call: ApiCall, group: str | None = None
     ) -> ApiResponse:
         """:meth:`get` (or :meth:`call`) with the tokens and the person already read."""
-        group = group or group_of(path)
+        group = group or group_of(call.path)
         self.budget.check(person, group, self.clock())
         if not token.access_valid(self.clock(), REFRESH_MARGIN):
             # Due soon but maybe not yet: a failed refresh then falls back on this token.
             token = self.refresh(login_id, token, still_works=True)
         try:
-            return self._call(person, group, path, token, params, method, json_body)
+            return self._call(person, group, call, token)
         except ApiUnauthorizedError:
             log.info("RingCentral refused an access token (401); refreshing once")
         token = self.refresh(login_id, token)
         try:
-            return self._call(person, group, path, token, params, method, json_body)
+            return self._call(person, group, call, token)
         except ApiUnauthorizedError as error:
             # A token RingCentral issued a moment ago and refuses now belongs to a session
             # that was ended on RingCentral's side (revoked, password changed).
             self.end(login_id, revoke=False, token=token)
             raise SignedOutError("RingCentral refused the refreshed token") from error
 
-    def _call(  # noqa: PLR0913 - a request's parts
-        self,
-        person: str,
-        group: str,
-        path: str,
-        token: Token,
-        params: dict[str, Any] | None,
-        method: str = "GET",
-        json_body: Any = None,
-    ) -> ApiResponse:
+    def _call(self, person: str, group: str, call: ApiCall, token: Token) -> ApiResponse:
         try:
             with (
                 retries.spending(lambda: self.budget.check(person, group, self.clock())),
                 timing.waiting_for_ringcentral(),
             ):
-                if method == "GET":
-                    response = self.client.get(path, token, params)
-                else:
-                    response = self.client.send(method, path, token, params, json_body)
+                response = self.client.send(call, token)
         except RateLimitedError as error:
             self.budget.block(person, group, error, self.clock())
             raise
@@ -239,147 +195,14 @@ class SignedInRingCentral:
         return response
 
     def refresh(self, login_id: str, stale: Token, *, still_works: bool = False) -> Token:
-        """:meth:`_refresh`, unless RingCentral's Auth-group rate limit says to wait.
+        """A working token for ``stale``, through the refresh protocol (:class:`Refresher`).
 
         ``still_works``: ``stale`` was not refused, only due soon; when the refresh
         fails while it has not expired yet, it is used and the refresh tried later.
+        The Auth budget is taken under the lock by the one request that asks RingCentral:
+        a herd waiting for that refresh, or finding it done, spends none of it.
         """
-        # The Auth budget is taken under the lock by the one request that asks
-        # RingCentral (:meth:`_refreshed`): a herd waiting for that refresh, or finding it
-        # done, spends none of it.
-        return self._refresh(login_id, stale, self.person(login_id, stale), still_works)
-
-    def _refresh(self, login_id: str, stale: Token, person: str, still_works: bool) -> Token:
-        """:meth:`_refresh_locked` once per login in this process; other threads share it."""
-        try:
-            fresh = self.flights.run(
-                login_id, lambda: self._refresh_telling(login_id, stale, person, still_works)
-            )
-        except (RateLimitedError, RingCentralUnavailableError, TokenRequestError):
-            # Another thread's refresh failed; this request's token may still work.
-            if still_works and stale.access_valid(self.clock()):
-                return stale
-            raise
-        if fresh.access_token == stale.access_token and not still_works:
-            # Another thread's refresh failed and fell back on the token this one was
-            # refused with: using it again would read as a session ended at RingCentral.
-            raise RingCentralUnavailableError("RingCentral's token service did not answer")
-        return fresh
-
-    def _refresh_telling(
-        self, login_id: str, stale: Token, person: str, still_works: bool
-    ) -> Token:
-        """:meth:`_refresh_locked`; the endings it meets are told once the lock is released."""
-        queued: list[tuple[str, Token, bool]] = []
-        self._ended_queue = queued
-        try:
-            return self._refresh_locked(login_id, stale, person, still_works)
-        finally:
-            self._ended_queue = None
-            for ending in queued:
-                self._tell_ended(*ending)
-
-    def _refresh_locked(self, login_id: str, stale: Token, person: str, still_works: bool) -> Token:
-        """Replace ``stale`` with a working token, spending the refresh token at most once.
-
-        Under the login's lock the tokens are read again: when someone else already
-        replaced ``stale`` with a valid token, that token is used and RingCentral is
-        not asked at all. When the refresh before this one failed moments ago, its
-        failure is the answer here too (:class:`RefreshFailure`), and RingCentral is
-        not asked either: one refresh per expiry holds when refreshes fail.
-        """
-        with metrics.lock_wait(self.repo.refreshing(login_id)) as lease:
-            current = lease.token
-            now = self.clock()
-            if current is None:
-                self._forget_recent(login_id)
-                raise SignedOutError("signed out while waiting for a refresh")
-            # What the store holds now is what this process uses next.
-            self._remember(login_id, current)
-            if current.access_token != stale.access_token and current.access_valid(
-                now, REFRESH_MARGIN
-            ):
-                metrics.refresh("reused")
-                return current
-            # A token not refused and not yet expired is still good for this request.
-            usable = (still_works or current.access_token != stale.access_token) and (
-                current.access_valid(now)
-            )
-            try:
-                fresh = self._refreshed(lease, login_id, current, person, now)
-            except (RateLimitedError, RingCentralUnavailableError, TokenRequestError):
-                if usable:
-                    log.info("the refresh failed; the access token still works until it expires")
-                    return current
-                raise
-            log.info("refreshed the tokens of a login")
-            metrics.refresh("ok")
-            return self._save(lease, login_id, fresh)
-
-    def _save(self, lease: RefreshLease, login_id: str, fresh: Token) -> Token:
-        """Save a rotated pair; if the store cannot take it, keep it (never drop it).
-
-        RingCentral spent the old refresh token when it answered: without the new pair
-        the person is signed out at the next expiry (or the spent one stays stored).
-        """
-        try:
-            saved = lease.save(fresh)
-        except TokenStoreError as error:
-            self.flights.keep_unsaved(login_id, fresh)
-            log.error(
-                "the store could not take a refreshed pair; this process keeps it until "
-                "it can (%d kept so far): %s",
-                self.flights.unsaved_count,
-                error,
-            )
-            self._remember(login_id, fresh)
-            return fresh
-        self._remember(login_id, saved)
-        return saved
-
-    def _refreshed(
-        self, lease: RefreshLease, login_id: str, current: Token, person: str, now: datetime
-    ) -> Token:
-        """Under the lock: a new pair, unless a failure, the budget or an expiry says no."""
-        if lease.failure is not None:
-            metrics.refresh("remembered_failure")
-            raise _error_of(lease.failure, now)
-        # Checked again under the lock: a 429 may have come while this one waited.
-        self.budget.check(person, AUTH, now)
-        if not current.refresh_valid(now):
-            lease.delete()
-            self._forget_cache(login_id, current)
-            metrics.refresh("expired")
-            raise SignedOutError("the refresh token expired")
-        return self._spend(lease, login_id, current, person, now)
-
-    def _spend(
-        self, lease: RefreshLease, login_id: str, current: Token, person: str, now: datetime
-    ) -> Token:
-        """Ask RingCentral for a new pair; remember a failure with the login for the waiters."""
-        try:
-            with timing.waiting_for_ringcentral():
-                return self.client.refresh(current)
-        except TokenRequestError as error:
-            if error.tokens_dead:
-                metrics.refresh("invalid_grant")
-                lease.delete()
-                self._forget_cache(login_id, current)
-                raise SignedOutError(
-                    f"RingCentral refused the refresh ({error.message})"
-                ) from error
-            lease.fail(_failure_of(error, FailureReason.REFUSED, now))
-            raise
-        except RateLimitedError as error:
-            self.budget.block(person, AUTH, error, now)
-            lease.fail(_failure_of(error, FailureReason.RATE_LIMITED, now))
-            raise
-        except RingCentralTimeoutError as error:
-            lease.fail(_failure_of(error, FailureReason.TIMEOUT, now))
-            raise
-        except RingCentralUnavailableError as error:
-            lease.fail(_failure_of(error, FailureReason.UNAVAILABLE, now))
-            raise
+        return self.refresher.refresh(login_id, stale, self.person(login_id, stale), still_works)
 
     def end(self, login_id: str, *, revoke: bool, token: Token | None = None) -> bool:
         """End a login: revoke at RingCentral (when asked), then forget it here whatever
@@ -401,61 +224,23 @@ class SignedInRingCentral:
                 revoked = True
             except Exception as error:  # whatever it was, the login ends here
                 log.warning("revoking at RingCentral failed: %s", type(error).__name__)
-        self._forget_recent(login_id)
+        self.forget(login_id)
         self.flights.saved(login_id)
         self.repo.delete(login_id)
         if token is not None:
-            self._forget_cache(login_id, token)
+            self.forget_login(login_id, token)
         return revoked
 
-    def _forget_cache(self, login_id: str, token: Token) -> None:
+    def forget_login(self, login_id: str, token: Token) -> None:
         """The login ended (signed out, or its tokens died): forget what it left behind."""
-        self._forget_recent(login_id)
+        self.forget(login_id)
         if self.cache is not None:
             self.cache.forget(token.owner_id or f"login:{login_id}")
         self._tell_ended(login_id, token, False)
 
     def _tell_ended(self, login_id: str, token: Token, usable: bool) -> None:
-        """Tell ``ended`` once per login; inside a refresh's lock, once the lock is released.
-
-        (Under the lock, a subscriber writing to the same SQLite file would wait for it.)
-        """
+        """Tell ``ended`` once per login (never under a refresh's lock: see :class:`Refresher`)."""
         if self.ended is None or login_id in self._told_ended:
-            return
-        if self._ended_queue is not None:
-            self._ended_queue.append((login_id, token, usable))
             return
         self._told_ended.add(login_id)
         self.ended(login_id, token, usable)
-
-
-def _failure_of(error: RingCentralError, reason: FailureReason, now: datetime) -> RefreshFailure:
-    """What the waiters are told of ``error``: for as long as RingCentral asked, or a moment."""
-    metrics.refresh(str(reason.value))
-    hold = FAILURE_MEMORY
-    if error.retry_after is not None:
-        hold = min(timedelta(seconds=max(1, error.retry_after)), LONGEST_FAILURE_MEMORY)
-    return RefreshFailure(
-        reason=reason, until=now + hold, retry_after=error.retry_after, status=error.status
-    )
-
-
-def _error_of(failure: RefreshFailure, now: datetime) -> RingCentralError:
-    """The error a remembered failure stands for, as the refresh that failed raised it."""
-    left = max(1, int((failure.until - now).total_seconds() + 0.999))
-    said = "the refresh just before this one failed"
-    match failure.reason:
-        case FailureReason.RATE_LIMITED:
-            return RateLimitedError(
-                f"{said}: rate limited", status=failure.status, retry_after=left
-            )
-        case FailureReason.TIMEOUT:
-            return RingCentralTimeoutError(f"{said}: RingCentral did not answer")
-        case FailureReason.REFUSED:
-            return TokenRequestError(f"{said}: RingCentral refused it", status=failure.status)
-        case _:
-            return RingCentralUnavailableError(
-                "RingCentral's token service is not answering right now",
-                status=failure.status,
-                retry_after=failure.retry_after and left,
-            )

@@ -17,7 +17,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from rcpyramid.config import OpsSettings
-from rcpyramid.ops import metrics
+from rcpyramid.ops import prometheus
 
 
 def allowed(request: Request, settings: OpsSettings) -> bool:
@@ -48,7 +48,7 @@ def metrics_view(request: Request) -> Response:
     if live is not None and live.subscriptions.enabled:
         # The subscriptions gauges as of now (a census at most every 30 s per process).
         live.subscriptions_word()
-    body, content_type = metrics.exposition()
+    body, content_type = prometheus.exposition()
     response = Response(body=body)
     response.headers["Content-Type"] = content_type
     response.headers["Cache-Control"] = "no-store"
