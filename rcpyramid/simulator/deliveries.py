@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-from . import errors
+from . import api_errors
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +67,14 @@ def handshake(address: str, timeout: float) -> None:
             echoed = answer.headers.get("Validation-Token")
             status = answer.status_code
     except requests.exceptions.SSLError as error:
-        raise errors.webhook_certificate_invalid() from error
+        raise api_errors.webhook_certificate_invalid() from error
     except requests.RequestException as error:
         log.info("webhook handshake to %s failed: %s", shown(address), type(error).__name__)
-        raise errors.parameter_invalid("deliveryMode.address") from error
+        raise api_errors.parameter_invalid("deliveryMode.address") from error
     too_slow = time.monotonic() - started > timeout
     if status != 200 or echoed != token or head + len(body) > MAX_HANDSHAKE_BYTES or too_slow:
         log.info("webhook handshake to %s refused (status %s)", shown(address), status)
-        raise errors.webhook_response_invalid()
+        raise api_errors.webhook_response_invalid()
 
 
 @dataclass(frozen=True)

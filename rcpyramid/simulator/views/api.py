@@ -12,8 +12,8 @@ from pyramid.config import Configurator
 from pyramid.request import Request
 from pyramid.response import Response
 
-from .. import errors
-from ..calllog import iso_ms, to_ms
+from .. import api_errors
+from ..clock import iso_ms, to_ms
 from ..directory import EXTENSION_STATUSES, EXTENSION_TYPES, Directory, Extension
 from ..wire import every, first, json_response, query_string
 from .guards import ApiCaller, api_caller, bearer_owner, simulator, throttle
@@ -44,7 +44,7 @@ def _int_param(
     if allow_max and raw.lower() == "max":
         return high
     if not _DIGITS.match(raw) or not 1 <= int(raw) <= high:
-        raise errors.parameter_invalid(name)
+        raise api_errors.parameter_invalid(name)
     return int(raw)
 
 
@@ -55,7 +55,7 @@ def choices(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> l
     for raw in every(params, name):
         value = canonical.get(raw.strip().lower())
         if value is None:
-            raise errors.parameter_invalid(name)
+            raise api_errors.parameter_invalid(name)
         if value not in out:
             out.append(value)
     return out
@@ -68,7 +68,7 @@ def _flag(params: Mapping[str, str], name: str, *, default: bool) -> bool:
         return default
     value = raw.strip().lower()
     if value not in ("true", "false"):
-        raise errors.parameter_invalid(name)
+        raise api_errors.parameter_invalid(name)
     return value == "true"
 
 
@@ -78,7 +78,7 @@ def parse_date(raw: str, name: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise errors.parameter_invalid(name) from None
+        raise api_errors.parameter_invalid(name) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
@@ -88,7 +88,7 @@ def account_base(request: Request, directory: Directory) -> str:
     """The account's own URI, when the path names it ("~" or its id); else 404."""
     raw = request.matchdict["account_id"]
     if raw not in ("~", str(directory.account_id)):
-        raise errors.resource_not_found("accountId")
+        raise api_errors.resource_not_found("accountId")
     return f"{request.host_url}/restapi/v1.0/account/{directory.account_id}"
 
 
@@ -99,7 +99,7 @@ def path_extension(request: Request, caller: ApiCaller, directory: Directory) ->
         return caller.extension
     ext = directory.by_id.get(int(raw)) if _DIGITS.match(raw) else None
     if ext is None:
-        raise errors.resource_not_found("extensionId")
+        raise api_errors.resource_not_found("extensionId")
     return ext
 
 
@@ -109,7 +109,7 @@ def readable_extension(
     """The path's extension, if the caller may read its data: its own, or an admin's reach."""
     ext = path_extension(request, caller, directory)
     if ext.id != caller.extension.id and not caller.admin:
-        raise errors.extended_scope_missing(permission)
+        raise api_errors.extended_scope_missing(permission)
     return ext
 
 

@@ -11,8 +11,9 @@ from pyramid.config import Configurator
 from pyramid.request import Request
 from pyramid.response import Response
 
-from .. import errors
-from ..calllog import CallRecord, iso_ms
+from .. import api_errors
+from ..callrecords import CallRecord
+from ..clock import iso_ms
 from ..media import profile_png, recording_seconds, silent_wav
 from ..wire import json_response
 from .api import account_base, choices, path_extension, readable_extension
@@ -31,14 +32,14 @@ def _binary(body: bytes, content_type: str) -> Response:
 def _visible(request: Request, record: CallRecord | None, parameter: str) -> CallRecord:
     """A record that exists and has started by the simulator's clock, or 404."""
     if record is None or record.start > simulator(request).clock.now():
-        raise errors.resource_not_found(parameter)
+        raise api_errors.resource_not_found(parameter)
     return record
 
 
 def _check_owner(caller: ApiCaller, record: CallRecord, parameter: str) -> None:
     """Someone else's record is another extension's: administrators only, as the logs."""
     if record.owner_id != caller.extension.id and not caller.admin:
-        raise errors.resource_not_found(parameter)
+        raise api_errors.resource_not_found(parameter)
 
 
 def read_account(request: Request) -> Response:
@@ -78,7 +79,7 @@ def user_call_record(request: Request) -> Response:
     found = sim.call_log.find(request.matchdict["record_id"], sim.clock.now())
     record = _visible(request, found, "callRecordId")
     if record.owner_id != ext.id:
-        raise errors.resource_not_found("callRecordId")
+        raise api_errors.resource_not_found("callRecordId")
     return _call_record(request, f"{account_uri}/extension/{ext.id}", record)
 
 
@@ -142,7 +143,7 @@ def message(request: Request) -> Response:
     found = sim.call_log.find_message(message_id, sim.clock.now())
     record = _visible(request, found, "messageId")
     if record.owner_id != ext.id:
-        raise errors.resource_not_found("messageId")
+        raise api_errors.resource_not_found("messageId")
     inbound = record.direction == "Inbound"
     created = iso_ms(record.start_ms + record.duration_ms)
     body = {
