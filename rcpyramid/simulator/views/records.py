@@ -16,8 +16,8 @@ from ..callrecords import CallRecord
 from ..clock import iso_ms
 from ..media import profile_png, recording_seconds, silent_wav
 from ..wire import json_response
-from .api import account_base, choices, path_extension, readable_extension
 from .guards import ApiCaller, api_caller, simulator
+from .params import account_base, choices, path_extension, readable_extension
 
 RECORDING_TYPE = "audio/wav"
 

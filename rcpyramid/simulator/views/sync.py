@@ -25,8 +25,8 @@ from ..callrecords import CallRecord
 from ..clock import iso_ms, to_ms
 from ..directory import Extension
 from ..wire import first, json_response, query_string
-from .api import _flag, account_base, choices, parse_date, readable_extension
 from .guards import api_caller, simulator
+from .params import account_base, choices, flag, parse_date, readable_extension
 
 if TYPE_CHECKING:
     from ..app import Simulator
@@ -72,7 +72,7 @@ def _sync(request: Request, owner: Extension | None, base: str) -> Response:
     sync_type = (choices(params, "syncType", ("FSync", "ISync")) or ["FSync"])[-1]
     view = (choices(params, "view", ("Simple", "Detailed")) or ["Simple"])[-1]
     groups = choices(params, "statusGroup", ("Missed", "All"))
-    _flag(params, "showDeleted", default=False)
+    flag(params, "showDeleted", default=False)
     owner_id = None if owner is None else owner.id
     pairs: list[tuple[str, str]] = [("syncType", sync_type)]
     if sync_type == "FSync":
