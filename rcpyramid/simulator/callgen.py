@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime, time
 
 from .callrecords import CallRecord, Party
 from .clock import to_ms
-from .directory import DEMO_USERS, DemoUser, Directory, Extension
+from .demo_users import DEMO_USERS, DemoUser
+from .directory import Directory, Extension
 
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000

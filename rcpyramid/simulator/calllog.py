@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from .callgen import day_records, generator
 from .callrecords import CallRecord
 from .clock import to_ms
-from .directory import DemoUser, Directory
+from .demo_users import DemoUser
+from .directory import Directory
 
 if TYPE_CHECKING:
     from .livelog import PlacedRecords

@@ -1,4 +1,4 @@
-"""The simulated account: demo users and a deterministic set of extensions."""
+"""The simulated account: a deterministic set of extensions, the demo users' among them."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import random
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from .demo_users import DEMO_USERS, DemoUser
+from .regions import REGIONS, Region
 
 EXTENSION_TYPES = (
     "User",
@@ -20,128 +23,6 @@ EXTENSION_TYPES = (
 )
 EXTENSION_STATUSES = ("Enabled", "Disabled", "Frozen", "NotActivated", "Unassigned")
 COMPANY = "Example, Inc."
-
-
-@dataclass(frozen=True)
-class Region:
-    """An extension's regional settings, as RingCentral reports them."""
-
-    timezone: str  # RingCentral's names, e.g. "US/Pacific"
-    timezone_id: str
-    timezone_description: str
-    bias: int  # minutes from UTC outside daylight saving, as RingCentral's `bias`
-    country: tuple[str, str, str, str]  # id, name, isoCode, callingCode
-    language: tuple[str, str, str]  # id, name, localeCode
-    time_format: str  # 12h | 24h
-
-
-_US = ("1", "United States", "US", "1")
-_US_ENGLISH = ("1033", "English (United States)", "en-US")
-REGIONS: dict[str, Region] = {
-    r.timezone: r
-    for r in (
-        Region("US/Pacific", "58", "Pacific Time (US & Canada)", -480, _US, _US_ENGLISH, "12h"),
-        Region("US/Mountain", "59", "Mountain Time (US & Canada)", -420, _US, _US_ENGLISH, "12h"),
-        Region("US/Central", "60", "Central Time (US & Canada)", -360, _US, _US_ENGLISH, "12h"),
-        Region("US/Eastern", "61", "Eastern Time (US & Canada)", -300, _US, _US_ENGLISH, "12h"),
-        Region(
-            "Europe/London",
-            "68",
-            "Dublin, Edinburgh, Lisbon, London",
-            0,
-            ("224", "United Kingdom", "GB", "44"),
-            ("2057", "English (United Kingdom)", "en-GB"),
-            "24h",
-        ),
-        Region(
-            "Europe/Berlin",
-            "69",
-            "Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna",
-            60,
-            ("83", "Germany", "DE", "49"),
-            ("1031", "German (Germany)", "de-DE"),
-            "24h",
-        ),
-        Region(
-            "Asia/Tokyo",
-            "90",
-            "Osaka, Sapporo, Tokyo",
-            540,
-            ("112", "Japan", "JP", "81"),
-            ("1041", "Japanese (Japan)", "ja-JP"),
-            "24h",
-        ),
-    )
-}
-
-
-@dataclass(frozen=True)
-class DemoUser:
-    """A user who can sign in on the simulator's page."""
-
-    username: str
-    password: str
-    name: str
-    extension_number: str
-    admin: bool = False
-    first_name: str = ""  # "" = the first word of the name
-    last_name: str = ""  # "" = the rest of the name
-    email: str = ""  # "" = username@example.com
-    timezone: str = "US/Pacific"  # a key of REGIONS
-    job_title: str | None = None
-    department: str | None = None
-    business_phone: str | None = None  # None = a seeded +1 650 number
-
-    @property
-    def role(self) -> str:
-        """Human label for the user's role."""
-        return "Account administrator" if self.admin else "Standard user"
-
-
-# Demo passwords, public by design: they only open the simulator's own sign-in page.
-DEMO_USERS: tuple[DemoUser, ...] = (
-    DemoUser(
-        "alice",
-        "alice-demo",
-        "Alice Smith",
-        "101",
-        True,
-        "Alice",
-        "Smith",
-        "alice.smith@example.com",
-        "US/Pacific",
-        "Head of Operations",
-        "Operations",
-    ),
-    DemoUser(
-        "bob",
-        "bob-demo",
-        "Bob Johnson",
-        "102",
-        False,
-        "Bob",
-        "Johnson",
-        "bob.johnson@example.com",
-        "US/Eastern",
-        "Account Executive",
-        "Sales",
-    ),
-    DemoUser(
-        "carol",
-        "carol-demo",
-        'Carol "<b>O\'Hara</b>" & Sons',
-        "103",
-        False,
-        "Carol",
-        '"<b>O\'Hara</b>" & Sons',
-        "carol.ohara@example.com",
-        "Europe/London",
-        "Support Engineer <Tier 2>",
-        "Support & Returns",
-        # 020 7946 0xxx: set aside by Ofcom for fiction, so it rings nobody.
-        "+442079460123",
-    ),
-)
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ import requests
 from .app import Simulator
 from .config import DEMO_CLIENT, RegisteredClient, SimulatorConfig, parse_rate_limits
 from .controls_client import TIMEOUT, SimulatorControls, wait_until
-from .directory import DEMO_USERS, DemoUser
+from .demo_users import DEMO_USERS, DemoUser
 from .receiver import Received, WebhookReceiver
 from .server import RunningServer, serve_in_thread
 
