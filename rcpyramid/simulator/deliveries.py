@@ -17,7 +17,7 @@ import zlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -96,6 +96,14 @@ class Quirks:
     out_of_order: int = 0  # the next N calls' events are sent newest first
     fail: int = 0  # the next N deliveries fail without being sent
 
+    def take(self, quirk: Literal["duplicate", "out_of_order", "fail"]) -> bool:
+        """Use up one of a next-N quirk: whether it applies this time (callers hold a lock)."""
+        left: int = getattr(self, quirk)
+        if left <= 0:
+            return False
+        setattr(self, quirk, left - 1)
+        return True
+
 
 Outcome = Callable[[str, bool, str], None]  # (subscription id, ok, reason)
 
@@ -133,27 +141,18 @@ class DeliveryWorker:
                     self._threads.append(thread)
                     thread.start()
             lane = self._lanes[zlib.crc32(delivery.subscription_id.encode()) % LANES]
-            copies = 1
-            if self.quirks.duplicate > 0:
-                self.quirks.duplicate -= 1
-                copies = 2
+            copies = 2 if self.quirks.take("duplicate") else 1
         for _ in range(copies):
             lane.put(delivery)
 
     def take_reorder(self) -> bool:
         """Whether the call being published now should go out newest first."""
         with self._lock:
-            if self.quirks.out_of_order > 0:
-                self.quirks.out_of_order -= 1
-                return True
-            return False
+            return self.quirks.take("out_of_order")
 
     def _take_failure(self) -> bool:
         with self._lock:
-            if self.quirks.fail > 0:
-                self.quirks.fail -= 1
-                return True
-            return False
+            return self.quirks.take("fail")
 
     def _run(self, lane: queue.Queue[Delivery | None]) -> None:
         while True:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pyramid.config import Configurator
@@ -220,18 +221,28 @@ def reset(request: Request) -> Response:
     return json_response({"reset": True})
 
 
-def includeme(config: Configurator) -> None:
-    """Routes and views of the test controls (only included when enabled)."""
-    views = {
-        "counters": (counters, "GET"),
-        "expire-access-tokens": (expire_access_tokens, "POST"),
-        "fail-next": (fail_next, "POST"),
-        "latency": (latency, "POST"),
-        "advance-clock": (advance_clock, "POST"),
-        "reset": (reset, "POST"),
-    }
+ControlView = Callable[[Request], Response]
+
+
+def add_controls(config: Configurator, views: Mapping[str, tuple[ControlView, str]]) -> None:
+    """Route /simulator/NAME to each view, under the route name sim.control.NAME."""
     for name, (view, method) in views.items():
         route = f"sim.control.{name}"
         config.add_route(route, f"/simulator/{name}")
         config.add_view(view, route_name=route, request_method=method)
+
+
+VIEWS: dict[str, tuple[ControlView, str]] = {
+    "counters": (counters, "GET"),
+    "expire-access-tokens": (expire_access_tokens, "POST"),
+    "fail-next": (fail_next, "POST"),
+    "latency": (latency, "POST"),
+    "advance-clock": (advance_clock, "POST"),
+    "reset": (reset, "POST"),
+}
+
+
+def includeme(config: Configurator) -> None:
+    """Routes and views of the test controls (only included when enabled)."""
+    add_controls(config, VIEWS)
     config.add_exception_view(control_error_view, context=ControlError)

@@ -30,7 +30,7 @@ from pyramid.response import Response
 
 from ..office import CallError, CallRequest, place_call
 from ..wire import json_response
-from .controls import ControlError, _body, _int, _seconds
+from .controls import ControlError, ControlView, _body, _int, _seconds, add_controls
 from .guards import simulator
 
 
@@ -123,7 +123,7 @@ def delivery_quirks(request: Request) -> Response:
     )
 
 
-VIEWS = {
+VIEWS: dict[str, tuple[ControlView, str]] = {
     "calls": (calls, "POST"),
     "record-delay": (record_delay, "POST"),
     "expire-sync-tokens": (expire_sync_tokens, "POST"),
@@ -136,7 +136,4 @@ VIEWS = {
 
 def includeme(config: Configurator) -> None:
     """Routes and views of the push and sync controls."""
-    for name, (view, method) in VIEWS.items():
-        route = f"sim.control.{name}"
-        config.add_route(route, f"/simulator/{name}")
-        config.add_view(view, route_name=route, request_method=method)
+    add_controls(config, VIEWS)
