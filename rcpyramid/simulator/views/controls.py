@@ -37,6 +37,7 @@ from pyramid.config import Configurator
 from pyramid.request import Request
 from pyramid.response import Response
 
+from ..faults import FailureRule
 from ..wire import json_response
 from .guards import simulator
 
@@ -182,16 +183,17 @@ def fail_next(request: Request) -> Response:
     if not isinstance(exact, bool):
         raise ControlError("exact must be true or false")
     assert count is not None
-    simulator(request).faults.fail_next(status, count, path, retry_after, content, exact=exact)
+    rule = FailureRule(status, count, path, retry_after, content, exact)
+    queued = simulator(request).faults.fail_next(rule)
     return json_response(
         {
             "queued": {
-                "status": status,
-                "count": count,
-                "path": path,
-                "retry_after": 60 if status == 429 and retry_after is None else retry_after,
-                "content": content,
-                "exact": exact,
+                "status": queued.status,
+                "count": queued.remaining,
+                "path": queued.path,
+                "retry_after": queued.retry_after,
+                "content": queued.content,
+                "exact": queued.exact,
             }
         }
     )
