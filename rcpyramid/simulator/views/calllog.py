@@ -25,6 +25,7 @@ from .params import (
     parse_date,
     readable_extension,
 )
+from .routing import ACCOUNT, EXTENSION, add_routes
 
 
 def _call_log(request: Request, caller: ApiCaller, owner: Extension | None, base: str) -> Response:
@@ -114,8 +115,8 @@ def company_call_log(request: Request) -> Response:
 
 def includeme(config: Configurator) -> None:
     """Routes and views of the call logs."""
-    account = "/restapi/v1.0/account/{account_id}"
-    config.add_route("rc.user_call_log", account + "/extension/{extension_id}/call-log")
-    config.add_route("rc.company_call_log", account + "/call-log")
-    config.add_view(user_call_log, route_name="rc.user_call_log", request_method="GET")
-    config.add_view(company_call_log, route_name="rc.company_call_log", request_method="GET")
+    routes = {
+        "rc.user_call_log": (EXTENSION + "/call-log", user_call_log),
+        "rc.company_call_log": (ACCOUNT + "/call-log", company_call_log),
+    }
+    add_routes(config, routes)

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from pyramid.config import Configurator
@@ -40,6 +40,7 @@ from pyramid.response import Response
 from ..faults import FailureRule
 from ..wire import json_response
 from .guards import simulator
+from .routing import View
 
 CONTROL_PATHS = frozenset(
     {
@@ -223,10 +224,7 @@ def reset(request: Request) -> Response:
     return json_response({"reset": True})
 
 
-ControlView = Callable[[Request], Response]
-
-
-def add_controls(config: Configurator, views: Mapping[str, tuple[ControlView, str]]) -> None:
+def add_controls(config: Configurator, views: Mapping[str, tuple[View, str]]) -> None:
     """Route /simulator/NAME to each view, under the route name sim.control.NAME."""
     for name, (view, method) in views.items():
         route = f"sim.control.{name}"
@@ -234,7 +232,7 @@ def add_controls(config: Configurator, views: Mapping[str, tuple[ControlView, st
         config.add_view(view, route_name=route, request_method=method)
 
 
-VIEWS: dict[str, tuple[ControlView, str]] = {
+VIEWS: dict[str, tuple[View, str]] = {
     "counters": (counters, "GET"),
     "expire-access-tokens": (expire_access_tokens, "POST"),
     "fail-next": (fail_next, "POST"),

@@ -22,6 +22,7 @@ from .params import (
     navigation_links,
     path_extension,
 )
+from .routing import ACCOUNT, EXTENSION, add_routes
 
 
 def extension_json(
@@ -173,8 +174,8 @@ def list_extensions(request: Request) -> Response:
 
 def includeme(config: Configurator) -> None:
     """Routes and views of the extensions."""
-    account = "/restapi/v1.0/account/{account_id}"
-    config.add_route("rc.extension", account + "/extension/{extension_id}")
-    config.add_route("rc.extensions", account + "/extension")
-    config.add_view(read_extension, route_name="rc.extension", request_method="GET")
-    config.add_view(list_extensions, route_name="rc.extensions", request_method="GET")
+    routes = {
+        "rc.extension": (EXTENSION, read_extension),
+        "rc.extensions": (ACCOUNT + "/extension", list_extensions),
+    }
+    add_routes(config, routes)

@@ -30,8 +30,9 @@ from pyramid.response import Response
 
 from ..office import CallError, CallRequest, place_call
 from ..wire import json_response
-from .controls import ControlError, ControlView, _body, _int, _seconds, add_controls
+from .controls import ControlError, _body, _int, _seconds, add_controls
 from .guards import simulator
+from .routing import View
 
 
 def _choice(
@@ -123,7 +124,7 @@ def delivery_quirks(request: Request) -> Response:
     )
 
 
-VIEWS: dict[str, tuple[ControlView, str]] = {
+VIEWS: dict[str, tuple[View, str]] = {
     "calls": (calls, "POST"),
     "record-delay": (record_delay, "POST"),
     "expire-sync-tokens": (expire_sync_tokens, "POST"),

@@ -18,6 +18,7 @@ from ..media import profile_png, recording_seconds, silent_wav
 from ..wire import json_response
 from .guards import ApiCaller, api_caller, simulator
 from .params import account_base, choices, path_extension, readable_extension
+from .routing import ACCOUNT, EXTENSION, add_routes
 
 RECORDING_TYPE = "audio/wav"
 
@@ -169,17 +170,13 @@ def message(request: Request) -> Response:
 
 def includeme(config: Configurator) -> None:
     """Routes and views of the single resources."""
-    account = "/restapi/v1.0/account/{account_id}"
-    extension = account + "/extension/{extension_id}"
     routes = {
-        "rc.account": (account, read_account),
-        "rc.user_call_record": (extension + "/call-log/{record_id}", user_call_record),
-        "rc.company_call_record": (account + "/call-log/{record_id}", company_call_record),
-        "rc.profile_image": (extension + "/profile-image", profile_image),
-        "rc.recording": (account + "/recording/{recording_id}", recording),
-        "rc.recording_content": (account + "/recording/{recording_id}/content", recording_content),
-        "rc.message": (extension + "/message-store/{message_id}", message),
+        "rc.account": (ACCOUNT, read_account),
+        "rc.user_call_record": (EXTENSION + "/call-log/{record_id}", user_call_record),
+        "rc.company_call_record": (ACCOUNT + "/call-log/{record_id}", company_call_record),
+        "rc.profile_image": (EXTENSION + "/profile-image", profile_image),
+        "rc.recording": (ACCOUNT + "/recording/{recording_id}", recording),
+        "rc.recording_content": (ACCOUNT + "/recording/{recording_id}/content", recording_content),
+        "rc.message": (EXTENSION + "/message-store/{message_id}", message),
     }
-    for name, (pattern, view) in routes.items():
-        config.add_route(name, pattern)
-        config.add_view(view, route_name=name, request_method="GET")
+    add_routes(config, routes)

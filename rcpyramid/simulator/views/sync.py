@@ -27,6 +27,7 @@ from ..directory import Extension
 from ..wire import first, json_response, query_string
 from .guards import api_caller, simulator
 from .params import account_base, choices, flag, parse_date, readable_extension
+from .routing import ACCOUNT, EXTENSION, add_routes
 
 if TYPE_CHECKING:
     from ..app import Simulator
@@ -151,8 +152,8 @@ def account_sync(request: Request) -> Response:
 
 def includeme(config: Configurator) -> None:
     """Routes and views of call-log sync."""
-    account = "/restapi/v1.0/account/{account_id}"
-    config.add_route("rc.user_sync", account + "/extension/{extension_id}/call-log-sync")
-    config.add_route("rc.account_sync", account + "/call-log-sync")
-    config.add_view(user_sync, route_name="rc.user_sync", request_method="GET")
-    config.add_view(account_sync, route_name="rc.account_sync", request_method="GET")
+    routes = {
+        "rc.user_sync": (EXTENSION + "/call-log-sync", user_sync),
+        "rc.account_sync": (ACCOUNT + "/call-log-sync", account_sync),
+    }
+    add_routes(config, routes)

@@ -8,6 +8,7 @@ from pyramid.response import Response
 
 from ..wire import json_response
 from .guards import bearer_owner, throttle
+from .routing import add_routes
 
 API_VERSION = {
     "versionString": "1.0.31",
@@ -38,11 +39,10 @@ def version(request: Request) -> Response:
 
 def includeme(config: Configurator) -> None:
     """Routes and views of the version documents, with and without the trailing slash."""
-    config.add_route("rc.versions", "/restapi")
-    config.add_route("rc.versions_slash", "/restapi/")
-    config.add_route("rc.version", "/restapi/v1.0")
-    config.add_route("rc.version_slash", "/restapi/v1.0/")
-    config.add_view(versions, route_name="rc.versions", request_method="GET")
-    config.add_view(versions, route_name="rc.versions_slash", request_method="GET")
-    config.add_view(version, route_name="rc.version", request_method="GET")
-    config.add_view(version, route_name="rc.version_slash", request_method="GET")
+    routes = {
+        "rc.versions": ("/restapi", versions),
+        "rc.versions_slash": ("/restapi/", versions),
+        "rc.version": ("/restapi/v1.0", version),
+        "rc.version_slash": ("/restapi/v1.0/", version),
+    }
+    add_routes(config, routes)
