@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from .errors import ApiError
 
-
-def api_invalid_token() -> ApiError:
-    return ApiError(401, "OAU-149", "Invalid token", top_code="TokenInvalid")
-
-
-def api_unsupported_scheme() -> ApiError:
-    return ApiError(401, "OAU-151", "Authorization method not supported", top_code="TokenInvalid")
-
-
-def api_token_not_found() -> ApiError:
-    return ApiError(401, "OAU-213", "Token not found", top_code="TokenInvalid")
-
-
-def api_token_expired() -> ApiError:
-    return ApiError(401, "OAU-128", "Access token expired", top_code="TokenExpired")
+# Each builder makes a fresh error: status, errorCode and message (a table).
+_token_invalid = partial(ApiError, 401, top_code="TokenInvalid")
+api_invalid_token = partial(_token_invalid, "OAU-149", "Invalid token")
+api_unsupported_scheme = partial(_token_invalid, "OAU-151", "Authorization method not supported")
+api_token_not_found = partial(_token_invalid, "OAU-213", "Token not found")
+api_token_expired = partial(
+    ApiError, 401, "OAU-128", "Access token expired", top_code="TokenExpired"
+)
+invalid_uri = partial(ApiError, 404, "CMN-120", "Invalid URI")
 
 
 # What RingCentral says of a parameter, by error code: status and words ({} is the name).
@@ -42,75 +38,39 @@ def _parameter_error(code: str, name: str) -> ApiError:
 
 def _permission_missing(code: str, permission: str) -> ApiError:
     words = _PERMISSION_MISSING[code].format(permission)
-    return ApiError(
-        403,
-        code,
-        f"In order to call this API endpoint, {words}",
-        permissionName=permission,
-    )
+    message = f"In order to call this API endpoint, {words}"
+    return ApiError(403, code, message, permissionName=permission)
 
 
-def parameter_required(name: str) -> ApiError:
-    return _parameter_error("CMN-100", name)
-
-
-def parameter_invalid(name: str) -> ApiError:
-    return _parameter_error("CMN-101", name)
-
-
-def resource_not_found(parameter: str) -> ApiError:
-    return _parameter_error("CMN-102", parameter)
-
-
-def app_permission_missing(permission: str) -> ApiError:
-    return _permission_missing("CMN-401", permission)
-
-
-def user_permission_missing(permission: str) -> ApiError:
-    return _permission_missing("CMN-408", permission)
-
-
-def extended_scope_missing(permission: str) -> ApiError:
-    return _permission_missing("CMN-419", permission)
-
-
-def invalid_uri() -> ApiError:
-    return ApiError(404, "CMN-120", "Invalid URI")
+parameter_required = partial(_parameter_error, "CMN-100")
+parameter_invalid = partial(_parameter_error, "CMN-101")
+resource_not_found = partial(_parameter_error, "CMN-102")
+app_permission_missing = partial(_permission_missing, "CMN-401")
+user_permission_missing = partial(_permission_missing, "CMN-408")
+extended_scope_missing = partial(_permission_missing, "CMN-419")
 
 
 # --- subscriptions and call-log sync (../shared/ringcentral-webhooks-and-sync.md) -------
 
 
-def subscription_limit() -> ApiError:
-    return ApiError(403, "SUB-505", "Subscriptions limit exceeded")
-
-
-def webhook_response_invalid() -> ApiError:
-    return ApiError(400, "SUB-525", "WebHook server response is invalid")
-
-
-def webhook_certificate_invalid() -> ApiError:
-    return ApiError(400, "SUB-524", "HTTPS certificate is not valid")
+subscription_limit = partial(ApiError, 403, "SUB-505", "Subscriptions limit exceeded")
+webhook_response_invalid = partial(ApiError, 400, "SUB-525", "WebHook server response is invalid")
+webhook_certificate_invalid = partial(ApiError, 400, "SUB-524", "HTTPS certificate is not valid")
+other_extension_filter = partial(
+    ApiError, 403, "SUB-405", "Not allowed subscribe for messages to other extensions"
+)
+other_account_filter = partial(
+    ApiError, 403, "SUB-406", "Not allowed subscribe for events of other accounts"
+)
+subscription_expired = partial(ApiError, 404, "SUB-507", "Subscription is expired")
 
 
 def invalid_event_filters(filters: list[str]) -> ApiError:
     return ApiError(400, "SUB-508", f"Invalid event filters: {filters}")
 
 
-def other_extension_filter() -> ApiError:
-    return ApiError(403, "SUB-405", "Not allowed subscribe for messages to other extensions")
-
-
-def other_account_filter() -> ApiError:
-    return ApiError(403, "SUB-406", "Not allowed subscribe for events of other accounts")
-
-
 def subscription_not_found() -> ApiError:
     return resource_not_found("subscriptionId")
-
-
-def subscription_expired() -> ApiError:
-    return ApiError(404, "SUB-507", "Subscription is expired")
 
 
 def _sync_token_invalid(code: str, why: str) -> ApiError:
@@ -119,10 +79,8 @@ def _sync_token_invalid(code: str, why: str) -> ApiError:
     )
 
 
-def sync_token_reset() -> ApiError:
-    # Which of CLG-101..105 RingCentral picks is not documented; the message is.
-    return _sync_token_invalid("CLG-104", "Sync token expired, call log was reset")
-
-
-def sync_too_many_changes() -> ApiError:
-    return _sync_token_invalid("CMN-101", "max sync record number limit is exceeded")
+# Which of CLG-101..105 RingCentral picks is not documented; the message is.
+sync_token_reset = partial(_sync_token_invalid, "CLG-104", "Sync token expired, call log was reset")
+sync_too_many_changes = partial(
+    _sync_token_invalid, "CMN-101", "max sync record number limit is exceeded"
+)
