@@ -131,6 +131,19 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", text.lower()) or "user"
 
 
+def _service_name(ext_type: str, i: int) -> str:
+    """The name of the i-th extension of a type that is not a person."""
+    if ext_type == "Department":
+        return _DEPARTMENT_NAMES[i % len(_DEPARTMENT_NAMES)]
+    if ext_type == "Announcement":
+        return f"Announcement {i + 1}"
+    if ext_type == "Voicemail":
+        return f"Shared voicemail {i + 1}"
+    if ext_type == "IvrMenu":
+        return f"Main menu {i + 1}" if i else "Main menu"
+    return f"Park location {i + 1}"
+
+
 class Directory:
     """The account and its extensions, deterministic from a seed."""
 
@@ -216,9 +229,10 @@ class Directory:
         hostile = list(_HOSTILE_USER_NAMES)
         for i in range(count):
             number = str(first_number + i)
-            status = statuses[i]
             first: str | None
             last: str | None
+            email: str | None
+            phone: str | None
             if ext_type in ("User", "Limited"):
                 if ext_type == "User" and hostile and i % 17 == 5:
                     first, last = hostile.pop(0)
@@ -226,40 +240,24 @@ class Directory:
                     first, last = rng.choice(_FIRST), rng.choice(_LAST)
                 name = f"{first} {last}".strip()
                 email = f"{_slug(first)}.{_slug(last or 'x')}.{number}@example.com"
-                result.append(
-                    Extension(
-                        id=next(id_iter),
-                        extension_number=number,
-                        name=name,
-                        type=ext_type,
-                        status=status,
-                        first_name=first,
-                        last_name=last,
-                        email=email,
-                        business_phone=f"+1650555{rng.randrange(1000, 9999)}",
-                    )
-                )
-                continue
-            if ext_type == "Department":
-                name = _DEPARTMENT_NAMES[i % len(_DEPARTMENT_NAMES)]
-            elif ext_type == "Announcement":
-                name = f"Announcement {i + 1}"
-            elif ext_type == "Voicemail":
-                name = f"Shared voicemail {i + 1}"
-            elif ext_type == "IvrMenu":
-                name = f"Main menu {i + 1}" if i else "Main menu"
+                phone = f"+1650555{rng.randrange(1000, 9999)}"
+                has_contact = True
             else:
-                name = f"Park location {i + 1}"
-            has_contact = ext_type != "Announcement"
+                name = _service_name(ext_type, i)
+                has_contact = ext_type != "Announcement"
+                first, last, phone = (name if has_contact else None), None, None
+                email = f"{_slug(name)}.{number}@example.com" if has_contact else None
             result.append(
                 Extension(
                     id=next(id_iter),
                     extension_number=number,
                     name=name,
                     type=ext_type,
-                    status=status,
-                    first_name=name if has_contact else None,
-                    email=f"{_slug(name)}.{number}@example.com" if has_contact else None,
+                    status=statuses[i],
+                    first_name=first,
+                    last_name=last,
+                    email=email,
+                    business_phone=phone,
                     has_contact=has_contact,
                 )
             )
