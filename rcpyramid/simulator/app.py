@@ -128,7 +128,6 @@ class Simulator:
         config.include("rcpyramid.simulator.views.sync")
         if self.config.test_controls:
             config.include("rcpyramid.simulator.views.controls")
-            config.include("rcpyramid.simulator.views.push_controls")
             config.include("rcpyramid.simulator.views.office_page")
         app: WSGIApplication = config.make_wsgi_app()
         return app

@@ -24,13 +24,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyramid.config import Configurator
 from pyramid.request import Request
 from pyramid.response import Response
 
 from ..office import CallError, CallRequest, place_call
 from ..wire import json_response
-from .controls import ControlError, _body, _int, _seconds, add_controls
+from .control_input import ControlError, int_field, json_body, seconds_field
 from .guards import simulator
 from .routing import View
 
@@ -47,7 +46,7 @@ def _choice(
 
 def calls(request: Request) -> Response:
     """POST /simulator/calls: place a call that has just ended."""
-    data = _body(request)
+    data = json_body(request)
     username = data.get("username")
     other = data.get("other", "+16505550199")
     other_name = data.get("other_name")
@@ -55,7 +54,7 @@ def calls(request: Request) -> Response:
         raise ControlError("username is required")
     if not isinstance(other, str) or (other_name is not None and not isinstance(other_name, str)):
         raise ControlError("other and other_name must be strings")
-    duration = _int(data, "duration", 0, 0)
+    duration = int_field(data, "duration", 0, 0)
     assert duration is not None
     req = CallRequest(
         username=username,
@@ -73,7 +72,7 @@ def calls(request: Request) -> Response:
 
 def record_delay(request: Request) -> Response:
     """POST /simulator/record-delay {"seconds": N}."""
-    seconds = _seconds(_body(request), "seconds")
+    seconds = seconds_field(json_body(request), "seconds")
     if seconds > 86400:
         raise ControlError("seconds must be at most 86400")
     simulator(request).record_delay = seconds
@@ -101,7 +100,7 @@ def deliveries(request: Request) -> Response:
 
 def fail_deliveries(request: Request) -> Response:
     """POST /simulator/fail-deliveries {"count": N}."""
-    count = _int(_body(request), "count", 1, 0)
+    count = int_field(json_body(request), "count", 1, 0)
     worker = simulator(request).push.worker
     worker.quirks.fail = count or 0
     return json_response({"failing": worker.quirks.fail})
@@ -109,21 +108,22 @@ def fail_deliveries(request: Request) -> Response:
 
 def delivery_quirks(request: Request) -> Response:
     """POST /simulator/delivery-quirks {"delay", "duplicate", "out_of_order"}."""
-    data = _body(request)
+    data = json_body(request)
     quirks = simulator(request).push.worker.quirks
     if "delay" in data:
-        delay = _seconds(data, "delay")
+        delay = seconds_field(data, "delay")
         if delay > 60:
             raise ControlError("delay must be at most 60 seconds")
         quirks.delay = delay
     for name in ("duplicate", "out_of_order"):
         if name in data:
-            setattr(quirks, name, _int(data, name, 0, 0))
+            setattr(quirks, name, int_field(data, name, 0, 0))
     return json_response(
         {"delay": quirks.delay, "duplicate": quirks.duplicate, "out_of_order": quirks.out_of_order}
     )
 
 
+# Routed by views/controls.py, with the other controls.
 VIEWS: dict[str, tuple[View, str]] = {
     "calls": (calls, "POST"),
     "record-delay": (record_delay, "POST"),
@@ -133,8 +133,3 @@ VIEWS: dict[str, tuple[View, str]] = {
     "fail-deliveries": (fail_deliveries, "POST"),
     "delivery-quirks": (delivery_quirks, "POST"),
 }
-
-
-def includeme(config: Configurator) -> None:
-    """Routes and views of the push and sync controls."""
-    add_controls(config, VIEWS)
