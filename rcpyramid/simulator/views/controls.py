@@ -158,6 +158,7 @@ def reset(request: Request) -> Response:
     return json_response({"reset": True})
 
 
+# Every control: /simulator/NAME -> (view, method).
 VIEWS: dict[str, tuple[View, str]] = {
     "counters": (counters, "GET"),
     "expire-access-tokens": (expire_access_tokens, "POST"),
@@ -165,7 +166,14 @@ VIEWS: dict[str, tuple[View, str]] = {
     "latency": (latency, "POST"),
     "advance-clock": (advance_clock, "POST"),
     "reset": (reset, "POST"),
-    **push_controls.VIEWS,
+    # push and sync (views/push_controls.py)
+    "calls": (push_controls.calls, "POST"),
+    "record-delay": (push_controls.record_delay, "POST"),
+    "expire-sync-tokens": (push_controls.expire_sync_tokens, "POST"),
+    "subscriptions": (push_controls.subscriptions, "GET"),
+    "deliveries": (push_controls.deliveries, "GET"),
+    "fail-deliveries": (push_controls.fail_deliveries, "POST"),
+    "delivery-quirks": (push_controls.delivery_quirks, "POST"),
 }
 # Faults and latency never apply to these (the office form posts to a control, too).
 CONTROL_PATHS = frozenset({*(f"/simulator/{name}" for name in VIEWS), FORM_PATH})

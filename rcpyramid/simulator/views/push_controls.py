@@ -18,6 +18,8 @@
 - POST delivery-quirks {"delay": seconds, "duplicate": n, "out_of_order": n} -> the
   quirks: each delivery waits `delay` first; the next n deliveries arrive twice with the
   same uuid; the next n calls' events arrive newest first.
+
+views/controls.py routes them with the other controls.
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ from ..office import CallError, CallRequest, place_call
 from ..wire import json_response
 from .control_input import ControlError, int_field, json_body, seconds_field
 from .guards import simulator
-from .routing import View
 
 
 def _choice(
@@ -121,15 +122,3 @@ def delivery_quirks(request: Request) -> Response:
     return json_response(
         {"delay": quirks.delay, "duplicate": quirks.duplicate, "out_of_order": quirks.out_of_order}
     )
-
-
-# Routed by views/controls.py, with the other controls.
-VIEWS: dict[str, tuple[View, str]] = {
-    "calls": (calls, "POST"),
-    "record-delay": (record_delay, "POST"),
-    "expire-sync-tokens": (expire_sync_tokens, "POST"),
-    "subscriptions": (subscriptions, "GET"),
-    "deliveries": (deliveries, "GET"),
-    "fail-deliveries": (fail_deliveries, "POST"),
-    "delivery-quirks": (delivery_quirks, "POST"),
-}
