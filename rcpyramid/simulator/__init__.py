@@ -2,7 +2,7 @@
 
 from .app import Simulator
 from .config import DEMO_CLIENT, RegisteredClient, SimulatorConfig
-from .directory import DEMO_USERS, DemoUser
+from .demo_users import DEMO_USERS, DemoUser
 from .server import RunningServer, serve_in_thread
 
 __all__ = [

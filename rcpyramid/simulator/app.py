@@ -120,13 +120,14 @@ class Simulator:
         config.include("rcpyramid.simulator.views.errors")
         config.include("rcpyramid.simulator.views.pages")
         config.include("rcpyramid.simulator.views.oauth")
-        config.include("rcpyramid.simulator.views.api")
+        config.include("rcpyramid.simulator.views.versions")
+        config.include("rcpyramid.simulator.views.extensions")
+        config.include("rcpyramid.simulator.views.calllog")
         config.include("rcpyramid.simulator.views.records")
         config.include("rcpyramid.simulator.views.subscriptions")
         config.include("rcpyramid.simulator.views.sync")
         if self.config.test_controls:
             config.include("rcpyramid.simulator.views.controls")
-            config.include("rcpyramid.simulator.views.push_controls")
             config.include("rcpyramid.simulator.views.office_page")
         app: WSGIApplication = config.make_wsgi_app()
         return app

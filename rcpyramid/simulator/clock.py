@@ -1,4 +1,4 @@
-"""The simulator's clock: a base clock plus the offset tests move it by."""
+"""The simulator's clock (a base clock plus the offset tests move it by) and its time formats."""
 
 from __future__ import annotations
 
@@ -34,3 +34,14 @@ class Clock:
         """Forget every advance."""
         with self._lock:
             self._offset = timedelta(0)
+
+
+def iso_ms(epoch_ms: int) -> str:
+    """ISO 8601 with milliseconds and Z, as RingCentral writes times."""
+    dt = datetime.fromtimestamp(epoch_ms // 1000, UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{epoch_ms % 1000:03d}Z"
+
+
+def to_ms(dt: datetime) -> int:
+    """Epoch milliseconds of an aware datetime."""
+    return int(dt.timestamp() * 1000)

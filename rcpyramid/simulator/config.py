@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
-from .directory import DEMO_USERS, DemoUser
+from .demo_users import DEMO_USERS, DemoUser
 
 RATE_LIMIT_GROUPS = ("Light", "Medium", "Heavy", "Auth")
 # Every app permission the simulator checks; a client registered without naming its

@@ -6,21 +6,23 @@ import copy
 import threading
 from typing import Any
 
+# The top-level counters, in the order GET /simulator/counters lists them after the grants.
+COUNTS = (
+    "refreshes",
+    "revokes",
+    "rate_limited",
+    "api_calls",
+    "token_errors",
+    "subscriptions",
+    "handshakes",
+    "deliveries",
+    "syncs",
+    "calls",
+)
+
 
 def _fresh() -> dict[str, Any]:
-    return {
-        "grants": {"authorization_code": 0, "refresh_token": 0},
-        "refreshes": 0,
-        "revokes": 0,
-        "rate_limited": 0,
-        "api_calls": 0,
-        "token_errors": 0,
-        "subscriptions": 0,
-        "handshakes": 0,
-        "deliveries": 0,
-        "syncs": 0,
-        "calls": 0,
-    }
+    return {"grants": {"authorization_code": 0, "refresh_token": 0}, **dict.fromkeys(COUNTS, 0)}
 
 
 class Counters:

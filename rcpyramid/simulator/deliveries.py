@@ -17,12 +17,12 @@ import zlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-from . import errors
+from . import api_errors
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +67,14 @@ def handshake(address: str, timeout: float) -> None:
             echoed = answer.headers.get("Validation-Token")
             status = answer.status_code
     except requests.exceptions.SSLError as error:
-        raise errors.webhook_certificate_invalid() from error
+        raise api_errors.webhook_certificate_invalid() from error
     except requests.RequestException as error:
         log.info("webhook handshake to %s failed: %s", shown(address), type(error).__name__)
-        raise errors.parameter_invalid("deliveryMode.address") from error
+        raise api_errors.parameter_invalid("deliveryMode.address") from error
     too_slow = time.monotonic() - started > timeout
     if status != 200 or echoed != token or head + len(body) > MAX_HANDSHAKE_BYTES or too_slow:
         log.info("webhook handshake to %s refused (status %s)", shown(address), status)
-        raise errors.webhook_response_invalid()
+        raise api_errors.webhook_response_invalid()
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,14 @@ class Quirks:
     duplicate: int = 0  # the next N deliveries are sent twice with the same uuid
     out_of_order: int = 0  # the next N calls' events are sent newest first
     fail: int = 0  # the next N deliveries fail without being sent
+
+    def take(self, quirk: Literal["duplicate", "out_of_order", "fail"]) -> bool:
+        """Use up one of a next-N quirk: whether it applies this time (callers hold a lock)."""
+        left: int = getattr(self, quirk)
+        if left <= 0:
+            return False
+        setattr(self, quirk, left - 1)
+        return True
 
 
 Outcome = Callable[[str, bool, str], None]  # (subscription id, ok, reason)
@@ -133,27 +141,18 @@ class DeliveryWorker:
                     self._threads.append(thread)
                     thread.start()
             lane = self._lanes[zlib.crc32(delivery.subscription_id.encode()) % LANES]
-            copies = 1
-            if self.quirks.duplicate > 0:
-                self.quirks.duplicate -= 1
-                copies = 2
+            copies = 2 if self.quirks.take("duplicate") else 1
         for _ in range(copies):
             lane.put(delivery)
 
     def take_reorder(self) -> bool:
         """Whether the call being published now should go out newest first."""
         with self._lock:
-            if self.quirks.out_of_order > 0:
-                self.quirks.out_of_order -= 1
-                return True
-            return False
+            return self.quirks.take("out_of_order")
 
     def _take_failure(self) -> bool:
         with self._lock:
-            if self.quirks.fail > 0:
-                self.quirks.fail -= 1
-                return True
-            return False
+            return self.quirks.take("fail")
 
     def _run(self, lane: queue.Queue[Delivery | None]) -> None:
         while True:

@@ -1,4 +1,4 @@
-"""The simulated account: demo users and a deterministic set of extensions."""
+"""The simulated account: a deterministic set of extensions, the demo users' among them."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import random
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from .demo_users import DEMO_USERS, DemoUser
+from .regions import REGIONS, Region
 
 EXTENSION_TYPES = (
     "User",
@@ -20,128 +23,6 @@ EXTENSION_TYPES = (
 )
 EXTENSION_STATUSES = ("Enabled", "Disabled", "Frozen", "NotActivated", "Unassigned")
 COMPANY = "Example, Inc."
-
-
-@dataclass(frozen=True)
-class Region:
-    """An extension's regional settings, as RingCentral reports them."""
-
-    timezone: str  # RingCentral's names, e.g. "US/Pacific"
-    timezone_id: str
-    timezone_description: str
-    bias: int  # minutes from UTC outside daylight saving, as RingCentral's `bias`
-    country: tuple[str, str, str, str]  # id, name, isoCode, callingCode
-    language: tuple[str, str, str]  # id, name, localeCode
-    time_format: str  # 12h | 24h
-
-
-_US = ("1", "United States", "US", "1")
-_US_ENGLISH = ("1033", "English (United States)", "en-US")
-REGIONS: dict[str, Region] = {
-    r.timezone: r
-    for r in (
-        Region("US/Pacific", "58", "Pacific Time (US & Canada)", -480, _US, _US_ENGLISH, "12h"),
-        Region("US/Mountain", "59", "Mountain Time (US & Canada)", -420, _US, _US_ENGLISH, "12h"),
-        Region("US/Central", "60", "Central Time (US & Canada)", -360, _US, _US_ENGLISH, "12h"),
-        Region("US/Eastern", "61", "Eastern Time (US & Canada)", -300, _US, _US_ENGLISH, "12h"),
-        Region(
-            "Europe/London",
-            "68",
-            "Dublin, Edinburgh, Lisbon, London",
-            0,
-            ("224", "United Kingdom", "GB", "44"),
-            ("2057", "English (United Kingdom)", "en-GB"),
-            "24h",
-        ),
-        Region(
-            "Europe/Berlin",
-            "69",
-            "Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna",
-            60,
-            ("83", "Germany", "DE", "49"),
-            ("1031", "German (Germany)", "de-DE"),
-            "24h",
-        ),
-        Region(
-            "Asia/Tokyo",
-            "90",
-            "Osaka, Sapporo, Tokyo",
-            540,
-            ("112", "Japan", "JP", "81"),
-            ("1041", "Japanese (Japan)", "ja-JP"),
-            "24h",
-        ),
-    )
-}
-
-
-@dataclass(frozen=True)
-class DemoUser:
-    """A user who can sign in on the simulator's page."""
-
-    username: str
-    password: str
-    name: str
-    extension_number: str
-    admin: bool = False
-    first_name: str = ""  # "" = the first word of the name
-    last_name: str = ""  # "" = the rest of the name
-    email: str = ""  # "" = username@example.com
-    timezone: str = "US/Pacific"  # a key of REGIONS
-    job_title: str | None = None
-    department: str | None = None
-    business_phone: str | None = None  # None = a seeded +1 650 number
-
-    @property
-    def role(self) -> str:
-        """Human label for the user's role."""
-        return "Account administrator" if self.admin else "Standard user"
-
-
-# Demo passwords, public by design: they only open the simulator's own sign-in page.
-DEMO_USERS: tuple[DemoUser, ...] = (
-    DemoUser(
-        "alice",
-        "alice-demo",
-        "Alice Smith",
-        "101",
-        True,
-        "Alice",
-        "Smith",
-        "alice.smith@example.com",
-        "US/Pacific",
-        "Head of Operations",
-        "Operations",
-    ),
-    DemoUser(
-        "bob",
-        "bob-demo",
-        "Bob Johnson",
-        "102",
-        False,
-        "Bob",
-        "Johnson",
-        "bob.johnson@example.com",
-        "US/Eastern",
-        "Account Executive",
-        "Sales",
-    ),
-    DemoUser(
-        "carol",
-        "carol-demo",
-        'Carol "<b>O\'Hara</b>" & Sons',
-        "103",
-        False,
-        "Carol",
-        '"<b>O\'Hara</b>" & Sons',
-        "carol.ohara@example.com",
-        "Europe/London",
-        "Support Engineer <Tier 2>",
-        "Support & Returns",
-        # 020 7946 0xxx: set aside by Ofcom for fiction, so it rings nobody.
-        "+442079460123",
-    ),
-)
 
 
 @dataclass(frozen=True)
@@ -250,6 +131,19 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", text.lower()) or "user"
 
 
+def _service_name(ext_type: str, i: int) -> str:
+    """The name of the i-th extension of a type that is not a person."""
+    if ext_type == "Department":
+        return _DEPARTMENT_NAMES[i % len(_DEPARTMENT_NAMES)]
+    if ext_type == "Announcement":
+        return f"Announcement {i + 1}"
+    if ext_type == "Voicemail":
+        return f"Shared voicemail {i + 1}"
+    if ext_type == "IvrMenu":
+        return f"Main menu {i + 1}" if i else "Main menu"
+    return f"Park location {i + 1}"
+
+
 class Directory:
     """The account and its extensions, deterministic from a seed."""
 
@@ -335,9 +229,10 @@ class Directory:
         hostile = list(_HOSTILE_USER_NAMES)
         for i in range(count):
             number = str(first_number + i)
-            status = statuses[i]
             first: str | None
             last: str | None
+            email: str | None
+            phone: str | None
             if ext_type in ("User", "Limited"):
                 if ext_type == "User" and hostile and i % 17 == 5:
                     first, last = hostile.pop(0)
@@ -345,40 +240,24 @@ class Directory:
                     first, last = rng.choice(_FIRST), rng.choice(_LAST)
                 name = f"{first} {last}".strip()
                 email = f"{_slug(first)}.{_slug(last or 'x')}.{number}@example.com"
-                result.append(
-                    Extension(
-                        id=next(id_iter),
-                        extension_number=number,
-                        name=name,
-                        type=ext_type,
-                        status=status,
-                        first_name=first,
-                        last_name=last,
-                        email=email,
-                        business_phone=f"+1650555{rng.randrange(1000, 9999)}",
-                    )
-                )
-                continue
-            if ext_type == "Department":
-                name = _DEPARTMENT_NAMES[i % len(_DEPARTMENT_NAMES)]
-            elif ext_type == "Announcement":
-                name = f"Announcement {i + 1}"
-            elif ext_type == "Voicemail":
-                name = f"Shared voicemail {i + 1}"
-            elif ext_type == "IvrMenu":
-                name = f"Main menu {i + 1}" if i else "Main menu"
+                phone = f"+1650555{rng.randrange(1000, 9999)}"
+                has_contact = True
             else:
-                name = f"Park location {i + 1}"
-            has_contact = ext_type != "Announcement"
+                name = _service_name(ext_type, i)
+                has_contact = ext_type != "Announcement"
+                first, last, phone = (name if has_contact else None), None, None
+                email = f"{_slug(name)}.{number}@example.com" if has_contact else None
             result.append(
                 Extension(
                     id=next(id_iter),
                     extension_number=number,
                     name=name,
                     type=ext_type,
-                    status=status,
-                    first_name=name if has_contact else None,
-                    email=f"{_slug(name)}.{number}@example.com" if has_contact else None,
+                    status=statuses[i],
+                    first_name=first,
+                    last_name=last,
+                    email=email,
+                    business_phone=phone,
                     has_contact=has_contact,
                 )
             )

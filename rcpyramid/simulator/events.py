@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .calllog import iso_ms, to_ms
+from .clock import iso_ms, to_ms
 
 
 @dataclass(frozen=True)

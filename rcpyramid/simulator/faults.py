@@ -47,28 +47,23 @@ class Faults:
         self._failures: list[FailureRule] = []
         self._latency: LatencyRule | None = None
 
-    def fail_next(
-        self,
-        status: int,
-        count: int = 1,
-        path: str = "/restapi",
-        retry_after: int | None = None,
-        content: str = "json",
-        *,
-        exact: bool = False,
-    ) -> None:
-        """Make the next `count` requests under `path` (or to it alone: `exact`) answer
-        `status` without work."""
-        if status not in FAILURE_STATUSES:
+    def fail_next(self, rule: FailureRule) -> FailureRule:
+        """Queue a failure for the next requests `rule` matches; the rule as queued.
+
+        A 429 without `retry_after` gets 60 seconds.
+        """
+        if rule.status not in FAILURE_STATUSES:
             raise ValueError("status must be 429, 500, 502 or 503")
-        if count < 1:
+        if rule.remaining < 1:
             raise ValueError("count must be at least 1")
-        if content not in ("json", "html"):
+        if rule.content not in ("json", "html"):
             raise ValueError("content must be json or html")
-        if status == 429 and retry_after is None:
-            retry_after = 60
+        queued = copy.copy(rule)
+        if queued.status == 429 and queued.retry_after is None:
+            queued.retry_after = 60
         with self._lock:
-            self._failures.append(FailureRule(status, count, path, retry_after, content, exact))
+            self._failures.append(queued)
+        return copy.copy(queued)
 
     def take_failure(self, path: str) -> FailureRule | None:
         """Consume one injected failure matching this request path, if any."""

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
-from . import errors
+from . import api_errors
 from .directory import Directory, Extension
 from .events import Event
 from .wire import query_string
@@ -89,17 +89,17 @@ def parse(
         return _reminder(params)
     needed = PERMISSION[kind]
     if needed is not None and needed not in permissions:
-        raise errors.app_permission_missing(needed)
+        raise api_errors.app_permission_missing(needed)
     account = match.group("account")
     if account not in ("~", str(directory.account_id)):
-        raise errors.other_account_filter()
+        raise api_errors.other_account_filter()
     ext_raw = match.groupdict().get("extension")
     extension: Extension | None
     if ext_raw is None:
         extension = None
         if not caller.admin:
             # Company-wide events are an administrator's (RingCentral: a user permission).
-            raise errors.user_permission_missing("AccountAdministration")
+            raise api_errors.user_permission_missing("AccountAdministration")
     elif ext_raw == "~":
         extension = caller
     else:
@@ -107,7 +107,7 @@ def parse(
         if extension is None:
             return None
         if extension.id != caller.id and not caller.admin:
-            raise errors.other_extension_filter()
+            raise api_errors.other_extension_filter()
     path = f"/restapi/v1.0/account/{directory.account_id}"
     if extension is not None:
         path += f"/extension/{extension.id}"

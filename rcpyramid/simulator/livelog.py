@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .calllog import CallRecord, to_ms
+from .callrecords import CallRecord
+from .clock import to_ms
 
 KEEP = 2000  # placed records kept; the oldest go first (a long-running office)
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from .calllog import CallRecord, Party, iso_ms, to_ms
+from .callrecords import CallRecord, Party
+from .clock import iso_ms, to_ms
 from .events import CallFacts, Step
 
 if TYPE_CHECKING:

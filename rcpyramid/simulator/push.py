@@ -7,8 +7,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from .calllog import iso_ms, to_ms
-from .clock import Clock
+from .clock import Clock, iso_ms, to_ms
 from .config import SimulatorConfig
 from .counters import Counters
 from .deliveries import Delivery, DeliveryWorker

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from . import errors, statefile
+from . import api_errors, oauth_errors, statefile
 from .clock import Clock
 from .config import RegisteredClient, SimulatorConfig
 from .counters import Counters
@@ -121,25 +121,25 @@ class SessionStore:
             self._purge(now)
             entry = self._codes.get(token_hash(code)) if code else None
             if entry is None:
-                raise errors.invalid_code()
+                raise oauth_errors.invalid_code()
             if entry.spent:
                 session = self._sessions.get(entry.session_id or "")
                 if session is not None and session.revoked_at is None:
                     log.info("code redeemed twice: revoking session %s", session.id)
                     self._revoke_session(session, now)
                     self._save()
-                raise errors.invalid_code()
+                raise oauth_errors.invalid_code()
             entry.spent = True
             self._save()
             if now >= entry.expires_at:
-                raise errors.code_expired()
+                raise oauth_errors.code_expired()
             if entry.client_id != client.client_id:
-                raise errors.code_other_client()
+                raise oauth_errors.code_other_client()
             if redirect_uri:
                 if redirect_uri != entry.redirect_uri:
-                    raise errors.redirect_mismatch()
+                    raise oauth_errors.redirect_mismatch()
             elif entry.redirect_uri_given:
-                raise errors.redirect_mismatch()
+                raise oauth_errors.redirect_mismatch()
             self._check_pkce(entry, code_verifier)
             issued, entry.session_id = self._new_session(
                 now, entry.username, client, access_ttl, refresh_ttl, endpoint_id
@@ -153,13 +153,13 @@ class SessionStore:
         if not entry.challenge:
             # RFC 9700 §2.1.1: a verifier without a challenge is a downgrade attempt.
             if verifier:
-                raise errors.invalid_code_verifier()
+                raise oauth_errors.invalid_code_verifier()
             return
         if not verifier or not VERIFIER_RE.match(verifier):
-            raise errors.invalid_code_verifier()
+            raise oauth_errors.invalid_code_verifier()
         expected = s256(verifier) if entry.challenge_method == "S256" else verifier
         if not hmac.compare_digest(expected.encode(), entry.challenge.encode()):
-            raise errors.invalid_code_verifier()
+            raise oauth_errors.invalid_code_verifier()
 
     # --- sessions and tokens ----------------------------------------------------------
 
@@ -247,7 +247,7 @@ class SessionStore:
             sid = self._previous_index.get(h)
             if sid is not None:
                 return self._replay(self._sessions[sid], client, refresh_token, now)
-            raise errors.token_not_found()
+            raise oauth_errors.token_not_found()
 
     def _rotate(
         self,
@@ -259,11 +259,11 @@ class SessionStore:
         refresh_ttl: int,
     ) -> IssuedTokens:
         if session.client_id != client.client_id:
-            raise errors.token_not_found()
+            raise oauth_errors.token_not_found()
         if session.revoked_at is not None:
-            raise errors.token_revoked()
+            raise oauth_errors.token_revoked()
         if now >= session.current.refresh_expires_at:
-            raise errors.token_expired()
+            raise oauth_errors.token_expired()
         nonce = secrets.token_bytes(32)
         access, refresh = derive_pair(refresh_token, nonce)
         old = session.current
@@ -301,17 +301,17 @@ class SessionStore:
         self, session: Session, client: RegisteredClient, refresh_token: str, now: datetime
     ) -> IssuedTokens:
         if session.client_id != client.client_id:
-            raise errors.token_not_found()
+            raise oauth_errors.token_not_found()
         if session.revoked_at is not None:
-            raise errors.token_revoked()
+            raise oauth_errors.token_revoked()
         rotation = session.rotation
         if rotation is None or session.grace_over(now) or not rotation.nonce:
-            raise errors.token_not_found()
+            raise oauth_errors.token_not_found()
         access, refresh = derive_pair(refresh_token, bytes.fromhex(rotation.nonce))
         pair = session.current
         if token_hash(access) != pair.access_hash or token_hash(refresh) != pair.refresh_hash:
             # Only possible if the state file was edited by hand.
-            raise errors.token_not_found()
+            raise oauth_errors.token_not_found()
         self._counters.grant("refresh_token")
         log.info("session %s: previous refresh token replayed within grace", session.id)
         return IssuedTokens(
@@ -341,9 +341,9 @@ class SessionStore:
             sid = self._access_index.get(token_hash(access_token))
             session = self._sessions.get(sid) if sid else None
             if session is None or session.revoked_at is not None:
-                raise errors.api_token_not_found()
+                raise api_errors.api_token_not_found()
             if now >= session.current.access_expires_at:
-                raise errors.api_token_expired()
+                raise api_errors.api_token_expired()
             if session.current.first_used_at is None:
                 # Starts the 10-second countdown for the previous refresh token.
                 session.current.first_used_at = now

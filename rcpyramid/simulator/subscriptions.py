@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import errors
-from .calllog import iso_ms, to_ms
+from . import api_errors
+from .clock import iso_ms, to_ms
 from .deliveries import shown
 from .events import Event
 from .filters import EventFilter
@@ -140,7 +140,7 @@ class SubscriptionStore:
                 if s.username == username and s.client_id == client_id and not s.expired(now)
             )
             if live >= LIMIT_PER_EXTENSION:
-                raise errors.subscription_limit()
+                raise api_errors.subscription_limit()
             sub = Subscription(
                 id=str(uuid.UUID(bytes=secrets.token_bytes(16), version=4)),
                 username=username,
@@ -163,9 +163,9 @@ class SubscriptionStore:
             self._purge(now)
             sub = self._subs.get(sub_id)
             if sub is None or sub.username != username or sub.client_id != client_id:
-                raise errors.subscription_not_found()
+                raise api_errors.subscription_not_found()
             if sub.expired(now):
-                raise errors.subscription_expired()
+                raise api_errors.subscription_expired()
             return sub
 
     def of(self, username: str, client_id: str, now: datetime) -> list[Subscription]:

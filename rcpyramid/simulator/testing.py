@@ -39,7 +39,7 @@ import requests
 from .app import Simulator
 from .config import DEMO_CLIENT, RegisteredClient, SimulatorConfig, parse_rate_limits
 from .controls_client import TIMEOUT, SimulatorControls, wait_until
-from .directory import DEMO_USERS, DemoUser
+from .demo_users import DEMO_USERS, DemoUser
 from .receiver import Received, WebhookReceiver
 from .server import RunningServer, serve_in_thread
 
@@ -47,11 +47,13 @@ __all__ = [
     "DEMO_CLIENT",
     "DEMO_USERS",
     "DemoUser",
+    "FirstForm",
     "Received",
     "RegisteredClient",
     "RunningSimulator",
     "SimulatorControls",
     "WebhookReceiver",
+    "parse_form",
     "pkce_pair",
     "sign_in_at",
     "start_simulator",
@@ -59,24 +61,35 @@ __all__ = [
 ]
 
 
-class _FirstForm(HTMLParser):
+class FirstForm(HTMLParser):
+    """The first form of a page: its action and the values of its named inputs."""
+
     def __init__(self) -> None:
         super().__init__()
         self.action: str | None = None
         self.fields: dict[str, str] = {}
-        self._open = False
+        self._in_form = False
+        self._done = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {k: v or "" for k, v in attrs}
-        if tag == "form" and self.action is None:
-            self._open = True
-            self.action = values.get("action", "")
-        elif tag == "input" and self._open and values.get("type") == "hidden":
+        if tag == "form" and not self._done:
+            self._in_form = True
+            self.action = values.get("action")
+        elif tag == "input" and self._in_form and "name" in values:
             self.fields[values["name"]] = values.get("value", "")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self._open = False
+        if tag == "form" and self._in_form:
+            self._in_form = False
+            self._done = True
+
+
+def parse_form(html: str) -> FirstForm:
+    """The first form of an HTML page, read as a browser would submit it."""
+    form = FirstForm()
+    form.feed(html)
+    return form
 
 
 class RunningSimulator(SimulatorControls):
@@ -147,8 +160,7 @@ def sign_in_at(authorize_url: str, username: str, password: str, *, deny: bool =
     page = requests.get(authorize_url, timeout=TIMEOUT)
     if page.status_code != 200:
         raise AssertionError(f"the sign-in page answered {page.status_code}: {page.text}")
-    form = _FirstForm()
-    form.feed(page.text)
+    form = parse_form(page.text)
     data = {
         **form.fields,
         "username": username,

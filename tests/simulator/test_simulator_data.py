@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 
 from rcpyramid.simulator import DEMO_USERS, Simulator, SimulatorConfig
-from rcpyramid.simulator.calllog import CallLog, day_records
+from rcpyramid.simulator.callgen import day_records
+from rcpyramid.simulator.calllog import CallLog
 from rcpyramid.simulator.directory import EXTENSION_STATUSES, EXTENSION_TYPES, Directory
 
 

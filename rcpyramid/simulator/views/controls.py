@@ -28,36 +28,26 @@ Faults and latency never apply to these control paths.
 
 from __future__ import annotations
 
-import json
-import math
-from typing import Any
-
 from pyramid.config import Configurator
 from pyramid.request import Request
 from pyramid.response import Response
 
+from ..faults import FailureRule
 from ..wire import json_response
-from .guards import simulator
-
-CONTROL_PATHS = frozenset(
-    {
-        "/simulator/counters",
-        "/simulator/expire-access-tokens",
-        "/simulator/fail-next",
-        "/simulator/latency",
-        "/simulator/advance-clock",
-        "/simulator/reset",
-        # push and sync (views/push_controls.py)
-        "/simulator/calls",
-        "/simulator/record-delay",
-        "/simulator/expire-sync-tokens",
-        "/simulator/subscriptions",
-        "/simulator/deliveries",
-        "/simulator/fail-deliveries",
-        "/simulator/delivery-quirks",
-        "/simulator/office",
-    }
+from . import push_controls
+from .control_input import (
+    ControlError,
+    add_controls,
+    control_error_view,
+    int_field,
+    json_body,
+    path_field,
+    seconds_field,
 )
+from .guards import simulator
+from .office_page import FORM_PATH
+from .routing import View
+
 # What the home page lists (the module docstring is the contract).
 CONTROLS = (
     ("GET /simulator/counters", "grants by type, refreshes, revokes, 429s, API calls, errors"),
@@ -96,59 +86,6 @@ CONTROLS = (
         "late deliveries, a repeated uuid, a call's events newest first",
     ),
 )
-# The content types a cross-site HTML form can send without a CORS preflight.
-_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
-
-
-class ControlError(Exception):
-    """A bad control request: answered 4xx with {"error": message}."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def control_error_view(exc: ControlError, request: Request) -> Response:
-    return json_response({"error": str(exc)}, status=exc.status)
-
-
-def _body(request: Request) -> dict[str, Any]:
-    if not request.body.strip():
-        return {}
-    if request.content_type in _FORM_TYPES:
-        raise ControlError("send a JSON body with Content-Type: application/json", 415)
-    try:
-        data = json.loads(request.body)
-    except ValueError:
-        raise ControlError("the body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise ControlError("the body must be a JSON object")
-    return data
-
-
-def _int(data: dict[str, Any], name: str, default: int | None, low: int) -> int | None:
-    value = data.get(name, default)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ControlError(f"{name} must be an integer >= {low}")
-    return value
-
-
-def _seconds(data: dict[str, Any], name: str) -> float:
-    value = data.get(name)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ControlError(f"{name} must be a number")
-    if value < 0:
-        raise ControlError(f"{name} must not be negative")
-    return float(value)
-
-
-def _path(data: dict[str, Any]) -> str:
-    value = data.get("path", "/restapi")
-    if not isinstance(value, str) or not value.startswith("/"):
-        raise ControlError("path must be a string starting with '/'")
-    return value
 
 
 def counters(request: Request) -> Response:
@@ -159,7 +96,7 @@ def counters(request: Request) -> Response:
 def expire_access_tokens(request: Request) -> Response:
     """POST /simulator/expire-access-tokens [{"username": ...}]."""
     sim = simulator(request)
-    username = _body(request).get("username")
+    username = json_body(request).get("username")
     if username is not None and username not in sim.directory.users:
         raise ControlError("unknown username")
     return json_response({"expired": sim.sessions.expire_access_tokens(username)})
@@ -167,30 +104,31 @@ def expire_access_tokens(request: Request) -> Response:
 
 def fail_next(request: Request) -> Response:
     """POST /simulator/fail-next {"status", "count", "path", "retry_after", "content", "exact"}."""
-    data = _body(request)
+    data = json_body(request)
     status = data.get("status")
     if status not in (429, 500, 502, 503) or isinstance(status, bool):
         raise ControlError("status must be one of 429, 500, 502, 503")
     content = data.get("content", "json")
     if content not in ("json", "html"):
         raise ControlError('content must be "json" or "html"')
-    count = _int(data, "count", 1, 1)
-    retry_after = _int(data, "retry_after", None, 0)
-    path = _path(data)
+    count = int_field(data, "count", 1, 1)
+    retry_after = int_field(data, "retry_after", None, 0)
+    path = path_field(data)
     exact = data.get("exact", False)
     if not isinstance(exact, bool):
         raise ControlError("exact must be true or false")
     assert count is not None
-    simulator(request).faults.fail_next(status, count, path, retry_after, content, exact=exact)
+    rule = FailureRule(status, count, path, retry_after, content, exact)
+    queued = simulator(request).faults.fail_next(rule)
     return json_response(
         {
             "queued": {
-                "status": status,
-                "count": count,
-                "path": path,
-                "retry_after": 60 if status == 429 and retry_after is None else retry_after,
-                "content": content,
-                "exact": exact,
+                "status": queued.status,
+                "count": queued.remaining,
+                "path": queued.path,
+                "retry_after": queued.retry_after,
+                "content": queued.content,
+                "exact": queued.exact,
             }
         }
     )
@@ -198,10 +136,10 @@ def fail_next(request: Request) -> Response:
 
 def latency(request: Request) -> Response:
     """POST /simulator/latency {"seconds", "path", "count"}; zero seconds clears."""
-    data = _body(request)
-    seconds = _seconds(data, "seconds")
-    path = _path(data)
-    count = _int(data, "count", None, 1)
+    data = json_body(request)
+    seconds = seconds_field(data, "seconds")
+    path = path_field(data)
+    count = int_field(data, "count", None, 1)
     simulator(request).faults.set_latency(seconds, path, count)
     rule = None if seconds == 0 else {"seconds": seconds, "path": path, "count": count}
     return json_response({"latency": rule})
@@ -209,7 +147,7 @@ def latency(request: Request) -> Response:
 
 def advance_clock(request: Request) -> Response:
     """POST /simulator/advance-clock {"seconds": N}."""
-    seconds = _seconds(_body(request), "seconds")
+    seconds = seconds_field(json_body(request), "seconds")
     now = simulator(request).clock.advance(seconds)
     return json_response({"now": now.isoformat()})
 
@@ -220,18 +158,28 @@ def reset(request: Request) -> Response:
     return json_response({"reset": True})
 
 
+# Every control: /simulator/NAME -> (view, method).
+VIEWS: dict[str, tuple[View, str]] = {
+    "counters": (counters, "GET"),
+    "expire-access-tokens": (expire_access_tokens, "POST"),
+    "fail-next": (fail_next, "POST"),
+    "latency": (latency, "POST"),
+    "advance-clock": (advance_clock, "POST"),
+    "reset": (reset, "POST"),
+    # push and sync (views/push_controls.py)
+    "calls": (push_controls.calls, "POST"),
+    "record-delay": (push_controls.record_delay, "POST"),
+    "expire-sync-tokens": (push_controls.expire_sync_tokens, "POST"),
+    "subscriptions": (push_controls.subscriptions, "GET"),
+    "deliveries": (push_controls.deliveries, "GET"),
+    "fail-deliveries": (push_controls.fail_deliveries, "POST"),
+    "delivery-quirks": (push_controls.delivery_quirks, "POST"),
+}
+# Faults and latency never apply to these (the office form posts to a control, too).
+CONTROL_PATHS = frozenset({*(f"/simulator/{name}" for name in VIEWS), FORM_PATH})
+
+
 def includeme(config: Configurator) -> None:
     """Routes and views of the test controls (only included when enabled)."""
-    views = {
-        "counters": (counters, "GET"),
-        "expire-access-tokens": (expire_access_tokens, "POST"),
-        "fail-next": (fail_next, "POST"),
-        "latency": (latency, "POST"),
-        "advance-clock": (advance_clock, "POST"),
-        "reset": (reset, "POST"),
-    }
-    for name, (view, method) in views.items():
-        route = f"sim.control.{name}"
-        config.add_route(route, f"/simulator/{name}")
-        config.add_view(view, route_name=route, request_method=method)
+    add_controls(config, VIEWS)
     config.add_exception_view(control_error_view, context=ControlError)

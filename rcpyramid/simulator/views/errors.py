@@ -9,7 +9,7 @@ from pyramid.httpexceptions import HTTPException
 from pyramid.request import Request
 from pyramid.response import Response
 
-from .. import errors
+from .. import api_errors, errors
 from ..rendering import render
 from ..wire import html_response, json_response
 from .guards import bearer_owner, throttle
@@ -29,7 +29,7 @@ def not_found(exc: HTTPException, request: Request) -> Response:
             throttle(request, "Light", bearer_owner(request))
         except errors.ApiError as limited:
             return simulator_error(limited, request)
-        return simulator_error(errors.invalid_uri(), request)
+        return simulator_error(api_errors.invalid_uri(), request)
     if request.path_info.startswith("/simulator/"):
         return json_response({"error": "not found"}, status=404)
     # A person who mistyped an address gets a page with a way on, in the simulator's dress.

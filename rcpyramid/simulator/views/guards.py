@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from pyramid.request import Request
 from pyramid.response import Response
 
-from .. import errors
+from .. import api_errors, errors, oauth_errors
 from ..config import RegisteredClient
 from ..directory import Extension
 from ..ratelimits import RateKey, RateStatus
@@ -84,16 +84,16 @@ def authenticate_client(request: Request) -> RegisteredClient:
         expected = client.client_secret if client and not client.is_public else "\0"
         ok = hmac.compare_digest(secret.encode("utf-8"), expected.encode("utf-8"))
         if client is None or not ok or (body_id and body_id != client_id):
-            raise errors.bad_client_credentials()
+            raise oauth_errors.bad_client_credentials()
         return client
     if body_id:
         client = clients.get(body_id)
         if client is None:
-            raise errors.bad_client_credentials()
+            raise oauth_errors.bad_client_credentials()
         if not client.is_public:
-            raise errors.client_auth_required()
+            raise oauth_errors.client_auth_required()
         return client
-    raise errors.client_auth_required()
+    raise oauth_errors.client_auth_required()
 
 
 # --- bearer authentication (REST API) --------------------------------------------------
@@ -103,14 +103,14 @@ def bearer_token(request: Request) -> tuple[str | None, errors.ApiError | None]:
     """The bearer token, or the 401 a bad Authorization header earns."""
     header = request.headers.get("Authorization", "").strip()
     if not header:
-        return None, errors.api_invalid_token()
+        return None, api_errors.api_invalid_token()
     scheme, _, value = header.partition(" ")
     # SDKs copy token_type ("bearer") verbatim, so the scheme is matched case-insensitively.
     if scheme.lower() != "bearer":
-        return None, errors.api_unsupported_scheme()
+        return None, api_errors.api_unsupported_scheme()
     value = value.strip()
     if not value or not _TOKEN_RE.match(value):
-        return None, errors.api_invalid_token()
+        return None, api_errors.api_invalid_token()
     return value, None
 
 
@@ -160,8 +160,8 @@ def api_caller(
     assert token is not None
     grant = sim.sessions.authenticate_access(token)
     if app_permission not in grant.scope:
-        raise errors.app_permission_missing(app_permission)
+        raise api_errors.app_permission_missing(app_permission)
     extension = sim.directory.extension_for(grant.username)
     if not user_has(extension, user_permission):
-        raise errors.user_permission_missing(user_permission)
+        raise api_errors.user_permission_missing(user_permission)
     return ApiCaller(grant, extension, extension.admin)

@@ -12,7 +12,7 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.request import Request
 from pyramid.response import Response
 
-from .. import errors
+from .. import errors, oauth_errors
 from ..config import RegisteredClient
 from ..rendering import render
 from ..session_records import CODE_TTL, clamp_access_ttl, clamp_refresh_ttl
@@ -54,29 +54,29 @@ def validate_authorize(request: Request, params: Mapping[str, str]) -> Authorize
     client_id = first(params, "client_id") or ""
     client = clients.get(client_id)
     if client is None:
-        raise errors.unknown_client(client_id)
+        raise oauth_errors.unknown_client(client_id)
     redirect_uri = first(params, "redirect_uri")
     if redirect_uri is not None:
         if redirect_uri not in client.redirect_uris:
-            raise errors.redirect_mismatch()
+            raise oauth_errors.redirect_mismatch()
     elif not client.redirect_uris:
-        raise errors.no_redirect_registered()
+        raise oauth_errors.no_redirect_registered()
     elif len(client.redirect_uris) > 1:
         # Optional only when exactly one URI is registered (reference §2).
-        raise errors.redirect_mismatch()
+        raise oauth_errors.redirect_mismatch()
     if first(params, "response_type") != "code":
-        raise errors.invalid_parameter("response_type", error="unsupported_response_type")
+        raise oauth_errors.invalid_parameter("response_type", error="unsupported_response_type")
     challenge = first(params, "code_challenge")
     method = first(params, "code_challenge_method")
     if challenge is not None:
         method = method or "plain"
         if method not in ("plain", "S256"):
-            raise errors.invalid_parameter("code_challenge_method")
+            raise oauth_errors.invalid_parameter("code_challenge_method")
         if not _CHALLENGE_RE.match(challenge):
-            raise errors.invalid_parameter("code_challenge")
+            raise oauth_errors.invalid_parameter("code_challenge")
     elif client.is_public:
         # RFC 9700 §2.1.1: a client that cannot keep a secret must prove the code is its own.
-        raise errors.pkce_required()
+        raise oauth_errors.pkce_required()
     else:
         method = None
     carried = {name: first(params, name) or "" for name in CARRIED}
@@ -184,7 +184,7 @@ def token(request: Request) -> Response:
     throttle(request, "Auth", (username, claimed_client_id(request)))
     try:
         if request.content_type != FORM_TYPE:
-            raise errors.unsupported_media_type()
+            raise oauth_errors.unsupported_media_type()
         client = authenticate_client(request)
         access_ttl = clamp_access_ttl(form.get("access_token_ttl"))
         refresh_ttl = clamp_refresh_ttl(form.get("refresh_token_ttl"))
@@ -206,7 +206,7 @@ def token(request: Request) -> Response:
                 refresh_ttl=refresh_ttl,
             )
         else:
-            raise errors.unsupported_grant_type()
+            raise oauth_errors.unsupported_grant_type()
     except errors.OAuthError as exc:
         sim.counters.count("token_errors")
         log.info("token request refused: %s", exc.code)

@@ -8,7 +8,8 @@ from pyramid.config import Configurator
 from pyramid.request import Request
 from pyramid.response import Response
 
-from ..calllog import HISTORY_DAYS, iso_ms, to_ms
+from ..calllog import HISTORY_DAYS
+from ..clock import iso_ms, to_ms
 from ..config import DEMO_CLIENT
 from ..rendering import render
 from ..wire import html_response

@@ -18,19 +18,20 @@
 - POST delivery-quirks {"delay": seconds, "duplicate": n, "out_of_order": n} -> the
   quirks: each delivery waits `delay` first; the next n deliveries arrive twice with the
   same uuid; the next n calls' events arrive newest first.
+
+views/controls.py routes them with the other controls.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pyramid.config import Configurator
 from pyramid.request import Request
 from pyramid.response import Response
 
 from ..office import CallError, CallRequest, place_call
 from ..wire import json_response
-from .controls import ControlError, _body, _int, _seconds
+from .control_input import ControlError, int_field, json_body, seconds_field
 from .guards import simulator
 
 
@@ -46,7 +47,7 @@ def _choice(
 
 def calls(request: Request) -> Response:
     """POST /simulator/calls: place a call that has just ended."""
-    data = _body(request)
+    data = json_body(request)
     username = data.get("username")
     other = data.get("other", "+16505550199")
     other_name = data.get("other_name")
@@ -54,7 +55,7 @@ def calls(request: Request) -> Response:
         raise ControlError("username is required")
     if not isinstance(other, str) or (other_name is not None and not isinstance(other_name, str)):
         raise ControlError("other and other_name must be strings")
-    duration = _int(data, "duration", 0, 0)
+    duration = int_field(data, "duration", 0, 0)
     assert duration is not None
     req = CallRequest(
         username=username,
@@ -72,7 +73,7 @@ def calls(request: Request) -> Response:
 
 def record_delay(request: Request) -> Response:
     """POST /simulator/record-delay {"seconds": N}."""
-    seconds = _seconds(_body(request), "seconds")
+    seconds = seconds_field(json_body(request), "seconds")
     if seconds > 86400:
         raise ControlError("seconds must be at most 86400")
     simulator(request).record_delay = seconds
@@ -100,7 +101,7 @@ def deliveries(request: Request) -> Response:
 
 def fail_deliveries(request: Request) -> Response:
     """POST /simulator/fail-deliveries {"count": N}."""
-    count = _int(_body(request), "count", 1, 0)
+    count = int_field(json_body(request), "count", 1, 0)
     worker = simulator(request).push.worker
     worker.quirks.fail = count or 0
     return json_response({"failing": worker.quirks.fail})
@@ -108,35 +109,16 @@ def fail_deliveries(request: Request) -> Response:
 
 def delivery_quirks(request: Request) -> Response:
     """POST /simulator/delivery-quirks {"delay", "duplicate", "out_of_order"}."""
-    data = _body(request)
+    data = json_body(request)
     quirks = simulator(request).push.worker.quirks
     if "delay" in data:
-        delay = _seconds(data, "delay")
+        delay = seconds_field(data, "delay")
         if delay > 60:
             raise ControlError("delay must be at most 60 seconds")
         quirks.delay = delay
     for name in ("duplicate", "out_of_order"):
         if name in data:
-            setattr(quirks, name, _int(data, name, 0, 0))
+            setattr(quirks, name, int_field(data, name, 0, 0))
     return json_response(
         {"delay": quirks.delay, "duplicate": quirks.duplicate, "out_of_order": quirks.out_of_order}
     )
-
-
-VIEWS = {
-    "calls": (calls, "POST"),
-    "record-delay": (record_delay, "POST"),
-    "expire-sync-tokens": (expire_sync_tokens, "POST"),
-    "subscriptions": (subscriptions, "GET"),
-    "deliveries": (deliveries, "GET"),
-    "fail-deliveries": (fail_deliveries, "POST"),
-    "delivery-quirks": (delivery_quirks, "POST"),
-}
-
-
-def includeme(config: Configurator) -> None:
-    """Routes and views of the push and sync controls."""
-    for name, (view, method) in VIEWS.items():
-        route = f"sim.control.{name}"
-        config.add_route(route, f"/simulator/{name}")
-        config.add_view(view, route_name=route, request_method=method)

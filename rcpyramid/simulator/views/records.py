@@ -11,12 +11,14 @@ from pyramid.config import Configurator
 from pyramid.request import Request
 from pyramid.response import Response
 
-from .. import errors
-from ..calllog import CallRecord, iso_ms
+from .. import api_errors
+from ..callrecords import CallRecord
+from ..clock import iso_ms
 from ..media import profile_png, recording_seconds, silent_wav
 from ..wire import json_response
-from .api import account_base, choices, path_extension, readable_extension
 from .guards import ApiCaller, api_caller, simulator
+from .params import account_base, choices, path_extension, readable_extension
+from .routing import ACCOUNT, EXTENSION, add_routes
 
 RECORDING_TYPE = "audio/wav"
 
@@ -31,14 +33,14 @@ def _binary(body: bytes, content_type: str) -> Response:
 def _visible(request: Request, record: CallRecord | None, parameter: str) -> CallRecord:
     """A record that exists and has started by the simulator's clock, or 404."""
     if record is None or record.start > simulator(request).clock.now():
-        raise errors.resource_not_found(parameter)
+        raise api_errors.resource_not_found(parameter)
     return record
 
 
 def _check_owner(caller: ApiCaller, record: CallRecord, parameter: str) -> None:
     """Someone else's record is another extension's: administrators only, as the logs."""
     if record.owner_id != caller.extension.id and not caller.admin:
-        raise errors.resource_not_found(parameter)
+        raise api_errors.resource_not_found(parameter)
 
 
 def read_account(request: Request) -> Response:
@@ -78,7 +80,7 @@ def user_call_record(request: Request) -> Response:
     found = sim.call_log.find(request.matchdict["record_id"], sim.clock.now())
     record = _visible(request, found, "callRecordId")
     if record.owner_id != ext.id:
-        raise errors.resource_not_found("callRecordId")
+        raise api_errors.resource_not_found("callRecordId")
     return _call_record(request, f"{account_uri}/extension/{ext.id}", record)
 
 
@@ -142,7 +144,7 @@ def message(request: Request) -> Response:
     found = sim.call_log.find_message(message_id, sim.clock.now())
     record = _visible(request, found, "messageId")
     if record.owner_id != ext.id:
-        raise errors.resource_not_found("messageId")
+        raise api_errors.resource_not_found("messageId")
     inbound = record.direction == "Inbound"
     created = iso_ms(record.start_ms + record.duration_ms)
     body = {
@@ -168,17 +170,13 @@ def message(request: Request) -> Response:
 
 def includeme(config: Configurator) -> None:
     """Routes and views of the single resources."""
-    account = "/restapi/v1.0/account/{account_id}"
-    extension = account + "/extension/{extension_id}"
     routes = {
-        "rc.account": (account, read_account),
-        "rc.user_call_record": (extension + "/call-log/{record_id}", user_call_record),
-        "rc.company_call_record": (account + "/call-log/{record_id}", company_call_record),
-        "rc.profile_image": (extension + "/profile-image", profile_image),
-        "rc.recording": (account + "/recording/{recording_id}", recording),
-        "rc.recording_content": (account + "/recording/{recording_id}/content", recording_content),
-        "rc.message": (extension + "/message-store/{message_id}", message),
+        "rc.account": (ACCOUNT, read_account),
+        "rc.user_call_record": (EXTENSION + "/call-log/{record_id}", user_call_record),
+        "rc.company_call_record": (ACCOUNT + "/call-log/{record_id}", company_call_record),
+        "rc.profile_image": (EXTENSION + "/profile-image", profile_image),
+        "rc.recording": (ACCOUNT + "/recording/{recording_id}", recording),
+        "rc.recording_content": (ACCOUNT + "/recording/{recording_id}/content", recording_content),
+        "rc.message": (EXTENSION + "/message-store/{message_id}", message),
     }
-    for name, (pattern, view) in routes.items():
-        config.add_route(name, pattern)
-        config.add_view(view, route_name=name, request_method="GET")
+    add_routes(config, routes)

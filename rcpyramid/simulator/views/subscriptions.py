@@ -15,7 +15,7 @@ from pyramid.config import Configurator
 from pyramid.request import Request
 from pyramid.response import Response
 
-from .. import errors
+from .. import api_errors
 from ..deliveries import handshake
 from ..filters import EventFilter, parse
 from ..subscriptions import DEFAULT_LIFETIME, MAX_LIFETIME, Subscription
@@ -29,13 +29,13 @@ def _json_body(request: Request, *, optional: bool = False) -> dict[str, Any]:
     if not request.body.strip():
         if optional:
             return {}
-        raise errors.parameter_required("eventFilters")
+        raise api_errors.parameter_required("eventFilters")
     try:
         data = json.loads(request.body)
     except ValueError:
-        raise errors.parameter_invalid("body") from None
+        raise api_errors.parameter_invalid("body") from None
     if not isinstance(data, dict):
-        raise errors.parameter_invalid("body")
+        raise api_errors.parameter_invalid("body")
     return data
 
 
@@ -50,25 +50,25 @@ def _loopback(host: str) -> bool:
 
 def _address(mode: Any) -> tuple[str, str | None]:
     if not isinstance(mode, dict):
-        raise errors.parameter_required("deliveryMode")
+        raise api_errors.parameter_required("deliveryMode")
     if mode.get("transportType") != "WebHook":
         # WebSocket and PubNub transports are not simulated.
-        raise errors.parameter_invalid("deliveryMode.transportType")
+        raise api_errors.parameter_invalid("deliveryMode.transportType")
     address = mode.get("address")
     if not isinstance(address, str):
-        raise errors.parameter_invalid("deliveryMode.address")
+        raise api_errors.parameter_invalid("deliveryMode.address")
     try:
         parts = urlsplit(address)
         parts.port  # noqa: B018 - a port out of range raises here, not in the handshake
     except ValueError:
-        raise errors.parameter_invalid("deliveryMode.address") from None
+        raise api_errors.parameter_invalid("deliveryMode.address") from None
     if not parts.hostname or parts.scheme not in ("http", "https"):
-        raise errors.parameter_invalid("deliveryMode.address")
+        raise api_errors.parameter_invalid("deliveryMode.address")
     if parts.scheme == "http" and not _loopback(parts.hostname):
-        raise errors.parameter_invalid("deliveryMode.address")
+        raise api_errors.parameter_invalid("deliveryMode.address")
     token = mode.get("verificationToken")
     if token is not None and (not isinstance(token, str) or not token or len(token) > 64):
-        raise errors.parameter_invalid("deliveryMode.verificationToken")
+        raise api_errors.parameter_invalid("deliveryMode.verificationToken")
     return address, token
 
 
@@ -77,13 +77,13 @@ def _lifetime(data: dict[str, Any]) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise errors.parameter_invalid("expiresIn")
+        raise api_errors.parameter_invalid("expiresIn")
     return min(value, MAX_LIFETIME)
 
 
 def _filters(request: Request, caller: ApiCaller, raw: Any) -> tuple[EventFilter, ...]:
     if not isinstance(raw, list) or not raw:
-        raise errors.parameter_required("eventFilters")
+        raise api_errors.parameter_required("eventFilters")
     sim = simulator(request)
     parsed: list[EventFilter] = []
     unknown: list[str] = []
@@ -94,7 +94,7 @@ def _filters(request: Request, caller: ApiCaller, raw: Any) -> tuple[EventFilter
         elif flt not in parsed:
             parsed.append(flt)
     if unknown:
-        raise errors.invalid_event_filters(unknown)
+        raise api_errors.invalid_event_filters(unknown)
     return tuple(parsed)
 
 
@@ -113,7 +113,7 @@ def create(request: Request) -> Response:
     lifetime = _lifetime(data) or DEFAULT_LIFETIME
     username, client_id = caller.grant.username, caller.grant.client_id
     if sim.push.store.count_live(username, client_id, sim.clock.now()) >= 30:
-        raise errors.subscription_limit()
+        raise api_errors.subscription_limit()
     sim.counters.count("handshakes")
     handshake(address, sim.config.webhook_timeout)  # no lock held: it may take seconds
     sub = sim.push.store.add(

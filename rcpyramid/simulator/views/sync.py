@@ -20,12 +20,14 @@ from pyramid.config import Configurator
 from pyramid.request import Request
 from pyramid.response import Response
 
-from .. import errors
-from ..calllog import CallRecord, iso_ms, to_ms
+from .. import api_errors
+from ..callrecords import CallRecord
+from ..clock import iso_ms, to_ms
 from ..directory import Extension
 from ..wire import first, json_response, query_string
-from .api import _flag, account_base, choices, parse_date, readable_extension
 from .guards import api_caller, simulator
+from .params import account_base, choices, flag, parse_date, readable_extension
+from .routing import ACCOUNT, EXTENSION, add_routes
 
 if TYPE_CHECKING:
     from ..app import Simulator
@@ -52,15 +54,15 @@ def read_token(key: bytes, generation: int, owner: int, raw: str) -> tuple[int, 
     try:
         blob = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
     except (binascii.Error, ValueError):
-        raise errors.parameter_invalid("syncToken") from None
+        raise api_errors.parameter_invalid("syncToken") from None
     payload, mac = blob[: _TOKEN.size], blob[_TOKEN.size :]
     if len(payload) != _TOKEN.size or not hmac.compare_digest(mac, _mac(key, payload)):
-        raise errors.parameter_invalid("syncToken")
+        raise api_errors.parameter_invalid("syncToken")
     _version, token_generation, token_owner, sync_ms, missed = _TOKEN.unpack(payload)
     if token_owner != owner:
-        raise errors.parameter_invalid("syncToken")
+        raise api_errors.parameter_invalid("syncToken")
     if token_generation != generation:
-        raise errors.sync_token_reset()
+        raise api_errors.sync_token_reset()
     return sync_ms, bool(missed)
 
 
@@ -71,21 +73,21 @@ def _sync(request: Request, owner: Extension | None, base: str) -> Response:
     sync_type = (choices(params, "syncType", ("FSync", "ISync")) or ["FSync"])[-1]
     view = (choices(params, "view", ("Simple", "Detailed")) or ["Simple"])[-1]
     groups = choices(params, "statusGroup", ("Missed", "All"))
-    _flag(params, "showDeleted", default=False)
+    flag(params, "showDeleted", default=False)
     owner_id = None if owner is None else owner.id
     pairs: list[tuple[str, str]] = [("syncType", sync_type)]
     if sync_type == "FSync":
         missed = "Missed" in groups and "All" not in groups
         raw_count = first(params, "recordCount")
         if raw_count is None:
-            raise errors.parameter_required("recordCount")
+            raise api_errors.parameter_required("recordCount")
         if not raw_count.strip().isdigit() or not 1 <= int(raw_count) <= MAX_RECORDS:
-            raise errors.parameter_invalid("recordCount")
+            raise api_errors.parameter_invalid("recordCount")
         raw_from = first(params, "dateFrom")
         oldest = now - MAX_DAYS_BACK
         date_from = parse_date(raw_from, "dateFrom") if raw_from is not None else oldest
         if date_from < oldest - timedelta(minutes=1):
-            raise errors.parameter_invalid("dateFrom")
+            raise api_errors.parameter_invalid("dateFrom")
         found = sim.call_log.query(owner_id=owner_id, date_from=date_from, date_to=now, now=now)
         records = [r for r in found if not missed or r.result in _MISSED_RESULTS]
         records = records[: int(raw_count)]
@@ -97,7 +99,7 @@ def _sync(request: Request, owner: Extension | None, base: str) -> Response:
     else:
         raw_token = first(params, "syncToken")
         if raw_token is None:
-            raise errors.parameter_required("syncToken")
+            raise api_errors.parameter_required("syncToken")
         since_ms, missed = read_token(
             sim.sync_key, sim.sync_generation, owner_id or 0, raw_token.strip()
         )
@@ -128,7 +130,7 @@ def _changes(
     if missed:
         found = [r for r in found if r.result in _MISSED_RESULTS]
     if len(found) > MAX_RECORDS:
-        raise errors.sync_too_many_changes()
+        raise api_errors.sync_too_many_changes()
     return sorted(found, key=lambda r: (-r.start_ms, r.id))
 
 
@@ -150,8 +152,8 @@ def account_sync(request: Request) -> Response:
 
 def includeme(config: Configurator) -> None:
     """Routes and views of call-log sync."""
-    account = "/restapi/v1.0/account/{account_id}"
-    config.add_route("rc.user_sync", account + "/extension/{extension_id}/call-log-sync")
-    config.add_route("rc.account_sync", account + "/call-log-sync")
-    config.add_view(user_sync, route_name="rc.user_sync", request_method="GET")
-    config.add_view(account_sync, route_name="rc.account_sync", request_method="GET")
+    routes = {
+        "rc.user_sync": (EXTENSION + "/call-log-sync", user_sync),
+        "rc.account_sync": (ACCOUNT + "/call-log-sync", account_sync),
+    }
+    add_routes(config, routes)
