@@ -49,7 +49,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rcpyramid.simulator import DEMO_CLIENT  # noqa: E402
-from tests.browser import authorize_at_simulator, parse_form  # noqa: E402
+from rcpyramid.simulator.testing import parse_form  # noqa: E402
+from tests.browser import authorize_at_simulator  # noqa: E402
 from tests.processes import BIN, Process, free_port, wait_until_answering  # noqa: E402
 
 #: The seed beside the checkout (``../shared``), or beside the folder of worktrees.

@@ -22,7 +22,8 @@ from common import ROOT
 
 from rcpyramid import main
 from rcpyramid.simulator import DEMO_CLIENT, serve_in_thread
-from tests.browser import authorize_at_simulator, parse_form
+from rcpyramid.simulator.testing import parse_form
+from tests.browser import authorize_at_simulator
 from tests.processes import BIN, Process, free_port
 
 PAGES = {

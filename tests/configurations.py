@@ -19,7 +19,8 @@ from sqlalchemy.engine import make_url
 
 from rcpyramid.simulator import DEMO_CLIENT
 from rcpyramid.simulator.controls_client import SimulatorControls
-from tests.browser import authorize_at_simulator, parse_form
+from rcpyramid.simulator.testing import parse_form
+from tests.browser import authorize_at_simulator
 from tests.databases import postgres_schema
 from tests.functional.test_pserve import CLEAN_ENV
 from tests.processes import BIN, ROOT, Process, free_port, start_simulator_cli, wait_until_answering

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import requests
 
-from rcpyramid.simulator.testing import SimulatorControls, wait_until
-from tests.browser import authorize_at_simulator, parse_form
+from rcpyramid.simulator.testing import SimulatorControls, parse_form, wait_until
+from tests.browser import authorize_at_simulator
 from tests.processes import (
     BIN,
     Process,

@@ -8,7 +8,8 @@ import requests
 import webtest
 
 from rcpyramid.simulator import DEMO_CLIENT
-from tests.browser import authorize_at_simulator, local_path, parse_form
+from rcpyramid.simulator.testing import parse_form
+from tests.browser import authorize_at_simulator, local_path
 from tests.clocks import MovableClock
 from tests.journeys import SimulatorHandle, sign_in
 from tests.stores import only_token, stored_logins

@@ -14,7 +14,8 @@ import pytest
 import requests
 import webtest
 
-from tests.browser import authorize_at_simulator, parse_form
+from rcpyramid.simulator.testing import parse_form
+from tests.browser import authorize_at_simulator
 from tests.clocks import MovableClock
 from tests.databases import TEST_KEYS, postgres_schema, sqlite_url
 from tests.journeys import SimulatorHandle, sign_in

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.browser import authorize_at_simulator, parse_form
+from rcpyramid.simulator.testing import parse_form
+from tests.browser import authorize_at_simulator
 from tests.databases import TEST_KEYS, postgres_schema
 from tests.processes import BIN, Process, free_port, start_simulator_cli, wait_until_answering
 
