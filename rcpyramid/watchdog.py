@@ -69,7 +69,7 @@ class Deadline:
     def start(self) -> Deadline:
         """From now on, ``seconds`` until the watched sockets are cut."""
         self.due = time.monotonic() + self.seconds
-        _watchdog().watch(self)
+        watchdog().watch(self)
         return self
 
     def end(self) -> None:
@@ -162,18 +162,14 @@ _watchdog_lock = threading.Lock()
 _process_watchdog: _Watchdog | None = None
 
 
-def _watchdog() -> _Watchdog:
+def watchdog() -> _Watchdog:
+    """This process's watchdog (started on first use)."""
     global _process_watchdog
     if _process_watchdog is None:
         with _watchdog_lock:
             if _process_watchdog is None:
                 _process_watchdog = _Watchdog()
     return _process_watchdog
-
-
-def watchdog() -> _Watchdog:
-    """This process's watchdog (started on first use)."""
-    return _watchdog()
 
 
 def _after_fork_in_child() -> None:

@@ -86,6 +86,6 @@ def test_ringcentral_calls_that_ended_in_time_are_not_cut_and_not_kept() -> None
             pass
         finished.append(deadline)
     assert not any(deadline.expired for deadline in finished)
-    watchdog = call_deadline._watchdog()
+    watchdog = call_deadline.watchdog()
     # Ended calls are swept out as new ones come: the heap holds about the calls in flight.
     assert len(watchdog._heap) <= watchdog.SWEEP_AT + 1
