@@ -19,6 +19,7 @@ from pyramid.response import Response
 from pyramid.view import exception_view_config, view_config, view_defaults
 
 from rcpyramid.views.api.asking import Waits, answer_for, waiting_page
+from rcpyramid.views.api.call_log_json import ringcentral_json
 from rcpyramid.views.api.calls import (
     calls_memo_key,
     calls_values,
@@ -27,7 +28,7 @@ from rcpyramid.views.api.calls import (
     is_company,
 )
 from rcpyramid.views.api.csv_export import CsvRenderer, csv_values
-from rcpyramid.views.api.history import owner_of, ringcentral_json
+from rcpyramid.views.api.history import owner_of
 from rcpyramid.views.api.memo import PageMemo, memoised
 from rcpyramid.views.api.query import (
     DEFAULT_PER_PAGE,
