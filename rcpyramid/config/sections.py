@@ -5,7 +5,9 @@
 need only the database's). Anything wrong stops the app with a message that names the
 setting. A section's rows are completed and checked by its entry in
 :data:`~rcpyramid.config.derive.DERIVE` (what depends on other rows, what one row alone
-cannot tell), so every section is built the same way.
+cannot tell), so every section is built the same way. A secret, and a URL that may carry
+a password, is a ``field(repr=False)``: no section's ``repr`` (a log line, a traceback)
+shows one.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
@@ -63,7 +65,7 @@ class RingCentralSettings(_Section):
     server_url: str
     builtin_simulator: bool
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)
     redirect_url: str
     connect_timeout: float
     read_timeout: float
@@ -79,9 +81,6 @@ class RingCentralSettings(_Section):
         """True when RingCentral is reached over plain http (a loopback host in development)."""
         return urlsplit(self.server_url).scheme == "http"
 
-    def __repr__(self) -> str:
-        return f"RingCentralSettings(server_url={self.server_url!r}, client_id={self.client_id!r})"
-
 
 @dataclass(frozen=True)
 class SessionSettings(_Section):
@@ -89,7 +88,7 @@ class SessionSettings(_Section):
 
     NAME: ClassVar[str] = "session"
     #: The first of ``secrets``: it signs new cookies and derives the cache keys.
-    secret: str
+    secret: str = field(repr=False)
     cookie_name: str
     cookie_secure: bool
     idle_timeout: int
@@ -102,10 +101,7 @@ class SessionSettings(_Section):
     #: Pending sign-ins one client address (an IPv6 /64) may have; over it, a 429.
     sign_ins_per_address: int
     #: Every secret a cookie may be signed with, the signing one first (rotation).
-    secrets: tuple[str, ...] = ()
-
-    def __repr__(self) -> str:
-        return f"SessionSettings(cookie_name={self.cookie_name!r})"
+    secrets: tuple[str, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
@@ -115,12 +111,9 @@ class TokensSettings(_Section):
     NAME: ClassVar[str] = "tokens"
     backend: str
     #: ``kid:base64url,...`` as configured (:func:`rcpyramid.tokens.crypto.load_keyring`).
-    keys: str
+    keys: str = field(repr=False)
     production: bool
     var_dir: Path
-
-    def __repr__(self) -> str:
-        return f"TokensSettings(backend={self.backend!r})"
 
 
 @dataclass(frozen=True)
@@ -129,7 +122,7 @@ class DatabaseSettings(_Section):
 
     NAME: ClassVar[str] = "database"
     #: Empty only in production with nothing configured (the SQL backend refuses that).
-    url: str
+    url: str = field(repr=False)
     pool_size: int
     lock_timeout: float
     #: Seconds any one database call may take, measured here (not by the server).
@@ -140,10 +133,6 @@ class DatabaseSettings(_Section):
     #: Empty: ``migrations/`` of the checkout.
     migrations: str
     production: bool
-
-    def __repr__(self) -> str:
-        # A URL may carry a password.
-        return f"DatabaseSettings(pool_size={self.pool_size!r})"
 
 
 @dataclass(frozen=True)
@@ -167,7 +156,7 @@ class CacheSettings(_Section):
     NAME: ClassVar[str] = "cache"
     backend: str
     #: Redis every process shares (generations, budget; answers with the redis backend).
-    url: str
+    url: str = field(repr=False)
     lifetimes: dict[str, int]
     max_entries: int
     socket_timeout: float
@@ -181,10 +170,6 @@ class CacheSettings(_Section):
 
     def lifetime(self, group: str) -> int:
         return self.lifetimes.get(group, self.lifetimes["Medium"])
-
-    def __repr__(self) -> str:
-        # The URL may carry a Redis password.
-        return f"CacheSettings(backend={self.backend!r}, shared={bool(self.url)})"
 
 
 @dataclass(frozen=True)
@@ -220,14 +205,11 @@ class OpsSettings(_Section):
     #: Who may read /metrics by address (after the trusted proxy's X-Forwarded-For).
     metrics_allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
     #: Bearer tokens that may read /metrics from anywhere (several while rotating).
-    metrics_tokens: tuple[str, ...]
+    metrics_tokens: tuple[str, ...] = field(repr=False)
     #: The commit this build is (else version_file's, else "unknown").
     commit: str
     #: A JSON file written at build time ({"commit": ..., ...}); empty: <here>/version.json.
     version_file: Path
-
-    def __repr__(self) -> str:
-        return f"OpsSettings(metrics={self.metrics!r}, tokens={len(self.metrics_tokens)})"
 
 
 @dataclass(frozen=True)

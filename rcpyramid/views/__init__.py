@@ -1,6 +1,7 @@
 """The app's pages; each module registers its views with ``config.scan``.
 
-Views (a route each): :mod:`.home` (``/``, the dashboard), :mod:`.oauth` (``/login``,
+Views (a route each): :mod:`.home` (``/``, the dashboard: :mod:`.dashboard`,
+:mod:`.callbacks`), :mod:`.oauth` (``/login``,
 ``/oauth2callback``, ``/logout``), :mod:`.api` (``/test?api=...``), :mod:`.prefs`
 (``/time-zone``), :mod:`.health` (``/healthz``), :mod:`.errors` (the error pages).
 Who is signed in: :mod:`.signed_in` (the security policy, the forbidden view, the

@@ -15,7 +15,7 @@ from typing import Any
 
 from pyramid.request import Request
 
-from rcpyramid.views.formatting import extension_status, phone_text
+from rcpyramid.views.formatting import code_words, extension_status, phone_text
 from rcpyramid.views.links import route_with_query
 
 #: How many extensions one search reads: RingCentral's largest page.
@@ -72,12 +72,8 @@ STATUS_BADGES = {
 
 
 def type_words(value: Any) -> str:
-    """``IvrMenu`` -> ``Phone menu (IVR)``; a type RingCentral adds later, split in words."""
-    raw = str(value or "")[:40]
-    if raw in TYPE_WORDS:
-        return TYPE_WORDS[raw]
-    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", raw)
-    return words[:1].upper() + words[1:].lower()
+    """``IvrMenu`` -> ``Phone menu (IVR)``."""
+    return code_words(value, TYPE_WORDS)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from pyramid.view import exception_view_config, notfound_view_config
 from rcpyramid.errors import PageError, WordsError
 from rcpyramid.guard import MalformedRequestError
 from rcpyramid.logins import EndReason, end_login
-from rcpyramid.ringcentral.errors import RingCentralError, SignedOutError
+from rcpyramid.ringcentral.errors import PacingError, RingCentralError, SignedOutError
 from rcpyramid.tokens.interfaces import (
     AddressPendingLimitError,
     PendingLimitError,
@@ -67,8 +67,13 @@ def error_page(
     detail: str = "",
     sign_in: bool = False,
     retry_after: int | None = None,
+    notice: bool = False,
 ) -> dict[str, Any] | Response:
-    """The values of ``error.jinja2`` (or a JSON response for API clients) with ``status``."""
+    """The values of ``error.jinja2`` (or a JSON response for API clients) with ``status``.
+
+    ``notice``: nothing failed (the app held the request back on purpose), so the words
+    read as a notice, not as an error.
+    """
     if wants_json(request):
         response = Response(json_body={"error": title, "message": message}, status=status)
         if retry_after is not None:
@@ -91,13 +96,16 @@ def error_page(
         "message": message,
         "detail": detail,
         "sign_in": sign_in,
+        "notice": notice,
         "retry_after": retry_after,
         "return_to": return_to,
         **error_ways_on(request, status, retry_after),
     }
 
 
-def page_for(exc: PageError, request: Request) -> dict[str, Any] | Response:
+def page_for(
+    exc: PageError, request: Request, *, notice: bool = False
+) -> dict[str, Any] | Response:
     """The page ``exc`` describes; a sign-in is offered as the exception says."""
     offers = exc.offers_sign_in
     return error_page(
@@ -109,16 +117,24 @@ def page_for(exc: PageError, request: Request) -> dict[str, Any] | Response:
         # None: only to someone not signed in (on the way back from RingCentral).
         sign_in=request.login is None if offers is None else offers,
         retry_after=exc.retry_after,
+        notice=notice,
     )
 
 
 @exception_view_config(SignInError, renderer=TEMPLATE)
 @exception_view_config(BadInputError, renderer=TEMPLATE)
-@exception_view_config(PendingLimitError, renderer=TEMPLATE)
-@exception_view_config(AddressPendingLimitError, renderer=TEMPLATE)
 @exception_view_config(MalformedRequestError, renderer=TEMPLATE)
 def refused(exc: PageError, request: Request) -> dict[str, Any] | Response:
     return page_for(exc, request)
+
+
+@exception_view_config(PacingError, renderer=TEMPLATE)
+@exception_view_config(PendingLimitError, renderer=TEMPLATE)
+@exception_view_config(AddressPendingLimitError, renderer=TEMPLATE)
+def held_back(exc: PageError, request: Request) -> dict[str, Any] | Response:
+    """The app held a request back on purpose (its limits); nothing failed: a notice."""
+    log.info("held a request back: %s", type(exc).__name__)
+    return page_for(exc, request, notice=True)
 
 
 @exception_view_config(SignedOutError, renderer=TEMPLATE)

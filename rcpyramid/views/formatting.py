@@ -10,12 +10,15 @@ from __future__ import annotations
 import functools
 import http
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import phonenumbers
 from markupsafe import Markup, escape
+
+from rcpyramid.callstore import records
 
 #: ``+`` and 2 to 15 digits: a phone number in E.164, as RingCentral writes them.
 E164 = re.compile(r"\+[1-9][0-9]{1,14}", re.ASCII)
@@ -45,42 +48,33 @@ RESULT_MARKS = {
 }
 
 
-def duration_text(seconds: Any) -> str:
-    """``75`` -> ``1 min 15 s``; ``3725`` -> ``1 h 2 min 5 s``; ``0`` -> ``0 s``."""
+def _span_text(seconds: Any, from_an_hour: str, from_a_minute: str) -> str:
+    """``seconds`` in the first form from an hour, the second from a minute, else ``{s} s``."""
     try:
         total = max(int(seconds), 0)
     except (TypeError, ValueError):
         return ""
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours} h {minutes} min {secs} s"
-    if minutes:
-        return f"{minutes} min {secs} s"
-    return f"{secs} s"
+    form = from_an_hour if hours else from_a_minute if minutes else "{s} s"
+    return form.format(h=hours, m=minutes, s=secs)
 
 
-def talk_time_text(seconds: int) -> str:
+def duration_text(seconds: Any) -> str:
+    """``75`` -> ``1 min 15 s``; ``3725`` -> ``1 h 2 min 5 s``; ``0`` -> ``0 s``."""
+    return _span_text(seconds, "{h} h {m} min {s} s", "{m} min {s} s")
+
+
+def talk_time_text(seconds: Any) -> str:
     """A total of talk time: ``2 h 5 min``, ``12 min``, ``40 s``."""
-    hours, rest = divmod(max(int(seconds), 0), 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours:,} h {minutes} min"
-    if minutes:
-        return f"{minutes} min"
-    return f"{secs} s"
+    return _span_text(seconds, "{h:,} h {m} min", "{m} min")
 
 
 def parse_time(value: Any) -> datetime | None:
+    """A datetime (naive taken as UTC) or RingCentral's ISO 8601 text as an aware time."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if not isinstance(value, str) or not value or len(value) > 40:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return records.parse_time(value)
 
 
 def iso_utc(moment: datetime) -> str:
@@ -211,13 +205,18 @@ EXTENSION_STATUSES = {
 }
 
 
-def extension_status(value: Any) -> str:
-    """``NotActivated`` -> ``Not activated yet``; a value RingCentral adds later, split in words."""
+def code_words(value: Any, words: Mapping[str, str]) -> str:
+    """A RingCentral code in ``words``; one it adds later, split (``NewKind`` -> ``New kind``)."""
     raw = str(value or "")[:40]
-    if raw in EXTENSION_STATUSES:
-        return EXTENSION_STATUSES[raw]
-    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", raw)
-    return words[:1].upper() + words[1:].lower()
+    if raw in words:
+        return words[raw]
+    split = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", raw)
+    return split[:1].upper() + split[1:].lower()
+
+
+def extension_status(value: Any) -> str:
+    """``NotActivated`` -> ``Not activated yet``."""
+    return code_words(value, EXTENSION_STATUSES)
 
 
 def status_words(status: Any) -> str:
@@ -233,17 +232,8 @@ def status_words(status: Any) -> str:
 
 def short_duration_text(seconds: Any) -> str:
     """``1140`` -> ``19 min``; ``75`` -> ``1 min 15 s``; ``3725`` -> ``1 h 2 min``."""
-    try:
-        total = max(int(seconds), 0)
-    except (TypeError, ValueError):
-        return ""
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours} h {minutes} min"
-    if minutes:
-        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
-    return f"{secs} s"
+    # A whole number of minutes drops its " 0 s" ("0 s" alone, under a minute, stays).
+    return _span_text(seconds, "{h} h {m} min", "{m} min {s} s").removesuffix(" 0 s")
 
 
 def short_duration(seconds: Any) -> str:
@@ -251,10 +241,7 @@ def short_duration(seconds: Any) -> str:
 
 
 def talk_time(seconds: Any) -> str:
-    try:
-        return talk_time_text(int(seconds))
-    except (TypeError, ValueError):
-        return ""
+    return talk_time_text(seconds)
 
 
 def clock(value: Any, zone: tzinfo = UTC) -> str:

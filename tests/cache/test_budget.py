@@ -56,6 +56,9 @@ def test_the_app_stops_before_ringcentral_says_no_and_shows_what_it_has(
     # RingCentral said nothing: the page says the app is pacing itself.
     assert "Pacing our requests to RingCentral" in spent.text
     assert "asks us to slow down" not in spent.text
+    # Nothing failed: the reassurance reads as a notice, not in the error's red.
+    assert "Nothing is wrong" in spent.html.select_one("p.notice").text
+    assert spent.html.select_one(".error") is None
     # Refresh of a page seen before: no call, the kept answer, and when fresh data can come.
     kept = testapp.get(f"{EXTENSIONS}&page=1&refresh=1")
     assert "fresh data can come at" in kept.html.select_one(".freshness").text

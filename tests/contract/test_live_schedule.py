@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from rcpyramid.callstore.schedule_memory import MemoryLiveSchedule
 from rcpyramid.callstore.schedule_sqla import SqlLiveSchedule
 from rcpyramid.callstore.schedule_testing import LiveScheduleTests
@@ -37,6 +39,7 @@ class TestSQLiteSchedule(LiveScheduleTests):
             yield schedule
 
 
+@pytest.mark.postgres
 class TestPostgreSQLSchedule(LiveScheduleTests):
     @contextmanager
     def open_schedule(self, tmp_path: Path) -> Iterator[SqlLiveSchedule]:

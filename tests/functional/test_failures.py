@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import webtest
 
 from tests.browser import authorize_at_simulator, local_path, query_of
@@ -160,6 +161,22 @@ def test_unknown_api_page_is_400(signed_in: webtest.TestApp) -> None:
     page = signed_in.get("/test?api=%3Cscript%3E", status=400)
     assert "<script>" not in page.text
     assert "extension-call-log" in page.text
+
+
+@pytest.mark.parametrize(
+    ("query", "accept"),
+    [
+        ("", "text/html"),
+        ("?api=", "text/html"),
+        ("?view=json", "text/html"),
+        ("", "application/json"),
+    ],
+)
+def test_the_api_address_without_a_page_goes_to_the_dashboard(
+    signed_in: webtest.TestApp, query: str, accept: str
+) -> None:
+    answer = signed_in.get(f"/test{query}", headers={"Accept": accept}, status=302)
+    assert local_path(answer.headers["Location"]) == "/"
 
 
 def test_bad_paging_values_are_400(signed_in: webtest.TestApp) -> None:

@@ -45,6 +45,9 @@ def test_over_the_total_cap_a_new_sign_in_gets_a_clear_page_and_nobody_loses_the
     form = next(f for f in late.get("/").forms.values() if f.action == "/login")
     page = form.submit(status=503)
     assert "Too many sign-ins right now" in page.text
+    # Nothing failed: the reassurance reads as a notice, not in the error's red.
+    assert "Nothing is wrong" in page.html.select_one("p.notice").text
+    assert page.html.select_one(".error") is None
     assert page.headers["Retry-After"] == "60"
     assert page.headers["Cache-Control"] == "no-store"
     for person, url in zip(people, started, strict=True):
@@ -88,6 +91,8 @@ def test_one_address_cannot_fill_the_sign_ins_in_progress_and_gets_a_clear_429(
     page = form.submit(status=429)
     assert "Too many sign-ins from your network" in page.text
     assert "try again later" in page.text
+    assert "Nothing is wrong" in page.html.select_one("p.notice").text
+    assert page.html.select_one(".error") is None
     assert 0 < int(page.headers["Retry-After"]) <= 600  # rcpyramid.sign_in_timeout
     assert page.headers["Cache-Control"] == "no-store"
     # Everyone else still signs in: another /64, an IPv4 address.

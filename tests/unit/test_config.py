@@ -166,3 +166,27 @@ def test_a_worker_outlives_the_slowest_refresh_path(tmp_path: Path) -> None:
     slowest = 12 + 2 * 40
     options = gunicorn_options({"listen": "127.0.0.1:0"}, 2, settings.cache.lock_timeout + 5)
     assert options["timeout"] > slowest
+
+
+def test_no_section_shows_a_secret_or_a_password_in_its_repr(tmp_path: Path) -> None:
+    secrets = {
+        "ringcentral.client_secret": "an-app-secret-1234",
+        "rcpyramid.session.secret": "x1" * 24 + ", " + "y2" * 24,
+        "rcpyramid.tokens.keys": "k1:" + "A" * 43,
+        "sqlalchemy.url": "postgresql://app:db-password@db.example.com/app",
+        "rcpyramid.cache.url": "redis://:redis-password@cache.example.com:6379/0",
+        "rcpyramid.metrics.token": "m3" * 24,
+    }
+    settings = load({**GOOD, **secrets, "here": str(tmp_path)}, {})
+    shown = repr(settings)
+    assert "RingCentralSettings(" in shown and "client_id='an-app-id'" in shown
+    for needle in (
+        "an-app-secret",
+        "x1x1",
+        "y2y2",
+        "AAAA",
+        "db-password",
+        "redis-password",
+        "m3m3",
+    ):
+        assert needle not in shown

@@ -17,6 +17,7 @@ from rcpyramid.views.formatting import (
     phone_text,
     result,
     result_kind,
+    short_duration_text,
     status_words,
     talk_time_text,
     when,
@@ -46,6 +47,15 @@ def test_talk_time_totals_round_to_minutes_with_thousands_separators(
     seconds: int, text: str
 ) -> None:
     assert talk_time_text(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "0 s"), (75, "1 min 15 s"), (1140, "19 min"), (3600, "1 h 0 min"), (3725, "1 h 2 min")],
+)
+def test_a_call_logs_short_duration_drops_what_a_glance_needs_not(seconds: int, text: str) -> None:
+    assert short_duration_text(seconds) == text
+    assert short_duration_text("soon") == ""
 
 
 def test_times_for_machines_are_utc_and_for_people_local() -> None:

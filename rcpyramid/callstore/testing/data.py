@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +69,29 @@ def make_record(
         record["legs"] = [{"action": "Phone Call", "legType": "Accept", "master": True}]
     record.update(fields)
     return record
+
+
+def a_minute_apart(*records: tuple[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records from NOON back, a minute apart, in the order given: (id, make_record's fields)."""
+    return [
+        make_record(record_id, NOON - timedelta(minutes=n), **fields)
+        for n, (record_id, fields) in enumerate(records)
+    ]
+
+
+def series_id(n: int) -> str:
+    """The id of record ``n`` of a :func:`series`: ``rec-0042``."""
+    return f"rec-{n:04d}"
+
+
+def series(count: int, **fields: Callable[[int], Any] | Any) -> list[dict[str, Any]]:
+    """``count`` records a minute apart from NOON back; a field given as a function gets ``n``."""
+    return a_minute_apart(
+        *(
+            (series_id(n), {k: v(n) if callable(v) else v for k, v in fields.items()})
+            for n in range(count)
+        )
+    )
 
 
 def ids(records: list[dict[str, Any]]) -> list[str]:

@@ -10,9 +10,12 @@ from rcpyramid.callstore.testing.data import (
     COMPANY,
     NOON,
     HistorySuite,
+    a_minute_apart,
     everything,
     ids,
     make_record,
+    series,
+    series_id,
 )
 
 
@@ -42,21 +45,19 @@ class PageTests(HistorySuite):
         ]
 
     def test_paging_covers_every_record_once_with_the_total(self, history: CallHistory) -> None:
-        history.merge(
-            ALICE, [make_record(f"rec-{n:03d}", NOON - timedelta(minutes=n)) for n in range(23)]
-        )
+        history.merge(ALICE, series(23))
         seen: list[str] = []
         for offset in range(0, 30, 10):
             page = history.page(ALICE, HistoryQuery(offset=offset, limit=10))
             assert page.total == 23
             seen += ids(page.records)
-        assert seen == [f"rec-{n:03d}" for n in range(23)]
+        assert seen == [series_id(n) for n in range(23)]
         only_total = history.page(ALICE, HistoryQuery(limit=0))
         assert (only_total.records, only_total.total) == ([], 23)
         beyond = history.page(ALICE, HistoryQuery(offset=100, limit=10))
         assert (beyond.records, beyond.total) == ([], 23)
         tail = history.entries(ALICE, HistoryQuery(offset=20, limit=None))
-        assert [e.record_id for e in tail] == ["rec-020", "rec-021", "rec-022"]
+        assert [e.record_id for e in tail] == [series_id(20), series_id(21), series_id(22)]
 
     def test_date_range_starts_inclusive_and_ends_exclusive(self, history: CallHistory) -> None:
         history.merge(
@@ -88,25 +89,13 @@ class PageTests(HistorySuite):
     def test_filters_by_direction_type_and_result(self, history: CallHistory) -> None:
         history.merge(
             ALICE,
-            [
-                make_record("in-ok", NOON, direction="Inbound", result="Accepted"),
-                make_record(
-                    "in-missed", NOON - timedelta(minutes=1), direction="Inbound", result="Missed"
-                ),
-                make_record(
-                    "in-vm", NOON - timedelta(minutes=2), direction="Inbound", result="Voicemail"
-                ),
-                make_record(
-                    "out-missed", NOON - timedelta(minutes=3), direction="Outbound", result="Missed"
-                ),
-                make_record(
-                    "fax",
-                    NOON - timedelta(minutes=4),
-                    direction="Inbound",
-                    result="Received",
-                    type="Fax",
-                ),
-            ],
+            a_minute_apart(
+                ("in-ok", {"direction": "Inbound", "result": "Accepted"}),
+                ("in-missed", {"direction": "Inbound", "result": "Missed"}),
+                ("in-vm", {"direction": "Inbound", "result": "Voicemail"}),
+                ("out-missed", {"direction": "Outbound", "result": "Missed"}),
+                ("fax", {"direction": "Inbound", "result": "Received", "type": "Fax"}),
+            ),
         )
         assert ids(history.page(ALICE, everything(directions=("Outbound",))).records) == [
             "out-missed"
@@ -122,11 +111,11 @@ class PageTests(HistorySuite):
     def test_filters_a_company_log_by_colleague(self, history: CallHistory) -> None:
         history.merge(
             COMPANY,
-            [
-                make_record("alice-1", NOON, extension_id=101),
-                make_record("bob-1", NOON - timedelta(minutes=1), extension_id=102),
-                make_record("alice-2", NOON - timedelta(minutes=2), extension_id="101"),
-            ],
+            a_minute_apart(
+                ("alice-1", {"extension_id": 101}),
+                ("bob-1", {"extension_id": 102}),
+                ("alice-2", {"extension_id": "101"}),
+            ),
         )
         assert ids(history.page(COMPANY, everything(extension_id="101")).records) == [
             "alice-1",

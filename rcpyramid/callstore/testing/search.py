@@ -11,8 +11,11 @@ from rcpyramid.callstore.testing.data import (
     ALICE,
     NOON,
     HistorySuite,
+    a_minute_apart,
     ids,
     make_record,
+    series,
+    series_id,
 )
 
 
@@ -24,24 +27,16 @@ class SearchTests(HistorySuite):
     def fill_for_search(self, history: CallHistory) -> None:
         history.merge(
             ALICE,
-            [
-                make_record("carol", NOON, number="+16505550199", name="Carol Jones"),
-                make_record(
+            a_minute_apart(
+                ("carol", {"number": "+16505550199", "name": "Carol Jones"}),
+                (
                     "dave",
-                    NOON - timedelta(minutes=1),
-                    number="+442079460958",
-                    name="Dave O'Brien",
-                    direction="Outbound",
+                    {"number": "+442079460958", "name": "Dave O'Brien", "direction": "Outbound"},
                 ),
-                make_record(
-                    "zoe", NOON - timedelta(minutes=2), number="+4930901820", name="ZOË Straße"
-                ),
-                make_record("colleague", NOON - timedelta(minutes=3))
-                | {"from": {"extensionNumber": "205", "name": "Erin Park"}},
-                make_record(
-                    "nameless", NOON - timedelta(minutes=4), number="+18005550100", name=""
-                ),
-            ],
+                ("zoe", {"number": "+4930901820", "name": "ZOË Straße"}),
+                ("colleague", {"from": {"extensionNumber": "205", "name": "Erin Park"}}),
+                ("nameless", {"number": "+18005550100", "name": ""}),
+            ),
         )
 
     @pytest.mark.parametrize(
@@ -83,21 +78,17 @@ class SearchTests(HistorySuite):
     def test_search_combines_with_filters_paging_and_total(self, history: CallHistory) -> None:
         history.merge(
             ALICE,
-            [
-                make_record(
-                    f"rec-{n:02d}",
-                    NOON - timedelta(minutes=n),
-                    number="+16505550199" if n % 2 else "+16505550100",
-                    direction="Inbound" if n % 3 else "Outbound",
-                )
-                for n in range(30)
-            ],
+            series(
+                30,
+                number=lambda n: "+16505550199" if n % 2 else "+16505550100",
+                direction=lambda n: "Inbound" if n % 3 else "Outbound",
+            ),
         )
-        odd = [f"rec-{n:02d}" for n in range(30) if n % 2]
+        odd = [series_id(n) for n in range(30) if n % 2]
         assert self.search(history, ALICE, "0199") == odd
         page = history.page(ALICE, HistoryQuery(search="0199", offset=5, limit=4))
         assert (ids(page.records), page.total) == (odd[5:9], 15)
-        inbound = [f"rec-{n:02d}" for n in range(30) if n % 2 and n % 3]
+        inbound = [series_id(n) for n in range(30) if n % 2 and n % 3]
         assert self.search(history, ALICE, "0199", directions=("Inbound",)) == inbound
         recent = history.page(
             ALICE, HistoryQuery(search="0199", date_from=NOON - timedelta(minutes=9), limit=None)
@@ -127,20 +118,11 @@ class SearchTests(HistorySuite):
 
     def test_search_of_many_records(self, history: CallHistory) -> None:
         history.merge(
-            ALICE,
-            [
-                make_record(
-                    f"rec-{n:04d}",
-                    NOON - timedelta(minutes=n),
-                    number=f"+1650555{n:04d}",
-                    name=f"Person {n}",
-                )
-                for n in range(600)
-            ],
+            ALICE, series(600, number=lambda n: f"+1650555{n:04d}", name=lambda n: f"Person {n}")
         )
-        assert self.search(history, ALICE, "+1 650 555 0421") == ["rec-0421"]
+        assert self.search(history, ALICE, "+1 650 555 0421") == [series_id(421)]
         assert self.search(history, ALICE, "person 59") == [
-            "rec-0059",
-            *[f"rec-{n:04d}" for n in range(590, 600)],
+            series_id(59),
+            *[series_id(n) for n in range(590, 600)],
         ]
         assert history.page(ALICE, HistoryQuery(search="person", limit=0)).total == 600

@@ -13,22 +13,19 @@ from typing import Any
 from pyramid.request import Request
 
 from rcpyramid.livehistory import LiveHistory
+from rcpyramid.views.api.call_log_json import ringcentral_json
+from rcpyramid.views.api.colleagues import colleague_of, colleagues
 from rcpyramid.views.api.history import (
     Coverage,
-    DayGroup,
     Slice,
-    by_day,
-    colleague_of,
-    colleagues,
     coverage_of,
     entry_query,
     history_of,
-    log_row,
     owner_of,
     range_note,
     read_slice,
-    ringcentral_json,
 )
+from rcpyramid.views.api.log_rows import DayGroup, by_day, log_row
 from rcpyramid.views.api.query import MAX_SEARCH, RESULT_FILTERS, SORTS
 from rcpyramid.views.api.table import ApiView, page_values, quick_ranges
 from rcpyramid.views.errors import BadInputError

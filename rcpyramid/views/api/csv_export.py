@@ -13,20 +13,17 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from pyramid.request import Request
 
+from rcpyramid.ringcentral.cached import CachedRingCentral
+from rcpyramid.ringcentral.errors import SignedOutError
 from rcpyramid.views.api.calls import is_company
-from rcpyramid.views.api.history import (
-    Names,
-    coverage_of,
-    entry_query,
-    history_of,
-    log_row,
-    own_name,
-    owner_of,
-)
+from rcpyramid.views.api.history import coverage_of, entry_query, history_of, owner_of
+from rcpyramid.views.api.log_rows import log_row
 from rcpyramid.views.api.table import ApiView
 from rcpyramid.views.formatting import E164, PartyView, iso_utc
 from rcpyramid.views.pages import DIRECTIONS
@@ -81,6 +78,36 @@ def neutralise(cell: str) -> str:
     if cell.startswith(FORMULA_STARTS) and not E164.fullmatch(cell):
         return "'" + cell
     return cell
+
+
+def own_name(request: Request) -> str:
+    """The signed-in person's name as RingCentral gave it at sign-in (a token read, no call)."""
+    login_id = request.login
+    if login_id is None:
+        return ""
+    try:
+        return request.find_service(CachedRingCentral).load(login_id).owner_name or ""
+    except SignedOutError:
+        return ""
+
+
+@dataclass
+class Names:
+    """Real names for parties a record leaves unnamed: the owner's and colleagues' extensions."""
+
+    by_extension_id: dict[str, str] = field(default_factory=dict)
+
+    def learn(self, record: Mapping[str, Any]) -> None:
+        for side in ("from", "to"):
+            party = record.get(side)
+            if not isinstance(party, Mapping):
+                continue
+            ext, name = str(party.get("extensionId") or ""), party.get("name")
+            if ext and isinstance(name, str) and name.strip():
+                self.by_extension_id.setdefault(ext, name[:200])
+
+    def of(self, view: PartyView, extension_id: str) -> str:
+        return view.name or self.by_extension_id.get(extension_id, "")
 
 
 def csv_values(request: Request, view: ApiView) -> dict[str, Any]:

@@ -16,9 +16,10 @@ from pyramid.config import Configurator
 from pyramid.httpexceptions import HTTPFound
 from pyramid.request import Request
 from pyramid.response import Response
-from pyramid.view import exception_view_config, view_config
+from pyramid.view import exception_view_config, view_config, view_defaults
 
 from rcpyramid.views.api.asking import Waits, answer_for, waiting_page
+from rcpyramid.views.api.call_log_json import ringcentral_json
 from rcpyramid.views.api.calls import (
     calls_memo_key,
     calls_values,
@@ -27,7 +28,7 @@ from rcpyramid.views.api.calls import (
     is_company,
 )
 from rcpyramid.views.api.csv_export import CsvRenderer, csv_values
-from rcpyramid.views.api.history import owner_of, ringcentral_json
+from rcpyramid.views.api.history import owner_of
 from rcpyramid.views.api.memo import PageMemo, memoised
 from rcpyramid.views.api.query import (
     DEFAULT_PER_PAGE,
@@ -44,11 +45,13 @@ from rcpyramid.views.safety import wants_json
 from rcpyramid.views.signed_in import SIGNED_IN, person
 from rcpyramid.views.zones import zone_choice
 
-OUTPUTS = ("html", "json", "json_view", "csv")
+OUTPUTS = ("home", "html", "json", "json_view", "csv")
 
 
 def output_of(request: Request) -> str:
     """Which of :data:`OUTPUTS` the address asks for; CSV only for pages with dates."""
+    if not request.GET.get("api"):
+        return "home"
     page = PAGES.get(request.GET.get("api", ""))
     if request.GET.get("format") == "csv" and page is not None and page.dated:
         return "csv"
@@ -150,71 +153,58 @@ def _rendered_by_its_template(request: Request, values: dict[str, Any]) -> dict[
     return values
 
 
-@view_config(
-    route_name="api.page",
-    request_method="GET",
-    api_output="html",
-    permission=SIGNED_IN,
-    renderer="rcpyramid.templates:api_calls.jinja2",
-)
-def api_page(request: Request) -> dict[str, Any] | Response:
-    if not request.GET.get("api"):
-        return HTTPFound(location=request.route_path("home"))
-    return _html(request, asked(request))
+@view_defaults(route_name="api.page", request_method="GET", permission=SIGNED_IN)
+class ApiPage:
+    """``/test?api=...``: one method per output, chosen by the ``api_output`` predicate."""
 
+    def __init__(self, request: Request) -> None:
+        self.request = request
 
-@view_config(route_name="api.page", request_method="GET", api_output="json", permission=SIGNED_IN)
-def api_json(request: Request) -> Response:
-    """RingCentral's JSON, byte for byte as received."""
-    if not request.GET.get("api"):
-        return HTTPFound(location=request.route_path("home"))
-    view = asked(request)
-    _refuse_for_machines(view)
-    if view.page.dated:
-        body = json.dumps(history_json(request, view), ensure_ascii=False).encode()
-    else:
-        body = answer_for(request, view).body
-    response = Response(body=body, content_type="application/json", charset="utf-8")
-    response.headers["Vary"] = "Accept"
-    return response
+    @view_config(api_output="home")
+    def dashboard(self) -> Response:
+        """No page asked for: the dashboard lists them."""
+        return HTTPFound(location=self.request.route_path("home"))
 
+    @view_config(api_output="html", renderer="rcpyramid.templates:api_calls.jinja2")
+    def page(self) -> dict[str, Any] | Response:
+        return _html(self.request, asked(self.request))
 
-@view_config(
-    route_name="api.page",
-    request_method="GET",
-    api_output="json_view",
-    permission=SIGNED_IN,
-    renderer="rcpyramid.templates:api_json.jinja2",
-)
-def api_json_view(request: Request) -> dict[str, Any] | Response:
-    """The same JSON, pretty-printed in a page, with links to the raw JSON and the table."""
-    if not request.GET.get("api"):
-        return HTTPFound(location=request.route_path("home"))
-    view = asked(request)
-    if view.query is not None and view.query.problems:
-        return _html(request, view)
-    data = history_json(request, view) if view.page.dated else answer_for(request, view).data
-    request.response.headers["Vary"] = "Accept"
-    return {
-        "page": view.page,
-        "pretty": json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False),
-        "raw_url": view.link(request, view.page_number, format="json"),
-        "table_url": view.link(request, view.page_number),
-    }
+    @view_config(api_output="json")
+    def raw_json(self) -> Response:
+        """RingCentral's JSON, byte for byte as received."""
+        request = self.request
+        view = asked(request)
+        _refuse_for_machines(view)
+        if view.page.dated:
+            body = json.dumps(history_json(request, view), ensure_ascii=False).encode()
+        else:
+            body = answer_for(request, view).body
+        response = Response(body=body, content_type="application/json", charset="utf-8")
+        response.headers["Vary"] = "Accept"
+        return response
 
+    @view_config(api_output="json_view", renderer="rcpyramid.templates:api_json.jinja2")
+    def json_page(self) -> dict[str, Any] | Response:
+        """The same JSON, pretty-printed in a page, with links to the raw JSON and the table."""
+        request = self.request
+        view = asked(request)
+        if view.query is not None and view.query.problems:
+            return _html(request, view)
+        data = history_json(request, view) if view.page.dated else answer_for(request, view).data
+        request.response.headers["Vary"] = "Accept"
+        return {
+            "page": view.page,
+            "pretty": json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False),
+            "raw_url": view.link(request, view.page_number, format="json"),
+            "table_url": view.link(request, view.page_number),
+        }
 
-@view_config(
-    route_name="api.page",
-    request_method="GET",
-    api_output="csv",
-    permission=SIGNED_IN,
-    renderer="csv",
-)
-def api_csv(request: Request) -> dict[str, Any] | Response:
-    """A call log's whole range as a CSV file (see :mod:`.csv_export`)."""
-    view = asked(request)
-    _refuse_for_machines(view)
-    return csv_values(request, view)
+    @view_config(api_output="csv", renderer="csv")
+    def csv_file(self) -> dict[str, Any]:
+        """A call log's whole range as a CSV file (see :mod:`.csv_export`)."""
+        view = asked(self.request)
+        _refuse_for_machines(view)
+        return csv_values(self.request, view)
 
 
 @exception_view_config(AdminsOnly, renderer="rcpyramid.templates:admins_only.jinja2")
