@@ -348,7 +348,8 @@ def main() -> None:
 
 def history_synced(app_url: str, session: requests.Session) -> None:
     """Wait until the live history engine's full sync of the signed-in person is in."""
-    deadline = time.monotonic() + 120
+    # 90 days at one 1000-record page per Heavy request, 6 a minute: a few minutes.
+    deadline = time.monotonic() + 600
     while True:
         state = session.get(app_url + "/calls/updates", timeout=10).json()
         if state.get("counter") and not state.get("filling"):

@@ -48,6 +48,8 @@ HEAVY_RESERVE = 4
 WINDOW_SLACK = timedelta(minutes=5)
 #: Between two backfill pages of one history, so the pages keep their Heavy budget.
 BACKFILL_PAUSE = timedelta(seconds=8)
+#: While a backfill runs, an ISync at most this often, unless a delivery asks for one.
+ISYNC_WHILE_FILLING = timedelta(seconds=60)
 
 
 class SyncTokenLostError(Exception):
@@ -107,25 +109,14 @@ class HistorySync:
     def run(
         self, api: SignedInRingCentral, login_id: str, state: OwnerState, holder: str
     ) -> SyncResult:
-        """ISync when a token is kept (FSync when it is lost or missing), then backfill."""
+        """Catch up (ISync or FSync), then one backfill page; while a backfill runs, a
+        round may be the page alone (:meth:`backfill_only`)."""
         company = state.kind == COMPANY
         sync = self.history.sync_state(state.owner)
-        kind = "ISync" if sync.sync_token else "FSync"
-        try:
-            if sync.sync_token:
-                try:
-                    result = self.isync(api, login_id, state.owner, sync, company)
-                except SyncTokenLostError:
-                    log.info("RingCentral no longer takes a history's sync token; full sync")
-                    metrics.sync(kind, "token_lost")
-                    kind = "FSync"
-                    result = self.fsync(api, login_id, state.owner, sync, company)
-            else:
-                result = self.fsync(api, login_id, state.owner, sync, company)
-        except Exception as error:
-            metrics.sync(kind, outcome_of(error))
-            raise
-        metrics.sync(kind, "ok")
+        if self.backfill_only(sync, state):
+            result = SyncResult("Backfill")
+        else:
+            result = self.catch_up(api, login_id, state.owner, sync, company)
         now = self.clock()
         self.history.trim(state.owner, self.window_start(now))
         sync = self.history.sync_state(state.owner)
@@ -140,6 +131,36 @@ class HistorySync:
             filling=sync.backfilling,
             last_sync_at=now,
         )
+        return result
+
+    def backfill_only(self, sync: SyncState, state: OwnerState) -> bool:
+        """A round that only fetches an older page: a backfill runs, no delivery asked for
+        an ISync, and the last one is recent (each round's ISync would otherwise spend the
+        Heavy budget the backfill waits for, and the backfill would never end)."""
+        if not (sync.sync_token and sync.backfilling) or state.retries > 0:
+            return False
+        return sync.synced_at is not None and self.clock() - sync.synced_at < ISYNC_WHILE_FILLING
+
+    def catch_up(
+        self, api: SignedInRingCentral, login_id: str, owner: str, sync: SyncState, company: bool
+    ) -> SyncResult:
+        """ISync when a token is kept, FSync when it is lost or missing."""
+        kind = "ISync" if sync.sync_token else "FSync"
+        try:
+            if sync.sync_token:
+                try:
+                    result = self.isync(api, login_id, owner, sync, company)
+                except SyncTokenLostError:
+                    log.info("RingCentral no longer takes a history's sync token; full sync")
+                    metrics.sync(kind, "token_lost")
+                    kind = "FSync"
+                    result = self.fsync(api, login_id, owner, sync, company)
+            else:
+                result = self.fsync(api, login_id, owner, sync, company)
+        except Exception as error:
+            metrics.sync(kind, outcome_of(error))
+            raise
+        metrics.sync(kind, "ok")
         return result
 
     def fsync(

@@ -20,6 +20,7 @@ import webtest
 
 from rcpyramid.callstore.interfaces import HistoryQuery
 from rcpyramid.livehistory import LiveHistory
+from rcpyramid.livehistory.sync import BACKFILL_PAUSE
 from rcpyramid.simulator import serve_in_thread
 from rcpyramid.simulator.testing import DEMO_CLIENT, start_simulator, wait_until
 from tests.clocks import MovableClock
@@ -89,7 +90,7 @@ def serving_live_app(
     """The app with webhooks to its own socket, its worker driven by the test."""
     port = free_port()
     simulator.set_record_delay(0)
-    web = make_testapp(**settings, **delivering_to(port))
+    web = make_testapp(**{**delivering_to(port), **settings})
     running = serve_in_thread(web.app, host="localhost", port=port, threads=8)
     app = LiveApp(web, web.app.registry.live_history, simulator, clock)
     try:
@@ -176,6 +177,38 @@ def test_a_record_that_is_late_is_fetched_by_one_more_isync(live_app: LiveApp) -
     assert counted(live_app)["syncs"] - counts["syncs"] == 2
     # No third: the retry was the one owed.
     assert live_app.due_now() == 0
+
+
+@pytest.fixture
+def filling_app(
+    make_testapp: Callable[..., webtest.TestApp],
+    history_backend: dict[str, str],
+    simulator: SimulatorHandle,
+    clock: MovableClock,
+) -> Iterator[LiveApp]:
+    """The live app keeping 90 days: older than the FSync's 30, so a backfill runs."""
+    settings = {**history_backend, "rcpyramid.history.days": "90"}
+    with serving_live_app(make_testapp, settings, simulator, clock) as app:
+        yield app
+
+
+def test_while_a_backfill_runs_its_pages_do_not_each_cost_an_isync(filling_app: LiveApp) -> None:
+    # Each round's ISync would spend the Heavy budget the backfill waits for: the history
+    # would never fill (10 Heavy requests a minute, two histories an administrator).
+    signed_in(filling_app)
+    assert filling_app.poll()["filling"]
+    counts = counted(filling_app)
+    filling_app.clock.advance(BACKFILL_PAUSE.total_seconds() + 0.1)
+    assert filling_app.live.worker.run_due_once() == 1
+    after = counted(filling_app)
+    assert after["syncs"] == counts["syncs"]  # the older page alone
+    assert after["api_calls"] - counts["api_calls"] == 1
+    # A delivery still gets its ISync at once, backfill or not.
+    call = filling_app.simulator.place_call(filling_app.user)
+    wait_until(lambda: (s := filling_app.live.schedule.owner(filling_app.owner)) and s.retries)
+    assert filling_app.due_now() == 1
+    assert call["recordId"] in filling_app.record_ids()
+    assert counted(filling_app)["syncs"] - after["syncs"] == 1
 
 
 def test_a_worker_killed_mid_sync_loses_nothing(live_app: LiveApp) -> None:
