@@ -51,14 +51,32 @@ def is_listening(port: int) -> bool:
 
 
 class Process:
-    """A child process whose output is collected in the background."""
+    """A child process whose output is collected in the background.
+
+    With ``output`` (a file), the child writes there itself and nothing in this process
+    reads it until asked: a benchmark's app logs a line per request, and reading them
+    here would take CPU from what is measured.
+    """
 
     def __init__(
-        self, args: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT
+        self,
+        args: list[str],
+        env: dict[str, str] | None = None,
+        cwd: Path = ROOT,
+        output: Path | None = None,
     ) -> None:
         #: What the process was given on top of this one's environment (to start it again).
         self.env = env
         full_env = {**os.environ, **(env or {})}
+        self._output_file = output
+        self._lines: list[str] = []
+        self._reader: threading.Thread | None = None
+        if output is not None:
+            with output.open("w") as sink:  # the child keeps its own descriptor
+                self.popen = subprocess.Popen(
+                    args, cwd=cwd, env=full_env, stdout=sink, stderr=subprocess.STDOUT
+                )
+            return
         self.popen = subprocess.Popen(
             args,
             cwd=cwd,
@@ -67,14 +85,19 @@ class Process:
             stderr=subprocess.STDOUT,
             text=True,
         )
-        self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
     def _read(self) -> None:
         assert self.popen.stdout is not None
         for line in self.popen.stdout:
-            self.lines.append(line)
+            self._lines.append(line)
+
+    @property
+    def lines(self) -> list[str]:
+        if self._output_file is not None:
+            return self._output_file.read_text(errors="replace").splitlines(keepends=True)
+        return self._lines
 
     @property
     def output(self) -> str:
@@ -101,7 +124,8 @@ class Process:
                 self.popen.wait(timeout=10)
         # The reader sees end of file once the child is gone; close the pipe after it rather
         # than leave it to the garbage collector (a ResourceWarning, an error under pytest).
-        self._reader.join(timeout=10)
+        if self._reader is not None:
+            self._reader.join(timeout=10)
         if self.popen.stdout is not None:
             self.popen.stdout.close()
 
