@@ -70,11 +70,37 @@ class CompressingApp:
         self.registry: Registry = app.registry
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if "gzip" not in environ.get("HTTP_ACCEPT_ENCODING", "").lower():
+            # Nothing to encode (curl, scripts, load tools): the answer passes as it is,
+            # with the one header a cache needs, without a second response object.
+            return self.app(environ, _varying(start_response))
         request = BaseRequest(environ)
         # The guard answers its last-resort page with exc_info: that is a response too.
         response = request.get_response(self.app, catch_exc_info=True)
         compress(request, response)
         return response(environ, start_response)
+
+
+def _varying(start_response: Callable[..., Any]) -> Callable[..., Any]:
+    """``start_response`` adding ``Vary: Accept-Encoding`` to text answers, as :func:`compress`."""
+
+    def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        content_type, vary = "", None
+        for position, (name, value) in enumerate(headers):
+            lowered = name.lower()
+            if lowered == "content-type":
+                content_type = value
+            elif lowered == "vary":
+                vary = position
+        if content_type.split(";", 1)[0].strip().lower() in COMPRESSIBLE:
+            if vary is None:
+                headers = [*headers, ("Vary", "Accept-Encoding")]
+            elif "accept-encoding" not in headers[vary][1].lower():
+                headers = list(headers)
+                headers[vary] = ("Vary", headers[vary][1] + ", Accept-Encoding")
+        return start_response(status, headers, exc_info)
+
+    return start
 
 
 def compress(request: BaseRequest, response: Response) -> None:

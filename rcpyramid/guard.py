@@ -101,9 +101,14 @@ def _form_problem(environ: Environ) -> str | None:
     return None
 
 
-def _cookies_readable(header: str) -> bool:
+def _cookies_readable(environ: Environ) -> bool:
+    """Whether WebOb can read ``environ``'s cookies.
+
+    WebOb keeps a successful parse in the environ it read, so the session factory
+    reads the cookies of a request that passed here without parsing them again.
+    """
     try:
-        dict(RequestCookies({"HTTP_COOKIE": header}))
+        RequestCookies(environ).keys()
     except (UnicodeError, ValueError):
         return False
     return True
@@ -118,9 +123,9 @@ def drop_unreadable_cookies(environ: Environ) -> None:
     it, so refusing the request would let it lock a person out; it is ignored instead.
     """
     header = environ.get("HTTP_COOKIE")
-    if not header or _cookies_readable(header):
+    if not header or _cookies_readable(environ):
         return
-    kept = [part for part in header.split(";") if _cookies_readable(part)]
+    kept = [part for part in header.split(";") if _cookies_readable({"HTTP_COOKIE": part})]
     log.info("dropped %d unreadable cookies", header.count(";") + 1 - len(kept))
     environ["HTTP_COOKIE"] = ";".join(kept)
 

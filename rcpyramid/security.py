@@ -179,22 +179,26 @@ def _security_headers_tween(
 
     table = defaults(production=settings.app.production)
 
+    defaults_here = (("Content-Security-Policy", policy), *table)
+
     def tween(request: Request) -> Response:
         response = handler(request)
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", policy)
+        headerlist = response.headerlist
+        present = {name.lower() for name, _ in headerlist}
         # A view that says how it may be cached (the static view) keeps its own words.
-        cached = "Cache-Control" in headers
-        for name, value in table:
-            if not (cached and name in NO_STORE_NAMES):
-                headers.setdefault(name, value)
+        cached = "cache-control" in present
+        for name, value in defaults_here:
+            if name.lower() not in present and not (cached and name in NO_STORE_NAMES):
+                headerlist.append((name, value))
         # no-referrer only where the address holds secrets (the callback, its error pages);
         # site-wide it makes browsers send "Origin: null", which fails the CSRF origin check.
         # By path: a request refused before routing (rcpyramid.guard) still carries the code.
-        if request.path == CALLBACK_PATH:
-            headers["Referrer-Policy"] = "no-referrer"
-        else:
-            headers.setdefault("Referrer-Policy", "same-origin")
+        if CALLBACK_PATH in request.environ.get("PATH_INFO", "") and (
+            request.path == CALLBACK_PATH
+        ):
+            response.headers["Referrer-Policy"] = "no-referrer"
+        elif "referrer-policy" not in present:
+            headerlist.append(("Referrer-Policy", "same-origin"))
         return response
 
     return tween

@@ -33,6 +33,8 @@ _SHORTEST_MATCH = 21
 
 
 def _redacted(value: Any) -> Any:
+    if value is None or type(value) in _PLAIN:
+        return value
     if isinstance(value, str):
         if len(value) < _SHORTEST_MATCH and "=" not in value and ":" not in value:
             return value
@@ -47,6 +49,9 @@ def _redacted(value: Any) -> Any:
 def _secret_key(key: Any) -> bool:
     return isinstance(key, str) and key.lower() in _SECRET_KEYS
 
+
+#: Values that cannot hold a credential: nothing to redact in them.
+_PLAIN = frozenset({int, float, bool})
 
 #: Values the processors themselves make (the request id is checked where it is taken).
 _OURS = frozenset({"timestamp", "level", "logger", "request_id"})
@@ -119,3 +124,22 @@ def configure_structlog() -> None:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
+
+
+def write_event(logger: logging.Logger, event: dict[str, Any]) -> None:
+    """Log ``event`` at INFO as a structlog logger would, with fewer steps on the way.
+
+    For a line written on every request (the access line): the same processors as
+    :func:`configure_structlog`'s and the same record for the formatters, without a
+    bound logger in between or the search for the caller's frame (no formatter here
+    prints it).
+    """
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    for processor in _SHARED:
+        event = processor(logger, "info", event)
+    args, kwargs = structlog.stdlib.ProcessorFormatter.wrap_for_formatter(logger, "info", event)
+    record = logger.makeRecord(
+        logger.name, logging.INFO, "", 0, args[0], (), None, extra=kwargs["extra"]
+    )
+    logger.handle(record)

@@ -78,19 +78,19 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 # -- hooks (one line at each place that knows) ------------------------------------------
 
 
-@contextmanager
-def serving(method: str) -> Iterator[None]:
-    """Around one request: the active-requests gauge."""
+def request_started(method: str) -> Any:
+    """One more active request (the gauge); hand what it returns to :func:`request_ended`."""
     on = _on()
     if on is None:
-        yield
-        return
+        return None
     gauge = on.http_active.labels(_method(method))
     gauge.inc()
-    try:
-        yield
-    finally:
-        gauge.dec()
+    return gauge
+
+
+def request_ended(active: Any) -> None:
+    if active is not None:
+        active.dec()
 
 
 def served(method: str, route: str | None, status: int, seconds: float) -> None:

@@ -13,11 +13,13 @@ the request in the metrics.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import quote
 
 import structlog
 from pyramid.config import Configurator
@@ -27,9 +29,11 @@ from pyramid.response import Response
 from pyramid.tweens import INGRESS
 
 from rcpyramid.ops import metrics
-from rcpyramid.ops.logs import configure_structlog
+from rcpyramid.ops.logs import configure_structlog, write_event
 
 HEADER = "X-Request-ID"
+#: What ``request.path`` leaves unquoted (WebOb's ``webob.request.PATH_SAFE``).
+PATH_SAFE = "/~!$&'()*+,;=:@"
 #: Where the id is kept for the request (and for :func:`request_id`).
 ENVIRON_KEY = "rcpyramid.request_id"
 #: Set by :func:`mark_trusted_peer` when the peer is the trusted proxy.
@@ -37,7 +41,8 @@ TRUSTED_KEY = "rcpyramid.trusted_proxy"
 #: What an id taken from a proxy may look like (nginx's $request_id, a UUID, ...).
 _ACCEPTED = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
-access_log = structlog.stdlib.get_logger("rcpyramid.access")
+#: The access line's logger (written by :func:`~rcpyramid.ops.logs.write_event`).
+access_log = logging.getLogger("rcpyramid.access")
 
 
 def mark_trusted_peer(app: Any, trusted_proxy: str | None) -> Any:
@@ -74,6 +79,16 @@ def request_id(request: Request) -> str:
     return str(value)
 
 
+def logged_path(environ: dict[str, Any]) -> str:
+    """The request's path as WebOb's ``request.path`` quotes it, read once from the environ.
+
+    The WSGI strings are the bytes as received (latin-1), so this never fails on a path
+    that is not UTF-8 (the guard refuses those, and their access line still names them).
+    """
+    raw = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    return quote(raw.encode("latin-1", "replace"), safe=PATH_SAFE)
+
+
 def observe_tween(
     handler: Callable[[Request], Response], registry: Registry
 ) -> Callable[[Request], Response]:
@@ -84,24 +99,30 @@ def observe_tween(
         bound = structlog.contextvars.bind_contextvars(request_id=rid)
         started = time.perf_counter()
         status = 500
+        method = request.method
+        active = metrics.request_started(method)
         try:
-            with metrics.serving(request.method):
-                response = handler(request)
+            response = handler(request)
             status = response.status_int
-            response.headers[HEADER] = rid
+            # Only this tween sets the header: appended, not searched for first.
+            response.headerlist.append((HEADER, rid))
             return response
         finally:
             seconds = time.perf_counter() - started
+            metrics.request_ended(active)
             route = request.matched_route
             template = route.pattern if route is not None else None
-            metrics.served(request.method, template, status, seconds)
-            access_log.info(
-                "request",
-                method=request.method,
-                route=template,
-                path=request.path[:200],
-                status=status,
-                duration_ms=round(seconds * 1000, 2),
+            metrics.served(method, template, status, seconds)
+            write_event(
+                access_log,
+                {
+                    "event": "request",
+                    "method": method,
+                    "route": template,
+                    "path": logged_path(request.environ)[:200],
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 2),
+                },
             )
             structlog.contextvars.reset_contextvars(**bound)
 

@@ -88,7 +88,10 @@ def memo_key(request: Request, view: ApiView) -> tuple[Any, ...] | None:
     if answer is None or view.status != 200 or answer.fresh_in is not None or answer.unavailable:
         return None
     csrf = request.session.get_csrf_token()
-    key = (view.page.key, answer.key, answer.fetched_at, request.host_url, request.path_qs)
+    # The path and query as received: read from the environ, not built again.
+    environ = request.environ
+    address = (environ.get("SCRIPT_NAME"), environ.get("PATH_INFO"), environ.get("QUERY_STRING"))
+    key = (view.page.key, answer.key, answer.fetched_at, request.host_url, *address)
     return (*key, csrf, view.zone, view.who)
 
 

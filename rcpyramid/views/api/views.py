@@ -48,8 +48,20 @@ from rcpyramid.views.zones import zone_choice
 OUTPUTS = ("home", "html", "json", "json_view", "csv")
 
 
+#: Where :func:`output_of` keeps its answer: each output's view predicate asks it.
+OUTPUT_KEY = "rcpyramid.api_output"
+
+
 def output_of(request: Request) -> str:
-    """Which of :data:`OUTPUTS` the address asks for; CSV only for pages with dates."""
+    """Which of :data:`OUTPUTS` the address asks for, worked out once per request."""
+    output = request.environ.get(OUTPUT_KEY)
+    if output is None:
+        output = request.environ[OUTPUT_KEY] = _output_asked(request)
+    return str(output)
+
+
+def _output_asked(request: Request) -> str:
+    """CSV only for pages with dates; JSON by ``format=json`` or ``Accept``."""
     if not request.GET.get("api"):
         return "home"
     page = PAGES.get(request.GET.get("api", ""))
@@ -155,15 +167,13 @@ def _rendered_by_its_template(request: Request, values: dict[str, Any]) -> dict[
 
 @view_defaults(route_name="api.page", request_method="GET", permission=SIGNED_IN)
 class ApiPage:
-    """``/test?api=...``: one method per output, chosen by the ``api_output`` predicate."""
+    """``/test?api=...``: one method per output, chosen by the ``api_output`` predicate.
+
+    Pyramid tries them in the order written: the HTML page, asked for most, comes first.
+    """
 
     def __init__(self, request: Request) -> None:
         self.request = request
-
-    @view_config(api_output="home")
-    def dashboard(self) -> Response:
-        """No page asked for: the dashboard lists them."""
-        return HTTPFound(location=self.request.route_path("home"))
 
     @view_config(api_output="html", renderer="rcpyramid.templates:api_calls.jinja2")
     def page(self) -> dict[str, Any] | Response:
@@ -205,6 +215,11 @@ class ApiPage:
         view = asked(self.request)
         _refuse_for_machines(view)
         return csv_values(self.request, view)
+
+    @view_config(api_output="home")
+    def dashboard(self) -> Response:
+        """No page asked for: the dashboard lists them."""
+        return HTTPFound(location=self.request.route_path("home"))
 
 
 @exception_view_config(AdminsOnly, renderer="rcpyramid.templates:admins_only.jinja2")
