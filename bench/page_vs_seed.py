@@ -295,12 +295,15 @@ def main() -> None:
         wait_until_answering(seed_url + "/", seed)
 
         apps = {}
+        # Before anyone signs in: the code and the settings, no history filled yet.
+        pss_idle: dict[str, list[float]] = {}
         instances = (("cached", "dogpile.cache.redis"), ("cache off", "dogpile.cache.null"))
         for (name, backend), port in zip(
             instances[:1] if args.call_log_only else instances, rc_ports, strict=False
         ):
             url, process = start_rcpyramid_on(work, name, upstream, backend, port, processes)
             apps[name] = (url, process)
+            pss_idle[name] = worker_pss(process)
             ports[name] = port
 
         seed_cookie = cookie_header(sign_in_seed(seed_url))
@@ -351,7 +354,7 @@ def main() -> None:
             process.stop()
         shutil.rmtree(work, ignore_errors=True)
 
-    report(args, nginx_alone, results, pss_start, pss_end, served)
+    report(args, nginx_alone, results, (pss_idle, pss_start, pss_end), served)
 
 
 def history_synced(app_url: str, session: requests.Session) -> None:
@@ -428,10 +431,10 @@ def report(
     args: argparse.Namespace,
     nginx_alone: Load,
     results: dict[str, list[Load]],
-    pss_start: dict[str, list[float]],
-    pss_end: dict[str, list[float]],
+    pss: tuple[dict[str, list[float]], ...],
     served: dict[str, int],
 ) -> None:
+    """``pss``: each instance's worker PSS before sign-in, at the start, at the end."""
     seed = results.get("seed (JSON text)", [])
     cpus = os.cpu_count()
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
@@ -455,12 +458,11 @@ def report(
         print(
             f"{name:34} {median_rps:12,.0f} {statistics.median(ratios):7.2f}x {p99:8.1f} {errors:7}"
         )
-    for name in pss_start:
-        start = ", ".join(f"{v:.1f}" for v in pss_start[name])
-        end = ", ".join(f"{v:.1f}" for v in pss_end[name])
+    for name in pss[1]:
+        idle, start, end = (", ".join(f"{v:.1f}" for v in when[name]) for when in pss)
         print(
-            f"rcpyramid {name}: worker PSS MB at start [{start}], after "
-            f"{served[name]:,} requests [{end}]"
+            f"rcpyramid {name}: worker PSS MB before sign-in [{idle}], at start [{start}], "
+            f"after {served[name]:,} requests [{end}]"
         )
 
 
