@@ -95,19 +95,27 @@ def _varying(start_response: Callable[..., Any]) -> Callable[..., Any]:
         if content_type.split(";", 1)[0].strip().lower() in COMPRESSIBLE:
             if vary is None:
                 headers = [*headers, ("Vary", "Accept-Encoding")]
-            elif "accept-encoding" not in headers[vary][1].lower():
+            else:
                 headers = list(headers)
-                headers[vary] = ("Vary", headers[vary][1] + ", Accept-Encoding")
+                headers[vary] = ("Vary", _with_accept_encoding(headers[vary][1]))
         return start_response(status, headers, exc_info)
 
     return start
+
+
+def _with_accept_encoding(vary: str | None) -> str:
+    """A ``Vary`` value naming ``Accept-Encoding`` once, after what it named already."""
+    names = [name.strip() for name in (vary or "").split(",") if name.strip()]
+    if all(name.lower() != "accept-encoding" for name in names):
+        names.append("Accept-Encoding")
+    return ", ".join(names)
 
 
 def compress(request: BaseRequest, response: Response) -> None:
     """gzip a text response when the browser accepts it; ``Vary`` says it depends on that."""
     if response.content_type not in COMPRESSIBLE:
         return
-    response.vary = tuple(dict.fromkeys((*(response.vary or ()), "Accept-Encoding")))
+    response.headers["Vary"] = _with_accept_encoding(response.headers.get("Vary"))
     # No Accept-Encoding header: RFC 9110 allows any coding, but clients that send none
     # (curl, scripts) expect none; gzip only for those who ask.
     accepts = []
