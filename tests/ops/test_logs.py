@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 import webtest
 
 from rcpyramid.ops.logs import ConsoleFormatter, JSONFormatter
@@ -115,6 +116,33 @@ def test_credentials_logged_by_name_or_in_a_message_are_masked() -> None:
     for secret in ("abc123secret", "tok-9", "Bearer x", "tok-8"):
         assert secret not in logged
     assert len(json_lines(stream)) == 2
+
+
+@pytest.mark.parametrize("formatter", [JSONFormatter, ConsoleFormatter])
+def test_a_line_written_by_write_event_reads_as_a_structlog_logger_writes_it(
+    formatter: type[logging.Formatter],
+) -> None:
+    """The access line's shorter way gives the same line, redacted the same way."""
+    import structlog
+
+    from rcpyramid.ops.logs import configure_structlog, write_event
+
+    configure_structlog()
+    fields = {"method": "GET", "path": "/x?code=c0de1234567890abcdefgh", "status": 200, "n": 1.5}
+    bound = structlog.contextvars.bind_contextvars(request_id="r-1")
+    try:
+        with captured(formatter()) as stream:
+            write_event(logging.getLogger("rcpyramid.test"), {"event": "request", **fields})
+            structlog.stdlib.get_logger("rcpyramid.test").info("request", **fields)
+    finally:
+        structlog.contextvars.reset_contextvars(**bound)
+    fast, slow = (
+        re.sub(r"\d{4}-\d\d-\d\dT[\d:.]+Z", "TIME", line) for line in stream.getvalue().splitlines()
+    )
+    if formatter is JSONFormatter:  # the same fields; the order of keys is not kept
+        fast, slow = (json.dumps(json.loads(line), sort_keys=True) for line in (fast, slow))
+    assert fast == slow
+    assert "c0de1234567890abcdefgh" not in fast and "r-1" in fast and "TIME" in fast
 
 
 def test_development_lines_are_readable_and_redacted() -> None:
