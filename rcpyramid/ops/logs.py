@@ -16,7 +16,6 @@ quote could leave invalid JSON; the readable line is.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Mapping, MutableMapping
 from typing import Any
@@ -48,13 +47,7 @@ def _redacted(value: Any) -> Any:
 
 
 def _secret_key(key: Any) -> bool:
-    return isinstance(key, str) and _secret_name(key)
-
-
-@functools.lru_cache(maxsize=256)
-def _secret_name(key: str) -> bool:
-    """Kept per key: a line's keys are mostly the same few names on every line."""
-    return key.lower() in _SECRET_KEYS
+    return isinstance(key, str) and key.lower() in _SECRET_KEYS
 
 
 #: Values that cannot hold a credential: nothing to redact in them.
@@ -67,12 +60,8 @@ _OURS = frozenset({"timestamp", "level", "logger", "request_id"})
 def redact_event(logger: Any, method: str, event: MutableMapping[str, Any]) -> Any:
     """A structlog processor: no credential in any value, nor under a credential's name."""
     for key, value in list(event.items()):
-        if key in _OURS:
-            continue
-        if _secret_key(key):
-            event[key] = MASK
-        elif value is not None and type(value) not in _PLAIN:
-            event[key] = _redacted(value)
+        if key not in _OURS:
+            event[key] = MASK if _secret_key(key) else _redacted(value)
     return event
 
 
@@ -94,33 +83,34 @@ def _chain(renderer: Any) -> list[Any]:
     ]
 
 
-#: Marks a record :func:`write_event` made: its message is an event already processed.
-_PROCESSED = "_rcpyramid_processed"
-
-
 class _Formatter(structlog.stdlib.ProcessorFormatter):
     """Takes ``logging.config.fileConfig``'s arguments (format, datefmt, style) and ignores them."""
 
     def __init__(self, fmt: str | None = None, datefmt: str | None = None, *args: Any, **kw: Any):
-        chain = _chain(self.renderer())
-        super().__init__(processors=chain, foreign_pre_chain=_SHARED)
-        #: What a :func:`write_event` line still needs (it has no traceback to format).
-        self._finish = [redact_event, chain[-1]]
+        super().__init__(processors=_chain(self.renderer()), foreign_pre_chain=_SHARED)
 
     def renderer(self) -> Any:
         raise NotImplementedError
 
     def format(self, record: logging.LogRecord) -> str:
-        """A :func:`write_event` line is rendered straight from its event, in fewer steps.
+        """A structlog line (the access line) is rendered straight from its event.
 
-        The same output as structlog's path, without its copy of the record and the
-        stdlib formatting around it (which, for the message alone, adds nothing).
+        The same processors as structlog's own path, without its copy of the record and
+        the stdlib formatting after it: for a record with no traceback or stack, as
+        structlog's are (it formats them in the event), these add nothing.
         """
-        if not record.__dict__.get(_PROCESSED):
-            return str(super().format(record))
-        event: Any = dict(record.msg)  # type: ignore[arg-type]
-        for processor in self._finish:
-            event = processor(None, "info", event)
+        marks = record.__dict__
+        name = marks.get("_name")
+        if (
+            not isinstance(name, str)
+            or "_logger" not in marks
+            or record.exc_info
+            or record.stack_info
+        ):
+            return super().format(record)
+        event: Any = {**record.msg, "_record": record, "_from_structlog": True}  # type: ignore[dict-item]
+        for processor in self.processors:
+            event = processor(marks["_logger"], name, event)
         return str(event)
 
 
@@ -169,9 +159,7 @@ def write_event(logger: logging.Logger, event: dict[str, Any]) -> None:
         return
     for processor in _SHARED:
         event = processor(logger, "info", event)
-    # structlog's own marks too, so any ProcessorFormatter renders it; ours, to go faster.
     args, kwargs = structlog.stdlib.ProcessorFormatter.wrap_for_formatter(logger, "info", event)
-    kwargs["extra"][_PROCESSED] = True
     record = logger.makeRecord(
         logger.name, logging.INFO, "", 0, args[0], (), None, extra=kwargs["extra"]
     )
