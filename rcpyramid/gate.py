@@ -21,13 +21,19 @@ same in gunicorn's event loop, with waitress's own request parser and its settin
   a temporary file), and a copy of the request's bytes (in memory up to 64 KiB) is what
   the thread's parser (gunicorn's) reads it from.
   Should it want more than waitress read, it may wait on the socket only until the same
-  deadline; should it want less, the connection is closed rather than reused.
+  deadline; should it want less, the connection is closed rather than reused;
+- the common case skips waitress's parser: a first read that is one whole request
+  without a body (its head ends the read, within the header bound, and names neither
+  Content-Length nor Transfer-Encoding, so no parser can find a body in it) goes to a
+  thread as it is. Should those bytes be malformed, gunicorn's parser in the thread
+  answers its own 400, as it does for anything waitress let through.
 
 Plain HTTP/1.x only: the prefork runner configures neither TLS nor HTTP/2.
 """
 
 from __future__ import annotations
 
+import io
 import math
 import selectors
 import socket
@@ -92,22 +98,44 @@ class SpooledUnreader(Unreader):
         return rest
 
 
+def bodiless(data: bytes, header_bound: int) -> bool:
+    """``data`` is one whole request without a body, and nothing after it.
+
+    A head that names neither Content-Length nor Transfer-Encoding announces no body to
+    any HTTP/1.1 parser (RFC 9112 section 6.3), so waitress's and gunicorn's agree on
+    where it ends: at its first blank line, here the end of ``data``.
+    """
+    if len(data) > header_bound or not data[:1].isalpha():
+        return False
+    if data.find(b"\r\n\r\n") != len(data) - 4:
+        return False
+    head = data.lower()
+    return b"content-length" not in head and b"transfer-encoding" not in head
+
+
 class Gate:
-    """A connection's next request, read in the event loop by waitress's parser."""
+    """A connection's next request, read in the event loop by waitress's parser.
+
+    The parser and the copy are made by the first :meth:`feed`: a request the worker
+    hands on without them (:func:`bodiless`) costs neither.
+    """
 
     def __init__(self, adjustments: Adjustments) -> None:
         self.adjustments = adjustments
-        self.parser = HTTPRequestParser(adjustments)
-        # Closed by close(), or by the thread's unreader once the request is parsed.
-        self.raw = tempfile.SpooledTemporaryFile(  # noqa: SIM115
-            max_size=min(adjustments.inbuf_overflow, RAW_IN_MEMORY)
-        )
+        self.parser: HTTPRequestParser | None = None
+        self.raw: Any = None
         self.deadline = time.monotonic() + adjustments.channel_timeout
         self.sent_continue = False
         self.draining = False
 
     def feed(self, data: bytes) -> bytes:
         """Take ``data``; what is left over once the request is complete (pipelined bytes)."""
+        if self.parser is None:
+            self.parser = HTTPRequestParser(self.adjustments)
+            # Closed by close(), or by the thread's unreader once the request is parsed.
+            self.raw = tempfile.SpooledTemporaryFile(  # noqa: SIM115
+                max_size=min(self.adjustments.inbuf_overflow, RAW_IN_MEMORY)
+            )
         while data and not self.parser.completed:
             consumed = self.parser.received(data)
             self.raw.write(data[:consumed])
@@ -120,8 +148,9 @@ class Gate:
         return data
 
     def close(self) -> None:
-        self.parser.close()
-        self.raw.close()
+        if self.parser is not None:
+            self.parser.close()
+            self.raw.close()
 
 
 class GatedConn(TConn):
@@ -198,6 +227,10 @@ class GatedThreadWorker(ThreadWorker):
     def take(self, conn: GatedConn, data: bytes) -> None:
         gate = conn.gate
         assert gate is not None
+        if gate.parser is None and bodiless(data, self.adjustments.max_request_header_size):
+            # Most requests: whole in their first read, nothing for waitress's parser to do.
+            self.hand_over(conn, io.BytesIO(data), b"")
+            return
         try:
             leftover = gate.feed(data)
         except Exception:
@@ -206,10 +239,13 @@ class GatedThreadWorker(ThreadWorker):
             self.refuse(conn, BadRequest("unreadable request"))
             return
         parser = gate.parser
+        assert parser is not None
         if parser.completed and parser.error is not None:
             self.refuse(conn, parser.error)
         elif parser.completed:
-            self.hand_over(conn, leftover)
+            parser.close()
+            gate.raw.seek(0)
+            self.hand_over(conn, gate.raw, leftover)
         elif parser.expect_continue and parser.headers_finished and not gate.sent_continue:
             # The client waits for this before it sends the body (waitress sends it too).
             gate.sent_continue = True
@@ -247,15 +283,13 @@ class GatedThreadWorker(ThreadWorker):
         self.nr_conns -= 1
         conn.close()
 
-    def hand_over(self, conn: GatedConn, leftover: bytes) -> None:
-        """A complete request: to a thread, which parses it from the gate's copy."""
+    def hand_over(self, conn: GatedConn, spool: Any, leftover: bytes) -> None:
+        """A complete request: to a thread, which parses it from ``spool`` (its bytes)."""
         self.unwait(conn)
         gate = conn.gate
         assert gate is not None
-        gate.parser.close()
-        gate.raw.seek(0)
         conn.gate = None
-        conn.spool, conn.deadline, conn.leftover = gate.raw, gate.deadline, leftover
+        conn.spool, conn.deadline, conn.leftover = spool, gate.deadline, leftover
         conn.data_ready = True
         self.enqueue_req(conn)
 
