@@ -29,6 +29,10 @@ same in gunicorn's event loop, with waitress's own request parser and its settin
   answers its own 400, as it does for anything waitress let through.
 
 Plain HTTP/1.x only: the prefork runner configures neither TLS nor HTTP/2.
+
+Longer than 300 lines because it is one mechanism: the worker's event-loop side, the
+request it reads and the thread's reader of it must be read together to see that no
+byte is lost or read twice.
 """
 
 from __future__ import annotations
