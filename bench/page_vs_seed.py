@@ -24,6 +24,11 @@ and Redis at 127.0.0.1:6379):
 ``--call-log-only`` measures only the two call logs (the seed's live one and rcpyramid's
 from the history, side by side in the same rounds) and skips the PSS readings.
 
+``--before PATH`` adds an earlier checkout (a ``git worktree`` with its own ``.venv``,
+its ``pserve`` and ``bench.ini``), both its instances, to the same interleaved rounds, and
+prints each page's median per-round ratio to it: before and after measured in one run,
+so the seed's own swing from run to run (up to half as much again) does not enter.
+
 This is a benchmark, not a test: it asserts nothing and its figures go in docs/benchmarks.md.
 """
 
@@ -217,7 +222,14 @@ def main() -> None:
         help="only the seed's call log against rcpyramid's from the history; no PSS",
     )
     parser.add_argument("--seed", type=Path, help="the seed-express folder (default: ../shared)")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="an earlier checkout with its own .venv, measured in the same rounds",
+    )
     args = parser.parse_args()
+    if args.before is not None and not (args.before / ".venv" / "bin" / "pserve").exists():
+        raise SystemExit(f"{args.before}/.venv/bin/pserve not found: give the checkout a venv")
     if args.call_log_only:
         args.pss_requests = 0
     seed_source = args.seed or next((p for p in SEED_CANDIDATES if p.is_dir()), None)
@@ -236,8 +248,29 @@ def main() -> None:
         seed_port = free_port()
         ports: dict[str, int] = {"seed": seed_port}
         simulator_port = free_port()
-        # Both apps' redirect URIs; rcpyramid's two instances pick their ports below.
-        rc_ports = [free_port(), free_port()]
+        # This checkout's two instances (with the cache and without), and the earlier
+        # checkout's two with --before.
+        instances = [
+            (f"rcpyramid {name}", backend, BIN / "pserve", ROOT / "bench.ini")
+            for name, backend in (
+                ("cached", "dogpile.cache.redis"),
+                ("cache off", "dogpile.cache.null"),
+            )
+        ]
+        if args.call_log_only:
+            instances = instances[:1]
+        elif args.before is not None:
+            before_bin = args.before / ".venv" / "bin" / "pserve"
+            instances += [
+                (
+                    label.replace("rcpyramid", "before"),
+                    backend,
+                    before_bin,
+                    args.before / "bench.ini",
+                )
+                for label, backend, _, _ in instances
+            ]
+        rc_ports = [free_port() for _ in instances]
         redirects = [f"http://localhost:{p}/oauth2callback" for p in (seed_port, *rc_ports)]
         simulator = Process(
             [
@@ -297,11 +330,10 @@ def main() -> None:
         apps = {}
         # Before anyone signs in: the code and the settings, no history filled yet.
         pss_idle: dict[str, list[float]] = {}
-        instances = (("cached", "dogpile.cache.redis"), ("cache off", "dogpile.cache.null"))
-        for (name, backend), port in zip(
-            instances[:1] if args.call_log_only else instances, rc_ports, strict=False
-        ):
-            url, process = start_rcpyramid_on(work, name, upstream, backend, port, processes)
+        for (name, backend, pserve, ini), port in zip(instances, rc_ports, strict=True):
+            url, process = start_rcpyramid_on(
+                work, name, upstream, backend, port, processes, pserve, ini
+            )
             apps[name] = (url, process)
             pss_idle[name] = worker_pss(process)
             ports[name] = port
@@ -315,10 +347,13 @@ def main() -> None:
             session = sign_in_rcpyramid(url)
             cookie = cookie_header(session)
             base = f"http://127.0.0.1:{ports[name]}{PAGE}"
-            targets[f"rcpyramid {name}, HTML"] = (base, cookie)
-            targets[f"rcpyramid {name}, format=json"] = (base + "&format=json", cookie)
-            if name == "cached":
+            targets[f"{name}, HTML"] = (base, cookie)
+            targets[f"{name}, format=json"] = (base + "&format=json", cookie)
+            if name.startswith("rcpyramid "):
+                # Every instance of this checkout fills its history on sign-in: a fill
+                # still running would be measured with the pages.
                 history_synced(url, session)
+            if name == "rcpyramid cached":
                 call_base = f"http://127.0.0.1:{ports[name]}{CALL_LOG_PAGE}"
                 call_targets["rcpyramid call log (history), HTML"] = (call_base, cookie)
         targets = call_targets if args.call_log_only else {**targets, **call_targets}
@@ -338,12 +373,12 @@ def main() -> None:
                 progress(f"{name}: {load.rps:,.0f} requests/s, p99 {load.p99_ms:.1f} ms")
                 results[name].append(load)
                 for app in apps:
-                    if name.startswith(f"rcpyramid {app},"):
+                    if name.startswith(f"{app},"):
                         served[app] += load.requests
         for app in [] if args.call_log_only else apps:
             # Top up to 100,000 requests on the HTML page before the second PSS reading.
-            base, cookie = targets[f"rcpyramid {app}, HTML"]
-            rate = statistics.median(load.rps for load in results[f"rcpyramid {app}, HTML"])
+            base, cookie = targets[f"{app}, HTML"]
+            rate = statistics.median(load.rps for load in results[f"{app}, HTML"])
             while served[app] < args.pss_requests:
                 seconds = max(2, min(120, int((args.pss_requests - served[app]) / rate) + 1))
                 progress(f"{app}: {served[app]:,} requests so far, {seconds} s more")
@@ -369,20 +404,29 @@ def history_synced(app_url: str, session: requests.Session) -> None:
         while True:
             answer = session.get(app_url + "/calls/updates" + scope, timeout=10)
             state = answer.json()
-            if answer.status_code == 403 or (state.get("counter") and not state.get("filling")):
+            # Filled once the first sync has ended (its counter may stay 0: it counts
+            # the calls that came in after).
+            if answer.status_code == 403 or state.get("filling") is False:
                 break
             if time.monotonic() > deadline:
                 raise SystemExit(f"the call history{scope} never filled")
             time.sleep(0.5)
 
 
-def start_rcpyramid_on(
-    work: Path, name: str, upstream: str, backend: str, port: int, processes: list[Process]
+def start_rcpyramid_on(  # noqa: PLR0913
+    work: Path,
+    name: str,
+    upstream: str,
+    backend: str,
+    port: int,
+    processes: list[Process],
+    pserve: Path,
+    ini: Path,
 ) -> tuple[str, Process]:
     # Its log (an access line per request) goes to a file: read here, it would take
     # this process's CPU from the two cores being measured.
     app = Process(
-        [str(BIN / "pserve"), str(ROOT / "bench.ini")],
+        [str(pserve), str(ini)],
         output=work / f"{name.replace(' ', '-')}.log",
         env={
             "RINGCENTRAL_SERVER_URL": upstream,
@@ -446,7 +490,11 @@ def report(
         f"wrk -t2 -c{args.connections}, {args.rounds} interleaved rounds of {args.seconds} s; "
         f"canned upstream (nginx) alone: {nginx_alone.rps:,.0f} requests/s"
     )
-    print(f"{'page':34} {'median req/s':>12} {'vs seed':>8} {'p99 ms':>8} {'errors':>7}")
+    before = any(name.startswith("before ") for name in results)
+    print(
+        f"{'page':34} {'median req/s':>12} {'vs seed':>8} {'p99 ms':>8} {'errors':>7}"
+        + (f" {'vs before':>9}" if before else "")
+    )
     for name, loads in results.items():
         # The call log against the seed's call log, in the same rounds; the rest against
         # the seed's extension page.
@@ -455,13 +503,20 @@ def report(
         median_rps = statistics.median(load.rps for load in loads)
         p99 = statistics.median(load.p99_ms for load in loads)
         errors = sum(load.errors for load in loads)
+        # This checkout's page against the earlier checkout's, round by round.
+        earlier = results.get(name.replace("rcpyramid ", "before ", 1), [])
+        against_before = ""
+        if before and name.startswith("rcpyramid ") and earlier:
+            pairs = zip(loads, earlier, strict=True)
+            against_before = f" {statistics.median(a.rps / b.rps for a, b in pairs):8.2f}x"
         print(
             f"{name:34} {median_rps:12,.0f} {statistics.median(ratios):7.2f}x {p99:8.1f} {errors:7}"
+            + against_before
         )
     for name in pss[1]:
         idle, start, end = (", ".join(f"{v:.1f}" for v in when[name]) for when in pss)
         print(
-            f"rcpyramid {name}: worker PSS MB before sign-in [{idle}], at start [{start}], "
+            f"{name}: worker PSS MB before sign-in [{idle}], at start [{start}], "
             f"after {served[name]:,} requests [{end}]"
         )
 
