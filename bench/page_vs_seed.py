@@ -67,6 +67,8 @@ PAGE = "/test?api=extension"
 #: The call log: the seed asks RingCentral live; rcpyramid reads its local history.
 CALL_LOG_PAGE = "/test?api=extension-call-log"
 REDIS_URL = os.environ.get("RCPYRAMID_BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+#: The earlier checkout's (``--before``): its keys must not meet this checkout's.
+BEFORE_REDIS_URL = os.environ.get("RCPYRAMID_BENCH_BEFORE_REDIS_URL", "redis://127.0.0.1:6379/4")
 TARGET_REQUESTS = 100_000
 
 NGINX_CONF = """
@@ -238,7 +240,8 @@ def main() -> None:
     for tool in ("nginx", "wrk", "node", "npm"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} is needed (apt-get install -y nginx wrk nodejs npm)")
-    redis.Redis.from_url(REDIS_URL).flushdb()  # the benchmark's own database
+    for url in (REDIS_URL, BEFORE_REDIS_URL) if args.before else (REDIS_URL,):
+        redis.Redis.from_url(url).flushdb()  # the benchmark's own databases
     # A timeout's SIGTERM still stops every process this script started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
@@ -436,7 +439,7 @@ def start_rcpyramid_on(  # noqa: PLR0913
             "RCPYRAMID_HTTP_PORT": str(port),
             "RCPYRAMID_VAR_DIR": str(work / name.replace(" ", "-")),
             "RCPYRAMID_CACHE_BACKEND": backend,
-            "RCPYRAMID_CACHE_URL": REDIS_URL,
+            "RCPYRAMID_CACHE_URL": BEFORE_REDIS_URL if name.startswith("before ") else REDIS_URL,
         },
     )
     processes.append(app)
