@@ -45,7 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psutil
@@ -144,6 +144,17 @@ response = function(status, headers, body)
   end
 end
 """
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One rcpyramid under ``pserve``: which checkout, which cache, which Redis database."""
+
+    name: str
+    backend: str
+    pserve: Path = BIN / "pserve"
+    ini: Path = ROOT / "bench.ini"
+    redis_url: str = REDIS_URL
 
 
 @dataclass
@@ -254,24 +265,21 @@ def main() -> None:
         # This checkout's two instances (with the cache and without), and the earlier
         # checkout's two with --before.
         instances = [
-            (f"rcpyramid {name}", backend, BIN / "pserve", ROOT / "bench.ini")
-            for name, backend in (
-                ("cached", "dogpile.cache.redis"),
-                ("cache off", "dogpile.cache.null"),
-            )
+            Instance("rcpyramid cached", "dogpile.cache.redis"),
+            Instance("rcpyramid cache off", "dogpile.cache.null"),
         ]
         if args.call_log_only:
             instances = instances[:1]
         elif args.before is not None:
-            before_bin = args.before / ".venv" / "bin" / "pserve"
             instances += [
-                (
-                    label.replace("rcpyramid", "before"),
-                    backend,
-                    before_bin,
-                    args.before / "bench.ini",
+                replace(
+                    mine,
+                    name=mine.name.replace("rcpyramid", "before"),
+                    pserve=args.before / ".venv" / "bin" / "pserve",
+                    ini=args.before / "bench.ini",
+                    redis_url=BEFORE_REDIS_URL,
                 )
-                for label, backend, _, _ in instances
+                for mine in instances
             ]
         rc_ports = [free_port() for _ in instances]
         redirects = [f"http://localhost:{p}/oauth2callback" for p in (seed_port, *rc_ports)]
@@ -333,13 +341,11 @@ def main() -> None:
         apps = {}
         # Before anyone signs in: the code and the settings, no history filled yet.
         pss_idle: dict[str, list[float]] = {}
-        for (name, backend, pserve, ini), port in zip(instances, rc_ports, strict=True):
-            url, process = start_rcpyramid_on(
-                work, name, upstream, backend, port, processes, pserve, ini
-            )
-            apps[name] = (url, process)
-            pss_idle[name] = worker_pss(process)
-            ports[name] = port
+        for instance, port in zip(instances, rc_ports, strict=True):
+            url, process = start_rcpyramid_on(work, instance, upstream, port, processes)
+            apps[instance.name] = (url, process)
+            pss_idle[instance.name] = worker_pss(process)
+            ports[instance.name] = port
 
         seed_cookie = cookie_header(sign_in_seed(seed_url))
         targets = {"seed (JSON text)": (f"http://127.0.0.1:{seed_port}{PAGE}", seed_cookie)}
@@ -419,30 +425,24 @@ def history_synced(app_url: str, session: requests.Session) -> None:
             time.sleep(0.5)
 
 
-def start_rcpyramid_on(  # noqa: PLR0913
-    work: Path,
-    name: str,
-    upstream: str,
-    backend: str,
-    port: int,
-    processes: list[Process],
-    pserve: Path,
-    ini: Path,
+def start_rcpyramid_on(
+    work: Path, instance: Instance, upstream: str, port: int, processes: list[Process]
 ) -> tuple[str, Process]:
+    folder = instance.name.replace(" ", "-")
     # Its log (an access line per request) goes to a file: read here, it would take
     # this process's CPU from the two cores being measured.
     app = Process(
-        [str(pserve), str(ini)],
-        output=work / f"{name.replace(' ', '-')}.log",
+        [str(instance.pserve), str(instance.ini)],
+        output=work / f"{folder}.log",
         env={
             "RINGCENTRAL_SERVER_URL": upstream,
             "RINGCENTRAL_CLIENT_ID": DEMO_CLIENT.client_id,
             "RINGCENTRAL_CLIENT_SECRET": DEMO_CLIENT.client_secret,
             "RINGCENTRAL_REDIRECT_URL": f"http://localhost:{port}/oauth2callback",
             "RCPYRAMID_HTTP_PORT": str(port),
-            "RCPYRAMID_VAR_DIR": str(work / name.replace(" ", "-")),
-            "RCPYRAMID_CACHE_BACKEND": backend,
-            "RCPYRAMID_CACHE_URL": BEFORE_REDIS_URL if name.startswith("before ") else REDIS_URL,
+            "RCPYRAMID_VAR_DIR": str(work / folder),
+            "RCPYRAMID_CACHE_BACKEND": instance.backend,
+            "RCPYRAMID_CACHE_URL": instance.redis_url,
         },
     )
     processes.append(app)
