@@ -44,20 +44,17 @@ sys.path.insert(0, str(ROOT))
 
 from bench.page_vs_seed import (  # noqa: E402
     COOKIE_JAR_LUA,
-    EXTENSION,
-    NGINX_CONF,
     PAGE,
     Instance,
     cookie_header,
     history_synced,
     progress,
-    sign_in_probe,
     sign_in_rcpyramid,
     start_rcpyramid_on,
+    start_upstream,
     wrk,
 )
-from rcpyramid.simulator import DEMO_CLIENT  # noqa: E402
-from tests.processes import BIN, Process, free_port, wait_until_answering  # noqa: E402
+from tests.processes import Process, free_port  # noqa: E402
 
 #: Redis databases 5 and up, one per variant (page_vs_seed.py uses 3 and 4).
 FIRST_REDIS_DB = 5
@@ -178,34 +175,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="rcpyramid-cpu-"))
     try:
         ports = [free_port() for _ in variants]
-        simulator_port = free_port()
         redirects = [f"http://localhost:{port}/oauth2callback" for port in ports]
-        simulator = Process(
-            [
-                str(BIN / "rcpyramid-simulator"),
-                f"--port={simulator_port}",
-                "--rate-limits=off",
-                "--no-test-controls",
-                f"--client={DEMO_CLIENT.client_id}:{DEMO_CLIENT.client_secret}:"
-                + ",".join(redirects),
-            ]
-        )
-        processes.append(simulator)
-        simulator.wait_for_line("listening on")
-        probe = sign_in_probe(simulator_port, redirects[0])
-        (work / "extension.json").write_bytes(probe)
-        work.chmod(0o755)
-        (work / "extension.json").chmod(0o644)
-        nginx_port = free_port()
-        (work / "nginx.conf").write_text(
-            NGINX_CONF.format(
-                work=work, port=nginx_port, extension=EXTENSION, simulator_port=simulator_port
-            )
-        )
-        nginx = Process(["nginx", "-c", str(work / "nginx.conf"), "-p", str(work)])
-        processes.append(nginx)
-        upstream = f"http://127.0.0.1:{nginx_port}"
-        wait_until_answering(upstream + "/restapi/v1.0", nginx)
+        upstream = start_upstream(work, redirects, processes)
 
         targets = []
         for number, (variant, port) in enumerate(zip(variants, ports, strict=True)):

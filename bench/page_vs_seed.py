@@ -261,7 +261,6 @@ def main() -> None:
     try:
         seed_port = free_port()
         ports: dict[str, int] = {"seed": seed_port}
-        simulator_port = free_port()
         # This checkout's two instances (with the cache and without), and the earlier
         # checkout's two with --before.
         instances = [
@@ -283,38 +282,7 @@ def main() -> None:
             ]
         rc_ports = [free_port() for _ in instances]
         redirects = [f"http://localhost:{p}/oauth2callback" for p in (seed_port, *rc_ports)]
-        simulator = Process(
-            [
-                str(BIN / "rcpyramid-simulator"),
-                f"--port={simulator_port}",
-                "--rate-limits=off",
-                "--no-test-controls",
-                f"--client={DEMO_CLIENT.client_id}:{DEMO_CLIENT.client_secret}:"
-                + ",".join(redirects),
-            ]
-        )
-        processes.append(simulator)
-        simulator.wait_for_line("listening on")
-
-        # The canned answer: what the simulator answers for the page rcpyramid shows.
-        probe = sign_in_probe(simulator_port, redirects[0])
-        (work / "extension.json").write_bytes(probe)
-        # nginx's worker runs as an unprivileged user: it must be able to read the copy.
-        work.chmod(0o755)
-        (work / "extension.json").chmod(0o644)
-        nginx_port = free_port()
-        (work / "nginx.conf").write_text(
-            NGINX_CONF.format(
-                work=work, port=nginx_port, extension=EXTENSION, simulator_port=simulator_port
-            )
-        )
-        nginx = Process(["nginx", "-c", str(work / "nginx.conf"), "-p", str(work)])
-        processes.append(nginx)
-        upstream = f"http://127.0.0.1:{nginx_port}"
-        wait_until_answering(upstream + "/restapi/v1.0", nginx)
-        canned = requests.get(upstream + EXTENSION, timeout=5)
-        if canned.content != probe:
-            raise SystemExit(f"nginx does not answer the canned copy: {canned.status_code}")
+        upstream = start_upstream(work, redirects, processes)
 
         seed_dir = work / "seed"
         shutil.copytree(seed_source, seed_dir)
@@ -398,6 +366,46 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
     report(args, nginx_alone, results, (pss_idle, pss_start, pss_end), served)
+
+
+def start_upstream(work: Path, redirects: list[str], processes: list[Process]) -> str:
+    """The simulator (rate limits off) behind nginx's canned extension list; nginx's URL.
+
+    ``redirects``: the apps' callback addresses, the first one used for the probe.
+    """
+    simulator_port = free_port()
+    simulator = Process(
+        [
+            str(BIN / "rcpyramid-simulator"),
+            f"--port={simulator_port}",
+            "--rate-limits=off",
+            "--no-test-controls",
+            f"--client={DEMO_CLIENT.client_id}:{DEMO_CLIENT.client_secret}:" + ",".join(redirects),
+        ]
+    )
+    processes.append(simulator)
+    simulator.wait_for_line("listening on")
+
+    # The canned answer: what the simulator answers for the page rcpyramid shows.
+    probe = sign_in_probe(simulator_port, redirects[0])
+    (work / "extension.json").write_bytes(probe)
+    # nginx's worker runs as an unprivileged user: it must be able to read the copy.
+    work.chmod(0o755)
+    (work / "extension.json").chmod(0o644)
+    nginx_port = free_port()
+    (work / "nginx.conf").write_text(
+        NGINX_CONF.format(
+            work=work, port=nginx_port, extension=EXTENSION, simulator_port=simulator_port
+        )
+    )
+    nginx = Process(["nginx", "-c", str(work / "nginx.conf"), "-p", str(work)])
+    processes.append(nginx)
+    upstream = f"http://127.0.0.1:{nginx_port}"
+    wait_until_answering(upstream + "/restapi/v1.0", nginx)
+    canned = requests.get(upstream + EXTENSION, timeout=5)
+    if canned.content != probe:
+        raise SystemExit(f"nginx does not answer the canned copy: {canned.status_code}")
+    return upstream
 
 
 def history_synced(app_url: str, session: requests.Session) -> None:
